@@ -1,0 +1,14 @@
+/* Descriptors exported by checks/. */
+#pragma once
+
+#include "migready.h"
+
+extern const struct mr_check mr_check_nova_vnc_listen;
+extern const struct mr_check mr_check_nova_instances_path;
+extern const struct mr_check mr_check_nova_migration_transport;
+extern const struct mr_check mr_check_nova_migration_tuning;
+extern const struct mr_check mr_check_nova_cpu_mode;
+extern const struct mr_check mr_check_nova_config_drive;
+extern const struct mr_check mr_check_libvirt_listen;
+extern const struct mr_check mr_check_libvirt_auth;
+extern const struct mr_check mr_check_qemu_migration_ports;

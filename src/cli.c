@@ -1,0 +1,328 @@
+/* The command line: one table of commands, options parsed in one place. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "ctx.h"
+#include "engine.h"
+#include "profile.h"
+#include "render.h"
+
+enum {
+    OPT_ROOT = 0x100,
+    OPT_CONFIG,
+    OPT_PROFILE,
+    OPT_ONLY,
+    OPT_SKIP,
+    OPT_FORMAT,
+    OPT_STRICT,
+    OPT_NO_COLOR,
+};
+
+struct opts {
+    const char *root;
+    const char *config;
+    char **profiles;
+    struct mr_select sel;
+    enum mr_format format;
+    bool strict;
+    bool no_color;
+    int verbosity;
+};
+
+struct command {
+    const char *name;
+    const char *summary;
+    int (*run)(struct opts *o);
+    /* Options this command accepts beyond the common ones. */
+    bool takes_common, takes_strict;
+    const char *formats; /* accepted --format values */
+};
+
+static int usage_error(const char *fmt, ...) MR_PRINTF(1, 2);
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("migready: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry 'migready --help'.\n", stderr);
+    va_end(ap);
+    return 2;
+}
+
+static bool want_color(const struct opts *o)
+{
+    if (o->no_color || o->format != MR_FORMAT_TEXT)
+        return false;
+    const char *nc = getenv("NO_COLOR");
+    if (nc && *nc)
+        return false;
+    const char *term = getenv("TERM");
+    if (term && strcmp(term, "dumb") == 0)
+        return false;
+    return isatty(STDOUT_FILENO);
+}
+
+static int build_ctx(struct opts *o, struct mr_ctx **ret)
+{
+    char *msg = NULL;
+    int r = mr_ctx_new(o->root, (const char *const *)o->profiles, o->config, ret, &msg);
+    if (r < 0) {
+        fprintf(stderr, "migready: %s\n", msg ? msg : strerror(-r));
+        free(msg);
+        return 2;
+    }
+    return 0;
+}
+
+static int cmd_check(struct opts *o)
+{
+    char *msg = NULL;
+    if (mr_select_validate(&o->sel, &msg) < 0) {
+        int r = usage_error("%s", msg);
+        free(msg);
+        return r;
+    }
+    struct mr_ctx *ctx = NULL;
+    int r = build_ctx(o, &ctx);
+    if (r)
+        return r;
+    struct mr_run *run = mr_run_checks(ctx, &o->sel, o->strict);
+    struct mr_render_opts ro = {
+        .format = o->format, .color = want_color(o), .verbosity = o->verbosity};
+    mr_render(stdout, ctx, run, &ro);
+    r = mr_run_exit_code(run);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("migready: writing output");
+        r = 2;
+    }
+    mr_run_free(run);
+    mr_ctx_free(ctx);
+    return r;
+}
+
+static const char *const need_names[] = {"live", "libvirt", "peers", "network"};
+
+static int cmd_list(struct opts *o)
+{
+    if (o->format == MR_FORMAT_JSON) {
+        json_object *arr = json_object_new_array();
+        for (size_t i = 0; i < mr_n_checks; i++) {
+            const struct mr_check *c = mr_checks[i];
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "id", json_object_new_string(c->id));
+            json_object_object_add(e, "title", json_object_new_string(c->title));
+            json_object *needs = json_object_new_array();
+            for (size_t b = 0; b < MR_ARRAY_SIZE(need_names); b++)
+                if (c->needs & (1u << b))
+                    json_object_array_add(needs, json_object_new_string(need_names[b]));
+            json_object_object_add(e, "needs", needs);
+            json_object_object_add(e, "optional", json_object_new_boolean(c->optional));
+            json_object_object_add(e, "fixable", json_object_new_boolean(c->fixable));
+            json_object_array_add(arr, e);
+        }
+        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(arr);
+        return fflush(stdout) == 0 ? 0 : 2;
+    }
+    int idw = 0;
+    for (size_t i = 0; i < mr_n_checks; i++) {
+        int w = (int)strlen(mr_checks[i]->id);
+        idw = w > idw ? w : idw;
+    }
+    for (size_t i = 0; i < mr_n_checks; i++) {
+        const struct mr_check *c = mr_checks[i];
+        printf("%-*s  %s", idw, c->id, c->title);
+        bool first = true;
+        for (size_t b = 0; b < MR_ARRAY_SIZE(need_names); b++)
+            if (c->needs & (1u << b)) {
+                printf("%s%s", first ? " [needs: " : ", ", need_names[b]);
+                first = false;
+            }
+        if (!first)
+            putchar(']');
+        if (c->optional)
+            fputs(" [profile]", stdout);
+        putchar('\n');
+    }
+    return fflush(stdout) == 0 ? 0 : 2;
+}
+
+static const struct command commands[] = {
+    {"check", "check this host's readiness for live migration", cmd_check, true, true,
+     "text,json,junit,tap"},
+    {"list", "list the checks", cmd_list, false, false, "text,json"},
+};
+
+static void help(FILE *out)
+{
+    fputs("Usage: migready COMMAND [OPTIONS]\n\n"
+          "Proves an OpenStack compute host is ready for live migration.\n\nCommands:\n",
+          out);
+    for (size_t i = 0; i < MR_ARRAY_SIZE(commands); i++)
+        fprintf(out, "  %-14s%s\n", commands[i].name, commands[i].summary);
+    fputs("\nCommon options:\n"
+          "  --root DIR        read every file inside DIR (offline; live checks skip)\n"
+          "  --config FILE     site configuration (default ROOT/etc/migready/migready.conf)\n"
+          "  --profile NAME    shared-nfs, block, volume, nfs-server, tcp, tls, ssh (repeatable)\n"
+          "  --only ID[,ID]    run only these checks (globs allowed: 'nova.*')\n"
+          "  --skip ID[,ID]    do not run these checks\n"
+          "  --format FMT      text, json, junit or tap (list: text or json)\n"
+          "  --strict          a warning also makes the host not ready\n"
+          "  -q, --quiet       show only what is not passing\n"
+          "  -v, --verbose     show every finding\n"
+          "  --no-color        no colour (also when NO_COLOR is set)\n"
+          "\nExit status: 0 ready, 1 not ready, 2 could not judge (usage, unreadable root, "
+          "error).\n",
+          out);
+}
+
+static void push_list(char ***v, const char *arg)
+{
+    char **items = mr_split_list(arg);
+    for (size_t i = 0; items[i]; i++)
+        mr_strv_push(v, items[i]);
+    mr_strv_free(items);
+}
+
+int mr_main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"root", required_argument, NULL, OPT_ROOT},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"only", required_argument, NULL, OPT_ONLY},
+        {"skip", required_argument, NULL, OPT_SKIP},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0},
+    };
+    if (argc < 2) {
+        help(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        help(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("migready %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    const struct command *cmd = NULL;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(commands); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            cmd = &commands[i];
+    if (!cmd)
+        return usage_error("unknown command '%s'", argv[1]);
+
+    struct opts o = {.format = MR_FORMAT_TEXT};
+    int ret = 2, c;
+    const char *format = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc - 1, argv + 1, ":qvhV", longopts, NULL)) != -1) {
+        bool common = true;
+        switch (c) {
+        case OPT_ROOT:
+            o.root = optarg;
+            break;
+        case OPT_CONFIG:
+            o.config = optarg;
+            break;
+        case OPT_PROFILE:
+            push_list(&o.profiles, optarg);
+            break;
+        case OPT_ONLY:
+            push_list(&o.sel.only, optarg);
+            break;
+        case OPT_SKIP:
+            push_list(&o.sel.skip, optarg);
+            break;
+        case OPT_FORMAT:
+            format = optarg;
+            common = false;
+            break;
+        case OPT_STRICT:
+            if (!cmd->takes_strict) {
+                ret = usage_error("%s: unknown option '--strict'", cmd->name);
+                goto cleanup;
+            }
+            o.strict = true;
+            break;
+        case OPT_NO_COLOR:
+            o.no_color = true;
+            break;
+        case 'q':
+            o.verbosity = -1;
+            break;
+        case 'v':
+            o.verbosity = 1;
+            break;
+        case 'h':
+            help(stdout);
+            ret = 0;
+            goto cleanup;
+        case 'V':
+            printf("migready %s\n", PACKAGE_VERSION);
+            ret = 0;
+            goto cleanup;
+        case ':':
+            ret = usage_error("%s: option '%s' needs a value", cmd->name, argv[optind]);
+            goto cleanup;
+        default:
+            ret = usage_error("%s: unknown option '%s'", cmd->name, argv[optind]);
+            goto cleanup;
+        }
+        if (common && !cmd->takes_common &&
+            (c == OPT_ROOT || c == OPT_CONFIG || c == OPT_PROFILE || c == OPT_ONLY ||
+             c == OPT_SKIP)) {
+            ret = usage_error("%s: unknown option '%s'", cmd->name, argv[optind - 1]);
+            goto cleanup;
+        }
+    }
+    if (optind < argc - 1) {
+        ret = usage_error("%s: unexpected argument '%s'", cmd->name, argv[optind + 1]);
+        goto cleanup;
+    }
+    if (format) {
+        char **allowed = mr_split_list(cmd->formats);
+        bool ok = mr_strv_contains(allowed, format) && mr_format_parse(format, &o.format) == 0;
+        mr_strv_free(allowed);
+        if (!ok) {
+            ret = usage_error("%s: unknown format '%s' (known: %s)", cmd->name, format,
+                              cmd->formats);
+            goto cleanup;
+        }
+    }
+    if (o.config && access(o.config, R_OK) < 0) {
+        fprintf(stderr, "migready: cannot read configuration '%s': %s\n", o.config,
+                strerror(errno));
+        ret = 2;
+        goto cleanup;
+    }
+    ret = cmd->run(&o);
+
+cleanup:
+    mr_strv_free(o.profiles);
+    mr_strv_free(o.sel.only);
+    mr_strv_free(o.sel.skip);
+    return ret;
+}

@@ -1,0 +1,394 @@
+/* The run context: root, site configuration, profiles and cached sources. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iniparser.h>
+
+#include "ctx.h"
+#include "libvirtconf.h"
+#include "novaconf.h"
+#include "ops.h"
+#include "profile.h"
+
+struct mr_site {
+    dictionary *dict;
+    char *path; /* NULL when no site configuration exists */
+};
+
+#define MR_SITE_DEFAULT "/etc/migready/migready.conf"
+#define MR_PASSWD_MAX (8u << 20)
+
+const char *mr_ctx_value(const struct mr_ctx *ctx, const char *key)
+{
+    return mr_profile_set_value(ctx->profiles, key);
+}
+
+bool mr_ctx_has_profile(const struct mr_ctx *ctx, const char *name)
+{
+    return mr_profile_set_has(ctx->profiles, name);
+}
+
+const char *mr_ctx_site(const struct mr_ctx *ctx, const char *key)
+{
+    if (!ctx->site || !ctx->site->dict)
+        return NULL;
+    char *k = mr_xasprintf("site:%s", key);
+    const char *v = iniparser_getstring(ctx->site->dict, k, NULL);
+    free(k);
+    return v && *v ? v : NULL;
+}
+
+const char *mr_ctx_site_path(const struct mr_ctx *ctx)
+{
+    return ctx->site ? ctx->site->path : NULL;
+}
+
+int mr_ctx_nova(const struct mr_ctx *ctx, const struct mr_novaconf **ret, const char **ret_msg)
+{
+    struct mr_cache *c = ctx->cache;
+    if (!c->nova_loaded) {
+        c->nova_err = mr_novaconf_load(ctx->root, &c->nova, &c->nova_errmsg);
+        c->nova_loaded = true;
+    }
+    *ret = c->nova;
+    *ret_msg = c->nova_errmsg;
+    return c->nova_err;
+}
+
+int mr_ctx_libvirt(const struct mr_ctx *ctx, const struct mr_libvirt_conf **ret,
+                   const char **ret_msg)
+{
+    struct mr_cache *c = ctx->cache;
+    if (!c->libvirt_loaded) {
+        c->libvirt_err = mr_libvirt_conf_load(ctx->root, &c->libvirt, &c->libvirt_errmsg);
+        c->libvirt_loaded = true;
+    }
+    *ret = c->libvirt;
+    *ret_msg = c->libvirt_errmsg;
+    return c->libvirt_err;
+}
+
+/* Finds the colon-separated record whose first field is NAME in a passwd-
+ * or group-style file of the root; returns a copy of its fields. */
+static int root_db_lookup(const struct mr_ctx *ctx, const char *file, const char *name,
+                          const char *by_id, char ***ret_fields)
+{
+    char *buf = NULL;
+    int r = mr_root_read(ctx->root, file, MR_PASSWD_MAX, &buf, NULL);
+    if (r < 0)
+        return r;
+    r = -ENOENT;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#' || line[0] == '+' || line[0] == '-')
+            continue;
+        char **fields = mr_xcalloc(1, sizeof(char *));
+        char *p = line;
+        for (;;) {
+            char *colon = strchr(p, ':');
+            if (colon)
+                *colon = '\0';
+            mr_strv_push(&fields, p);
+            if (!colon)
+                break;
+            p = colon + 1;
+        }
+        bool hit = mr_strv_len(fields) >= 3 &&
+                   (name ? strcmp(fields[0], name) == 0 : strcmp(fields[2], by_id) == 0);
+        if (hit) {
+            *ret_fields = fields;
+            r = 0;
+            break;
+        }
+        mr_strv_free(fields);
+    }
+    free(buf);
+    return r;
+}
+
+static int parse_id(const char *s, unsigned *ret)
+{
+    long v;
+    if (mr_parse_long(s, &v) < 0 || v < 0 || v > 0x7fffffffL)
+        return -EINVAL;
+    *ret = (unsigned)v;
+    return 0;
+}
+
+int mr_ctx_user(const struct mr_ctx *ctx, const char *name, uid_t *ret_uid, gid_t *ret_gid)
+{
+    if (ctx->live) {
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        int e = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+        if (e)
+            return -e;
+        if (!res)
+            return -ENOENT;
+        if (ret_uid)
+            *ret_uid = pw.pw_uid;
+        if (ret_gid)
+            *ret_gid = pw.pw_gid;
+        return 0;
+    }
+    char **f = NULL;
+    int r = root_db_lookup(ctx, "/etc/passwd", name, NULL, &f);
+    if (r < 0)
+        return r;
+    unsigned uid, gid;
+    if (mr_strv_len(f) < 4 || parse_id(f[2], &uid) < 0 || parse_id(f[3], &gid) < 0)
+        r = -EINVAL;
+    else {
+        if (ret_uid)
+            *ret_uid = uid;
+        if (ret_gid)
+            *ret_gid = gid;
+    }
+    mr_strv_free(f);
+    return r;
+}
+
+int mr_ctx_group(const struct mr_ctx *ctx, const char *name, gid_t *ret_gid)
+{
+    if (ctx->live) {
+        struct group gr, *res = NULL;
+        char buf[16384];
+        int e = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+        if (e)
+            return -e;
+        if (!res)
+            return -ENOENT;
+        *ret_gid = gr.gr_gid;
+        return 0;
+    }
+    char **f = NULL;
+    int r = root_db_lookup(ctx, "/etc/group", name, NULL, &f);
+    if (r < 0)
+        return r;
+    unsigned gid;
+    r = parse_id(f[2], &gid);
+    if (r == 0)
+        *ret_gid = gid;
+    mr_strv_free(f);
+    return r;
+}
+
+static void gid_push(gid_t **v, size_t *n, gid_t g)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*v)[i] == g)
+            return;
+    *v = mr_xrealloc(*v, (*n + 1) * sizeof(gid_t));
+    (*v)[(*n)++] = g;
+}
+
+int mr_ctx_user_groups(const struct mr_ctx *ctx, const char *name, gid_t **ret, size_t *ret_n)
+{
+    gid_t primary;
+    int r = mr_ctx_user(ctx, name, NULL, &primary);
+    if (r < 0)
+        return r;
+    gid_t *v = NULL;
+    size_t n = 0;
+    gid_push(&v, &n, primary);
+    if (ctx->live) {
+        int count = 64;
+        gid_t *tmp = mr_xcalloc((size_t)count, sizeof(gid_t));
+        if (getgrouplist(name, primary, tmp, &count) < 0) {
+            tmp = mr_xrealloc(tmp, (size_t)count * sizeof(gid_t));
+            getgrouplist(name, primary, tmp, &count);
+        }
+        for (int i = 0; i < count; i++)
+            gid_push(&v, &n, tmp[i]);
+        free(tmp);
+    } else {
+        char *buf = NULL;
+        if (mr_root_read(ctx->root, "/etc/group", MR_PASSWD_MAX, &buf, NULL) == 0) {
+            char *save = NULL;
+            for (char *line = strtok_r(buf, "\n", &save); line;
+                 line = strtok_r(NULL, "\n", &save)) {
+                /* name:x:gid:member,member */
+                char *c1 = strchr(line, ':');
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                char *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+                if (!c3)
+                    continue;
+                *c3 = '\0';
+                unsigned gid;
+                if (parse_id(c2 + 1, &gid) < 0)
+                    continue;
+                char **members = mr_split_list(c3 + 1);
+                if (mr_strv_contains(members, name))
+                    gid_push(&v, &n, gid);
+                mr_strv_free(members);
+            }
+            free(buf);
+        }
+    }
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}
+
+char *mr_ctx_hostname(const struct mr_ctx *ctx)
+{
+    if (ctx->live) {
+        char buf[256];
+        if (gethostname(buf, sizeof(buf)) == 0) {
+            buf[sizeof(buf) - 1] = '\0';
+            return mr_xstrdup(buf);
+        }
+    }
+    char *buf = NULL;
+    if (mr_root_read(ctx->root, "/etc/hostname", 4096, &buf, NULL) < 0)
+        return NULL;
+    /* The first word of the first line that is not a comment. */
+    char *save = NULL, *name = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        line = mr_strip(line);
+        if (*line && *line != '#') {
+            line[strcspn(line, " \t")] = '\0';
+            name = mr_xstrdup(line);
+            break;
+        }
+    }
+    free(buf);
+    return name;
+}
+
+static int site_load(struct mr_ctx *ctx, const char *explicit_path, char **ret_msg)
+{
+    ctx->site = mr_xcalloc(1, sizeof(*ctx->site));
+    char *host_path;
+    if (explicit_path) {
+        host_path = mr_xstrdup(explicit_path);
+    } else {
+        /* The default lives inside the root; check it is a plain file there,
+         * then let iniparser read it through /proc/self/fd so that no
+         * symlink can lead it outside. */
+        int fd = mr_root_openat(ctx->root, MR_SITE_DEFAULT, O_RDONLY);
+        if (fd == -ENOENT)
+            return 0;
+        if (fd < 0) {
+            *ret_msg = mr_xasprintf("cannot read '%s': %s", MR_SITE_DEFAULT, strerror(-fd));
+            return fd;
+        }
+        host_path = mr_xasprintf("/proc/self/fd/%d", fd);
+        dictionary *d = NULL;
+        char *msg = NULL;
+        int r = mr_ini_load(host_path, &d, &msg);
+        close(fd);
+        free(host_path);
+        if (r < 0) {
+            /* Name the file as the user knows it. */
+            char *at = msg ? strstr(msg, "(") : NULL;
+            *ret_msg = mr_xasprintf("'%s' is not a valid INI file %s", MR_SITE_DEFAULT,
+                                    at ? at : "");
+            free(msg);
+            return r;
+        }
+        ctx->site->dict = d;
+        ctx->site->path = mr_xstrdup(MR_SITE_DEFAULT);
+        return 0;
+    }
+    int r = mr_ini_load(host_path, &ctx->site->dict, ret_msg);
+    if (r == 0)
+        ctx->site->path = host_path;
+    else
+        free(host_path);
+    return r;
+}
+
+static int ctx_build(const char *root, const char *const *profiles, const char *site_conf,
+                     bool detect_live, struct mr_ctx **ret, char **ret_msg)
+{
+    struct mr_ctx *ctx = mr_xcalloc(1, sizeof(*ctx));
+    ctx->cache = mr_xcalloc(1, sizeof(*ctx->cache));
+    ctx->ops = &mr_ops_default;
+    ctx->root_path = mr_xstrdup(root ? root : "/");
+    char **names = NULL;
+    int r = mr_root_open(ctx->root_path, &ctx->root);
+    if (r < 0) {
+        *ret_msg = mr_xasprintf("cannot open root '%s': %s", ctx->root_path, strerror(-r));
+        goto cleanup;
+    }
+    if (detect_live) {
+        struct stat a, b;
+        ctx->live = stat(ctx->root_path, &a) == 0 && stat("/", &b) == 0 &&
+                    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    }
+    r = site_load(ctx, site_conf, ret_msg);
+    if (r < 0)
+        goto cleanup;
+
+    names = mr_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; profiles && profiles[i]; i++)
+        mr_strv_push(&names, profiles[i]);
+    if (!names[0]) {
+        /* No --profile: the site's list, then the defaults. */
+        char **site = mr_split_list(mr_ctx_site(ctx, "profile"));
+        mr_strv_free(names);
+        names = site;
+    }
+    r = mr_profile_set_load(names, &ctx->profiles, ret_msg);
+    if (r < 0)
+        goto cleanup;
+    ctx->peers = mr_split_list(mr_ctx_site(ctx, "peers"));
+    *ret = ctx;
+    ctx = NULL;
+
+cleanup:
+    mr_strv_free(names);
+    mr_ctx_free(ctx);
+    return r;
+}
+
+int mr_ctx_new(const char *root, const char *const *profiles, const char *site_conf,
+               struct mr_ctx **ret, char **ret_msg)
+{
+    return ctx_build(root, profiles, site_conf, true, ret, ret_msg);
+}
+
+int mr_ctx_new_for_test(const char *root, const char *const *profiles, const char *site_conf,
+                        struct mr_ctx **ret)
+{
+    char *msg = NULL;
+    int r = ctx_build(root, profiles, site_conf, false, ret, &msg);
+    if (r < 0)
+        fprintf(stderr, "test context: %s\n", msg ? msg : strerror(-r));
+    free(msg);
+    return r;
+}
+
+void mr_ctx_free(struct mr_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->cache) {
+        mr_novaconf_free(ctx->cache->nova);
+        free(ctx->cache->nova_errmsg);
+        mr_libvirt_conf_free(ctx->cache->libvirt);
+        free(ctx->cache->libvirt_errmsg);
+        free(ctx->cache);
+    }
+    if (ctx->site) {
+        if (ctx->site->dict)
+            iniparser_freedict(ctx->site->dict);
+        free(ctx->site->path);
+        free(ctx->site);
+    }
+    mr_profile_set_free(ctx->profiles);
+    mr_root_free(ctx->root);
+    mr_strv_free(ctx->peers);
+    free(ctx->root_path);
+    free(ctx);
+}

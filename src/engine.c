@@ -1,0 +1,128 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "profile.h"
+
+static bool matches(char *const *globs, const char *id)
+{
+    for (size_t i = 0; globs && globs[i]; i++)
+        if (fnmatch(globs[i], id, 0) == 0)
+            return true;
+    return false;
+}
+
+static int validate_list(char *const *globs, const char *opt, char **ret_msg)
+{
+    for (size_t i = 0; globs && globs[i]; i++) {
+        bool any = false;
+        for (size_t c = 0; c < mr_n_checks && !any; c++)
+            any = fnmatch(globs[i], mr_checks[c]->id, 0) == 0;
+        if (!any) {
+            *ret_msg = mr_xasprintf("%s: no check matches '%s' (see 'migready list')", opt,
+                                    globs[i]);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+int mr_select_validate(const struct mr_select *sel, char **ret_msg)
+{
+    int r = validate_list(sel->only, "--only", ret_msg);
+    return r < 0 ? r : validate_list(sel->skip, "--skip", ret_msg);
+}
+
+bool mr_selected(const struct mr_select *sel, const char *id)
+{
+    if (sel->only && sel->only[0] && !matches(sel->only, id))
+        return false;
+    return !matches(sel->skip, id);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The harness alone turns a missing need into a skip. */
+static bool skipped(const struct mr_ctx *ctx, const struct mr_check *c, struct mr_result *res)
+{
+    const char *profile = NULL;
+    int decision = mr_profile_set_decide(ctx->profiles, c->id, &profile);
+    if (decision < 0) {
+        mr_report(res, MR_SKIP, "not used with profile %s", profile);
+        return true;
+    }
+    if (c->optional && decision == 0) {
+        mr_report(res, MR_SKIP, "not enabled by the active profiles (e.g. --profile nfs-server)");
+        return true;
+    }
+    if ((c->needs & (MR_NEED_LIVE | MR_NEED_LIBVIRT | MR_NEED_NET)) && !ctx->live) {
+        mr_report(res, MR_SKIP, "offline (--root)");
+        return true;
+    }
+    if ((c->needs & MR_NEED_PEERS) && !(ctx->peers && ctx->peers[0])) {
+        mr_report(res, MR_SKIP, "no peers (give --peer HOST or peers in the site configuration)");
+        return true;
+    }
+    return false;
+}
+
+struct mr_run *mr_run_checks(const struct mr_ctx *ctx, const struct mr_select *sel, bool strict)
+{
+    struct mr_run *run = mr_xcalloc(1, sizeof(*run));
+    run->strict = strict;
+    run->host = mr_ctx_hostname(ctx);
+    run->results = mr_xcalloc(mr_n_checks, sizeof(*run->results));
+    for (size_t i = 0; i < mr_n_checks; i++) {
+        const struct mr_check *c = mr_checks[i];
+        if (!mr_selected(sel, c->id))
+            continue;
+        struct mr_result *res = &run->results[run->n++];
+        res->check = c;
+        if (skipped(ctx, c, res))
+            goto counted;
+        double t0 = now();
+        int r = c->run(ctx, res);
+        res->seconds = now() - t0;
+        if (r < 0)
+            mr_report(res, MR_ERROR, "the check could not run: %s", strerror(-r));
+        else if (res->n_findings == 0)
+            mr_report(res, MR_PASS, "%s", c->title);
+    counted:
+        run->counts[res->status]++;
+    }
+    return run;
+}
+
+void mr_run_free(struct mr_run *run)
+{
+    if (!run)
+        return;
+    for (size_t i = 0; i < run->n; i++)
+        mr_result_clear(&run->results[i]);
+    free(run->results);
+    free(run->host);
+    free(run);
+}
+
+bool mr_run_ready(const struct mr_run *run)
+{
+    return run->counts[MR_FAIL] == 0 && run->counts[MR_ERROR] == 0 &&
+           !(run->strict && run->counts[MR_WARN] > 0);
+}
+
+int mr_run_exit_code(const struct mr_run *run)
+{
+    if (run->counts[MR_ERROR] > 0)
+        return 2;
+    return mr_run_ready(run) ? 0 : 1;
+}

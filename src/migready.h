@@ -1,0 +1,97 @@
+/* migready: the types shared by the harness, the checks and the tests. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MR_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+enum mr_status {
+    MR_PASS,
+    MR_WARN,
+    MR_FAIL,
+    MR_SKIP,
+    MR_ERROR,
+    MR_FIXED,
+    _MR_STATUS_LAST,
+};
+
+/* "pass", "warn", ... as in JSON; upper case for text. */
+const char *mr_status_name(enum mr_status s);
+const char *mr_status_label(enum mr_status s);
+/* Order of severity, used to pick the status of a check from its findings. */
+int mr_status_rank(enum mr_status s);
+
+/* What a check needs beyond the files under the root; the harness turns a
+ * missing need into a skip with the reason, checks never test for it. */
+enum {
+    MR_NEED_LIVE = 1u << 0,    /* the running host, not a --root copy */
+    MR_NEED_LIBVIRT = 1u << 1, /* a connection to the local libvirt */
+    MR_NEED_PEERS = 1u << 2,   /* at least one peer */
+    MR_NEED_NET = 1u << 3,     /* network traffic to other hosts */
+};
+
+struct mr_ctx;
+struct mr_result;
+
+struct mr_check {
+    const char *id;
+    const char *title;
+    unsigned needs;
+    /* Runs only when an active profile enables it (e.g. nfs.exports with nfs-server). */
+    bool optional;
+    bool fixable;
+    /* Negative only when the checker itself broke; what is wrong with the
+     * host is reported through mr_report(). */
+    int (*run)(const struct mr_ctx *ctx, struct mr_result *res);
+};
+
+struct mr_finding {
+    enum mr_status status;
+    char *message;
+    char *remedy; /* NULL when there is nothing to do */
+    char *file;   /* as seen inside the root, NULL when the finding has no place */
+    int line;     /* 0 when unknown */
+};
+
+struct mr_result {
+    const struct mr_check *check;
+    enum mr_status status;
+    struct mr_finding *findings;
+    size_t n_findings;
+    size_t primary; /* index of the finding shown as the check's message */
+    double seconds; /* time the check took */
+};
+
+/* Record a finding; the check's status is the worst among its findings.
+ * Returns the finding so that a place and a remedy can be attached. */
+struct mr_finding *mr_report(struct mr_result *res, enum mr_status st, const char *fmt, ...)
+    MR_PRINTF(3, 4);
+struct mr_finding *mr_vreport(struct mr_result *res, enum mr_status st, const char *fmt, va_list ap)
+    MR_PRINTF(3, 0);
+void mr_finding_at(struct mr_finding *f, const char *file, int line);
+void mr_finding_remedy(struct mr_finding *f, const char *fmt, ...) MR_PRINTF(2, 3);
+const struct mr_finding *mr_result_primary(const struct mr_result *res);
+void mr_result_clear(struct mr_result *res);
+
+/* Memory: the tool aborts with a message when memory runs out. */
+void *mr_xmalloc(size_t n);
+void *mr_xcalloc(size_t n, size_t size);
+void *mr_xrealloc(void *p, size_t n);
+char *mr_xstrdup(const char *s);
+char *mr_xstrndup(const char *s, size_t n);
+char *mr_xasprintf(const char *fmt, ...) MR_PRINTF(1, 2);
+char *mr_xvasprintf(const char *fmt, va_list ap) MR_PRINTF(1, 0);
+void mr_strv_free(char **v);
+size_t mr_strv_len(char *const *v);
+void mr_strv_push(char ***v, const char *s);
+/* Split "a, b,c" on commas and blanks into a NULL-terminated vector. */
+char **mr_split_list(const char *s);
+bool mr_strv_contains(char *const *v, const char *s);
+char *mr_strip(char *s);
+/* Parse booleans the way oslo.config and libvirt do: true/false, yes/no, on/off, 1/0. */
+int mr_parse_bool(const char *s, bool *ret);
+int mr_parse_long(const char *s, long *ret);

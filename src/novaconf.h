@@ -1,0 +1,37 @@
+/* nova.conf read with oslo.config's semantics. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "rootfs.h"
+
+struct mr_novaconf;
+
+/* Where a value came from. */
+struct mr_novaval {
+    const char *value;   /* interpolated; NULL when unset and without default */
+    const char *raw;     /* as written, before interpolation; NULL for a default */
+    const char *file;    /* NULL for Nova's built-in default */
+    int line;
+    bool is_default;     /* Nova's built-in default, not set in any file */
+    const char *section; /* the section and name actually used (a legacy one when */
+    const char *name;    /*  the value came from a deprecated name) */
+    bool legacy;         /* set through a deprecated or removed name */
+};
+
+/* Reads /etc/nova/nova.conf and /etc/nova/nova.conf.d/\*.conf (name order,
+ * later files win) inside ROOT. A missing nova.conf is not an error (an
+ * empty configuration, every value its default). On failure returns a
+ * negative errno and *ret_msg (caller frees) names the file and line. */
+int mr_novaconf_load(const struct mr_root *root, struct mr_novaconf **ret, char **ret_msg);
+void mr_novaconf_free(struct mr_novaconf *conf);
+
+/* Looks up SECTION/KEY (lower case) as Nova would: the last assignment
+ * wins, nova.conf.d files after nova.conf, deprecated names honoured (with
+ * ret->legacy set), $name and ${name} interpolated, and Nova's built-in
+ * default when nothing sets it (ret->is_default). Returns false when the
+ * option is unset and has no default. */
+bool mr_novaconf_get(const struct mr_novaconf *conf, const char *section, const char *key,
+                     struct mr_novaval *ret);
+/* The files read, in order (NULL-terminated, paths as seen in the root). */
+char *const *mr_novaconf_files(const struct mr_novaconf *conf);

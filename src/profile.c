@@ -1,0 +1,302 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iniparser.h>
+
+#include "migready.h"
+#include "profile.h"
+
+static const struct {
+    const char *kind;
+    const char *name;
+} default_profiles[] = {
+    {"storage", "shared-nfs"},
+    {"transport", "tcp"},
+};
+
+static bool is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *mr_profile_dir(void)
+{
+    static char dir[PATH_MAX];
+    const char *env = getenv("MIGREADY_PROFILE_DIR");
+    if (env && *env)
+        return env;
+    if (dir[0])
+        return dir;
+    /* Run from the build tree: use the profiles of the source tree. */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            /* libtool-free build: the binary sits in the top build folder */
+            if (strcmp(exe, MR_ABS_BUILDDIR) == 0 && is_dir(MR_ABS_SRCDIR "/profiles")) {
+                snprintf(dir, sizeof(dir), "%s", MR_ABS_SRCDIR "/profiles");
+                return dir;
+            }
+        }
+    }
+    snprintf(dir, sizeof(dir), "%s", MR_PROFILEDIR);
+    return dir;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **mr_profile_names(void)
+{
+    char **names = mr_xcalloc(1, sizeof(char *));
+    DIR *d = opendir(mr_profile_dir());
+    if (!d)
+        return names;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (de->d_name[0] == '.' || n <= 4 || strcmp(de->d_name + n - 4, ".ini") != 0)
+            continue;
+        char *name = mr_xstrndup(de->d_name, n - 4);
+        mr_strv_push(&names, name);
+        free(name);
+    }
+    closedir(d);
+    qsort(names, mr_strv_len(names), sizeof(char *), cmp_names);
+    return names;
+}
+
+static bool valid_name(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+            return false;
+    return true;
+}
+
+static void profile_free(struct mr_profile *p)
+{
+    if (!p)
+        return;
+    free(p->name);
+    free(p->kind);
+    free(p->description);
+    mr_strv_free(p->enable);
+    mr_strv_free(p->disable);
+    mr_strv_free(p->keys);
+    mr_strv_free(p->vals);
+    free(p);
+}
+
+/* iniparser reports syntax errors through a printf-like callback. */
+static char ini_error[512];
+
+static int ini_error_cb(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t used = strlen(ini_error);
+    if (used < sizeof(ini_error) - 1)
+        vsnprintf(ini_error + used, sizeof(ini_error) - used, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+int mr_ini_load(const char *path, dictionary **ret, char **ret_msg)
+{
+    ini_error[0] = '\0';
+    iniparser_set_error_callback(ini_error_cb);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int r = -errno;
+        *ret_msg = mr_xasprintf("cannot read '%s': %s", path, strerror(errno));
+        return r;
+    }
+    fclose(f);
+    dictionary *d = iniparser_load(path);
+    if (!d) {
+        /* "iniparser: syntax error in FILE (LINE):\n-> TEXT" */
+        char *msg = mr_xstrdup(ini_error);
+        char *nl;
+        while ((nl = strchr(msg, '\n')))
+            *nl = ' ';
+        *ret_msg = mr_xasprintf("'%s' is not a valid INI file: %s", path, mr_strip(msg));
+        free(msg);
+        return -EINVAL;
+    }
+    *ret = d;
+    return 0;
+}
+
+static int profile_load(const char *name, struct mr_profile **ret, char **ret_msg)
+{
+    if (!valid_name(name)) {
+        *ret_msg = mr_xasprintf("invalid profile name '%s'", name);
+        return -EINVAL;
+    }
+    char *path = mr_xasprintf("%s/%s.ini", mr_profile_dir(), name);
+    if (access(path, F_OK) < 0) {
+        char **known = mr_profile_names();
+        size_t len = 0;
+        for (size_t i = 0; known[i]; i++)
+            len += strlen(known[i]) + 2;
+        char *list = mr_xcalloc(1, len + 1);
+        for (size_t i = 0; known[i]; i++) {
+            if (i)
+                strcat(list, ", ");
+            strcat(list, known[i]);
+        }
+        *ret_msg = mr_xasprintf("unknown profile '%s' (known: %s)", name, *list ? list : "none");
+        free(list);
+        mr_strv_free(known);
+        free(path);
+        return -ENOENT;
+    }
+    dictionary *d = NULL;
+    int r = mr_ini_load(path, &d, ret_msg);
+    free(path);
+    if (r < 0)
+        return r;
+    struct mr_profile *p = mr_xcalloc(1, sizeof(*p));
+    p->name = mr_xstrdup(name);
+    p->kind = mr_xstrdup(iniparser_getstring(d, "profile:kind", "role"));
+    p->description = mr_xstrdup(iniparser_getstring(d, "profile:description", ""));
+    p->enable = mr_split_list(iniparser_getstring(d, "checks:enable", NULL));
+    p->disable = mr_split_list(iniparser_getstring(d, "checks:disable", NULL));
+    p->keys = mr_xcalloc(1, sizeof(char *));
+    p->vals = mr_xcalloc(1, sizeof(char *));
+    int nkeys = iniparser_getsecnkeys(d, "values");
+    if (nkeys > 0) {
+        const char **keys = mr_xcalloc((size_t)nkeys, sizeof(char *));
+        iniparser_getseckeys(d, "values", keys);
+        for (int i = 0; i < nkeys; i++) {
+            mr_strv_push(&p->keys, keys[i] + strlen("values:"));
+            mr_strv_push(&p->vals, iniparser_getstring(d, keys[i], ""));
+        }
+        free(keys);
+    }
+    iniparser_freedict(d);
+    *ret = p;
+    return 0;
+}
+
+static void set_add(struct mr_profile_set *set, struct mr_profile *p)
+{
+    set->items = mr_xrealloc(set->items, (set->n + 1) * sizeof(*set->items));
+    set->items[set->n++] = p;
+}
+
+int mr_profile_set_load(char *const *names, struct mr_profile_set **ret, char **ret_msg)
+{
+    struct mr_profile_set *set = mr_xcalloc(1, sizeof(*set));
+    int r = 0;
+    for (size_t i = 0; names && names[i]; i++) {
+        if (mr_profile_set_has(set, names[i]))
+            continue;
+        struct mr_profile *p = NULL;
+        r = profile_load(names[i], &p, ret_msg);
+        if (r < 0)
+            goto cleanup;
+        /* Storage and transport are one each: two would contradict. */
+        for (size_t j = 0; j < set->n; j++)
+            if (strcmp(p->kind, "role") != 0 && strcmp(set->items[j]->kind, p->kind) == 0) {
+                *ret_msg = mr_xasprintf("profiles '%s' and '%s' both choose the %s; pick one",
+                                        set->items[j]->name, p->name, p->kind);
+                profile_free(p);
+                r = -EINVAL;
+                goto cleanup;
+            }
+        set_add(set, p);
+    }
+    for (size_t k = 0; k < MR_ARRAY_SIZE(default_profiles); k++) {
+        bool have = false;
+        for (size_t j = 0; j < set->n; j++)
+            have |= strcmp(set->items[j]->kind, default_profiles[k].kind) == 0;
+        if (have)
+            continue;
+        struct mr_profile *p = NULL;
+        r = profile_load(default_profiles[k].name, &p, ret_msg);
+        if (r < 0)
+            goto cleanup;
+        set_add(set, p);
+    }
+    *ret = set;
+    set = NULL;
+
+cleanup:
+    mr_profile_set_free(set);
+    return r;
+}
+
+void mr_profile_set_free(struct mr_profile_set *set)
+{
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->n; i++)
+        profile_free(set->items[i]);
+    free(set->items);
+    free(set);
+}
+
+const char *mr_profile_set_value(const struct mr_profile_set *set, const char *key)
+{
+    const char *v = NULL;
+    for (size_t i = 0; set && i < set->n; i++)
+        for (size_t k = 0; set->items[i]->keys[k]; k++)
+            if (strcmp(set->items[i]->keys[k], key) == 0)
+                v = set->items[i]->vals[k];
+    return v;
+}
+
+bool mr_profile_set_has(const struct mr_profile_set *set, const char *name)
+{
+    for (size_t i = 0; set && i < set->n; i++)
+        if (strcmp(set->items[i]->name, name) == 0)
+            return true;
+    return false;
+}
+
+static bool matches_any(char *const *globs, const char *id)
+{
+    for (size_t i = 0; globs && globs[i]; i++)
+        if (fnmatch(globs[i], id, 0) == 0)
+            return true;
+    return false;
+}
+
+int mr_profile_set_decide(const struct mr_profile_set *set, const char *id,
+                          const char **ret_profile)
+{
+    int decision = 0;
+    for (size_t i = 0; set && i < set->n; i++) {
+        /* A profile that disables wins over one that enables: block turns
+         * the NFS checks off even when another profile asks for them. */
+        if (matches_any(set->items[i]->disable, id)) {
+            *ret_profile = set->items[i]->name;
+            return -1;
+        }
+        if (decision == 0 && matches_any(set->items[i]->enable, id)) {
+            *ret_profile = set->items[i]->name;
+            decision = 1;
+        }
+    }
+    return decision;
+}

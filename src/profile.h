@@ -1,0 +1,40 @@
+/* Profiles: INI files under the profile folder that choose checks and values. */
+#pragma once
+
+#include <stdbool.h>
+
+struct mr_profile {
+    char *name;
+    char *kind; /* "storage", "transport" or "role" */
+    char *description;
+    char **enable;  /* check IDs or globs that this profile turns on */
+    char **disable; /* ... and off */
+    char **keys;    /* [values], parallel to vals */
+    char **vals;
+};
+
+struct mr_profile_set {
+    struct mr_profile **items;
+    size_t n;
+};
+
+/* The folder profiles are read from: $MIGREADY_PROFILE_DIR, the source tree
+ * when run from the build tree, else the installed one. */
+const char *mr_profile_dir(void);
+/* Names of the profiles available, sorted. */
+char **mr_profile_names(void);
+/* Loads NAMES (NULL or empty: the site's list, then the defaults) and
+ * completes the set with the default of every kind not chosen. */
+int mr_profile_set_load(char *const *names, struct mr_profile_set **ret, char **ret_msg);
+void mr_profile_set_free(struct mr_profile_set *set);
+const char *mr_profile_set_value(const struct mr_profile_set *set, const char *key);
+bool mr_profile_set_has(const struct mr_profile_set *set, const char *name);
+/* Whether the profiles turn a check on (+1), off (-1) or say nothing (0),
+ * and which profile decided (for the skip message). */
+int mr_profile_set_decide(const struct mr_profile_set *set, const char *id,
+                          const char **ret_profile);
+
+typedef struct _dictionary_ dictionary;
+/* Loads an INI file with iniparser; a syntax error gives a message naming
+ * the file and line. */
+int mr_ini_load(const char *path, dictionary **ret, char **ret_msg);

@@ -1,0 +1,389 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <libxml/xmlwriter.h>
+
+#include "profile.h"
+#include "render.h"
+
+static const char *const format_names[] = {
+    [MR_FORMAT_TEXT] = "text",
+    [MR_FORMAT_JSON] = "json",
+    [MR_FORMAT_JUNIT] = "junit",
+    [MR_FORMAT_TAP] = "tap",
+};
+_Static_assert(MR_ARRAY_SIZE(format_names) == _MR_FORMAT_LAST, "format names");
+
+int mr_format_parse(const char *s, enum mr_format *ret)
+{
+    for (size_t i = 0; i < _MR_FORMAT_LAST; i++)
+        if (strcmp(s, format_names[i]) == 0) {
+            *ret = (enum mr_format)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+char *mr_redact(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *out = mr_xstrdup(s);
+    char *p = out;
+    while ((p = strstr(p, "://"))) {
+        char *auth = p + 3;
+        size_t span = strcspn(auth, "/@ \t\n\"'");
+        if (auth[span] == '@') {
+            char *colon = memchr(auth, ':', span);
+            if (colon) {
+                /* user:secret@ -> user:***@ */
+                char *rest = auth + span;
+                char *n = mr_xasprintf("%.*s:***%s", (int)(colon - out), out, rest);
+                size_t keep = (size_t)(colon - out) + 4;
+                free(out);
+                out = n;
+                p = out + keep;
+                continue;
+            }
+        }
+        p = auth;
+    }
+    return out;
+}
+
+static const char *const colors[] = {
+    [MR_PASS] = "\033[32m", [MR_WARN] = "\033[33m",  [MR_FAIL] = "\033[31m",
+    [MR_SKIP] = "\033[2m",  [MR_ERROR] = "\033[35m", [MR_FIXED] = "\033[36m",
+};
+_Static_assert(MR_ARRAY_SIZE(colors) == _MR_STATUS_LAST, "status colours");
+
+static void text_place(FILE *out, const struct mr_finding *f)
+{
+    if (f->file && f->line > 0)
+        fprintf(out, " (%s:%d)", f->file, f->line);
+    else if (f->file)
+        fprintf(out, " (%s)", f->file);
+}
+
+static void text_line(FILE *out, const char *label, enum mr_status st, bool color, int idw,
+                      const char *id, const char *msg)
+{
+    if (color)
+        fprintf(out, "%s%-5s\033[0m  %-*s  %s", colors[st], label, idw, id, msg);
+    else
+        fprintf(out, "%-5s  %-*s  %s", label, idw, id, msg);
+}
+
+static int render_text(FILE *out, const struct mr_run *run, const struct mr_render_opts *o)
+{
+    int idw = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        int w = (int)strlen(run->results[i].check->id);
+        idw = w > idw ? w : idw;
+    }
+    for (size_t i = 0; i < run->n; i++) {
+        const struct mr_result *r = &run->results[i];
+        const struct mr_finding *f = mr_result_primary(r);
+        if (o->verbosity < 0 && (r->status == MR_PASS || r->status == MR_SKIP))
+            continue;
+        char *msg = mr_redact(f->message);
+        text_line(out, mr_status_label(r->status), r->status, o->color, idw, r->check->id, msg);
+        free(msg);
+        text_place(out, f);
+        fputc('\n', out);
+        int indent = 5 + 2 + idw + 2;
+        if (o->verbosity > 0) {
+            for (size_t k = 0; k < r->n_findings; k++) {
+                const struct mr_finding *g = &r->findings[k];
+                if (g == f)
+                    continue;
+                char *m = mr_redact(g->message);
+                fprintf(out, "%*s%s: %s", indent, "", mr_status_name(g->status), m);
+                free(m);
+                text_place(out, g);
+                fputc('\n', out);
+            }
+        }
+        if (r->status != MR_PASS && r->status != MR_SKIP) {
+            for (size_t k = 0; k < r->n_findings; k++) {
+                const struct mr_finding *g = &r->findings[k];
+                if (!g->remedy || (g != f && o->verbosity <= 0 &&
+                                   mr_status_rank(g->status) < mr_status_rank(MR_WARN)))
+                    continue;
+                char *m = mr_redact(g->remedy);
+                fprintf(out, "%*s-> %s\n", indent, "", m);
+                free(m);
+            }
+        }
+    }
+    const char *verdict = run->counts[MR_ERROR] ? "could not judge"
+                          : mr_run_ready(run)   ? "ready"
+                                                : "not ready";
+    fprintf(out, "\n%s: %s (%u pass, %u warn, %u fail, %u skip, %u error", run->host ? run->host : "host",
+            verdict, run->counts[MR_PASS], run->counts[MR_WARN], run->counts[MR_FAIL],
+            run->counts[MR_SKIP], run->counts[MR_ERROR]);
+    if (run->counts[MR_FIXED])
+        fprintf(out, ", %u fixed", run->counts[MR_FIXED]);
+    fputs(")\n", out);
+    return 0;
+}
+
+static void json_str(json_object *o, const char *key, const char *val)
+{
+    char *v = mr_redact(val);
+    json_object_object_add(o, key, json_object_new_string(v));
+    free(v);
+}
+
+static json_object *json_finding(const struct mr_finding *f, bool with_status)
+{
+    json_object *o = json_object_new_object();
+    if (with_status)
+        json_str(o, "status", mr_status_name(f->status));
+    json_str(o, "message", f->message);
+    if (f->remedy)
+        json_str(o, "remedy", f->remedy);
+    if (f->file)
+        json_str(o, "file", f->file);
+    if (f->file && f->line > 0)
+        json_object_object_add(o, "line", json_object_new_int(f->line));
+    return o;
+}
+
+static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run)
+{
+    json_object *root = json_object_new_object();
+    json_str(root, "tool", "migready");
+    json_str(root, "version", PACKAGE_VERSION);
+    if (run->host)
+        json_str(root, "host", run->host);
+    else
+        json_object_object_add(root, "host", NULL);
+    json_str(root, "root", ctx->root_path);
+    json_object *profiles = json_object_new_array();
+    for (size_t i = 0; i < ctx->profiles->n; i++)
+        json_object_array_add(profiles, json_object_new_string(ctx->profiles->items[i]->name));
+    json_object_object_add(root, "profiles", profiles);
+    json_object_object_add(root, "ready", json_object_new_boolean(mr_run_ready(run)));
+    json_object *summary = json_object_new_object();
+    for (size_t s = 0; s < _MR_STATUS_LAST; s++)
+        json_object_object_add(summary, mr_status_name((enum mr_status)s),
+                               json_object_new_int((int)run->counts[s]));
+    json_object_object_add(root, "summary", summary);
+    json_object *results = json_object_new_array();
+    for (size_t i = 0; i < run->n; i++) {
+        const struct mr_result *r = &run->results[i];
+        const struct mr_finding *f = mr_result_primary(r);
+        json_object *o = json_object_new_object();
+        json_str(o, "id", r->check->id);
+        json_str(o, "title", r->check->title);
+        json_str(o, "status", mr_status_name(r->status));
+        json_str(o, "message", f->message);
+        if (f->remedy)
+            json_str(o, "remedy", f->remedy);
+        if (f->file)
+            json_str(o, "file", f->file);
+        if (f->file && f->line > 0)
+            json_object_object_add(o, "line", json_object_new_int(f->line));
+        json_object_object_add(o, "fixable", json_object_new_boolean(r->check->fixable));
+        if (r->n_findings > 1) {
+            json_object *details = json_object_new_array();
+            for (size_t k = 0; k < r->n_findings; k++)
+                json_object_array_add(details, json_finding(&r->findings[k], true));
+            json_object_object_add(o, "details", details);
+        }
+        json_object_array_add(results, o);
+    }
+    json_object_object_add(root, "results", results);
+    fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE),
+          out);
+    fputc('\n', out);
+    json_object_put(root);
+    return 0;
+}
+
+static int xml_attr(xmlTextWriterPtr w, const char *name, const char *val)
+{
+    char *v = mr_redact(val);
+    int r = xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST v);
+    free(v);
+    return r;
+}
+
+static void finding_text(char **buf, const struct mr_finding *f)
+{
+    char *old = *buf;
+    char *place = f->file ? (f->line > 0 ? mr_xasprintf(" (%s:%d)", f->file, f->line)
+                                         : mr_xasprintf(" (%s)", f->file))
+                          : mr_xstrdup("");
+    *buf = mr_xasprintf("%s%s: %s%s\n%s%s%s", old ? old : "", mr_status_label(f->status),
+                        f->message, place, f->remedy ? "  fix: " : "",
+                        f->remedy ? f->remedy : "", f->remedy ? "\n" : "");
+    free(place);
+    free(old);
+}
+
+static int render_junit(FILE *out, const struct mr_run *run)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
+    if (!buf || !w)
+        return -ENOMEM;
+    unsigned failures = run->counts[MR_FAIL] + (run->strict ? run->counts[MR_WARN] : 0);
+    double total = 0;
+    for (size_t i = 0; i < run->n; i++)
+        total += run->results[i].seconds;
+    char num[64];
+    xmlTextWriterSetIndent(w, 1);
+    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
+    xmlTextWriterStartElement(w, BAD_CAST "testsuites");
+    xml_attr(w, "name", "migready");
+    snprintf(num, sizeof(num), "%zu", run->n);
+    xml_attr(w, "tests", num);
+    snprintf(num, sizeof(num), "%u", failures);
+    xml_attr(w, "failures", num);
+    snprintf(num, sizeof(num), "%u", run->counts[MR_ERROR]);
+    xml_attr(w, "errors", num);
+    snprintf(num, sizeof(num), "%.6f", total);
+    xml_attr(w, "time", num);
+    xmlTextWriterStartElement(w, BAD_CAST "testsuite");
+    xml_attr(w, "name", run->host ? run->host : "migready");
+    if (run->host)
+        xml_attr(w, "hostname", run->host);
+    snprintf(num, sizeof(num), "%zu", run->n);
+    xml_attr(w, "tests", num);
+    snprintf(num, sizeof(num), "%u", failures);
+    xml_attr(w, "failures", num);
+    snprintf(num, sizeof(num), "%u", run->counts[MR_ERROR]);
+    xml_attr(w, "errors", num);
+    snprintf(num, sizeof(num), "%u", run->counts[MR_SKIP]);
+    xml_attr(w, "skipped", num);
+    snprintf(num, sizeof(num), "%.6f", total);
+    xml_attr(w, "time", num);
+    for (size_t i = 0; i < run->n; i++) {
+        const struct mr_result *r = &run->results[i];
+        const struct mr_finding *f = mr_result_primary(r);
+        char *area = mr_xstrndup(r->check->id, strcspn(r->check->id, "."));
+        char *classname = mr_xasprintf("migready.%s", area);
+        free(area);
+        xmlTextWriterStartElement(w, BAD_CAST "testcase");
+        xml_attr(w, "classname", classname);
+        xml_attr(w, "name", r->check->id);
+        snprintf(num, sizeof(num), "%.6f", r->seconds);
+        xml_attr(w, "time", num);
+        free(classname);
+        char *body = NULL;
+        for (size_t k = 0; k < r->n_findings; k++)
+            finding_text(&body, &r->findings[k]);
+        char *safe = mr_redact(body);
+        const char *elem = NULL;
+        if (r->status == MR_FAIL || (r->status == MR_WARN && run->strict))
+            elem = "failure";
+        else if (r->status == MR_ERROR)
+            elem = "error";
+        else if (r->status == MR_SKIP)
+            elem = "skipped";
+        if (elem) {
+            xmlTextWriterStartElement(w, BAD_CAST elem);
+            xml_attr(w, "message", f->message);
+            if (r->status != MR_SKIP) {
+                xml_attr(w, "type", mr_status_name(r->status));
+                xmlTextWriterWriteString(w, BAD_CAST safe);
+            }
+            xmlTextWriterEndElement(w);
+        } else {
+            xmlTextWriterStartElement(w, BAD_CAST "system-out");
+            xmlTextWriterWriteString(w, BAD_CAST safe);
+            xmlTextWriterEndElement(w);
+        }
+        free(safe);
+        free(body);
+        xmlTextWriterEndElement(w);
+    }
+    xmlTextWriterEndDocument(w);
+    xmlFreeTextWriter(w);
+    fputs((const char *)xmlBufferContent(buf), out);
+    xmlBufferFree(buf);
+    return 0;
+}
+
+/* TAP 13 YAML: quote every scalar so that a message cannot break the block. */
+static void tap_yaml(FILE *out, const char *key, const char *val)
+{
+    char *v = mr_redact(val);
+    fprintf(out, "  %s: \"", key);
+    for (const char *p = v; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if ((unsigned char)*p < 0x20)
+            fprintf(out, "\\x%02x", (unsigned char)*p);
+        else
+            fputc(*p, out);
+    }
+    fputs("\"\n", out);
+    free(v);
+}
+
+static void tap_desc(FILE *out, const char *s)
+{
+    /* '#' would start a directive in the description. */
+    char *v = mr_redact(s);
+    for (const char *p = v; *p; p++)
+        fputc(*p == '#' ? ' ' : (*p == '\n' ? ' ' : *p), out);
+    free(v);
+}
+
+static int render_tap(FILE *out, const struct mr_run *run)
+{
+    fprintf(out, "TAP version 13\n1..%zu\n", run->n);
+    for (size_t i = 0; i < run->n; i++) {
+        const struct mr_result *r = &run->results[i];
+        const struct mr_finding *f = mr_result_primary(r);
+        bool bad = r->status == MR_FAIL || r->status == MR_ERROR ||
+                   (r->status == MR_WARN && run->strict);
+        fprintf(out, "%s %zu - %s: ", bad ? "not ok" : "ok", i + 1, r->check->id);
+        tap_desc(out, f->message);
+        if (r->status == MR_SKIP) {
+            fputs(" # SKIP ", out);
+            tap_desc(out, f->message);
+        }
+        fputc('\n', out);
+        if (r->status == MR_PASS || r->status == MR_SKIP)
+            continue;
+        fputs("  ---\n", out);
+        tap_yaml(out, "status", mr_status_name(r->status));
+        tap_yaml(out, "message", f->message);
+        if (f->remedy)
+            tap_yaml(out, "remedy", f->remedy);
+        if (f->file)
+            tap_yaml(out, "file", f->file);
+        if (f->file && f->line > 0)
+            fprintf(out, "  line: %d\n", f->line);
+        fputs("  ...\n", out);
+    }
+    return 0;
+}
+
+int mr_render(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
+              const struct mr_render_opts *o)
+{
+    switch (o->format) {
+    case MR_FORMAT_TEXT:
+        return render_text(out, run, o);
+    case MR_FORMAT_JSON:
+        return render_json(out, ctx, run);
+    case MR_FORMAT_JUNIT:
+        return render_junit(out, run);
+    case MR_FORMAT_TAP:
+        return render_tap(out, run);
+    default:
+        return -EINVAL;
+    }
+}

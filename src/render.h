@@ -1,0 +1,22 @@
+/* Output formats for a run: text, json, junit, tap. */
+#pragma once
+
+#include <stdio.h>
+
+#include "ctx.h"
+#include "engine.h"
+
+enum mr_format { MR_FORMAT_TEXT, MR_FORMAT_JSON, MR_FORMAT_JUNIT, MR_FORMAT_TAP, _MR_FORMAT_LAST };
+
+struct mr_render_opts {
+    enum mr_format format;
+    bool color;
+    int verbosity; /* -1 quiet, 0 normal, 1 verbose */
+};
+
+int mr_format_parse(const char *s, enum mr_format *ret);
+int mr_render(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
+              const struct mr_render_opts *o);
+/* Replaces the password of any URL ("scheme://user:secret@host") with
+ * "***": a defence in depth under every renderer. Caller frees. */
+char *mr_redact(const char *s);

@@ -1,0 +1,263 @@
+/* Memory, string and result helpers shared by the whole tool. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "migready.h"
+
+static const char *const status_names[] = {
+    [MR_PASS] = "pass", [MR_WARN] = "warn",   [MR_FAIL] = "fail",
+    [MR_SKIP] = "skip", [MR_ERROR] = "error", [MR_FIXED] = "fixed",
+};
+static const char *const status_labels[] = {
+    [MR_PASS] = "PASS", [MR_WARN] = "WARN",   [MR_FAIL] = "FAIL",
+    [MR_SKIP] = "SKIP", [MR_ERROR] = "ERROR", [MR_FIXED] = "FIXED",
+};
+static const int status_ranks[] = {
+    [MR_SKIP] = 0, [MR_PASS] = 1, [MR_FIXED] = 2, [MR_WARN] = 3, [MR_FAIL] = 4, [MR_ERROR] = 5,
+};
+_Static_assert(MR_ARRAY_SIZE(status_names) == _MR_STATUS_LAST, "status names");
+_Static_assert(MR_ARRAY_SIZE(status_labels) == _MR_STATUS_LAST, "status labels");
+_Static_assert(MR_ARRAY_SIZE(status_ranks) == _MR_STATUS_LAST, "status ranks");
+
+const char *mr_status_name(enum mr_status s)
+{
+    return (unsigned)s < _MR_STATUS_LAST ? status_names[s] : "invalid";
+}
+
+const char *mr_status_label(enum mr_status s)
+{
+    return (unsigned)s < _MR_STATUS_LAST ? status_labels[s] : "INVALID";
+}
+
+int mr_status_rank(enum mr_status s)
+{
+    return (unsigned)s < _MR_STATUS_LAST ? status_ranks[s] : -1;
+}
+
+static void oom(void)
+{
+    fputs("migready: out of memory\n", stderr);
+    abort();
+}
+
+void *mr_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *mr_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *mr_xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+char *mr_xstrdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        oom();
+    return d;
+}
+
+char *mr_xstrndup(const char *s, size_t n)
+{
+    char *d = strndup(s, n);
+    if (!d)
+        oom();
+    return d;
+}
+
+char *mr_xvasprintf(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        oom();
+    return s;
+}
+
+char *mr_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = mr_xvasprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void mr_strv_free(char **v)
+{
+    if (!v)
+        return;
+    for (char **p = v; *p; p++)
+        free(*p);
+    free(v);
+}
+
+size_t mr_strv_len(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    return n;
+}
+
+void mr_strv_push(char ***v, const char *s)
+{
+    size_t n = mr_strv_len(*v);
+    *v = mr_xrealloc(*v, (n + 2) * sizeof(char *));
+    (*v)[n] = mr_xstrdup(s);
+    (*v)[n + 1] = NULL;
+}
+
+bool mr_strv_contains(char *const *v, const char *s)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        if (strcmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
+char **mr_split_list(const char *s)
+{
+    char **v = mr_xcalloc(1, sizeof(char *));
+    if (!s)
+        return v;
+    const char *p = s;
+    while (*p) {
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        const char *start = p;
+        while (*p && *p != ',' && !isspace((unsigned char)*p))
+            p++;
+        if (p > start) {
+            char *item = mr_xstrndup(start, (size_t)(p - start));
+            mr_strv_push(&v, item);
+            free(item);
+        }
+    }
+    return v;
+}
+
+char *mr_strip(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+int mr_parse_bool(const char *s, bool *ret)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on", "y", "t"};
+    static const char *const no[] = {"0", "false", "no", "off", "n", "f"};
+    if (!s)
+        return -EINVAL;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(yes); i++)
+        if (strcasecmp(s, yes[i]) == 0) {
+            *ret = true;
+            return 0;
+        }
+    for (size_t i = 0; i < MR_ARRAY_SIZE(no); i++)
+        if (strcasecmp(s, no[i]) == 0) {
+            *ret = false;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+int mr_parse_long(const char *s, long *ret)
+{
+    if (!s || !*s)
+        return -EINVAL;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno == ERANGE)
+        return -ERANGE;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (end == s || *end)
+        return -EINVAL;
+    *ret = v;
+    return 0;
+}
+
+struct mr_finding *mr_vreport(struct mr_result *res, enum mr_status st, const char *fmt, va_list ap)
+{
+    res->findings = mr_xrealloc(res->findings, (res->n_findings + 1) * sizeof(*res->findings));
+    struct mr_finding *f = &res->findings[res->n_findings];
+    *f = (struct mr_finding){.status = st, .message = mr_xvasprintf(fmt, ap)};
+    if (res->n_findings == 0 || mr_status_rank(st) > mr_status_rank(res->status)) {
+        res->status = st;
+        res->primary = res->n_findings;
+    }
+    res->n_findings++;
+    return f;
+}
+
+struct mr_finding *mr_report(struct mr_result *res, enum mr_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct mr_finding *f = mr_vreport(res, st, fmt, ap);
+    va_end(ap);
+    return f;
+}
+
+void mr_finding_at(struct mr_finding *f, const char *file, int line)
+{
+    free(f->file);
+    f->file = mr_xstrdup(file);
+    f->line = line;
+}
+
+void mr_finding_remedy(struct mr_finding *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(f->remedy);
+    f->remedy = mr_xvasprintf(fmt, ap);
+    va_end(ap);
+}
+
+const struct mr_finding *mr_result_primary(const struct mr_result *res)
+{
+    return res->n_findings ? &res->findings[res->primary] : NULL;
+}
+
+void mr_result_clear(struct mr_result *res)
+{
+    for (size_t i = 0; i < res->n_findings; i++) {
+        free(res->findings[i].message);
+        free(res->findings[i].remedy);
+        free(res->findings[i].file);
+    }
+    free(res->findings);
+    res->findings = NULL;
+    res->n_findings = 0;
+    res->primary = 0;
+}
