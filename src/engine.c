@@ -76,14 +76,15 @@ static bool skipped(const struct mr_ctx *ctx, const struct mr_check *c, struct m
     return false;
 }
 
-struct mr_run *mr_run_checks(const struct mr_ctx *ctx, const struct mr_select *sel, bool strict)
+struct mr_run *mr_run_list(const struct mr_ctx *ctx, const struct mr_check *const *checks,
+                           size_t n, const struct mr_select *sel, bool strict)
 {
     struct mr_run *run = mr_xcalloc(1, sizeof(*run));
     run->strict = strict;
     run->host = mr_ctx_hostname(ctx);
-    run->results = mr_xcalloc(mr_n_checks, sizeof(*run->results));
-    for (size_t i = 0; i < mr_n_checks; i++) {
-        const struct mr_check *c = mr_checks[i];
+    run->results = mr_xcalloc(n, sizeof(*run->results));
+    for (size_t i = 0; i < n; i++) {
+        const struct mr_check *c = checks[i];
         if (!mr_selected(sel, c->id))
             continue;
         struct mr_result *res = &run->results[run->n++];
@@ -101,6 +102,11 @@ struct mr_run *mr_run_checks(const struct mr_ctx *ctx, const struct mr_select *s
         run->counts[res->status]++;
     }
     return run;
+}
+
+struct mr_run *mr_run_checks(const struct mr_ctx *ctx, const struct mr_select *sel, bool strict)
+{
+    return mr_run_list(ctx, mr_checks, mr_n_checks, sel, strict);
 }
 
 void mr_run_free(struct mr_run *run)

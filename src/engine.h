@@ -24,6 +24,9 @@ struct mr_run {
  * error, not an empty run. Returns 0 or -EINVAL with *ret_msg. */
 int mr_select_validate(const struct mr_select *sel, char **ret_msg);
 bool mr_selected(const struct mr_select *sel, const char *id);
+/* Runs CHECKS (the registry, or a test's own list). */
+struct mr_run *mr_run_list(const struct mr_ctx *ctx, const struct mr_check *const *checks,
+                           size_t n, const struct mr_select *sel, bool strict);
 struct mr_run *mr_run_checks(const struct mr_ctx *ctx, const struct mr_select *sel, bool strict);
 void mr_run_free(struct mr_run *run);
 /* Ready: no fail, no error, and under --strict no warn. */

@@ -1,0 +1,250 @@
+/* The four output formats, as a CI server or a script reads them. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "ctx.h"
+#include "engine.h"
+#include "render.h"
+#include "testutil.h"
+
+static int run_pass(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    mr_report(res, MR_PASS, "all good");
+    return 0;
+}
+
+static int run_fail(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "listen_tcp is 0 <but> \"tcp\" & more");
+    mr_finding_at(f, "/etc/libvirt/libvirtd.conf", 52);
+    mr_finding_remedy(f, "set listen_tcp = 1");
+    mr_report(res, MR_PASS, "auth ok # not a directive");
+    return 0;
+}
+
+static int run_secret(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    /* A message that by mistake carries a URL with a password. */
+    struct mr_finding *f =
+        mr_report(res, MR_WARN, "cannot use rabbit://nova:s3cretPW@mq.example:5672/");
+    mr_finding_remedy(f, "see mysql+pymysql://nova:s3cretPW@db/nova");
+    return 0;
+}
+
+static int run_error(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    mr_report(res, MR_ERROR, "/etc/nova/nova.conf:1: cannot parse line");
+    return 0;
+}
+
+static const struct mr_check c1 = {.id = "nova.vnc-listen", .title = "VNC", .run = run_pass};
+static const struct mr_check c2 = {
+    .id = "libvirt.listen", .title = "listen", .fixable = true, .run = run_fail};
+static const struct mr_check c3 = {.id = "x.secret", .title = "secret", .run = run_secret};
+static const struct mr_check c4 = {
+    .id = "b.live", .title = "live", .needs = MR_NEED_LIVE, .run = run_pass};
+static const struct mr_check c5 = {.id = "y.error", .title = "error", .run = run_error};
+static const struct mr_check *const all[] = {&c1, &c2, &c3, &c4, &c5};
+
+struct fixture {
+    struct mr_ctx *ctx;
+    struct mr_run *run;
+    char *root;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = mr_xcalloc(1, sizeof(*f));
+    f->root = mr_test_scratch();
+    mr_test_write(f->root, "/etc/hostname", "compute-1\n");
+    assert_int_equal(mr_ctx_new_for_test(f->root, NULL, NULL, &f->ctx), 0);
+    struct mr_select sel = {0};
+    f->run = mr_run_list(f->ctx, all, MR_ARRAY_SIZE(all), &sel, false);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    mr_run_free(f->run);
+    mr_ctx_free(f->ctx);
+    mr_test_rmtree(f->root);
+    free(f->root);
+    free(f);
+    return 0;
+}
+
+static char *render(struct fixture *f, enum mr_format fmt, bool color, int verbosity)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    struct mr_render_opts o = {.format = fmt, .color = color, .verbosity = verbosity};
+    assert_int_equal(mr_render(out, f->ctx, f->run, &o), 0);
+    fclose(out);
+    assert_null(strstr(buf, "s3cretPW"));
+    return buf;
+}
+
+static void test_json(void **state)
+{
+    struct fixture *f = *state;
+    char *out = render(f, MR_FORMAT_JSON, false, 0);
+    json_object *root = json_tokener_parse(out);
+    assert_non_null(root);
+    json_object *v;
+    assert_true(json_object_object_get_ex(root, "tool", &v));
+    assert_string_equal(json_object_get_string(v), "migready");
+    assert_true(json_object_object_get_ex(root, "host", &v));
+    assert_string_equal(json_object_get_string(v), "compute-1");
+    assert_true(json_object_object_get_ex(root, "ready", &v));
+    assert_false(json_object_get_boolean(v));
+    assert_true(json_object_object_get_ex(root, "profiles", &v));
+    assert_int_equal(json_object_array_length(v), 2);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(v, 0)), "shared-nfs");
+    json_object *summary;
+    assert_true(json_object_object_get_ex(root, "summary", &summary));
+    const char *keys[] = {"pass", "warn", "fail", "skip", "error", "fixed"};
+    const int want[] = {1, 1, 1, 1, 1, 0};
+    for (size_t i = 0; i < 6; i++) {
+        assert_true(json_object_object_get_ex(summary, keys[i], &v));
+        assert_int_equal(json_object_get_int(v), want[i]);
+    }
+    json_object *results, *r;
+    assert_true(json_object_object_get_ex(root, "results", &results));
+    assert_int_equal(json_object_array_length(results), 5);
+    r = json_object_array_get_idx(results, 1);
+    assert_true(json_object_object_get_ex(r, "id", &v));
+    assert_string_equal(json_object_get_string(v), "libvirt.listen");
+    assert_true(json_object_object_get_ex(r, "status", &v));
+    assert_string_equal(json_object_get_string(v), "fail");
+    assert_true(json_object_object_get_ex(r, "message", &v));
+    assert_string_equal(json_object_get_string(v), "listen_tcp is 0 <but> \"tcp\" & more");
+    assert_true(json_object_object_get_ex(r, "remedy", &v));
+    assert_true(json_object_object_get_ex(r, "file", &v));
+    assert_string_equal(json_object_get_string(v), "/etc/libvirt/libvirtd.conf");
+    assert_true(json_object_object_get_ex(r, "line", &v));
+    assert_int_equal(json_object_get_int(v), 52);
+    assert_true(json_object_object_get_ex(r, "fixable", &v));
+    assert_true(json_object_get_boolean(v));
+    assert_true(json_object_object_get_ex(r, "details", &v));
+    assert_int_equal(json_object_array_length(v), 2);
+    /* A pass has no place and no remedy. */
+    r = json_object_array_get_idx(results, 0);
+    assert_false(json_object_object_get_ex(r, "file", &v));
+    assert_false(json_object_object_get_ex(r, "remedy", &v));
+    /* The secret is masked, the rest of the URL kept. */
+    assert_non_null(strstr(out, "rabbit://nova:***@mq.example:5672/"));
+    json_object_put(root);
+    free(out);
+}
+
+static int count_elems(xmlNodePtr n, const char *name)
+{
+    int c = 0;
+    for (; n; n = n->next) {
+        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+            c++;
+        c += count_elems(n->children, name);
+    }
+    return c;
+}
+
+static void test_junit(void **state)
+{
+    struct fixture *f = *state;
+    char *out = render(f, MR_FORMAT_JUNIT, false, 0);
+    xmlDocPtr doc = xmlReadMemory(out, (int)strlen(out), "junit.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    assert_string_equal((const char *)root->name, "testsuites");
+    assert_int_equal(count_elems(root, "testcase"), 5);
+    assert_int_equal(count_elems(root, "failure"), 1);
+    assert_int_equal(count_elems(root, "error"), 1);
+    assert_int_equal(count_elems(root, "skipped"), 1);
+    xmlChar *tests = xmlGetProp(root, BAD_CAST "tests");
+    assert_string_equal((const char *)tests, "5");
+    xmlFree(tests);
+    xmlFreeDoc(doc);
+    free(out);
+}
+
+static void test_tap(void **state)
+{
+    struct fixture *f = *state;
+    char *out = render(f, MR_FORMAT_TAP, false, 0);
+    assert_memory_equal(out, "TAP version 13\n1..5\n", strlen("TAP version 13\n1..5\n"));
+    assert_non_null(strstr(out, "\nok 1 - nova.vnc-listen: all good\n"));
+    assert_non_null(strstr(out, "\nnot ok 2 - libvirt.listen: "));
+    assert_non_null(strstr(out, "  line: 52\n"));
+    assert_non_null(strstr(out, "\nok 4 - b.live: offline (--root) # SKIP offline (--root)\n"));
+    assert_non_null(strstr(out, "\nnot ok 5 - y.error: "));
+    /* Every YAML block is closed. */
+    int open = 0, close = 0;
+    for (char *p = out; (p = strstr(p, "\n  ---\n")); p++)
+        open++;
+    for (char *p = out; (p = strstr(p, "\n  ...\n")); p++)
+        close++;
+    assert_int_equal(open, 3);
+    assert_int_equal(close, 3);
+    free(out);
+}
+
+static void test_text(void **state)
+{
+    struct fixture *f = *state;
+    char *out = render(f, MR_FORMAT_TEXT, false, 0);
+    /* Aligned ids, the place after the message, the remedy below. */
+    assert_non_null(strstr(out, "PASS   nova.vnc-listen  all good\n"));
+    assert_non_null(strstr(out, "FAIL   libvirt.listen   listen_tcp is 0 <but> \"tcp\" & more "
+                                "(/etc/libvirt/libvirtd.conf:52)\n"
+                                "                        -> set listen_tcp = 1\n"));
+    assert_non_null(strstr(out, "compute-1: could not judge (1 pass, 1 warn, 1 fail, 1 skip, "
+                                "1 error)\n"));
+    assert_null(strchr(out, '\033'));
+    free(out);
+    out = render(f, MR_FORMAT_TEXT, true, 0);
+    assert_non_null(strstr(out, "\033[31mFAIL \033[0m"));
+    free(out);
+    /* Quiet: only what does not pass. */
+    out = render(f, MR_FORMAT_TEXT, false, -1);
+    assert_null(strstr(out, "nova.vnc-listen"));
+    assert_non_null(strstr(out, "libvirt.listen"));
+    free(out);
+    /* Verbose: every finding. */
+    out = render(f, MR_FORMAT_TEXT, false, 1);
+    assert_non_null(strstr(out, "pass: auth ok # not a directive"));
+    free(out);
+}
+
+static void test_redact(void **state)
+{
+    char *s = mr_redact("a qemu+tcp://host/system b rabbit://u:p@h:1/v c http://x:y@z");
+    assert_string_equal(s, "a qemu+tcp://host/system b rabbit://u:***@h:1/v c http://x:***@z");
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_junit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text, setup, teardown),
+        cmocka_unit_test(test_redact),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
