@@ -131,7 +131,7 @@ static int cmd_list(struct opts *o)
             json_object_object_add(e, "fixable", json_object_new_boolean(c->fixable));
             json_object_array_add(arr, e);
         }
-        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                      JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(arr);
         return fflush(stdout) == 0 ? 0 : 2;

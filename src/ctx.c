@@ -80,7 +80,7 @@ int mr_ctx_libvirt(const struct mr_ctx *ctx, const struct mr_libvirt_conf **ret,
 /* Finds the colon-separated record whose first field is NAME in a passwd-
  * or group-style file of the root; returns a copy of its fields. */
 static int root_db_lookup(const struct mr_ctx *ctx, const char *file, const char *name,
-                          const char *by_id, char ***ret_fields)
+                          char ***ret_fields)
 {
     char *buf = NULL;
     int r = mr_root_read(ctx->root, file, MR_PASSWD_MAX, &buf, NULL);
@@ -102,8 +102,7 @@ static int root_db_lookup(const struct mr_ctx *ctx, const char *file, const char
                 break;
             p = colon + 1;
         }
-        bool hit = mr_strv_len(fields) >= 3 &&
-                   (name ? strcmp(fields[0], name) == 0 : strcmp(fields[2], by_id) == 0);
+        bool hit = mr_strv_len(fields) >= 3 && strcmp(fields[0], name) == 0;
         if (hit) {
             *ret_fields = fields;
             r = 0;
@@ -141,7 +140,7 @@ int mr_ctx_user(const struct mr_ctx *ctx, const char *name, uid_t *ret_uid, gid_
         return 0;
     }
     char **f = NULL;
-    int r = root_db_lookup(ctx, "/etc/passwd", name, NULL, &f);
+    int r = root_db_lookup(ctx, "/etc/passwd", name, &f);
     if (r < 0)
         return r;
     unsigned uid, gid;
@@ -155,6 +154,23 @@ int mr_ctx_user(const struct mr_ctx *ctx, const char *name, uid_t *ret_uid, gid_
     }
     mr_strv_free(f);
     return r;
+}
+
+char *mr_ctx_user_home(const struct mr_ctx *ctx, const char *name)
+{
+    if (ctx->live) {
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || !res)
+            return NULL;
+        return mr_xstrdup(pw.pw_dir);
+    }
+    char **f = NULL;
+    if (root_db_lookup(ctx, "/etc/passwd", name, &f) < 0)
+        return NULL;
+    char *home = mr_strv_len(f) >= 6 && f[5][0] == '/' ? mr_xstrdup(f[5]) : NULL;
+    mr_strv_free(f);
+    return home;
 }
 
 int mr_ctx_group(const struct mr_ctx *ctx, const char *name, gid_t *ret_gid)
@@ -171,7 +187,7 @@ int mr_ctx_group(const struct mr_ctx *ctx, const char *name, gid_t *ret_gid)
         return 0;
     }
     char **f = NULL;
-    int r = root_db_lookup(ctx, "/etc/group", name, NULL, &f);
+    int r = root_db_lookup(ctx, "/etc/group", name, &f);
     if (r < 0)
         return r;
     unsigned gid;

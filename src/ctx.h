@@ -54,6 +54,8 @@ int mr_ctx_libvirt(const struct mr_ctx *ctx, const struct mr_libvirt_conf **ret,
  * from the name service on the live host. -ENOENT when unknown. */
 int mr_ctx_user(const struct mr_ctx *ctx, const char *name, uid_t *ret_uid, gid_t *ret_gid);
 int mr_ctx_group(const struct mr_ctx *ctx, const char *name, gid_t *ret_gid);
+/* The home folder of a user (caller frees), NULL when unknown. */
+char *mr_ctx_user_home(const struct mr_ctx *ctx, const char *name);
 /* Supplementary groups of a user (its primary group included). */
 int mr_ctx_user_groups(const struct mr_ctx *ctx, const char *name, gid_t **ret, size_t *ret_n);
 /* This host's name: ROOT/etc/hostname under --root, the live name otherwise. */

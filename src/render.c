@@ -199,7 +199,7 @@ static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
         json_object_array_add(results, o);
     }
     json_object_object_add(root, "results", results);
-    fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+    fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                    JSON_C_TO_STRING_NOSLASHESCAPE),
           out);
     fputc('\n', out);

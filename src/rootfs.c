@@ -227,7 +227,7 @@ int mr_root_stat(const struct mr_root *root, const char *path, struct stat *st, 
 int mr_root_read(const struct mr_root *root, const char *path, size_t max, char **ret_buf,
                  size_t *ret_len)
 {
-    int fd = mr_root_openat(root, path, O_RDONLY);
+    int fd = mr_root_openat(root, path, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
         return fd;
     struct stat st;
@@ -240,6 +240,11 @@ int mr_root_read(const struct mr_root *root, const char *path, size_t max, char 
     }
     if (S_ISDIR(st.st_mode)) {
         r = -EISDIR;
+        goto cleanup;
+    }
+    /* A FIFO or a device would block or never end: configuration is a file. */
+    if (!S_ISREG(st.st_mode)) {
+        r = -EINVAL;
         goto cleanup;
     }
     if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {

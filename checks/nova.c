@@ -1,0 +1,782 @@
+/* Checks of nova.conf (and nova.conf.d) on a compute host. The values are
+ * read with oslo.config's semantics by src/novaconf.c; every finding points
+ * at the file and line that set the value, or says it is Nova's default. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "checks.h"
+#include "ctx.h"
+#include "libvirtconf.h"
+#include "migready.h"
+#include "novaconf.h"
+#include "ops.h"
+
+#define NOVA_CONF "/etc/nova/nova.conf"
+
+/* Loads nova.conf; on failure records an error finding and returns false. */
+static bool load(const struct mr_ctx *ctx, struct mr_result *res, const struct mr_novaconf **ret)
+{
+    const char *msg = NULL;
+    int r = mr_ctx_nova(ctx, ret, &msg);
+    if (r < 0) {
+        mr_report(res, MR_ERROR, "cannot read nova.conf: %s", msg ? msg : strerror(-r));
+        return false;
+    }
+    return true;
+}
+
+static void get(const struct mr_novaconf *conf, const char *section, const char *key,
+                struct mr_novaval *v)
+{
+    if (!mr_novaconf_get(conf, section, key, v))
+        v->value = NULL;
+}
+
+/* Attaches the place that set V, when a file did. */
+static struct mr_finding *at(struct mr_finding *f, const struct mr_novaval *v)
+{
+    if (v->file)
+        mr_finding_at(f, v->file, v->line);
+    return f;
+}
+
+/* The file a remedy should edit: the one that set the value, else nova.conf. */
+static const char *edit_file(const struct mr_novaval *v)
+{
+    return v->file ? v->file : NOVA_CONF;
+}
+
+/* "server_listen = X" or "server_listen is Nova's default X". */
+static char *describe(const struct mr_novaval *v, const char *key)
+{
+    if (v->is_default)
+        return mr_xasprintf("%s is Nova's default %s", key, v->value ? v->value : "(unset)");
+    return mr_xasprintf("%s = %s", key, v->value ? v->value : "");
+}
+
+/* A deprecated name Nova still honours: a pass-level note, so that the
+ * operator learns of it without the host being called unready. */
+static void note_legacy(struct mr_result *res, const struct mr_novaval *v, const char *section,
+                        const char *key)
+{
+    if (!v->legacy)
+        return;
+    struct mr_finding *f = mr_report(res, MR_PASS, "[%s] %s is deprecated; use [%s] %s",
+                                     v->section, v->name, section, key);
+    at(f, v);
+    mr_finding_remedy(f, "rename [%s] %s to %s in [%s] of %s", v->section, v->name, key, section,
+                      edit_file(v));
+}
+
+/* Parses a BoolOpt; a value oslo.config rejects is a fail at its place. */
+static bool get_bool(struct mr_result *res, const struct mr_novaval *v, const char *section,
+                     const char *key, bool *ret)
+{
+    if (v->value && mr_parse_bool(v->value, ret) == 0)
+        return true;
+    struct mr_finding *f = mr_report(res, MR_FAIL,
+                                     "[%s] %s = %s is not a boolean; nova-compute will refuse it",
+                                     section, key, v->value ? v->value : "");
+    at(f, v);
+    mr_finding_remedy(f, "set %s to True or False in [%s] of %s", key, section, edit_file(v));
+    return false;
+}
+
+/* ---- nova.vnc-listen ---- */
+
+enum listen_kind { LISTEN_ANY, LISTEN_LOOPBACK, LISTEN_SPECIFIC, LISTEN_NAME };
+
+static enum listen_kind classify_listen(const char *addr)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, addr, &a4) == 1) {
+        uint32_t h = ntohl(a4.s_addr);
+        if (h == 0)
+            return LISTEN_ANY;
+        return (h >> 24) == 127 ? LISTEN_LOOPBACK : LISTEN_SPECIFIC;
+    }
+    if (inet_pton(AF_INET6, addr, &a6) == 1) {
+        if (IN6_IS_ADDR_UNSPECIFIED(&a6))
+            return LISTEN_ANY;
+        if (IN6_IS_ADDR_LOOPBACK(&a6))
+            return LISTEN_LOOPBACK;
+        if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+            uint32_t h = ((uint32_t)a6.s6_addr[12] << 24) | ((uint32_t)a6.s6_addr[13] << 16) |
+                         ((uint32_t)a6.s6_addr[14] << 8) | a6.s6_addr[15];
+            if (h == 0)
+                return LISTEN_ANY;
+            if ((h >> 24) == 127)
+                return LISTEN_LOOPBACK;
+        }
+        return LISTEN_SPECIFIC;
+    }
+    if (strcasecmp(addr, "localhost") == 0 || strcasecmp(addr, "localhost.localdomain") == 0 ||
+        strcasecmp(addr, "ip6-localhost") == 0)
+        return LISTEN_LOOPBACK;
+    return LISTEN_NAME;
+}
+
+/* True when ADDR is configured on one of the live host's interfaces. */
+static bool is_local_address(const struct mr_ctx *ctx, const char *addr)
+{
+    if (!ctx->live || !ctx->ops || !ctx->ops->local_addresses)
+        return false;
+    char **addrs = NULL;
+    if (ctx->ops->local_addresses(&addrs) < 0)
+        return false;
+    bool hit = false;
+    unsigned char want[sizeof(struct in6_addr)], have[sizeof(struct in6_addr)];
+    int fam = inet_pton(AF_INET, addr, want) == 1 ? AF_INET
+              : inet_pton(AF_INET6, addr, want) == 1 ? AF_INET6 : 0;
+    for (size_t i = 0; fam && addrs && addrs[i] && !hit; i++) {
+        /* Compare binary forms: "::1" and "0::1" are the same address. */
+        char *a = mr_xstrdup(addrs[i]);
+        a[strcspn(a, "%")] = '\0'; /* drop an IPv6 zone */
+        if (inet_pton(fam, a, have) == 1)
+            hit = memcmp(want, have, fam == AF_INET ? 4 : 16) == 0;
+        free(a);
+    }
+    mr_strv_free(addrs);
+    return hit;
+}
+
+static void check_listen(const struct mr_ctx *ctx, struct mr_result *res,
+                         const struct mr_novaconf *conf, const char *section, const char *console)
+{
+    struct mr_novaval v;
+    get(conf, section, "server_listen", &v);
+    note_legacy(res, &v, section, "server_listen");
+    char *what = describe(&v, "server_listen");
+    const char *addr = v.value ? v.value : "";
+    struct mr_finding *f;
+    switch (classify_listen(addr)) {
+    case LISTEN_ANY:
+        f = mr_report(res, MR_PASS, "[%s] %s: the %s server of an instance listens on every "
+                      "address and keeps working after the instance moves", section, what,
+                      console);
+        at(f, &v);
+        break;
+    case LISTEN_LOOPBACK:
+        f = mr_report(res, MR_WARN,
+                      "[%s] %s: instances migrate, but their %s consoles are reachable only "
+                      "through a console proxy on this host; the migration guides use 0.0.0.0",
+                      section, what, console);
+        at(f, &v);
+        mr_finding_remedy(f, "set server_listen = 0.0.0.0 in [%s] of %s", section,
+                          edit_file(&v));
+        break;
+    case LISTEN_SPECIFIC:
+    case LISTEN_NAME: {
+        const char *kind = is_local_address(ctx, addr) ? "an address of this host"
+                                                        : "a specific address";
+        f = mr_report(res, MR_FAIL,
+                      "[%s] %s is %s; the instance's %s server cannot listen on it after the "
+                      "instance moves to another host",
+                      section, what, kind, console);
+        at(f, &v);
+        mr_finding_remedy(f, "set server_listen = 0.0.0.0 in [%s] of %s", section,
+                          edit_file(&v));
+        break;
+    }
+    }
+    free(what);
+}
+
+static int run_vnc_listen(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_novaconf *conf;
+    if (!load(ctx, res, &conf))
+        return 0;
+
+    struct mr_novaval v;
+    bool vnc = true, spice = false;
+    get(conf, "vnc", "enabled", &v);
+    note_legacy(res, &v, "vnc", "enabled");
+    if (get_bool(res, &v, "vnc", "enabled", &vnc) && !vnc)
+        at(mr_report(res, MR_PASS, "VNC consoles are disabled ([vnc] enabled = %s)", v.value),
+           &v);
+    else if (vnc)
+        check_listen(ctx, res, conf, "vnc", "VNC");
+
+    get(conf, "spice", "enabled", &v);
+    if (get_bool(res, &v, "spice", "enabled", &spice) && spice)
+        check_listen(ctx, res, conf, "spice", "SPICE");
+    return 0;
+}
+
+/* ---- nova.instances-path ---- */
+
+static bool gid_in(const gid_t *v, size_t n, gid_t g)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == g)
+            return true;
+    return false;
+}
+
+/* The user whose search permission matters: QEMU opens the disks under the
+ * instances path. Returns false when only "others" can be judged. */
+static bool qemu_identity(const struct mr_ctx *ctx, const char **ret_name, uid_t *ret_uid,
+                          gid_t **ret_groups, size_t *ret_n)
+{
+    const struct mr_libvirt_conf *lc = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_libvirt(ctx, &lc, &msg) < 0 || !lc)
+        return false;
+    const char *name = mr_libvirt_conf_qemu_user(lc);
+    if (!name)
+        return false;
+    uid_t uid;
+    if (mr_ctx_user(ctx, name, &uid, NULL) < 0)
+        return false;
+    if (mr_ctx_user_groups(ctx, name, ret_groups, ret_n) < 0)
+        return false;
+    *ret_name = name;
+    *ret_uid = uid;
+    return true;
+}
+
+struct search_ctx {
+    const struct mr_ctx *ctx;
+    struct mr_result *res;
+    bool known; /* QEMU's user is known; otherwise judge "others" */
+    const char *who;
+    uid_t uid;
+    const gid_t *groups;
+    size_t n_groups;
+};
+
+/* Reports and returns false when DIR lacks the search bit for QEMU. */
+static bool check_search(const struct search_ctx *sc, const char *dir)
+{
+    struct stat st;
+    if (mr_root_stat(sc->ctx->root, dir, &st, false) < 0 || !S_ISDIR(st.st_mode))
+        return true; /* the caller reports a missing or odd instances path */
+    mode_t bit;
+    const char *cls;
+    if (sc->known && st.st_uid == sc->uid)
+        bit = S_IXUSR, cls = "u";
+    else if (sc->known && gid_in(sc->groups, sc->n_groups, st.st_gid))
+        bit = S_IXGRP, cls = "g";
+    else
+        bit = S_IXOTH, cls = "o";
+    if (st.st_mode & bit)
+        return true;
+    struct mr_finding *f;
+    if (sc->known)
+        f = mr_report(sc->res, MR_FAIL,
+                      "%s (mode %04o) lacks the search bit for %s, the user QEMU runs as, so "
+                      "QEMU cannot open the instances' disks",
+                      dir, (unsigned)(st.st_mode & 07777), sc->who);
+    else
+        f = mr_report(sc->res, MR_FAIL,
+                      "%s (mode %04o) lacks the search bit for others, so QEMU cannot open the "
+                      "instances' disks (QEMU's user is unknown: libvirt's configuration could "
+                      "not be read)",
+                      dir, (unsigned)(st.st_mode & 07777));
+    mr_finding_at(f, dir, 0);
+    mr_finding_remedy(f, "chmod %s+x %s", cls, dir);
+    return false;
+}
+
+/* Checks that QEMU can search PATH and each of its ancestors. Reports the
+ * first directory that lacks the bit. */
+static void check_traverse(const struct mr_ctx *ctx, struct mr_result *res, const char *path)
+{
+    const char *who = NULL;
+    uid_t uid = 0;
+    gid_t *groups = NULL;
+    size_t n_groups = 0;
+    bool known = qemu_identity(ctx, &who, &uid, &groups, &n_groups);
+    if (known && uid == 0) {
+        mr_report(res, MR_PASS, "QEMU runs as root, which needs no search permission");
+        free(groups);
+        return;
+    }
+
+    char *dir = mr_xstrdup(path);
+    struct search_ctx sc = {ctx, res, known, who, uid, groups, n_groups};
+    bool ok = check_search(&sc, "/");
+    /* Then every prefix ending before a "/", and the full path. */
+    for (char *p = dir + 1; ok; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (p[-1] != '/')
+            ok = check_search(&sc, dir);
+        *p = c;
+        if (!c)
+            break;
+    }
+    if (ok) {
+        if (known)
+            mr_report(res, MR_PASS, "%s, the user QEMU runs as, can reach %s", who, path);
+        else
+            mr_report(res, MR_PASS, "others can reach %s (QEMU's user is unknown: libvirt's "
+                      "configuration could not be read)", path);
+    }
+    free(dir);
+    free(groups);
+}
+
+/* Compares paths ignoring repeated and trailing slashes. */
+static bool same_path(const char *a, const char *b)
+{
+    for (;;) {
+        while (a[0] == '/' && (a[1] == '/' || a[1] == '\0'))
+            a++;
+        while (b[0] == '/' && (b[1] == '/' || b[1] == '\0'))
+            b++;
+        if (*a != *b)
+            return false;
+        if (!*a)
+            return true;
+        a++, b++;
+    }
+}
+
+static int run_instances_path(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_novaconf *conf;
+    if (!load(ctx, res, &conf))
+        return 0;
+
+    struct mr_novaval v;
+    get(conf, "DEFAULT", "instances_path", &v);
+    const char *path = v.value ? v.value : "";
+    char *what;
+    if (v.is_default)
+        what = mr_xasprintf("instances_path is Nova's default $state_path/instances = %s", path);
+    else if (v.raw && strcmp(v.raw, path) != 0)
+        what = mr_xasprintf("instances_path = %s = %s", v.raw, path);
+    else
+        what = mr_xasprintf("instances_path = %s", path);
+
+    struct mr_finding *f;
+    if (path[0] != '/') {
+        f = at(mr_report(res, MR_FAIL, "%s is not an absolute path", what), &v);
+        mr_finding_remedy(f, "set instances_path = /var/lib/nova/instances in [DEFAULT] of %s",
+                          edit_file(&v));
+        goto cleanup;
+    }
+
+    const char *site = mr_ctx_site(ctx, "instances_path");
+    if (site && !same_path(site, path)) {
+        f = at(mr_report(res, MR_FAIL, "%s but the site configuration says instances_path = %s; "
+                         "every compute host must use the same path", what, site), &v);
+        mr_finding_remedy(f, "set instances_path = %s in [DEFAULT] of %s", site, edit_file(&v));
+    }
+
+    const char *user = mr_ctx_site(ctx, "nova_user");
+    if (!user)
+        user = "nova";
+    struct stat st;
+    int r = mr_root_stat(ctx->root, path, &st, false);
+    if (r == -ENOENT || r == -ENOTDIR) {
+        f = at(mr_report(res, MR_FAIL, "%s does not exist", what), &v);
+        mr_finding_remedy(f, "mkdir -p %s && chown %s:%s %s", path, user, user, path);
+        goto cleanup;
+    }
+    if (r < 0) {
+        at(mr_report(res, MR_ERROR, "cannot examine %s: %s", path, strerror(-r)), &v);
+        goto cleanup;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        f = at(mr_report(res, MR_FAIL, "%s is not a directory", what), &v);
+        mr_finding_remedy(f, "replace %s with a directory owned by %s", path, user);
+        goto cleanup;
+    }
+
+    uid_t uid;
+    r = mr_ctx_user(ctx, user, &uid, NULL);
+    if (r == -ENOENT) {
+        f = mr_report(res, MR_FAIL, "the nova user '%s' does not exist%s", user,
+                      ctx->live ? "" : " in /etc/passwd");
+        mr_finding_remedy(f, "install nova-compute (it creates the user) or set nova_user in %s",
+                          mr_ctx_site_path(ctx) ? mr_ctx_site_path(ctx)
+                                                : "/etc/migready/migready.conf");
+    } else if (r < 0) {
+        mr_report(res, MR_ERROR, "cannot look up the nova user '%s': %s", user, strerror(-r));
+    } else if (st.st_uid != uid) {
+        f = at(mr_report(res, MR_FAIL, "%s is owned by UID %u, not by %s (UID %u)", path,
+                         (unsigned)st.st_uid, user, (unsigned)uid), &v);
+        mr_finding_remedy(f, "chown %s:%s %s", user, user, path);
+    } else {
+        at(mr_report(res, MR_PASS, "%s is a directory owned by %s", what, user), &v);
+    }
+
+    check_traverse(ctx, res, path);
+
+cleanup:
+    free(what);
+    return 0;
+}
+
+/* ---- nova.migration-tuning ---- */
+
+struct int_opt {
+    const char *key;
+    long min;
+    const char *unit;
+};
+
+static const struct int_opt tuning_ints[] = {
+    {"live_migration_downtime", 100, "ms"},
+    {"live_migration_downtime_steps", 3, "steps"},
+    {"live_migration_downtime_delay", 3, "s"},
+    {"live_migration_completion_timeout", 0, "s"},
+};
+
+/* Options Nova no longer reads; setting them suggests an old guide. */
+static const char *const removed_opts[] = {
+    "live_migration_progress_timeout",
+    "live_migration_flag",
+    "block_migration_flag",
+};
+
+static bool get_int(struct mr_result *res, const struct mr_novaval *v, const char *key, long min,
+                    long *ret)
+{
+    if (!v->value || mr_parse_long(v->value, ret) < 0) {
+        struct mr_finding *f = mr_report(res, MR_FAIL,
+                                         "[libvirt] %s = %s is not an integer; nova-compute "
+                                         "will refuse it", key, v->value ? v->value : "");
+        at(f, v);
+        mr_finding_remedy(f, "set %s to an integer of at least %ld in [libvirt] of %s", key, min,
+                          edit_file(v));
+        return false;
+    }
+    if (*ret < min) {
+        struct mr_finding *f = mr_report(res, MR_FAIL,
+                                         "[libvirt] %s = %ld is below Nova's minimum %ld; "
+                                         "oslo.config rejects the value", key, *ret, min);
+        at(f, v);
+        mr_finding_remedy(f, "set %s to at least %ld in [libvirt] of %s", key, min,
+                          edit_file(v));
+        return false;
+    }
+    return true;
+}
+
+static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_novaconf *conf;
+    if (!load(ctx, res, &conf))
+        return 0;
+
+    struct mr_novaval v;
+    long vals[MR_ARRAY_SIZE(tuning_ints)];
+    bool valid[MR_ARRAY_SIZE(tuning_ints)];
+    bool all_default = true;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(tuning_ints); i++) {
+        get(conf, "libvirt", tuning_ints[i].key, &v);
+        valid[i] = get_int(res, &v, tuning_ints[i].key, tuning_ints[i].min, &vals[i]);
+        all_default = all_default && v.is_default;
+    }
+    struct mr_novaval steps_v, delay_v, timeout_v;
+    get(conf, "libvirt", "live_migration_downtime_steps", &steps_v);
+    get(conf, "libvirt", "live_migration_downtime_delay", &delay_v);
+    get(conf, "libvirt", "live_migration_completion_timeout", &timeout_v);
+    /* Nova's help: the timeout should usually exceed delay * steps, else the
+     * migration is aborted before downtime has reached its maximum. */
+    if (valid[1] && valid[2] && valid[3] && vals[3] > 0 && vals[3] < vals[1] * vals[2]) {
+        struct mr_finding *f = mr_report(
+            res, MR_WARN,
+            "live_migration_completion_timeout = %ld s (per GiB) is shorter than "
+            "live_migration_downtime_delay * live_migration_downtime_steps = %ld s (per GiB): "
+            "migrations end before downtime reaches its maximum",
+            vals[3], vals[1] * vals[2]);
+        at(f, timeout_v.is_default ? &delay_v : &timeout_v);
+        mr_finding_remedy(f, "raise live_migration_completion_timeout to at least %ld in "
+                          "[libvirt] of %s", vals[1] * vals[2], edit_file(&timeout_v));
+    }
+
+    struct mr_novaval action;
+    get(conf, "libvirt", "live_migration_timeout_action", &action);
+    const char *act = action.value ? action.value : "";
+    if (strcmp(act, "abort") != 0 && strcmp(act, "force_complete") != 0) {
+        struct mr_finding *f = mr_report(res, MR_FAIL,
+                                         "[libvirt] live_migration_timeout_action = %s is not "
+                                         "one of abort, force_complete", act);
+        at(f, &action);
+        mr_finding_remedy(f, "set live_migration_timeout_action = abort in [libvirt] of %s",
+                          edit_file(&action));
+    }
+
+    struct mr_novaval pc, ac;
+    bool post_copy = false, auto_conv = false;
+    get(conf, "libvirt", "live_migration_permit_post_copy", &pc);
+    get(conf, "libvirt", "live_migration_permit_auto_converge", &ac);
+    bool pc_ok = get_bool(res, &pc, "libvirt", "live_migration_permit_post_copy", &post_copy);
+    bool ac_ok = get_bool(res, &ac, "libvirt", "live_migration_permit_auto_converge", &auto_conv);
+    if (pc_ok && ac_ok && post_copy && auto_conv) {
+        struct mr_finding *f = mr_report(
+            res, MR_WARN,
+            "live_migration_permit_post_copy and live_migration_permit_auto_converge are both "
+            "True; Nova uses auto-converge only when post-copy is not permitted or not "
+            "available, so auto-converge will not be used");
+        at(f, &ac);
+        mr_finding_remedy(f, "keep one of them: set live_migration_permit_auto_converge = False "
+                          "in [libvirt] of %s", edit_file(&ac));
+    }
+
+    for (size_t i = 0; i < MR_ARRAY_SIZE(removed_opts); i++) {
+        if (!mr_novaconf_get(conf, "libvirt", removed_opts[i], &v) || v.is_default)
+            continue;
+        struct mr_finding *f = mr_report(res, MR_WARN,
+                                         "[libvirt] %s was removed from Nova and is ignored; "
+                                         "the setting comes from an old guide",
+                                         removed_opts[i]);
+        at(f, &v);
+        mr_finding_remedy(f, "remove %s from [libvirt] of %s", removed_opts[i], edit_file(&v));
+    }
+
+    if (valid[0] && valid[1] && valid[2] && valid[3])
+        mr_report(res, MR_PASS,
+                  "downtime up to %ld ms in %ld steps every %ld s per GiB, completion timeout "
+                  "%ld s per GiB%s, then %s%s",
+                  vals[0], vals[1], vals[2], vals[3], vals[3] == 0 ? " (disabled)" : "", act,
+                  all_default ? " (Nova's defaults)" : "");
+    return 0;
+}
+
+/* ---- nova.cpu-mode ---- */
+
+static int run_cpu_mode(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_novaconf *conf;
+    if (!load(ctx, res, &conf))
+        return 0;
+
+    struct mr_novaval vt, mode, models, flags;
+    get(conf, "libvirt", "virt_type", &vt);
+    get(conf, "libvirt", "cpu_mode", &mode);
+    get(conf, "libvirt", "cpu_models", &models);
+    get(conf, "libvirt", "cpu_model_extra_flags", &flags);
+    const char *virt = vt.value ? vt.value : "kvm";
+    struct mr_finding *f;
+
+    static const char *const virt_types[] = {"kvm", "lxc", "qemu", "parallels"};
+    bool virt_ok = false;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(virt_types); i++)
+        virt_ok = virt_ok || strcmp(virt, virt_types[i]) == 0;
+    if (!virt_ok) {
+        f = at(mr_report(res, MR_FAIL, "[libvirt] virt_type = %s is not one of kvm, lxc, qemu, "
+                         "parallels", virt), &vt);
+        mr_finding_remedy(f, "set virt_type = kvm in [libvirt] of %s", edit_file(&vt));
+        return 0;
+    }
+    bool models_cpu = strcmp(virt, "kvm") == 0 || strcmp(virt, "qemu") == 0;
+
+    /* Unset (None) means host-model for kvm and qemu, none otherwise. */
+    bool mode_set = mode.value && *mode.value;
+    const char *m = mode_set ? mode.value : models_cpu ? "host-model" : "none";
+    char *what = mode_set ? mr_xasprintf("cpu_mode = %s", m)
+                          : mr_xasprintf("cpu_mode is unset: Nova uses %s for virt_type %s", m,
+                                         virt);
+    static const char *const modes[] = {"host-model", "host-passthrough", "custom", "none"};
+    bool mode_ok = false;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(modes); i++)
+        mode_ok = mode_ok || strcmp(m, modes[i]) == 0;
+
+    char **list = mr_split_list(models.value);
+    bool have_models = list[0] != NULL;
+    if (models.legacy)
+        note_legacy(res, &models, "libvirt", "cpu_models");
+
+    if (!mode_ok) {
+        f = at(mr_report(res, MR_FAIL, "[libvirt] %s is not one of host-model, "
+                         "host-passthrough, custom, none", what), &mode);
+        mr_finding_remedy(f, "set cpu_mode = host-model in [libvirt] of %s", edit_file(&mode));
+        goto cleanup;
+    }
+    if (!models_cpu && strcmp(m, "none") != 0) {
+        f = at(mr_report(res, MR_FAIL, "[libvirt] %s, but virt_type %s cannot select a CPU "
+                         "model; nova-compute refuses to start", what, virt), &mode);
+        mr_finding_remedy(f, "set cpu_mode = none in [libvirt] of %s", edit_file(&mode));
+        goto cleanup;
+    }
+    if (strcmp(m, "custom") == 0 && !have_models) {
+        f = at(mr_report(res, MR_FAIL, "[libvirt] cpu_mode = custom needs cpu_models, which is "
+                         "empty; nova-compute refuses to start"), &mode);
+        mr_finding_remedy(f, "set cpu_models to a model every compute host supports (for "
+                          "example from 'virsh cpu-models x86_64') in [libvirt] of %s",
+                          edit_file(&mode));
+        goto cleanup;
+    }
+    if (strcmp(m, "custom") != 0 && have_models) {
+        /* Nova's help: cpu_models with any other mode "would result in an
+         * error", and nova-compute's start-up check refuses it. */
+        f = at(mr_report(res, MR_FAIL, "[libvirt] %s = %s is set but %s; Nova accepts CPU "
+                         "models only with cpu_mode = custom", models.name, models.value, what),
+               &models);
+        mr_finding_remedy(f, "remove %s from [libvirt] of %s, or set cpu_mode = custom",
+                          models.name, edit_file(&models));
+        goto cleanup;
+    }
+
+    if (strcmp(m, "host-passthrough") == 0 && strcmp(virt, "kvm") == 0) {
+        f = at(mr_report(res, MR_WARN, "[libvirt] %s: instances see this host's exact CPU, so "
+                         "they can migrate only to hosts with an identical CPU (model, "
+                         "microcode and flags)", what), &mode);
+        mr_finding_remedy(f, "use cpu_mode = host-model, or cpu_mode = custom with cpu_models "
+                          "set to a model all hosts share, in [libvirt] of %s", edit_file(&mode));
+    } else if (strcmp(m, "custom") == 0) {
+        at(mr_report(res, MR_PASS, "%s with cpu_models = %s%s%s", what, models.value,
+                     flags.value && *flags.value ? ", extra flags " : "",
+                     flags.value && *flags.value ? flags.value : ""), &mode);
+    } else if (mode_set) {
+        at(mr_report(res, MR_PASS, "%s (virt_type %s)", what, virt), &mode);
+    } else {
+        mr_report(res, MR_PASS, "%s", what);
+    }
+
+cleanup:
+    mr_strv_free(list);
+    free(what);
+    return 0;
+}
+
+/* ---- nova.config-drive ---- */
+
+/* The first private key of USER's ~/.ssh inside the root (caller frees). */
+static char *nova_private_key(const struct mr_ctx *ctx, const char *user)
+{
+    static const char *const names[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
+    char *home = mr_ctx_user_home(ctx, user);
+    if (!home)
+        return NULL;
+    char *found = NULL;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(names) && !found; i++) {
+        char *p = mr_xasprintf("%s/.ssh/%s", strcmp(home, "/") == 0 ? "" : home, names[i]);
+        struct stat st;
+        if (mr_root_stat(ctx->root, p, &st, false) == 0 && S_ISREG(st.st_mode))
+            found = p;
+        else
+            free(p);
+    }
+    free(home);
+    return found;
+}
+
+static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const char *storage = mr_ctx_value(ctx, "storage");
+    if (!storage || strcmp(storage, "block") != 0) {
+        mr_report(res, MR_PASS, "storage profile is %s, not a block migration profile",
+                  storage ? storage : "unset");
+        return 0;
+    }
+    const struct mr_novaconf *conf;
+    if (!load(ctx, res, &conf))
+        return 0;
+
+    struct mr_novaval force, fmt, transport;
+    get(conf, "DEFAULT", "force_config_drive", &force);
+    get(conf, "DEFAULT", "config_drive_format", &fmt);
+    get(conf, "libvirt", "remote_filesystem_transport", &transport);
+    bool forced = false;
+    if (!get_bool(res, &force, "DEFAULT", "force_config_drive", &forced))
+        return 0;
+
+    const char *format = fmt.value ? fmt.value : "iso9660";
+    struct mr_finding *f;
+    if (strcmp(format, "iso9660") != 0 && strcmp(format, "vfat") != 0) {
+        f = at(mr_report(res, MR_FAIL, "config_drive_format = %s is not one of iso9660, vfat",
+                         format), &fmt);
+        mr_finding_remedy(f, "remove config_drive_format from [DEFAULT] of %s",
+                          edit_file(&fmt));
+        return 0;
+    }
+    if (!fmt.is_default)
+        at(mr_report(res, MR_PASS, "config_drive_format is deprecated since Nova 19.0.0 "
+                     "(still read)"), &fmt);
+
+    if (!forced) {
+        /* Users may still ask for a config drive; that case is the
+         * transport's business (ssh.keys), not a setting here. */
+        at(mr_report(res, MR_PASS, "config drives are not forced (force_config_drive = %s)",
+                     force.value), &force);
+        return 0;
+    }
+    if (strcmp(format, "vfat") == 0) {
+        at(mr_report(res, MR_PASS, "config drives are vfat, which libvirt copies with the "
+                     "other disks during block migration"), &fmt);
+        return 0;
+    }
+    /* Current Nova (since libvirt 1.2.17 is the minimum) block-migrates an
+     * instance with an iso9660 config drive: pre_live_migration on the
+     * destination first copies disk.config from the source through
+     * [libvirt] remote_filesystem_transport, because QEMU cannot write a
+     * read-only CD-ROM on the destination. Old Nova refused with
+     * NoLiveMigrationForConfigDriveInLibVirt, as the old guides say. */
+    const char *tr = transport.value ? transport.value : "ssh";
+    const char *via = strcmp(tr, "rsync") == 0 ? "rsync over SSH" : "SSH";
+    const char *user = mr_ctx_site(ctx, "nova_user") ? mr_ctx_site(ctx, "nova_user") : "nova";
+    char *key = nova_private_key(ctx, user);
+    if (!key) {
+        /* Without a key the copy, and so every block migration of such an
+         * instance, fails. */
+        f = at(mr_report(res, MR_FAIL,
+                         "force_config_drive = %s with block migration: the iso9660 config "
+                         "drive must be copied from the source host with %s as %s, and %s "
+                         "has no SSH key pair",
+                         force.value, via, user, user),
+               &force);
+        mr_finding_remedy(f, "set force_config_drive = False in [DEFAULT] of %s, or give %s a "
+                          "key pair authorised on every compute host (see ssh.keys)",
+                          edit_file(&force), user);
+        return 0;
+    }
+    f = at(mr_report(res, MR_WARN,
+                     "force_config_drive = %s: every instance gets an iso9660 config drive, "
+                     "which block live migration copies beforehand from the source host with "
+                     "%s as %s (key %s); that needs key-only %s between compute hosts",
+                     force.value, via, user, key, via),
+           &force);
+    free(key);
+    mr_finding_remedy(f, "make sure %s's key is authorised on every compute host (see "
+                      "ssh.keys), or set force_config_drive = False in [DEFAULT] of %s",
+                      user, edit_file(&force));
+    return 0;
+}
+
+const struct mr_check mr_check_nova_vnc_listen = {
+    .id = "nova.vnc-listen",
+    .title = "consoles listen on a catch-all address",
+    .run = run_vnc_listen,
+};
+
+const struct mr_check mr_check_nova_instances_path = {
+    .id = "nova.instances-path",
+    .title = "instances_path exists, is owned by nova and reachable by QEMU",
+    .run = run_instances_path,
+};
+
+const struct mr_check mr_check_nova_migration_tuning = {
+    .id = "nova.migration-tuning",
+    .title = "live migration tuning options are valid",
+    .run = run_migration_tuning,
+};
+
+const struct mr_check mr_check_nova_cpu_mode = {
+    .id = "nova.cpu-mode",
+    .title = "guest CPU mode allows migration",
+    .run = run_cpu_mode,
+};
+
+const struct mr_check mr_check_nova_config_drive = {
+    .id = "nova.config-drive",
+    .title = "config drives fit the storage profile",
+    .run = run_config_drive,
+};

@@ -1,0 +1,222 @@
+/* nova.migration-transport: the way Nova tells libvirt to reach the peer
+ * (live_migration_scheme / _inbound_addr / deprecated _uri / _tunnelled /
+ * _with_native_tls) agrees with the transport profile and with libvirt. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "checks.h"
+#include "ctx.h"
+#include "libvirtconf.h"
+#include "novaconf.h"
+
+#define NOVA_CONF "/etc/nova/nova.conf"
+
+static const char *transport(const struct mr_ctx *ctx)
+{
+    const char *t = mr_ctx_value(ctx, "transport");
+    return t ? t : "tcp";
+}
+
+static void at_nova(struct mr_finding *f, const struct mr_novaval *v)
+{
+    if (!v->is_default && v->file)
+        mr_finding_at(f, v->file, v->line);
+}
+
+/* "live_migration_scheme = tls in /etc/nova/nova.conf:12" or "... Nova's default tcp". */
+static char *describe(const char *key, const struct mr_novaval *v, const char *value)
+{
+    if (v->is_default || !v->file)
+        return mr_xasprintf("%s is Nova's default %s", key, value);
+    return mr_xasprintf("%s = %s in %s:%d", key, v->raw ? v->raw : value, v->file, v->line);
+}
+
+static bool nova_set(const struct mr_novaconf *nova, const char *key, struct mr_novaval *v)
+{
+    return mr_novaconf_get(nova, "libvirt", key, v) && v->value && v->value[0];
+}
+
+static bool nova_bool(const struct mr_novaconf *nova, const char *key, struct mr_novaval *v)
+{
+    bool on = false;
+    if (nova_set(nova, key, v))
+        mr_parse_bool(v->value, &on);
+    return on;
+}
+
+/* The transport a libvirt URI's scheme selects: "qemu+tcp://" is tcp, a bare
+ * "qemu://" to a remote host is TLS, libssh and libssh2 are SSH. NULL when
+ * the URI names no transport migready knows. */
+static char *uri_transport(const char *uri)
+{
+    const char *colon = strstr(uri, "://");
+    if (!colon)
+        return NULL;
+    char *scheme = mr_xstrndup(uri, (size_t)(colon - uri));
+    char *plus = strchr(scheme, '+');
+    char *ret = mr_xstrdup(plus ? plus + 1 : "tls");
+    free(scheme);
+    return ret;
+}
+
+static const char *normalise(const char *t)
+{
+    if (strcmp(t, "libssh") == 0 || strcmp(t, "libssh2") == 0)
+        return "ssh";
+    return t;
+}
+
+static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nova,
+                         struct mr_result *res)
+{
+    const char *profile = transport(ctx);
+    struct mr_novaval uri, scheme = {0}, inbound;
+    struct mr_finding *f;
+    char *used = NULL, *what = NULL;
+    const struct mr_novaval *src;
+
+    if (nova_set(nova, "live_migration_uri", &uri)) {
+        f = mr_report(res, MR_WARN,
+                      "live_migration_uri = %s in %s:%d is deprecated, and it overrides "
+                      "live_migration_scheme and live_migration_inbound_addr",
+                      uri.raw ? uri.raw : uri.value, uri.file, uri.line);
+        at_nova(f, &uri);
+        mr_finding_remedy(f, "replace live_migration_uri in %s by live_migration_scheme = %s "
+                          "(and live_migration_inbound_addr if the migration network differs)",
+                          uri.file, profile);
+        if (!strstr(uri.value, "%s")) {
+            f = mr_report(res, MR_FAIL,
+                          "live_migration_uri = %s in %s:%d has no %%s: every migration would go "
+                          "to that one host",
+                          uri.value, uri.file, uri.line);
+            at_nova(f, &uri);
+            mr_finding_remedy(f, "put %%s where the destination host goes "
+                              "(qemu+%s://%%s/system), or use live_migration_scheme", profile);
+        }
+        used = uri_transport(uri.value);
+        what = mr_xasprintf("live_migration_uri = %s in %s:%d", uri.value, uri.file, uri.line);
+        src = &uri;
+    } else {
+        /* Nova builds qemu+<scheme>://<dest>/system for kvm and qemu, tcp when unset. */
+        if (!nova_set(nova, "live_migration_scheme", &scheme))
+            scheme = (struct mr_novaval){.is_default = true};
+        used = mr_xstrdup(scheme.is_default ? "tcp" : scheme.value);
+        what = describe("live_migration_scheme", &scheme, used);
+        src = &scheme;
+    }
+
+    if (!used) {
+        f = mr_report(res, MR_FAIL, "%s names no libvirt transport (qemu+tcp://, qemu+tls://, "
+                      "qemu+ssh://)", what);
+        at_nova(f, src);
+        mr_finding_remedy(f, "set [libvirt] live_migration_scheme = %s in %s", profile, NOVA_CONF);
+    } else if (strcmp(normalise(used), profile) != 0) {
+        f = mr_report(res, MR_FAIL, "%s but the transport profile is %s", what, profile);
+        at_nova(f, src);
+        mr_finding_remedy(f, "set [libvirt] live_migration_scheme = %s in %s%s, or choose "
+                          "--profile %s", profile, NOVA_CONF,
+                          src == &uri ? " and remove live_migration_uri" : "", normalise(used));
+    } else {
+        f = mr_report(res, MR_PASS, "%s, as the %s transport profile expects", what, profile);
+        at_nova(f, src);
+    }
+
+    if (nova_set(nova, "live_migration_inbound_addr", &inbound) &&
+        mr_libvirt_addr_is_loopback(inbound.value)) {
+        f = mr_report(res, MR_FAIL,
+                      "live_migration_inbound_addr = %s in %s:%d is a loopback address: peers "
+                      "would migrate to themselves",
+                      inbound.value, inbound.file, inbound.line);
+        at_nova(f, &inbound);
+        mr_finding_remedy(f, "set live_migration_inbound_addr in %s to this host's address on "
+                          "the migration network, or remove it", NOVA_CONF);
+    }
+    free(used);
+    free(what);
+}
+
+/* QEMU-native TLS reads its certificates from qemu.conf's
+ * migrate_tls_x509_cert_dir; unset, libvirt takes /etc/pki/libvirt-migrate
+ * when it exists, else default_tls_x509_cert_dir. */
+static void check_native_tls_certs(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    static const char *const files[] = {"ca-cert.pem", "server-cert.pem", "server-key.pem",
+                                        "client-cert.pem", "client-key.pem"};
+    const struct mr_libvirt_conf *conf;
+    const char *msg = NULL;
+    struct mr_confval v;
+    struct stat st;
+    const char *dir;
+
+    if (mr_ctx_libvirt(ctx, &conf, &msg) < 0 || !conf) {
+        mr_report(res, MR_ERROR, "%s", msg ? msg : "cannot read the libvirt configuration");
+        return;
+    }
+    if (mr_libvirt_conf_get(conf, MR_QEMU_CONF, "migrate_tls_x509_cert_dir", &v))
+        dir = v.value;
+    else if (mr_root_stat(ctx->root, "/etc/pki/libvirt-migrate", &st, false) == 0)
+        dir = "/etc/pki/libvirt-migrate";
+    else {
+        mr_libvirt_conf_get(conf, MR_QEMU_CONF, "default_tls_x509_cert_dir", &v);
+        dir = v.value;
+    }
+    for (size_t i = 0; i < MR_ARRAY_SIZE(files); i++) {
+        char *p = mr_xasprintf("%s/%s", dir, files[i]);
+        if (mr_root_stat(ctx->root, p, &st, false) < 0 || !S_ISREG(st.st_mode)) {
+            struct mr_finding *f = mr_report(res, MR_FAIL,
+                                             "live_migration_with_native_tls is true but %s "
+                                             "does not exist: QEMU cannot encrypt the migration",
+                                             p);
+            mr_finding_remedy(f, "install QEMU's TLS certificates in %s on every host (see "
+                              "Nova's \"Secure live migration with QEMU-native TLS\")", dir);
+        }
+        free(p);
+    }
+}
+
+static int run_transport(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_novaconf *nova;
+    const char *msg = NULL;
+    struct mr_novaval tun, native;
+    struct mr_finding *f;
+
+    if (mr_ctx_nova(ctx, &nova, &msg) < 0 || !nova) {
+        mr_report(res, MR_ERROR, "%s", msg ? msg : "cannot read nova.conf");
+        return 0;
+    }
+
+    check_scheme(ctx, nova, res);
+
+    bool tunnelled = nova_bool(nova, "live_migration_tunnelled", &tun);
+    bool native_tls = nova_bool(nova, "live_migration_with_native_tls", &native);
+    if (tunnelled && native_tls) {
+        f = mr_report(res, MR_FAIL,
+                      "live_migration_tunnelled (%s:%d) and live_migration_with_native_tls "
+                      "(%s:%d) are both true: Nova refuses this combination",
+                      tun.file, tun.line, native.file, native.line);
+        at_nova(f, &tun);
+        mr_finding_remedy(f, "remove live_migration_tunnelled from %s (native TLS encrypts the "
+                          "migration stream itself)", tun.file);
+    } else if (tunnelled) {
+        f = mr_report(res, MR_WARN,
+                      "live_migration_tunnelled = %s in %s:%d is deprecated (Nova 23.0.0, Wallaby): "
+                      "tunnelling the stream through libvirtd is slow",
+                      tun.raw ? tun.raw : tun.value, tun.file, tun.line);
+        at_nova(f, &tun);
+        mr_finding_remedy(f, "remove live_migration_tunnelled from %s and use "
+                          "live_migration_with_native_tls = true to encrypt migrations", tun.file);
+    }
+    if (native_tls)
+        check_native_tls_certs(ctx, res);
+    return 0;
+}
+
+const struct mr_check mr_check_nova_migration_transport = {
+    .id = "nova.migration-transport",
+    .title = "Nova's live-migration transport agrees with libvirt",
+    .run = run_transport,
+};

@@ -1,0 +1,759 @@
+/* libvirtd.conf, qemu.conf, the libvirtd defaults file and the systemd units
+ * that decide how libvirtd listens. Files are read through the root-safe
+ * helpers and handed to Augeas as text, so that Augeas never opens a path of
+ * its own (it would not honour --root's symlink rules). */
+#include "config.h"
+
+#include <augeas.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "libvirtconf.h"
+#include "migready.h"
+
+#define MR_CONF_MAX (1024 * 1024)
+
+/* Only the units that change how libvirt is reached; anything else is not
+ * looked at, which keeps the scan to a handful of lstat calls. */
+static const char *const known_units[] = {
+    "libvirtd.service",   "libvirtd.socket",      "libvirtd-tcp.socket",  "libvirtd-tls.socket",
+    "virtproxyd.service", "virtproxyd.socket",    "virtproxyd-tcp.socket", "virtproxyd-tls.socket",
+    "virtqemud.service",  "virtqemud.socket",
+};
+#define N_UNITS MR_ARRAY_SIZE(known_units)
+
+/* libvirt 9's built-in values (src/remote/libvirtd.conf.in, src/qemu/qemu.conf.in
+ * and the code behind them), used when a file does not set the key. */
+static const struct {
+    enum mr_libvirt_file file;
+    const char *key;
+    const char *value;
+} defaults[] = {
+    {MR_LIBVIRTD_CONF, "listen_tls", "1"},
+    {MR_LIBVIRTD_CONF, "listen_tcp", "0"},
+    {MR_LIBVIRTD_CONF, "tls_port", "16514"},
+    {MR_LIBVIRTD_CONF, "tcp_port", "16509"},
+    {MR_LIBVIRTD_CONF, "auth_tcp", "sasl"},
+    {MR_LIBVIRTD_CONF, "auth_tls", "none"},
+    {MR_LIBVIRTD_CONF, "key_file", "/etc/pki/libvirt/private/serverkey.pem"},
+    {MR_LIBVIRTD_CONF, "cert_file", "/etc/pki/libvirt/servercert.pem"},
+    {MR_LIBVIRTD_CONF, "ca_file", "/etc/pki/CA/cacert.pem"},
+    {MR_QEMU_CONF, "migration_port_min", "49152"},
+    {MR_QEMU_CONF, "migration_port_max", "49215"},
+    {MR_QEMU_CONF, "remote_display_port_min", "5900"},
+    {MR_QEMU_CONF, "remote_display_port_max", "65535"},
+    {MR_QEMU_CONF, "default_tls_x509_cert_dir", "/etc/pki/qemu"},
+};
+
+struct lv_entry {
+    enum mr_libvirt_file file;
+    char *key;
+    char *value;
+    int line;
+};
+
+struct lv_unit {
+    char *enabled_path; /* the link under *.wants/ or *.requires/ */
+    char *masked_path;
+};
+
+struct mr_libvirt_conf {
+    char *path[_MR_LIBVIRT_FILE_LAST]; /* the file read, NULL when none exists */
+    char *name[_MR_LIBVIRT_FILE_LAST]; /* the file to name in messages */
+    struct lv_entry *entries;
+    size_t n_entries;
+    struct lv_unit units[N_UNITS];
+    bool modular;
+    bool socket_activated;
+    char *activation_reason;
+    char *note;
+    char *qemu_user;
+    char *qemu_group;
+};
+
+static const char *const file_lens[] = {
+    [MR_LIBVIRTD_CONF] = "Libvirtd.lns",
+    [MR_QEMU_CONF] = "Libvirtd_qemu.lns",
+    /* Shellvars_list loads in ~2 ms where Shellvars takes ~35 ms; Shellvars is
+     * only the fallback for shell syntax the list lens does not know. */
+    [MR_LIBVIRTD_ARGS] = "Shellvars_list.lns",
+};
+_Static_assert(MR_ARRAY_SIZE(file_lens) == _MR_LIBVIRT_FILE_LAST, "lens per file");
+
+static int unit_index(const char *unit)
+{
+    for (size_t i = 0; i < N_UNITS; i++)
+        if (strcmp(known_units[i], unit) == 0)
+            return (int)i;
+    return -1;
+}
+
+void mr_libvirt_conf_free(struct mr_libvirt_conf *conf)
+{
+    if (!conf)
+        return;
+    for (size_t i = 0; i < _MR_LIBVIRT_FILE_LAST; i++) {
+        free(conf->path[i]);
+        free(conf->name[i]);
+    }
+    for (size_t i = 0; i < conf->n_entries; i++) {
+        free(conf->entries[i].key);
+        free(conf->entries[i].value);
+    }
+    free(conf->entries);
+    for (size_t i = 0; i < N_UNITS; i++) {
+        free(conf->units[i].enabled_path);
+        free(conf->units[i].masked_path);
+    }
+    free(conf->activation_reason);
+    free(conf->note);
+    free(conf->qemu_user);
+    free(conf->qemu_group);
+    free(conf);
+}
+
+static int line_of(const char *buf, size_t len, unsigned offset)
+{
+    int line = 1;
+    for (size_t i = 0; i < offset && i < len; i++)
+        if (buf[i] == '\n')
+            line++;
+    return line;
+}
+
+/* Copies line LINE (1-based) of BUF, without its newline. */
+static char *line_text(const char *buf, int line)
+{
+    const char *p = buf;
+    for (int i = 1; i < line && p; i++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return mr_xstrdup("");
+    size_t n = strcspn(p, "\n");
+    char *s = mr_xstrndup(p, n);
+    return s;
+}
+
+static int text_store(augeas *aug, const char *lens, const char *text)
+{
+    if (aug_set(aug, "/text/x", text) < 0)
+        return -1;
+    aug_rm(aug, "/tree/x");
+    aug_rm(aug, "/augeas/text/tree/x");
+    return aug_text_store(aug, lens, "/text/x", "/tree/x");
+}
+
+/* libvirt's lenses list every key libvirt knows and reject the rest. To tell
+ * "unknown key" from "bad value" we ask the lens whether KEY is accepted with
+ * any of its value forms. */
+static bool lens_knows_key(augeas *aug, const char *lens, const char *key)
+{
+    static const char *const values[] = {"0", "\"x\"", "[ \"x\" ]"};
+    bool known = false;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(values) && !known; i++) {
+        char *probe = mr_xasprintf("%s = %s\n", key, values[i]);
+        known = text_store(aug, lens, probe) == 0;
+        free(probe);
+    }
+    return known;
+}
+
+static char *parse_error(augeas *aug, const char *lens, const char *path, const char *buf)
+{
+    const char *err = NULL, *msg = NULL, *line_s = NULL;
+    long line = 0;
+    char *text = NULL, *key = NULL, *ret = NULL;
+
+    if (aug_get(aug, "/augeas/text/tree/x/error", &err) != 1 || !err) {
+        /* No parse error recorded: Augeas itself failed, most often because
+         * the lens is not installed (libvirt ships libvirtd.aug itself). */
+        const char *detail = aug_error_details(aug);
+        ret = mr_xasprintf("%s: cannot parse: %s %s%s%s", path, lens, aug_error_message(aug),
+                           detail ? ": " : "", detail ? detail : "");
+        goto cleanup;
+    }
+    aug_get(aug, "/augeas/text/tree/x/error/message", &msg);
+    aug_get(aug, "/augeas/text/tree/x/error/line", &line_s);
+    if (mr_parse_long(line_s, &line) < 0 || line < 1)
+        line = 1;
+    /* The error may be reported at the end of the last good line; point at
+     * the line that could not be read. */
+    text = line_text(buf, (int)line);
+    char *t = mr_strip(text);
+    size_t klen = 0;
+    while (isalnum((unsigned char)t[klen]) || t[klen] == '_')
+        klen++;
+    bool libvirt_lens = strncmp(lens, "Libvirtd", 8) == 0;
+    if (klen > 0 && libvirt_lens) {
+        const char *rest = t + klen;
+        while (*rest == ' ' || *rest == '\t')
+            rest++;
+        if (*rest == '=') {
+            key = mr_xstrndup(t, klen);
+            if (!lens_knows_key(aug, lens, key))
+                ret = mr_xasprintf("%s:%ld: cannot parse: unknown key \"%s\" (libvirt does not "
+                                   "know it; check its spelling)",
+                                   path, line, key);
+            else
+                ret = mr_xasprintf("%s:%ld: cannot parse: invalid value for \"%s\": %s", path,
+                                   line, key, t);
+            goto cleanup;
+        }
+    }
+    ret = mr_xasprintf("%s:%ld: cannot parse: %s%s%s%s", path, line, msg ? msg : err,
+                       *t ? " at \"" : "", t, *t ? "\"" : "");
+
+cleanup:
+    free(text);
+    free(key);
+    return ret;
+}
+
+static void add_entry(struct mr_libvirt_conf *conf, enum mr_libvirt_file file, const char *key,
+                      char *value, int line)
+{
+    conf->entries = mr_xrealloc(conf->entries, (conf->n_entries + 1) * sizeof(*conf->entries));
+    conf->entries[conf->n_entries++] = (struct lv_entry){
+        .file = file, .key = mr_xstrdup(key), .value = value, .line = line};
+}
+
+/* The value of a tree node: its own value, or its children joined (libvirt
+ * arrays: "1", "2"...; Shellvars_list: "value" words after a "quote"). */
+static char *node_value(augeas *aug, const char *node, const char *sep)
+{
+    const char *v = NULL;
+    if (aug_get(aug, node, &v) == 1 && v)
+        return mr_xstrdup(v);
+
+    char *pattern = mr_xasprintf("%s/*[label() != 'quote' and label() != '#comment']", node);
+    char **kids = NULL;
+    int n = aug_match(aug, pattern, &kids);
+    free(pattern);
+    char *out = mr_xstrdup("");
+    for (int i = 0; i < n; i++) {
+        const char *kv = NULL;
+        if (aug_get(aug, kids[i], &kv) == 1 && kv) {
+            char *joined = mr_xasprintf("%s%s%s", out, *out ? sep : "", kv);
+            free(out);
+            out = joined;
+        }
+        free(kids[i]);
+    }
+    free(kids);
+    return out;
+}
+
+/* Shellvars stores a value as written; drop one level of shell quoting. */
+static char *shell_unquote(const char *v)
+{
+    size_t n = strlen(v);
+    if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0])
+        return mr_xstrndup(v + 1, n - 2);
+    return mr_xstrdup(v);
+}
+
+/* Reads PATH into the entries of FILE. A missing file is no error (return 0
+ * with *ret_found false): libvirt's defaults apply. */
+static int load_file(struct mr_libvirt_conf *conf, augeas *aug, const struct mr_root *root,
+                     enum mr_libvirt_file file, const char *path, bool *ret_found, char **ret_msg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    char **nodes = NULL;
+    int n = 0, r;
+    const char *lens = file_lens[file];
+
+    *ret_found = false;
+    r = mr_root_read(root, path, MR_CONF_MAX, &buf, &len);
+    if (r == -ENOENT) {
+        r = 0;
+        goto cleanup;
+    }
+    if (r < 0) {
+        *ret_msg = mr_xasprintf("%s: cannot read: %s", path, strerror(-r));
+        goto cleanup;
+    }
+    *ret_found = true;
+
+    /* The lenses want every line ended, libvirt does not. */
+    if (len > 0 && buf[len - 1] != '\n') {
+        char *b = mr_xasprintf("%s\n", buf);
+        free(buf);
+        buf = b;
+        len++;
+    }
+
+    if (text_store(aug, lens, buf) < 0) {
+        if (file == MR_LIBVIRTD_ARGS) {
+            lens = "Shellvars.lns";
+            r = text_store(aug, lens, buf);
+        } else {
+            r = -1;
+        }
+        if (r < 0) {
+            *ret_msg = parse_error(aug, lens, path, buf);
+            r = -EINVAL;
+            goto cleanup;
+        }
+    }
+
+    n = aug_match(aug, "/tree/x/*[label() != '#comment' and label() != '#empty']", &nodes);
+    if (n < 0) {
+        *ret_msg = mr_xasprintf("%s: cannot read the parsed tree: %s", path,
+                                aug_error_message(aug));
+        r = -EIO;
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *label = NULL;
+        unsigned ls, le, vs, ve, ss, se;
+        char *fname = NULL;
+        int line = 0;
+
+        if (aug_label(aug, nodes[i], &label) != 1 || !label || label[0] == '@')
+            continue;
+        if (aug_span(aug, nodes[i], &fname, &ls, &le, &vs, &ve, &ss, &se) == 0)
+            line = line_of(buf, len, ss);
+        free(fname);
+        char *value = node_value(aug, nodes[i], file == MR_LIBVIRTD_ARGS ? " " : ", ");
+        if (strcmp(lens, "Shellvars.lns") == 0) {
+            char *u = shell_unquote(value);
+            free(value);
+            value = u;
+        }
+        add_entry(conf, file, label, value, line);
+    }
+    r = 0;
+
+cleanup:
+    for (int i = 0; i < n; i++)
+        free(nodes[i]);
+    free(nodes);
+    free(buf);
+    return r;
+}
+
+static bool root_exists(const struct mr_root *root, const char *path, bool nofollow)
+{
+    struct stat st;
+    return mr_root_stat(root, path, &st, nofollow) == 0;
+}
+
+/* systemd treats a unit linked to /dev/null, or an empty unit file, as
+ * masked. Under --root the root rarely has a /dev/null, so a link that leads
+ * nowhere inside the root counts as one too: such a unit cannot load either. */
+static bool unit_is_masked(const struct mr_root *root, const char *path)
+{
+    struct stat st;
+    if (mr_root_stat(root, path, &st, true) < 0)
+        return false;
+    if (S_ISREG(st.st_mode))
+        return st.st_size == 0;
+    if (!S_ISLNK(st.st_mode))
+        return false;
+    int r = mr_root_stat(root, path, &st, false);
+    if (r == -ENOENT)
+        return true;
+    return r == 0 && (S_ISCHR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0));
+}
+
+static void scan_units(struct mr_libvirt_conf *conf, const struct mr_root *root)
+{
+    static const char *const suffixes[] = {".wants", ".requires"};
+    static const char *const unit_dir = "/etc/systemd/system";
+
+    for (size_t i = 0; i < N_UNITS; i++) {
+        char *p = mr_xasprintf("%s/%s", unit_dir, known_units[i]);
+        if (unit_is_masked(root, p))
+            conf->units[i].masked_path = p;
+        else
+            free(p);
+    }
+    for (size_t s = 0; s < MR_ARRAY_SIZE(suffixes); s++) {
+        char **dirs = NULL;
+        if (mr_root_list(root, unit_dir, suffixes[s], &dirs) < 0)
+            continue;
+        for (size_t d = 0; dirs[d]; d++) {
+            for (size_t i = 0; i < N_UNITS; i++) {
+                if (conf->units[i].enabled_path)
+                    continue;
+                char *p = mr_xasprintf("%s/%s/%s", unit_dir, dirs[d], known_units[i]);
+                if (root_exists(root, p, true))
+                    conf->units[i].enabled_path = p;
+                else
+                    free(p);
+            }
+        }
+        mr_strv_free(dirs);
+    }
+}
+
+/* Where systemd looks for a unit file, the administrator's copy first. */
+static char *find_unit_file(const struct mr_root *root, const char *unit)
+{
+    static const char *const dirs[] = {"/etc/systemd/system", "/usr/lib/systemd/system",
+                                       "/lib/systemd/system"};
+    for (size_t i = 0; i < MR_ARRAY_SIZE(dirs); i++) {
+        char *p = mr_xasprintf("%s/%s", dirs[i], unit);
+        if (root_exists(root, p, false))
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+/* Since libvirt 5.7, libvirtd.service says Wants=libvirtd.socket: starting the
+ * service starts the socket, so socket activation is on even when the socket
+ * itself was disabled; only masking it restores the traditional mode. */
+static bool service_wants(const struct mr_root *root, const char *service_file, const char *socket)
+{
+    char *buf = NULL;
+    bool found = false;
+    if (mr_root_read(root, service_file, MR_CONF_MAX, &buf, NULL) < 0)
+        return false;
+    for (char *line = strtok(buf, "\n"); line && !found; line = strtok(NULL, "\n")) {
+        line = mr_strip(line);
+        if (strncmp(line, "Wants=", 6) != 0)
+            continue;
+        char **words = mr_split_list(line + 6);
+        found = mr_strv_contains(words, socket);
+        mr_strv_free(words);
+    }
+    free(buf);
+    return found;
+}
+
+static void decide_activation(struct mr_libvirt_conf *conf, const struct mr_root *root)
+{
+    const char *daemon = mr_libvirt_conf_daemon(conf);
+    char *socket = mr_xasprintf("%s.socket", daemon);
+    char *service = mr_xasprintf("%s.service", daemon);
+    const char *sock_link = NULL, *svc_link = NULL;
+    char *sock_file = NULL, *svc_file = NULL;
+
+    if (mr_libvirt_conf_unit_masked(conf, socket, NULL))
+        goto cleanup;
+    if (mr_libvirt_conf_unit_enabled(conf, socket, &sock_link)) {
+        conf->socket_activated = true;
+        conf->activation_reason = mr_xasprintf("%s enabled at %s", socket, sock_link);
+        goto cleanup;
+    }
+    if (!mr_libvirt_conf_unit_enabled(conf, service, &svc_link))
+        goto cleanup;
+    sock_file = find_unit_file(root, socket);
+    svc_file = find_unit_file(root, service);
+    if (sock_file && svc_file && service_wants(root, svc_file, socket)) {
+        conf->socket_activated = true;
+        conf->activation_reason = mr_xasprintf(
+            "%s enabled at %s pulls in %s through Wants= in %s, and %s is not masked", service,
+            svc_link, socket, svc_file, socket);
+    }
+
+cleanup:
+    free(socket);
+    free(service);
+    free(sock_file);
+    free(svc_file);
+}
+
+static bool any_enabled(const struct mr_libvirt_conf *conf, const char *const *units)
+{
+    for (size_t i = 0; units[i]; i++)
+        if (mr_libvirt_conf_unit_enabled(conf, units[i], NULL))
+            return true;
+    return false;
+}
+
+/* Names of the root's passwd or group file, in file order. */
+static char **db_names(const struct mr_root *root, const char *path, const char *by_id)
+{
+    char *buf = NULL;
+    char **names = NULL;
+    if (mr_root_read(root, path, MR_CONF_MAX, &buf, NULL) < 0)
+        return NULL;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        char *f[4] = {line, NULL, NULL, NULL};
+        for (int i = 1; i < 4 && f[i - 1]; i++) {
+            f[i] = strchr(f[i - 1], ':');
+            if (f[i])
+                *f[i]++ = '\0';
+        }
+        if (!f[2])
+            continue;
+        if (by_id) {
+            char *end = strchr(f[2], ':');
+            if (end)
+                *end = '\0';
+            if (strcmp(f[2], by_id) == 0) {
+                mr_strv_push(&names, f[0]);
+                break;
+            }
+            continue;
+        }
+        mr_strv_push(&names, f[0]);
+    }
+    free(buf);
+    return names;
+}
+
+/* qemu.conf accepts "+N" for a numeric ID; name it when the root knows it. */
+static char *resolve_id(const struct mr_root *root, const char *db, const char *value)
+{
+    if (value[0] != '+')
+        return mr_xstrdup(value);
+    long id;
+    if (mr_parse_long(value + 1, &id) < 0 || id < 0)
+        return mr_xstrdup(value);
+    char *s = mr_xasprintf("%ld", id);
+    char **names = db_names(root, db, s);
+    free(s);
+    char *ret = mr_xstrdup(names && names[0] ? names[0] : value);
+    mr_strv_free(names);
+    return ret;
+}
+
+static char *pick_account(const struct mr_root *root, const struct mr_libvirt_conf *conf,
+                          const char *key, const char *db, const char *const *candidates)
+{
+    struct mr_confval v;
+    if (mr_libvirt_conf_get(conf, MR_QEMU_CONF, key, &v) && !v.is_default && v.value[0])
+        return resolve_id(root, db, v.value);
+    char **names = db_names(root, db, NULL);
+    char *ret = NULL;
+    for (size_t i = 0; candidates[i] && !ret; i++)
+        if (mr_strv_contains(names, candidates[i]))
+            ret = mr_xstrdup(candidates[i]);
+    mr_strv_free(names);
+    return ret ? ret : mr_xstrdup("root");
+}
+
+int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **ret, char **ret_msg)
+{
+    static const char *const modular_units[] = {"virtproxyd.service", "virtproxyd.socket",
+                                                "virtqemud.service", "virtqemud.socket", NULL};
+    static const char *const monolithic_units[] = {"libvirtd.service", "libvirtd.socket", NULL};
+    static const char *const users[] = {"libvirt-qemu", "qemu", NULL};
+    static const char *const groups[] = {"libvirt-qemu", "kvm", "qemu", NULL};
+    struct mr_libvirt_conf *conf = mr_xcalloc(1, sizeof(*conf));
+    augeas *aug = NULL;
+    char *msg = NULL;
+    char *sysconfig = NULL, *deflt = NULL;
+    bool found;
+    int r;
+
+    scan_units(conf, root);
+    conf->modular = any_enabled(conf, modular_units) && !any_enabled(conf, monolithic_units);
+    const char *daemon = mr_libvirt_conf_daemon(conf);
+
+    conf->name[MR_LIBVIRTD_CONF] = mr_xasprintf("/etc/libvirt/%s.conf", daemon);
+    conf->name[MR_QEMU_CONF] = mr_xstrdup("/etc/libvirt/qemu.conf");
+    sysconfig = mr_xasprintf("/etc/sysconfig/%s", daemon);
+    deflt = mr_xasprintf("/etc/default/%s", daemon);
+    bool has_sysconfig = root_exists(root, sysconfig, false);
+    bool has_default = root_exists(root, deflt, false);
+    /* The unit's EnvironmentFile= names one of them: Debian's the
+     * /etc/default one, Fedora's and SUSE's the /etc/sysconfig one. */
+    bool debian = root_exists(root, "/etc/debian_version", false);
+    if (has_sysconfig && has_default) {
+        conf->name[MR_LIBVIRTD_ARGS] = mr_xstrdup(debian ? deflt : sysconfig);
+        conf->note = mr_xasprintf("both %s and %s exist; %s read %s only", sysconfig, deflt,
+                                  debian ? "Debian's unit" : "the unit", conf->name[MR_LIBVIRTD_ARGS]);
+    } else if (has_sysconfig) {
+        conf->name[MR_LIBVIRTD_ARGS] = mr_xstrdup(sysconfig);
+    } else if (has_default) {
+        conf->name[MR_LIBVIRTD_ARGS] = mr_xstrdup(deflt);
+    } else {
+        conf->name[MR_LIBVIRTD_ARGS] = mr_xstrdup(debian ? deflt : sysconfig);
+    }
+
+    /* No AUG_NO_STDINC: libvirt installs its lenses in the standard path. */
+    aug = aug_init(NULL, NULL, AUG_NO_LOAD | AUG_NO_MODL_AUTOLOAD | AUG_ENABLE_SPAN);
+    if (!aug || aug_error(aug) != AUG_NOERROR) {
+        msg = mr_xstrdup("cannot initialise Augeas");
+        r = -ENOMEM;
+        goto cleanup;
+    }
+    for (size_t f = 0; f < _MR_LIBVIRT_FILE_LAST; f++) {
+        r = load_file(conf, aug, root, f, conf->name[f], &found, &msg);
+        if (r < 0)
+            goto cleanup;
+        if (found)
+            conf->path[f] = mr_xstrdup(conf->name[f]);
+    }
+
+    conf->qemu_user = pick_account(root, conf, "user", "/etc/passwd", users);
+    conf->qemu_group = pick_account(root, conf, "group", "/etc/group", groups);
+    decide_activation(conf, root);
+
+    *ret = conf;
+    conf = NULL;
+    r = 0;
+
+cleanup:
+    if (r < 0 && ret_msg)
+        *ret_msg = msg;
+    else
+        free(msg);
+    aug_close(aug);
+    free(sysconfig);
+    free(deflt);
+    mr_libvirt_conf_free(conf);
+    return r;
+}
+
+bool mr_libvirt_conf_get(const struct mr_libvirt_conf *conf, enum mr_libvirt_file file,
+                         const char *key, struct mr_confval *ret)
+{
+    const struct lv_entry *hit = NULL;
+    for (size_t i = 0; i < conf->n_entries; i++) {
+        const struct lv_entry *e = &conf->entries[i];
+        if (e->file != file || strcmp(e->key, key) != 0)
+            continue;
+        hit = e;
+        /* libvirt's virConf answers with the first assignment of a key,
+         * the shell with the last. */
+        if (file != MR_LIBVIRTD_ARGS)
+            break;
+    }
+    if (hit) {
+        *ret = (struct mr_confval){
+            .value = hit->value, .file = conf->path[file], .line = hit->line};
+        return true;
+    }
+    for (size_t i = 0; i < MR_ARRAY_SIZE(defaults); i++) {
+        if (defaults[i].file == file && strcmp(defaults[i].key, key) == 0) {
+            *ret = (struct mr_confval){.value = defaults[i].value, .is_default = true};
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *mr_libvirt_conf_qemu_user(const struct mr_libvirt_conf *conf)
+{
+    return conf->qemu_user;
+}
+
+const char *mr_libvirt_conf_qemu_group(const struct mr_libvirt_conf *conf)
+{
+    return conf->qemu_group;
+}
+
+const char *mr_libvirt_conf_file(const struct mr_libvirt_conf *conf, enum mr_libvirt_file file)
+{
+    return (unsigned)file < _MR_LIBVIRT_FILE_LAST ? conf->path[file] : NULL;
+}
+
+const char *mr_libvirt_conf_file_name(const struct mr_libvirt_conf *conf,
+                                      enum mr_libvirt_file file)
+{
+    return (unsigned)file < _MR_LIBVIRT_FILE_LAST ? conf->name[file] : NULL;
+}
+
+bool mr_libvirt_conf_modular(const struct mr_libvirt_conf *conf)
+{
+    return conf->modular;
+}
+
+const char *mr_libvirt_conf_daemon(const struct mr_libvirt_conf *conf)
+{
+    return conf->modular ? "virtproxyd" : "libvirtd";
+}
+
+bool mr_libvirt_conf_unit_enabled(const struct mr_libvirt_conf *conf, const char *unit,
+                                  const char **ret_path)
+{
+    int i = unit_index(unit);
+    if (i < 0 || !conf->units[i].enabled_path || conf->units[i].masked_path)
+        return false;
+    if (ret_path)
+        *ret_path = conf->units[i].enabled_path;
+    return true;
+}
+
+bool mr_libvirt_conf_unit_masked(const struct mr_libvirt_conf *conf, const char *unit,
+                                 const char **ret_path)
+{
+    int i = unit_index(unit);
+    if (i < 0 || !conf->units[i].masked_path)
+        return false;
+    if (ret_path)
+        *ret_path = conf->units[i].masked_path;
+    return true;
+}
+
+bool mr_libvirt_conf_socket_activated(const struct mr_libvirt_conf *conf,
+                                      const char **ret_reason)
+{
+    if (conf->socket_activated && ret_reason)
+        *ret_reason = conf->activation_reason;
+    return conf->socket_activated;
+}
+
+const char *mr_libvirt_conf_args(const struct mr_libvirt_conf *conf, const char **ret_file,
+                                 int *ret_line)
+{
+    struct mr_confval v;
+    const char *key = conf->modular ? "VIRTPROXYD_ARGS" : "LIBVIRTD_ARGS";
+    if (!mr_libvirt_conf_get(conf, MR_LIBVIRTD_ARGS, key, &v))
+        return NULL;
+    if (ret_file)
+        *ret_file = v.file;
+    if (ret_line)
+        *ret_line = v.line;
+    return v.value;
+}
+
+bool mr_libvirt_conf_args_listen(const struct mr_libvirt_conf *conf)
+{
+    const char *args = mr_libvirt_conf_args(conf, NULL, NULL);
+    if (!args)
+        return false;
+    char **words = mr_split_list(args);
+    bool found = false;
+    for (size_t i = 0; words && words[i] && !found; i++) {
+        const char *w = words[i];
+        /* -l may be bundled with other short options, as in "-dl". */
+        found = strcmp(w, "--listen") == 0 ||
+                (w[0] == '-' && w[1] != '-' && strchr(w + 1, 'l') != NULL);
+    }
+    mr_strv_free(words);
+    return found;
+}
+
+const char *mr_libvirt_conf_note(const struct mr_libvirt_conf *conf)
+{
+    return conf->note;
+}
+
+bool mr_libvirt_addr_is_loopback(const char *addr)
+{
+    if (!addr)
+        return false;
+    char *a = mr_xstrdup(addr);
+    char *s = mr_strip(a);
+    size_t n = strlen(s);
+    if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+        s[n - 1] = '\0';
+        s++;
+    }
+    struct in_addr v4;
+    struct in6_addr v6;
+    bool lo = strncasecmp(s, "localhost", 9) == 0 ||
+              (inet_pton(AF_INET, s, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127) ||
+              (inet_pton(AF_INET6, s, &v6) == 1 &&
+               (IN6_IS_ADDR_LOOPBACK(&v6) ||
+                (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127)));
+    free(a);
+    return lo;
+}

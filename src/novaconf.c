@@ -1,0 +1,643 @@
+/* nova.conf read the way oslo.config reads it (oslo_config/iniparser.py and
+ * cfg.py), so that migready sees the values nova-compute will use.
+ *
+ * What oslo does and this file follows:
+ * - a line is right-stripped; an empty line ends a multi-line value;
+ * - a line starting with a blank continues the previous value (joined with
+ *   "\n"); with no value open it is an error. An indented "#" line inside
+ *   a multi-line value is part of the value, as in oslo;
+ * - "#" and ";" start a comment only at the beginning of a line;
+ * - "[name]" starts a section; names other than DEFAULT compare in lower
+ *   case (oslo's _normalize_group_name), DEFAULT only as written;
+ * - "key = value" or "key: value", split at whichever comes first; the value
+ *   is stripped, then one pair of matching surrounding quotes is removed;
+ * - an assignment before any section header is an error;
+ * - the last assignment wins, across files and across an option's current
+ *   and deprecated names. MultiStrOpt options, which accumulate, are not
+ *   needed by any check and are read as "last wins" too;
+ * - values are PEP 292 templates: $name, ${name}, ${group.name}, "$$" and
+ *   "\$" for a literal "$". A name is looked up in the value's own section,
+ *   then in DEFAULT. A reference to an option that is neither set nor known
+ *   here is left as written (Nova would fail on it, we cannot tell which).
+ *   A reference loop makes the load fail, naming the option.
+ * - files are read as UTF-8, as Python does; NUL bytes or invalid UTF-8 are
+ *   errors with the file and line.
+ *
+ * Error messages never quote a line: a broken line may hold a password. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "migready.h"
+#include "novaconf.h"
+
+#define NOVA_CONF "/etc/nova/nova.conf"
+#define NOVA_CONF_D "/etc/nova/nova.conf.d"
+#define NOVA_CONF_MAX (16u << 20)
+/* Deeper than any sane chain of $references; beyond it we call it a loop. */
+#define INTERP_DEPTH 16
+
+struct name_ref {
+    const char *section;
+    const char *name;
+};
+
+struct known_opt {
+    const char *section;
+    const char *name;
+    const char *def; /* NULL: no default (None in Nova) */
+    /* Deprecated names Nova still honours (oslo DeprecatedOpt). */
+    struct name_ref legacy[3];
+};
+
+/* Options the checks read, with Nova 2026.1 defaults (nova/conf/ in Nova).
+ * state_path's default in Nova is the directory of the installed nova
+ * package; every distribution package sets /var/lib/nova, which is what a
+ * compute host has in practice. */
+static const struct known_opt known_opts[] = {
+    {"DEFAULT", "state_path", "/var/lib/nova", {{NULL, NULL}}},
+    {"DEFAULT", "instances_path", "$state_path/instances", {{NULL, NULL}}},
+    {"DEFAULT", "my_ip", NULL, {{NULL, NULL}}},
+    {"DEFAULT", "host", NULL, {{NULL, NULL}}},
+    {"DEFAULT", "force_config_drive", "False", {{NULL, NULL}}},
+    /* Deprecated for removal since 19.0.0 but still read. */
+    {"DEFAULT", "config_drive_format", "iso9660", {{NULL, NULL}}},
+    {"vnc", "enabled", "True", {{"DEFAULT", "vnc_enabled"}}},
+    {"vnc", "server_listen", "127.0.0.1",
+     {{"DEFAULT", "vncserver_listen"}, {"vnc", "vncserver_listen"}}},
+    {"vnc", "server_proxyclient_address", "127.0.0.1",
+     {{"DEFAULT", "vncserver_proxyclient_address"}, {"vnc", "vncserver_proxyclient_address"}}},
+    {"spice", "enabled", "False", {{NULL, NULL}}},
+    {"spice", "server_listen", "127.0.0.1", {{NULL, NULL}}},
+    {"spice", "server_proxyclient_address", "127.0.0.1", {{NULL, NULL}}},
+    {"libvirt", "virt_type", "kvm", {{NULL, NULL}}},
+    {"libvirt", "live_migration_scheme", NULL, {{NULL, NULL}}},
+    {"libvirt", "live_migration_inbound_addr", NULL, {{NULL, NULL}}},
+    /* Deprecated for removal since 15.0.0, still honoured. */
+    {"libvirt", "live_migration_uri", NULL, {{NULL, NULL}}},
+    {"libvirt", "live_migration_tunnelled", "False", {{NULL, NULL}}},
+    {"libvirt", "live_migration_with_native_tls", "False", {{NULL, NULL}}},
+    {"libvirt", "live_migration_bandwidth", "0", {{NULL, NULL}}},
+    {"libvirt", "live_migration_downtime", "500", {{NULL, NULL}}},
+    {"libvirt", "live_migration_downtime_steps", "10", {{NULL, NULL}}},
+    {"libvirt", "live_migration_downtime_delay", "75", {{NULL, NULL}}},
+    {"libvirt", "live_migration_completion_timeout", "800", {{NULL, NULL}}},
+    {"libvirt", "live_migration_timeout_action", "abort", {{NULL, NULL}}},
+    {"libvirt", "live_migration_permit_post_copy", "False", {{NULL, NULL}}},
+    {"libvirt", "live_migration_permit_auto_converge", "False", {{NULL, NULL}}},
+    /* No default: host-model for kvm and qemu, none otherwise (driver). */
+    {"libvirt", "cpu_mode", NULL, {{NULL, NULL}}},
+    {"libvirt", "cpu_models", "", {{"libvirt", "cpu_model"}}},
+    {"libvirt", "cpu_model_extra_flags", "", {{NULL, NULL}}},
+    {"libvirt", "remote_filesystem_transport", "ssh", {{NULL, NULL}}},
+    {"libvirt", "snapshots_directory", "$instances_path/snapshots", {{NULL, NULL}}},
+};
+
+struct entry {
+    char *section; /* normalized */
+    char *key;
+    char *raw;   /* as written, quotes removed */
+    char *value; /* interpolated, filled after all files are read */
+    const char *file;
+    int line;
+};
+
+struct mr_novaconf {
+    struct entry *entries; /* in assignment order: the last match wins */
+    size_t n_entries;
+    char **files;
+    char *defaults[MR_ARRAY_SIZE(known_opts)]; /* interpolated defaults */
+};
+
+static char *normalize_section(const char *s)
+{
+    if (strcmp(s, "DEFAULT") == 0)
+        return mr_xstrdup(s);
+    char *n = mr_xstrdup(s);
+    for (char *p = n; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return n;
+}
+
+static const struct known_opt *find_known(const char *section, const char *key)
+{
+    for (size_t i = 0; i < MR_ARRAY_SIZE(known_opts); i++)
+        if (strcmp(known_opts[i].section, section) == 0 && strcmp(known_opts[i].name, key) == 0)
+            return &known_opts[i];
+    return NULL;
+}
+
+static bool opt_has_name(const struct known_opt *o, const char *section, const char *key)
+{
+    if (strcmp(o->section, section) == 0 && strcmp(o->name, key) == 0)
+        return true;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(o->legacy) && o->legacy[i].name; i++)
+        if (strcmp(o->legacy[i].section, section) == 0 && strcmp(o->legacy[i].name, key) == 0)
+            return true;
+    return false;
+}
+
+/* The assignment Nova would use for SECTION/KEY: the last one made through
+ * any of the option's names. */
+static const struct entry *find_entry(const struct mr_novaconf *c, const char *section,
+                                      const char *key, const struct known_opt **ret_opt)
+{
+    const struct known_opt *o = find_known(section, key);
+    if (ret_opt)
+        *ret_opt = o;
+    for (size_t i = c->n_entries; i-- > 0;) {
+        const struct entry *e = &c->entries[i];
+        if (o ? opt_has_name(o, e->section, e->key)
+              : strcmp(e->section, section) == 0 && strcmp(e->key, key) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* ---- parsing ---- */
+
+struct parser {
+    struct mr_novaconf *conf;
+    const char *file;
+    char *section;
+    /* The assignment being read, which continuation lines extend. */
+    char *key;
+    char *value;
+    int key_line;
+    char *err;
+};
+
+static int perr(struct parser *p, int line, const char *what)
+{
+    p->err = mr_xasprintf("%s:%d: %s", p->file, line, what);
+    return -EINVAL;
+}
+
+static void add_entry(struct mr_novaconf *c, const char *section, const char *key,
+                      const char *raw, const char *file, int line)
+{
+    c->entries = mr_xrealloc(c->entries, (c->n_entries + 1) * sizeof(*c->entries));
+    c->entries[c->n_entries++] = (struct entry){
+        .section = mr_xstrdup(section),
+        .key = mr_xstrdup(key),
+        .raw = mr_xstrdup(raw),
+        .file = file,
+        .line = line,
+    };
+}
+
+static int flush(struct parser *p)
+{
+    if (!p->key)
+        return 0;
+    int r = 0;
+    if (!p->section)
+        r = perr(p, p->key_line, "assignment before any section header (add [DEFAULT] above it)");
+    else
+        add_entry(p->conf, p->section, p->key, p->value, p->file, p->key_line);
+    free(p->key);
+    free(p->value);
+    p->key = p->value = NULL;
+    return r;
+}
+
+/* Length of the valid UTF-8 sequence at S (N bytes left), 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t len;
+    unsigned min;
+    unsigned cp;
+    if ((s[0] & 0xe0) == 0xc0) {
+        len = 2, min = 0x80, cp = s[0] & 0x1f;
+    } else if ((s[0] & 0xf0) == 0xe0) {
+        len = 3, min = 0x800, cp = s[0] & 0x0f;
+    } else if ((s[0] & 0xf8) == 0xf0) {
+        len = 4, min = 0x10000, cp = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+static bool valid_utf8(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_len(u + i, n - i);
+        if (!l)
+            return false;
+        i += l;
+    }
+    return true;
+}
+
+static int parse_line(struct parser *p, char *line, size_t len, int lineno)
+{
+    if (memchr(line, '\0', len))
+        return perr(p, lineno, "NUL byte (not a text file?)");
+    if (!valid_utf8(line, len))
+        return perr(p, lineno, "not valid UTF-8 text");
+    if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+        return perr(p, lineno, "starts with a UTF-8 byte order mark, which oslo.config rejects");
+
+    /* Right-strip, as Python's str.rstrip() (the line's own \r included). */
+    while (len > 0 && isspace((unsigned char)line[len - 1]))
+        len--;
+    line[len] = '\0';
+
+    if (len == 0)
+        return flush(p);
+    if (line[0] == ' ' || line[0] == '\t') {
+        if (!p->key)
+            return perr(p, lineno, "unexpected continuation line (indented, with no value open)");
+        const char *cont = line;
+        while (isspace((unsigned char)*cont))
+            cont++;
+        char *v = mr_xasprintf("%s\n%s", p->value, cont);
+        free(p->value);
+        p->value = v;
+        return 0;
+    }
+    int r = flush(p);
+    if (r < 0)
+        return r;
+
+    if (line[0] == '[') {
+        if (line[len - 1] != ']')
+            return perr(p, lineno, "invalid section header (must end with ])");
+        if (len <= 2)
+            return perr(p, lineno, "empty section name");
+        line[len - 1] = '\0';
+        free(p->section);
+        p->section = normalize_section(line + 1);
+        return 0;
+    }
+    if (line[0] == '#' || line[0] == ';')
+        return 0;
+
+    char *colon = strchr(line, ':');
+    char *equal = strchr(line, '=');
+    char *sep = !colon ? equal : !equal ? colon : equal < colon ? equal : colon;
+    if (!sep)
+        return perr(p, lineno, "not a section, comment or assignment (no '=' or ':')");
+    *sep = '\0';
+    char *key = mr_strip(line);
+    char *value = mr_strip(sep + 1);
+    if (!*key)
+        return perr(p, lineno, "empty key");
+    size_t vl = strlen(value);
+    if (vl > 0 && value[0] == value[vl - 1] && (value[0] == '"' || value[0] == '\'')) {
+        /* Python's value[1:-1]: a lone quote becomes empty. */
+        value[vl - 1] = '\0';
+        value = vl > 1 ? value + 1 : value + vl - 1;
+    }
+    p->key = mr_xstrdup(key);
+    p->value = mr_xstrdup(value);
+    p->key_line = lineno;
+    return 0;
+}
+
+static int parse_buffer(struct mr_novaconf *conf, const char *file, char *buf, size_t len,
+                        char **ret_msg)
+{
+    struct parser p = {.conf = conf, .file = file};
+    int r = 0;
+    int lineno = 0;
+    size_t pos = 0;
+    while (pos < len) {
+        char *start = buf + pos;
+        char *nl = memchr(start, '\n', len - pos);
+        size_t l = nl ? (size_t)(nl - start) : len - pos;
+        lineno++;
+        r = parse_line(&p, start, l, lineno);
+        if (r < 0)
+            goto cleanup;
+        pos += l + (nl ? 1 : 0);
+    }
+    r = flush(&p);
+
+cleanup:
+    if (r < 0) {
+        *ret_msg = p.err;
+        p.err = NULL;
+    }
+    free(p.err);
+    free(p.key);
+    free(p.value);
+    free(p.section);
+    return r;
+}
+
+static int read_file(const struct mr_root *root, struct mr_novaconf *conf, const char *path,
+                     bool missing_ok, char **ret_msg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int r = mr_root_read(root, path, NOVA_CONF_MAX, &buf, &len);
+    if (r == -ENOENT && missing_ok)
+        return 0;
+    if (r == -EFBIG) {
+        struct stat st;
+        if (mr_root_stat(root, path, &st, false) == 0)
+            *ret_msg = mr_xasprintf("%s: too large (%lld bytes, limit 16 MiB)", path,
+                                    (long long)st.st_size);
+        else
+            *ret_msg = mr_xasprintf("%s: too large (limit 16 MiB)", path);
+        return r;
+    }
+    if (r < 0) {
+        *ret_msg = mr_xasprintf("%s: %s", path, strerror(-r));
+        return r;
+    }
+    mr_strv_push(&conf->files, path);
+    const char *stored = conf->files[mr_strv_len(conf->files) - 1];
+    r = parse_buffer(conf, stored, buf, len, ret_msg);
+    free(buf);
+    return r;
+}
+
+/* ---- interpolation ---- */
+
+struct interp {
+    const struct mr_novaconf *conf;
+    const char *what_section; /* the option being resolved, for messages */
+    const char *what_key;
+    bool loop;
+};
+
+static int expand(struct interp *in, const char *section, const char *raw, int depth,
+                  char **ret);
+
+static bool ident_start(char c)
+{
+    return c == '_' || isalpha((unsigned char)c);
+}
+
+static bool ident_char(char c)
+{
+    return c == '_' || c == '.' || isalnum((unsigned char)c);
+}
+
+/* The value of reference NAME seen from SECTION, interpolated in its own
+ * section. Returns 1 and *ret when found, 0 when unknown, <0 on a loop. */
+static int lookup_ref(struct interp *in, const char *section, const char *name, int depth,
+                      char **ret)
+{
+    char *group = NULL, *opt = NULL;
+    const char *dot = strchr(name, '.');
+    const char *try_sections[2];
+    const char *try_keys[2];
+    size_t n_try = 0;
+    if (dot) {
+        char *g = mr_xstrndup(name, (size_t)(dot - name));
+        group = normalize_section(g);
+        free(g);
+        opt = mr_xstrdup(dot + 1);
+        try_sections[n_try] = group, try_keys[n_try++] = opt;
+    } else {
+        try_sections[n_try] = section, try_keys[n_try++] = name;
+        if (strcmp(section, "DEFAULT") != 0)
+            try_sections[n_try] = "DEFAULT", try_keys[n_try++] = name;
+    }
+    int r = 0;
+    for (size_t i = 0; i < n_try && r == 0; i++) {
+        const struct known_opt *o;
+        const struct entry *e = find_entry(in->conf, try_sections[i], try_keys[i], &o);
+        if (e)
+            r = expand(in, e->section, e->raw, depth + 1, ret) < 0 ? -ELOOP : 1;
+        else if (o && o->def)
+            r = expand(in, o->section, o->def, depth + 1, ret) < 0 ? -ELOOP : 1;
+        else if (o) {
+            /* Known, unset, no default: oslo substitutes an empty string. */
+            *ret = mr_xstrdup("");
+            r = 1;
+        }
+    }
+    free(group);
+    free(opt);
+    return r;
+}
+
+static int expand(struct interp *in, const char *section, const char *raw, int depth,
+                  char **ret)
+{
+    if (depth > INTERP_DEPTH) {
+        in->loop = true;
+        return -ELOOP;
+    }
+    if (!strchr(raw, '$')) {
+        *ret = mr_xstrdup(raw);
+        return 0;
+    }
+    size_t cap = strlen(raw) + 1, n = 0;
+    char *out = mr_xmalloc(cap);
+#define PUT(s, l)                                                                                  \
+    do {                                                                                           \
+        size_t l_ = (l);                                                                           \
+        if (n + l_ + 1 > cap) {                                                                    \
+            cap = (n + l_ + 1) * 2;                                                                \
+            out = mr_xrealloc(out, cap);                                                           \
+        }                                                                                          \
+        memcpy(out + n, (s), l_);                                                                  \
+        n += l_;                                                                                   \
+    } while (0)
+    const char *p = raw;
+    while (*p) {
+        /* oslo turns "\$" into "$$" before substituting. */
+        if (p[0] == '\\' && p[1] == '$') {
+            PUT("$", 1);
+            p += 2;
+            continue;
+        }
+        if (*p != '$') {
+            PUT(p, 1);
+            p++;
+            continue;
+        }
+        if (p[1] == '$') {
+            PUT("$", 1);
+            p += 2;
+            continue;
+        }
+        const char *name = NULL;
+        size_t name_len = 0, consumed = 0;
+        if (p[1] == '{' && ident_start(p[2])) {
+            const char *q = p + 3;
+            while (ident_char(*q))
+                q++;
+            if (*q == '}') {
+                name = p + 2;
+                name_len = (size_t)(q - name);
+                consumed = name_len + 3;
+            }
+        } else if (ident_start(p[1])) {
+            const char *q = p + 2;
+            while (ident_char(*q))
+                q++;
+            name = p + 1;
+            name_len = (size_t)(q - name);
+            consumed = name_len + 1;
+        }
+        if (!name) {
+            /* Not a placeholder: Template.safe_substitute keeps it. */
+            PUT("$", 1);
+            p++;
+            continue;
+        }
+        char *key = mr_xstrndup(name, name_len);
+        char *val = NULL;
+        int r = lookup_ref(in, section, key, depth, &val);
+        free(key);
+        if (r < 0) {
+            free(out);
+            return r;
+        }
+        if (r > 0)
+            PUT(val, strlen(val));
+        else
+            PUT(p, consumed);
+        free(val);
+        p += consumed;
+    }
+#undef PUT
+    out[n] = '\0';
+    *ret = out;
+    return 0;
+}
+
+static int interpolate_all(struct mr_novaconf *c, char **ret_msg)
+{
+    for (size_t i = 0; i < c->n_entries; i++) {
+        struct entry *e = &c->entries[i];
+        struct interp in = {.conf = c};
+        if (expand(&in, e->section, e->raw, 0, &e->value) < 0) {
+            *ret_msg = mr_xasprintf("%s:%d: [%s] %s refers to itself through $references",
+                                    e->file, e->line, e->section, e->key);
+            return -ELOOP;
+        }
+    }
+    for (size_t i = 0; i < MR_ARRAY_SIZE(known_opts); i++) {
+        const struct known_opt *o = &known_opts[i];
+        if (!o->def)
+            continue;
+        struct interp in = {.conf = c};
+        if (expand(&in, o->section, o->def, 0, &c->defaults[i]) < 0) {
+            *ret_msg = mr_xasprintf("[%s] %s: its default refers to itself through "
+                                    "$references set in nova.conf",
+                                    o->section, o->name);
+            return -ELOOP;
+        }
+    }
+    return 0;
+}
+
+/* ---- public ---- */
+
+void mr_novaconf_free(struct mr_novaconf *conf)
+{
+    if (!conf)
+        return;
+    for (size_t i = 0; i < conf->n_entries; i++) {
+        free(conf->entries[i].section);
+        free(conf->entries[i].key);
+        free(conf->entries[i].raw);
+        free(conf->entries[i].value);
+    }
+    free(conf->entries);
+    for (size_t i = 0; i < MR_ARRAY_SIZE(known_opts); i++)
+        free(conf->defaults[i]);
+    mr_strv_free(conf->files);
+    free(conf);
+}
+
+int mr_novaconf_load(const struct mr_root *root, struct mr_novaconf **ret, char **ret_msg)
+{
+    struct mr_novaconf *c = mr_xcalloc(1, sizeof(*c));
+    c->files = mr_xcalloc(1, sizeof(char *));
+    char **names = NULL;
+    char *msg = NULL;
+    int r = read_file(root, c, NOVA_CONF, true, &msg);
+    if (r < 0)
+        goto cleanup;
+    r = mr_root_list(root, NOVA_CONF_D, ".conf", &names);
+    if (r == -ENOENT || r == -ENOTDIR) {
+        r = 0;
+    } else if (r < 0) {
+        msg = mr_xasprintf("%s: %s", NOVA_CONF_D, strerror(-r));
+        goto cleanup;
+    }
+    for (size_t i = 0; names && names[i]; i++) {
+        char *path = mr_xasprintf("%s/%s", NOVA_CONF_D, names[i]);
+        r = read_file(root, c, path, false, &msg);
+        free(path);
+        if (r < 0)
+            goto cleanup;
+    }
+    r = interpolate_all(c, &msg);
+    if (r < 0)
+        goto cleanup;
+    *ret = c;
+    c = NULL;
+
+cleanup:
+    mr_strv_free(names);
+    mr_novaconf_free(c);
+    if (r < 0 && ret_msg)
+        *ret_msg = msg;
+    else
+        free(msg);
+    return r;
+}
+
+bool mr_novaconf_get(const struct mr_novaconf *conf, const char *section, const char *key,
+                     struct mr_novaval *ret)
+{
+    char *sect = normalize_section(section);
+    const struct known_opt *o;
+    const struct entry *e = find_entry(conf, sect, key, &o);
+    bool found = true;
+    if (e) {
+        *ret = (struct mr_novaval){
+            .value = e->value,
+            .raw = e->raw,
+            .file = e->file,
+            .line = e->line,
+            .section = e->section,
+            .name = e->key,
+            .legacy = o && (strcmp(e->section, o->section) != 0 || strcmp(e->key, o->name) != 0),
+        };
+    } else if (o && o->def) {
+        *ret = (struct mr_novaval){
+            .value = conf->defaults[o - known_opts],
+            .is_default = true,
+            .section = o->section,
+            .name = o->name,
+        };
+    } else {
+        *ret = (struct mr_novaval){.section = o ? o->section : NULL, .name = o ? o->name : NULL};
+        found = false;
+    }
+    free(sect);
+    return found;
+}
+
+char *const *mr_novaconf_files(const struct mr_novaconf *conf)
+{
+    return conf->files;
+}

@@ -1,0 +1,92 @@
+# Shared helpers for the command-line tests (sourced).
+set -eu
+
+: "${MIGREADY:?MIGREADY must name the binary under test}"
+: "${MR_TESTS:?MR_TESTS must name the tests folder}"
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/migready-cli-XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+skip() {
+    echo "SKIP: $*" >&2
+    exit 77
+}
+
+need() {
+    command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (apt-get install $2)"
+}
+
+# Copies the fixture root NAME to a scratch folder and applies the owners
+# and modes listed in its .fixture-perms ("path uid gid mode" per line),
+# which git cannot store. Prints the new root.
+mk_root() {
+    local name=$1 dest
+    dest=$(mktemp -d "$SCRATCH/root-XXXXXX")
+    cp -a "$MR_TESTS/roots/$name/." "$dest/"
+    if [ -f "$dest/.fixture-perms" ]; then
+        while read -r path uid gid mode; do
+            case "$path" in ''|'#'*) continue ;; esac
+            mkdir -p "$dest$path"
+            if [ "$(id -u)" = 0 ]; then
+                chown "$uid:$gid" "$dest$path"
+            elif [ "$(stat -c %u:%g "$dest$path")" != "$uid:$gid" ]; then
+                skip "fixture $name needs $path owned by $uid:$gid; run as root"
+            fi
+            chmod "$mode" "$dest$path"
+        done <"$dest/.fixture-perms"
+        rm -f "$dest/.fixture-perms"
+    fi
+    echo "$dest"
+}
+
+# run_mr EXPECTED_RC ARGS...: runs migready, keeps stdout in $OUT and stderr
+# in $ERR, and checks the exit code.
+run_mr() {
+    local want=$1 rc=0
+    shift
+    "$MIGREADY" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+    OUT=$(cat "$SCRATCH/out")
+    ERR=$(cat "$SCRATCH/err")
+    if [ "$rc" != "$want" ]; then
+        echo "--- stdout" >&2
+        cat "$SCRATCH/out" >&2
+        echo "--- stderr" >&2
+        cat "$SCRATCH/err" >&2
+        fail "migready $* exited $rc, expected $want"
+    fi
+    # A signal is never an answer to bad input.
+    [ "$rc" -lt 128 ] || fail "migready $* died of signal $((rc - 128))"
+}
+
+# status_of ID: the status of check ID in the JSON in $OUT.
+status_of() {
+    printf '%s' "$OUT" | jq -r --arg id "$1" '.results[] | select(.id == $id) | .status'
+}
+
+field_of() {
+    printf '%s' "$OUT" | jq -r --arg id "$1" --arg f "$2" \
+        '.results[] | select(.id == $id) | .[$f] // empty'
+}
+
+# statuses: "id status" per line, for comparing two runs.
+statuses() {
+    printf '%s' "$OUT" | jq -r '.results[] | "\(.id) \(.status)"'
+}
+
+assert_contains() {
+    case "$1" in
+    *"$2"*) ;;
+    *) fail "expected to find '$2' in: $1" ;;
+    esac
+}
+
+assert_not_contains() {
+    case "$1" in
+    *"$2"*) fail "did not expect '$2' in: $1" ;;
+    *) ;;
+    esac
+}
