@@ -164,6 +164,15 @@ static void listen_traditional(const struct mr_ctx *ctx, const struct mr_libvirt
     struct mr_finding *f;
     size_t before = res->n_findings;
 
+    /* The configuration file first: that is where most guides send people. */
+    if (!on) {
+        char *d = describe(key, &v_listen);
+        f = mr_report(res, MR_FAIL, "%s but the transport is %s", d, t);
+        free(d);
+        at_value(f, &v_listen);
+        mr_finding_remedy(f, "set %s = 1 in %s and restart %s", key, conf_name, daemon);
+    }
+
     if (!listen) {
         if (args)
             f = mr_report(res, MR_FAIL,
@@ -179,14 +188,6 @@ static void listen_traditional(const struct mr_ctx *ctx, const struct mr_libvirt
             mr_finding_at(f, args_file, args_line);
         mr_finding_remedy(f, "add --listen to %s in %s (%s=\"--listen\") and restart %s",
                           args_var, args_name, args_var, daemon);
-    }
-
-    if (!on) {
-        char *d = describe(key, &v_listen);
-        f = mr_report(res, MR_FAIL, "%s but the transport is %s", d, t);
-        free(d);
-        at_value(f, &v_listen);
-        mr_finding_remedy(f, "set %s = 1 in %s and restart %s", key, conf_name, daemon);
     }
 
     if (mr_libvirt_conf_get(conf, MR_LIBVIRTD_CONF, "listen_addr", &v_addr) &&

@@ -203,8 +203,8 @@ static int run_transport(const struct mr_ctx *ctx, struct mr_result *res)
                           "migration stream itself)", tun.file);
     } else if (tunnelled) {
         f = mr_report(res, MR_WARN,
-                      "live_migration_tunnelled = %s in %s:%d is deprecated (Nova 23.0.0, Wallaby): "
-                      "tunnelling the stream through libvirtd is slow",
+                      "live_migration_tunnelled = %s in %s:%d is deprecated (Nova 23.0.0, "
+                      "Wallaby): tunnelling the stream through libvirtd is slow",
                       tun.raw ? tun.raw : tun.value, tun.file, tun.line);
         at_nova(f, &tun);
         mr_finding_remedy(f, "remove live_migration_tunnelled from %s and use "

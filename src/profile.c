@@ -14,6 +14,7 @@
 #include <iniparser.h>
 
 #include "migready.h"
+#include "paths.h"
 #include "profile.h"
 
 static const struct {
@@ -23,39 +24,6 @@ static const struct {
     {"storage", "shared-nfs"},
     {"transport", "tcp"},
 };
-
-static bool is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-const char *mr_profile_dir(void)
-{
-    static char dir[PATH_MAX];
-    const char *env = getenv("MIGREADY_PROFILE_DIR");
-    if (env && *env)
-        return env;
-    if (dir[0])
-        return dir;
-    /* Run from the build tree: use the profiles of the source tree. */
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            /* libtool-free build: the binary sits in the top build folder */
-            if (strcmp(exe, MR_ABS_BUILDDIR) == 0 && is_dir(MR_ABS_SRCDIR "/profiles")) {
-                snprintf(dir, sizeof(dir), "%s", MR_ABS_SRCDIR "/profiles");
-                return dir;
-            }
-        }
-    }
-    snprintf(dir, sizeof(dir), "%s", MR_PROFILEDIR);
-    return dir;
-}
 
 static int cmp_names(const void *a, const void *b)
 {

@@ -3,6 +3,8 @@
 
 #include <stdbool.h>
 
+#include "paths.h"
+
 struct mr_profile {
     char *name;
     char *kind; /* "storage", "transport" or "role" */
@@ -18,9 +20,6 @@ struct mr_profile_set {
     size_t n;
 };
 
-/* The folder profiles are read from: $MIGREADY_PROFILE_DIR, the source tree
- * when run from the build tree, else the installed one. */
-const char *mr_profile_dir(void);
 /* Names of the profiles available, sorted. */
 char **mr_profile_names(void);
 /* Loads NAMES (NULL or empty: the site's list, then the defaults) and
