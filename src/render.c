@@ -61,12 +61,15 @@ static const char *const colors[] = {
 };
 _Static_assert(MR_ARRAY_SIZE(colors) == _MR_STATUS_LAST, "status colours");
 
+/* The place after the message, unless the message already names it. */
 static void text_place(FILE *out, const struct mr_finding *f)
 {
-    if (f->file && f->line > 0)
-        fprintf(out, " (%s:%d)", f->file, f->line);
-    else if (f->file)
-        fprintf(out, " (%s)", f->file);
+    if (!f->file)
+        return;
+    char *place = f->line > 0 ? mr_xasprintf("%s:%d", f->file, f->line) : mr_xstrdup(f->file);
+    if (!strstr(f->message, place))
+        fprintf(out, " (%s)", place);
+    free(place);
 }
 
 static void text_line(FILE *out, const char *label, enum mr_status st, bool color, int idw,

@@ -230,6 +230,33 @@ static void test_text(void **state)
     free(out);
 }
 
+static int run_named(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "listen_tcp is 0 in /etc/l.conf:16");
+    mr_finding_at(f, "/etc/l.conf", 16);
+    f = mr_report(res, MR_WARN, "/var/lib/nova/instances lacks o+x");
+    mr_finding_at(f, "/var/lib/nova/instances", 0);
+    f = mr_report(res, MR_WARN, "unset");
+    mr_finding_at(f, "/etc/l.conf", 3);
+    return 0;
+}
+
+/* A place the message already names is not repeated after it. */
+static void test_text_place_once(void **state)
+{
+    struct fixture *f = *state;
+    static const struct mr_check named = {.id = "x.named", .title = "named", .run = run_named};
+    const struct mr_check *const list[] = {&named};
+    struct mr_select sel = {0};
+    mr_run_free(f->run);
+    f->run = mr_run_list(f->ctx, list, 1, &sel, false);
+    char *out = render(f, MR_FORMAT_TEXT, false, 1);
+    assert_non_null(strstr(out, "listen_tcp is 0 in /etc/l.conf:16\n"));
+    assert_non_null(strstr(out, "/var/lib/nova/instances lacks o+x\n"));
+    assert_non_null(strstr(out, "unset (/etc/l.conf:3)\n"));
+    free(out);
+}
+
 static void test_redact(void **state)
 {
     char *s = mr_redact("a qemu+tcp://host/system b rabbit://u:p@h:1/v c http://x:y@z");
@@ -244,6 +271,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_junit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_place_once, setup, teardown),
         cmocka_unit_test(test_redact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
