@@ -20,26 +20,13 @@ need() {
     command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (apt-get install $2)"
 }
 
-# Copies the fixture root NAME to a scratch folder and applies the owners
-# and modes listed in its .fixture-perms ("path uid gid mode" per line),
-# which git cannot store. Prints the new root.
+# Copies the fixture root NAME to a scratch folder (see tests/mkroot) and
+# prints its path.
 mk_root() {
-    local name=$1 dest
+    local dest rc=0
     dest=$(mktemp -d "$SCRATCH/root-XXXXXX")
-    cp -a "$MR_TESTS/roots/$name/." "$dest/"
-    if [ -f "$dest/.fixture-perms" ]; then
-        while read -r path uid gid mode; do
-            case "$path" in ''|'#'*) continue ;; esac
-            mkdir -p "$dest$path"
-            if [ "$(id -u)" = 0 ]; then
-                chown "$uid:$gid" "$dest$path"
-            elif [ "$(stat -c %u:%g "$dest$path")" != "$uid:$gid" ]; then
-                skip "fixture $name needs $path owned by $uid:$gid; run as root"
-            fi
-            chmod "$mode" "$dest$path"
-        done <"$dest/.fixture-perms"
-        rm -f "$dest/.fixture-perms"
-    fi
+    "$MR_TESTS/mkroot" "$MR_TESTS/roots/$1" "$dest" || rc=$?
+    [ "$rc" = 0 ] || { [ "$rc" = 77 ] && skip "fixture $1 needs root"; fail "mkroot $1"; }
     echo "$dest"
 }
 
