@@ -142,11 +142,9 @@ static void json_str(json_object *o, const char *key, const char *val)
     free(v);
 }
 
-static json_object *json_finding(const struct mr_finding *f, bool with_status)
+/* message, remedy, file and line of a finding, the last three when set. */
+static void json_finding_fields(json_object *o, const struct mr_finding *f)
 {
-    json_object *o = json_object_new_object();
-    if (with_status)
-        json_str(o, "status", mr_status_name(f->status));
     json_str(o, "message", f->message);
     if (f->remedy)
         json_str(o, "remedy", f->remedy);
@@ -154,7 +152,6 @@ static json_object *json_finding(const struct mr_finding *f, bool with_status)
         json_str(o, "file", f->file);
     if (f->file && f->line > 0)
         json_object_object_add(o, "line", json_object_new_int(f->line));
-    return o;
 }
 
 static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run)
@@ -185,18 +182,16 @@ static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
         json_str(o, "id", r->check->id);
         json_str(o, "title", r->check->title);
         json_str(o, "status", mr_status_name(r->status));
-        json_str(o, "message", f->message);
-        if (f->remedy)
-            json_str(o, "remedy", f->remedy);
-        if (f->file)
-            json_str(o, "file", f->file);
-        if (f->file && f->line > 0)
-            json_object_object_add(o, "line", json_object_new_int(f->line));
+        json_finding_fields(o, f);
         json_object_object_add(o, "fixable", json_object_new_boolean(r->check->fixable));
         if (r->n_findings > 1) {
             json_object *details = json_object_new_array();
-            for (size_t k = 0; k < r->n_findings; k++)
-                json_object_array_add(details, json_finding(&r->findings[k], true));
+            for (size_t k = 0; k < r->n_findings; k++) {
+                json_object *d = json_object_new_object();
+                json_str(d, "status", mr_status_name(r->findings[k].status));
+                json_finding_fields(d, &r->findings[k]);
+                json_object_array_add(details, d);
+            }
             json_object_object_add(o, "details", details);
         }
         json_object_array_add(results, o);
@@ -231,6 +226,25 @@ static void finding_text(char **buf, const struct mr_finding *f)
     free(old);
 }
 
+/* The totals that both <testsuites> and <testsuite> carry. */
+static void junit_counts(xmlTextWriterPtr w, const struct mr_run *run, unsigned failures,
+                         double total, bool skipped)
+{
+    char num[64];
+    snprintf(num, sizeof(num), "%zu", run->n);
+    xml_attr(w, "tests", num);
+    snprintf(num, sizeof(num), "%u", failures);
+    xml_attr(w, "failures", num);
+    snprintf(num, sizeof(num), "%u", run->counts[MR_ERROR]);
+    xml_attr(w, "errors", num);
+    if (skipped) {
+        snprintf(num, sizeof(num), "%u", run->counts[MR_SKIP]);
+        xml_attr(w, "skipped", num);
+    }
+    snprintf(num, sizeof(num), "%.6f", total);
+    xml_attr(w, "time", num);
+}
+
 static int render_junit(FILE *out, const struct mr_run *run)
 {
     xmlBufferPtr buf = xmlBufferCreate();
@@ -246,28 +260,12 @@ static int render_junit(FILE *out, const struct mr_run *run)
     xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
     xmlTextWriterStartElement(w, BAD_CAST "testsuites");
     xml_attr(w, "name", "migready");
-    snprintf(num, sizeof(num), "%zu", run->n);
-    xml_attr(w, "tests", num);
-    snprintf(num, sizeof(num), "%u", failures);
-    xml_attr(w, "failures", num);
-    snprintf(num, sizeof(num), "%u", run->counts[MR_ERROR]);
-    xml_attr(w, "errors", num);
-    snprintf(num, sizeof(num), "%.6f", total);
-    xml_attr(w, "time", num);
+    junit_counts(w, run, failures, total, false);
     xmlTextWriterStartElement(w, BAD_CAST "testsuite");
     xml_attr(w, "name", run->host ? run->host : "migready");
     if (run->host)
         xml_attr(w, "hostname", run->host);
-    snprintf(num, sizeof(num), "%zu", run->n);
-    xml_attr(w, "tests", num);
-    snprintf(num, sizeof(num), "%u", failures);
-    xml_attr(w, "failures", num);
-    snprintf(num, sizeof(num), "%u", run->counts[MR_ERROR]);
-    xml_attr(w, "errors", num);
-    snprintf(num, sizeof(num), "%u", run->counts[MR_SKIP]);
-    xml_attr(w, "skipped", num);
-    snprintf(num, sizeof(num), "%.6f", total);
-    xml_attr(w, "time", num);
+    junit_counts(w, run, failures, total, true);
     for (size_t i = 0; i < run->n; i++) {
         const struct mr_result *r = &run->results[i];
         const struct mr_finding *f = mr_result_primary(r);
