@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "migready.h"
+#include "nfsprobe.h"
 #include "ops.h"
 
 extern char **environ;
@@ -176,4 +177,5 @@ const struct mr_ops mr_ops_default = {
     .run = run,
     .mounts = mounts,
     .selinux_enforcing = selinux_enforcing,
+    .nfs_probe = mr_nfs_probe_run,
 };

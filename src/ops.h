@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 
+struct mr_nfs_probe;
+struct mr_nfs_result;
+
 struct mr_ops {
     /* The addresses of this host's interfaces, as text (NULL-terminated). */
     int (*local_addresses)(char ***ret);
@@ -20,6 +23,10 @@ struct mr_ops {
     int (*mounts)(char **ret);
     /* Whether SELinux is enforcing on this host. */
     bool (*selinux_enforcing)(void);
+    /* Mounts an NFS export and, as the request's UID/GID, creates, writes,
+     * reads back, stats and deletes a file (src/nfsprobe.h). 0 when the probe
+     * ran (its outcome in *res), a negative errno when it could not start. */
+    int (*nfs_probe)(const struct mr_nfs_probe *req, struct mr_nfs_result *res);
 };
 
 extern const struct mr_ops mr_ops_default;

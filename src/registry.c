@@ -14,6 +14,13 @@ const struct mr_check *const mr_checks[] = {
     &mr_check_libvirt_listen,
     &mr_check_libvirt_auth,
     &mr_check_qemu_migration_ports,
+    &mr_check_hosts_resolution,
+    &mr_check_nfs_exports,
+    &mr_check_nfs_fstab,
+    &mr_check_nfs_access,
+    &mr_check_ssh_keys,
+    &mr_check_ids_nova,
+    &mr_check_firewall_ports,
 };
 
 const size_t mr_n_checks = MR_ARRAY_SIZE(mr_checks);

@@ -48,12 +48,23 @@ ln -s /lib/systemd/system/libvirtd.socket "$root/etc/systemd/system/sockets.targ
 ln -s /lib/systemd/system/libvirtd-tcp.socket "$root/etc/systemd/system/sockets.target.wants/libvirtd-tcp.socket"
 flip listen-with-sockets libvirt.listen /etc/default/libvirtd
 
-# force_config_drive = True with the block profile.
+# force_config_drive = True with the block profile. The seed's nova has a
+# key pair, so the copy over SSH can work: only a warning, on that check alone.
 root=$(mk_root seed-good)
 run_mr 0 check --root "$root" --format json --profile block
 ref=$(statuses)
 sed -i 's/^\[DEFAULT\]$/[DEFAULT]\nforce_config_drive = True/' "$root/etc/nova/nova.conf"
-flip config-drive-block nova.config-drive /etc/nova/nova.conf --profile block
+run_mr 0 check --root "$root" --format json --profile block
+[ "$(status_of nova.config-drive)" = warn ] || fail "config-drive-block: $(status_of nova.config-drive)"
+[ "$(field_of nova.config-drive line)" = 4 ] || fail "config-drive-block: no line"
+changed=$(diff <(printf '%s\n' "$ref") <(statuses) | grep '^>' | cut -d' ' -f2 || true)
+[ "$changed" = nova.config-drive ] || fail "config-drive-block: changed checks are '$changed'"
+# Without nova's key pair the copy cannot work: a fail (and ssh.keys fails too).
+rm -f "$root/var/lib/nova/.ssh/id_ed25519" "$root/var/lib/nova/.ssh/id_ed25519.pub"
+run_mr 1 check --root "$root" --format json --profile block
+[ "$(status_of nova.config-drive)" = fail ] || fail "config-drive-no-key: $(status_of nova.config-drive)"
+[ "$(status_of ssh.keys)" = fail ] || fail "config-drive-no-key: ssh.keys $(status_of ssh.keys)"
+echo "ok config-drive-block: $(field_of nova.config-drive message)"
 ref=$baseline
 
 # An instances directory that qemu cannot search.

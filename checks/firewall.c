@@ -1,0 +1,754 @@
+/* firewall.ports: do the saved and the loaded firewall rules let a peer open
+ * new TCP connections to libvirt's port, QEMU's migration range and SSH? The
+ * rules are evaluated by src/fwrules.c as the kernel walks them; a rule it
+ * cannot read makes the answer a warn, never a guess. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "checks.h"
+#include "ctx.h"
+#include "fwrules.h"
+#include "libvirtconf.h"
+#include "ops.h"
+
+#define MAX_RULES_FILE (8 * 1024 * 1024)
+#define RUN_TIMEOUT_MS 10000
+/* Stands for "any address of the compute network" when no peer is named. */
+#define REPRESENTATIVE_ADDR "192.0.2.1"
+
+struct target {
+    char *label; /* "libvirt's port 16509 (tcp transport)" */
+    unsigned lo, hi;
+};
+
+struct source {
+    char *name; /* a file as seen in the root, or the command that listed the rules */
+    bool live;
+    struct mr_fw_ruleset *rs;
+};
+
+/* ---- inputs ---- */
+
+static unsigned conf_port(const struct mr_libvirt_conf *conf, enum mr_libvirt_file file,
+                          const char *key, unsigned dflt)
+{
+    struct mr_confval v;
+    long n;
+    if (conf && mr_libvirt_conf_get(conf, file, key, &v) && mr_parse_long(v.value, &n) == 0 &&
+        n > 0 && n <= 65535)
+        return (unsigned)n;
+    return dflt;
+}
+
+static size_t targets_for(const struct mr_ctx *ctx, struct target *t)
+{
+    const struct mr_libvirt_conf *conf = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_libvirt(ctx, &conf, &msg) < 0)
+        conf = NULL; /* libvirt.* reports it; libvirt's defaults stand in here */
+    const char *transport = mr_ctx_value(ctx, "transport");
+    if (!transport)
+        transport = "tcp";
+    size_t n = 0;
+    bool ssh = !strcmp(transport, "ssh");
+    if (!ssh) {
+        bool tls = !strcmp(transport, "tls");
+        unsigned p = tls ? conf_port(conf, MR_LIBVIRTD_CONF, "tls_port", 16514)
+                         : conf_port(conf, MR_LIBVIRTD_CONF, "tcp_port", 16509);
+        t[n++] = (struct target){mr_xasprintf("libvirt's port %u (%s transport)", p, transport),
+                                 p, p};
+    }
+    unsigned lo = conf_port(conf, MR_QEMU_CONF, "migration_port_min", 49152);
+    unsigned hi = conf_port(conf, MR_QEMU_CONF, "migration_port_max", 49215);
+    if (lo > hi) { /* qemu.migration-ports reports it; check libvirt's default range */
+        lo = 49152;
+        hi = 49215;
+    }
+    t[n++] = (struct target){mr_xasprintf("the migration ports %u-%u", lo, hi), lo, hi};
+    t[n++] = (struct target){mr_xstrdup(ssh ? "SSH port 22 (ssh transport, resize)"
+                                            : "SSH port 22 (resize, copying disks)"),
+                             22, 22};
+    return n;
+}
+
+/* Addresses NAME has in ROOT/etc/hosts. */
+static void hosts_lookup(const struct mr_ctx *ctx, const char *name, char ***out)
+{
+    char *buf = NULL;
+    size_t len;
+    if (mr_root_read(ctx->root, "/etc/hosts", 1024 * 1024, &buf, &len) < 0)
+        return;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        line[strcspn(line, "#")] = '\0';
+        char *s2 = NULL;
+        char *addr = strtok_r(line, " \t\r", &s2);
+        if (!addr)
+            continue;
+        for (char *h = strtok_r(NULL, " \t\r", &s2); h; h = strtok_r(NULL, " \t\r", &s2))
+            if (strcasecmp(h, name) == 0 && !mr_strv_contains(*out, addr))
+                mr_strv_push(out, addr);
+    }
+    free(buf);
+}
+
+/* The peers' addresses; notes the names that do not resolve. */
+static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
+{
+    char **out = mr_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; ctx->peers && ctx->peers[i]; i++) {
+        const char *p = ctx->peers[i];
+        unsigned char bin[16];
+        size_t before = mr_strv_len(out);
+        if (inet_pton(AF_INET, p, bin) == 1 || inet_pton(AF_INET6, p, bin) == 1) {
+            if (!mr_strv_contains(out, p))
+                mr_strv_push(&out, p);
+        } else if (ctx->live && ctx->ops && ctx->ops->resolve) {
+            char **a = NULL;
+            if (ctx->ops->resolve(p, &a) == 0)
+                for (size_t k = 0; a && a[k]; k++)
+                    if (!mr_strv_contains(out, a[k]))
+                        mr_strv_push(&out, a[k]);
+            mr_strv_free(a);
+        } else {
+            hosts_lookup(ctx, p, &out);
+        }
+        if (mr_strv_len(out) == before)
+            mr_report(notes, MR_PASS,
+                      "peer %s does not resolve%s, so its address is not checked (see "
+                      "hosts.resolution)",
+                      p, ctx->live ? "" : " in /etc/hosts");
+    }
+    return out;
+}
+
+/* ---- reading the rules ---- */
+
+/* "FILE:LINE: message" from a parser: the line, 0 when there is none. */
+static int msg_line(const char *msg, const char *origin)
+{
+    size_t n = strlen(origin);
+    if (strncmp(msg, origin, n) != 0 || msg[n] != ':')
+        return 0;
+    return atoi(msg + n + 1);
+}
+
+static struct mr_finding *report_parse_error(struct mr_result *res, const char *file,
+                                             const char *msg)
+{
+    /* Parsers name the file that failed, which may be an include. */
+    const char *colon = strchr(msg, ':');
+    char *where = colon ? mr_xstrndup(msg, (size_t)(colon - msg)) : mr_xstrdup(file);
+    struct mr_finding *f = mr_report(res, MR_ERROR, "cannot read the firewall rules: %s", msg);
+    if (where[0] == '/')
+        mr_finding_at(f, where, msg_line(msg, where));
+    free(where);
+    return f;
+}
+
+struct include_ud {
+    const struct mr_ctx *ctx;
+};
+
+static int read_text(const struct mr_ctx *ctx, const char *path, char **ret)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int r = mr_root_read(ctx->root, path, MAX_RULES_FILE, &buf, &len);
+    if (r < 0)
+        return r;
+    if (memchr(buf, '\0', len)) {
+        /* Keep the text up to the NUL and a control byte, so the parser names the line. */
+        buf[strlen(buf)] = '\0';
+        size_t k = strlen(buf);
+        buf = mr_xrealloc(buf, k + 2);
+        buf[k] = '\x01';
+        buf[k + 1] = '\0';
+    }
+    *ret = buf;
+    return 0;
+}
+
+static int include_files(void *userdata, const char *pattern, char ***ret_paths,
+                         char ***ret_texts)
+{
+    const struct include_ud *ud = userdata;
+    char **paths = mr_xcalloc(1, sizeof(char *)), **texts = mr_xcalloc(1, sizeof(char *));
+    const char *slash = strrchr(pattern, '/');
+    char *dir = mr_xstrndup(pattern, slash && slash != pattern ? (size_t)(slash - pattern) : 1);
+    const char *base = slash ? slash + 1 : pattern;
+    int r = 0;
+    if (strpbrk(base, "*?[")) {
+        char **names = NULL;
+        r = mr_root_list(ud->ctx->root, dir, NULL, &names);
+        for (size_t i = 0; r == 0 && names && names[i]; i++)
+            if (fnmatch(base, names[i], 0) == 0) {
+                char *p = mr_xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", names[i]);
+                char *t = NULL;
+                if (read_text(ud->ctx, p, &t) == 0) {
+                    mr_strv_push(&paths, p);
+                    mr_strv_push(&texts, t);
+                }
+                free(t);
+                free(p);
+            }
+        mr_strv_free(names);
+    } else {
+        char *t = NULL;
+        r = read_text(ud->ctx, pattern, &t);
+        if (r == 0) {
+            mr_strv_push(&paths, pattern);
+            mr_strv_push(&texts, t);
+        }
+        free(t);
+    }
+    free(dir);
+    if (r < 0) {
+        mr_strv_free(paths);
+        mr_strv_free(texts);
+        return r;
+    }
+    *ret_paths = paths;
+    *ret_texts = texts;
+    return 0;
+}
+
+static const struct {
+    const char *path;
+    bool nft;
+} saved_files[] = {
+    {"/etc/sysconfig/iptables", false},
+    {"/etc/iptables/rules.v4", false},
+    {"/etc/nftables.conf", true},
+    {"/etc/sysconfig/nftables.conf", true},
+};
+
+static void add_source(struct source **v, size_t *n, const char *name, bool live,
+                       struct mr_fw_ruleset *rs)
+{
+    *v = mr_xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[(*n)++] = (struct source){mr_xstrdup(name), live, rs};
+}
+
+static void load_saved(const struct mr_ctx *ctx, struct mr_result *res, struct source **v,
+                       size_t *n)
+{
+    for (size_t i = 0; i < MR_ARRAY_SIZE(saved_files); i++) {
+        const char *path = saved_files[i].path;
+        char *text = NULL, *msg = NULL;
+        int r = read_text(ctx, path, &text);
+        if (r == -ENOENT)
+            continue;
+        if (r < 0) {
+            struct mr_finding *f = mr_report(res, MR_ERROR, "cannot read %s: %s", path,
+                                             r == -EFBIG ? "too large" : strerror(-r));
+            mr_finding_at(f, path, 0);
+            continue;
+        }
+        struct mr_fw_ruleset *rs = NULL;
+        struct include_ud ud = {ctx};
+        r = saved_files[i].nft ? mr_fw_parse_nft_text(text, path, include_files, &ud, &rs, &msg)
+                               : mr_fw_parse_iptables(text, path, true, &rs, &msg);
+        free(text);
+        if (r < 0) {
+            struct mr_finding *f = report_parse_error(res, path, msg);
+            mr_finding_remedy(f, "correct %s (%s would refuse it and load no rules at boot)",
+                              path, saved_files[i].nft ? "nft -f" : "iptables-restore");
+            free(msg);
+            continue;
+        }
+        add_source(v, n, path, false, rs);
+    }
+}
+
+static void load_live(const struct mr_ctx *ctx, struct mr_result *res, struct source **v,
+                      size_t *n)
+{
+    static const char *const ipt[] = {"iptables-save", NULL};
+    static const char *const nft[] = {"nft", "-j", "list", "ruleset", NULL};
+    bool ipt_nft = false;
+    char *out = NULL, *msg = NULL;
+    struct mr_fw_ruleset *rs = NULL;
+    int r = ctx->ops->run(ipt, RUN_TIMEOUT_MS, &out);
+    if (r == 0) {
+        ipt_nft = strstr(out, "(nf_tables)") != NULL;
+        if (mr_fw_parse_iptables(out, "iptables-save", false, &rs, &msg) < 0) {
+            mr_report(res, MR_ERROR, "cannot read the loaded iptables rules: %s", msg);
+            free(msg);
+        } else {
+            add_source(v, n, "iptables-save", true, rs);
+        }
+    } else if (r != -ENOENT) {
+        struct mr_finding *f = mr_report(res, MR_WARN,
+                                         "cannot list the loaded iptables rules: iptables-save %s",
+                                         r < 0 ? strerror(-r) : "failed");
+        mr_finding_remedy(f, "run migready as root, or check the rules with iptables-save");
+    }
+    free(out);
+    out = NULL;
+    r = ctx->ops->run(nft, RUN_TIMEOUT_MS, &out);
+    if (r == 0) {
+        rs = NULL;
+        if (mr_fw_parse_nft_json(out, "nft -j list ruleset", &rs, &msg) < 0) {
+            mr_report(res, MR_ERROR, "cannot read the loaded nftables rules: %s", msg);
+            free(msg);
+        } else {
+            if (ipt_nft)
+                mr_fw_ruleset_drop_iptables_nft(rs);
+            add_source(v, n, "nft list ruleset", true, rs);
+        }
+    } else if (r != -ENOENT) {
+        struct mr_finding *f = mr_report(res, MR_WARN,
+                                         "cannot list the loaded nftables rules: nft %s",
+                                         r < 0 ? strerror(-r) : "failed");
+        mr_finding_remedy(f, "run migready as root, or check the rules with nft list ruleset");
+    }
+    free(out);
+}
+
+/* ---- grouping verdicts ---- */
+
+struct group {
+    struct mr_fw_verdict v;
+    char **addrs;
+    unsigned (*ranges)[2];
+    size_t n_ranges;
+};
+
+static bool same_key(const struct mr_fw_verdict *a, const struct mr_fw_verdict *b)
+{
+    bool acc_a = a->outcome == MR_FW_ACCEPTED, acc_b = b->outcome == MR_FW_ACCEPTED;
+    if (acc_a && acc_b)
+        return true; /* which rule accepted does not matter to the operator */
+    return a->outcome == b->outcome && a->rule == b->rule && a->chain == b->chain &&
+           strcmp(a->reason, b->reason) == 0;
+}
+
+static void group_add(struct group **g, size_t *n, const struct mr_fw_verdict *v,
+                      const char *addr, unsigned port)
+{
+    struct group *x = NULL;
+    for (size_t i = 0; i < *n && !x; i++)
+        if (same_key(&(*g)[i].v, v))
+            x = &(*g)[i];
+    if (!x) {
+        *g = mr_xrealloc(*g, (*n + 1) * sizeof(**g));
+        x = &(*g)[(*n)++];
+        *x = (struct group){.v = *v, .addrs = mr_xcalloc(1, sizeof(char *))};
+    }
+    x->v.source_dependent = x->v.source_dependent || v->source_dependent;
+    if (!mr_strv_contains(x->addrs, addr))
+        mr_strv_push(&x->addrs, addr);
+    for (size_t i = 0; i < x->n_ranges; i++) {
+        if (port >= x->ranges[i][0] && port <= x->ranges[i][1])
+            return;
+        if (port == x->ranges[i][1] + 1) {
+            x->ranges[i][1] = port;
+            return;
+        }
+    }
+    x->ranges = mr_xrealloc(x->ranges, (x->n_ranges + 1) * sizeof(*x->ranges));
+    x->ranges[x->n_ranges][0] = port;
+    x->ranges[x->n_ranges][1] = port;
+    x->n_ranges++;
+}
+
+static void groups_free(struct group *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mr_strv_free(g[i].addrs);
+        free(g[i].ranges);
+    }
+    free(g);
+}
+
+static char *join(char *const *v, const char *sep)
+{
+    char *s = mr_xstrdup("");
+    for (size_t i = 0; v && v[i]; i++) {
+        char *n = mr_xasprintf("%s%s%s", s, i ? sep : "", v[i]);
+        free(s);
+        s = n;
+    }
+    return s;
+}
+
+/* "16509", "49152-49199, 49210-49215" (SEP "-"), or iptables' "49152:49199,..." */
+static char *ranges_text(const struct group *g, const char *rsep, const char *lsep)
+{
+    char *s = mr_xstrdup("");
+    for (size_t i = 0; i < g->n_ranges; i++) {
+        char *n = g->ranges[i][0] == g->ranges[i][1]
+                      ? mr_xasprintf("%s%s%u", s, i ? lsep : "", g->ranges[i][0])
+                      : mr_xasprintf("%s%s%u%s%u", s, i ? lsep : "", g->ranges[i][0], rsep,
+                                     g->ranges[i][1]);
+        free(s);
+        s = n;
+    }
+    return s;
+}
+
+static unsigned group_ports(const struct group *g)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < g->n_ranges; i++)
+        n += g->ranges[i][1] - g->ranges[i][0] + 1;
+    return n;
+}
+
+/* ---- remedies ---- */
+
+/* The rule to add, in the syntax of RS: limited to the peers when known. */
+static char *accept_rule(const struct source *s, const struct group *g, bool peers_known,
+                         const char *chain)
+{
+    bool multi = g->n_ranges > 1 || g->ranges[0][0] != g->ranges[0][1];
+    if (mr_fw_ruleset_syntax(s->rs) == MR_FW_IPTABLES) {
+        char *ports = ranges_text(g, ":", ",");
+        char *src = NULL;
+        if (peers_known) {
+            char **v4 = mr_xcalloc(1, sizeof(char *));
+            for (size_t i = 0; g->addrs[i]; i++)
+                if (!strchr(g->addrs[i], ':')) {
+                    char *a = mr_xasprintf("%s/32", g->addrs[i]);
+                    mr_strv_push(&v4, a);
+                    free(a);
+                }
+            char *j = join(v4, ",");
+            src = v4[0] ? mr_xasprintf("-s %s ", j) : NULL;
+            free(j);
+            mr_strv_free(v4);
+        }
+        char *r = mr_xasprintf("-A %s %s-p tcp -m %s %s %s -j ACCEPT", chain, src ? src : "",
+                               multi ? "multiport" : "tcp", multi ? "--dports" : "--dport",
+                               ports);
+        free(ports);
+        free(src);
+        return r;
+    }
+    char *ports = ranges_text(g, "-", ", ");
+    char *src = mr_xstrdup("");
+    if (peers_known) {
+        char **v4 = mr_xcalloc(1, sizeof(char *)), **v6 = mr_xcalloc(1, sizeof(char *));
+        for (size_t i = 0; g->addrs[i]; i++)
+            mr_strv_push(strchr(g->addrs[i], ':') ? &v6 : &v4, g->addrs[i]);
+        char *j4 = join(v4, ", "), *j6 = join(v6, ", ");
+        free(src);
+        src = v4[0] ? (v4[1] ? mr_xasprintf("ip saddr { %s } ", j4) : mr_xasprintf("ip saddr %s ", j4))
+              : v6[0] ? (v6[1] ? mr_xasprintf("ip6 saddr { %s } ", j6)
+                               : mr_xasprintf("ip6 saddr %s ", j6))
+                      : mr_xstrdup("");
+        free(j4);
+        free(j6);
+        mr_strv_free(v4);
+        mr_strv_free(v6);
+    }
+    char *r = g->n_ranges > 1 ? mr_xasprintf("%stcp dport { %s } accept", src, ports)
+                              : mr_xasprintf("%stcp dport %s accept", src, ports);
+    free(ports);
+    free(src);
+    return r;
+}
+
+static void remedy(struct mr_finding *f, const struct source *s, const struct group *g,
+                   bool peers_known)
+{
+    const struct mr_fw_rule *rule = g->v.rule;
+    const struct mr_fw_chain *chain = rule ? mr_fw_rule_chain(rule) : g->v.chain;
+    const char *cname = chain ? mr_fw_chain_name(chain) : "INPUT";
+    char *add = accept_rule(s, g, peers_known, cname);
+    bool ipt = mr_fw_ruleset_syntax(s->rs) == MR_FW_IPTABLES;
+    const char *limit = peers_known ? "" : " (limit it to the compute hosts' addresses)";
+    if (!s->live && ipt) {
+        if (rule)
+            mr_finding_remedy(f, "add %s to %s before line %d%s, then load it: iptables-restore < %s",
+                              add, s->name, mr_fw_rule_line(rule), limit, s->name);
+        else
+            mr_finding_remedy(f, "add %s to %s after the last -A %s line%s, then load it: "
+                              "iptables-restore < %s", add, s->name, cname, limit, s->name);
+    } else if (!s->live) {
+        const char *file = rule ? mr_fw_rule_file(rule) : s->name;
+        if (rule)
+            mr_finding_remedy(f, "add \"%s\" to chain %s of table %s in %s before line %d%s, then "
+                              "load it: nft -f %s", add, cname, mr_fw_chain_table(chain), file,
+                              mr_fw_rule_line(rule), limit, s->name);
+        else
+            mr_finding_remedy(f, "add \"%s\" at the end of chain %s of table %s in %s%s, then "
+                              "load it: nft -f %s", add, cname,
+                              chain ? mr_fw_chain_table(chain) : "inet filter", s->name, limit,
+                              s->name);
+    } else if (ipt) {
+        /* "-A INPUT ..." becomes "iptables -I INPUT N ..." */
+        const char *rest = add + 3 + strlen(cname);
+        if (rule)
+            mr_finding_remedy(f, "iptables -I %s %d%s%s, and save it where the host loads its "
+                              "rules at boot", cname, mr_fw_rule_index(rule), rest, limit);
+        else
+            mr_finding_remedy(f, "iptables -A %s%s%s, and save it where the host loads its rules "
+                              "at boot", cname, rest, limit);
+    } else {
+        const char *fam = chain ? mr_fw_chain_table(chain) : "inet filter";
+        if (rule && mr_fw_rule_handle(rule) >= 0)
+            mr_finding_remedy(f, "nft insert rule %s %s position %ld %s%s, and add it to "
+                              "/etc/nftables.conf", fam, cname, mr_fw_rule_handle(rule), add,
+                              limit);
+        else
+            mr_finding_remedy(f, "nft add rule %s %s %s%s, and add it to /etc/nftables.conf", fam,
+                              cname, add, limit);
+    }
+    free(add);
+}
+
+/* "line 9 of /etc/iptables/rules.v4: -A INPUT ..." / "the policy DROP of chain INPUT". */
+static char *decider(const struct source *s, const struct mr_fw_verdict *v)
+{
+    if (v->rule) {
+        const struct mr_fw_rule *r = v->rule;
+        if (mr_fw_rule_file(r))
+            return mr_xasprintf("%s:%d (%s)", mr_fw_rule_file(r), mr_fw_rule_line(r),
+                                mr_fw_rule_text(r));
+        if (mr_fw_ruleset_syntax(s->rs) == MR_FW_IPTABLES)
+            return mr_xasprintf("rule %d of chain %s (%s)", mr_fw_rule_index(r),
+                                mr_fw_chain_name(mr_fw_rule_chain(r)), mr_fw_rule_text(r));
+        return mr_xstrdup(mr_fw_rule_text(r));
+    }
+    if (v->chain) {
+        const struct mr_fw_chain *c = v->chain;
+        const char *pol = mr_fw_chain_policy(c);
+        char *place = mr_fw_chain_file(c) ? mr_xasprintf(" (%s:%d)", mr_fw_chain_file(c),
+                                                         mr_fw_chain_line(c))
+                                          : mr_xstrdup("");
+        char *d = mr_xasprintf("the policy %s of chain %s in table %s%s", pol ? pol : "accept",
+                               mr_fw_chain_name(c), mr_fw_chain_table(c), place);
+        free(place);
+        return d;
+    }
+    return mr_xstrdup("no rule");
+}
+
+static void at_decider(struct mr_finding *f, const struct mr_fw_verdict *v)
+{
+    if (v->rule && mr_fw_rule_file(v->rule))
+        mr_finding_at(f, mr_fw_rule_file(v->rule), mr_fw_rule_line(v->rule));
+    else if (!v->rule && v->chain && mr_fw_chain_file(v->chain))
+        mr_finding_at(f, mr_fw_chain_file(v->chain), mr_fw_chain_line(v->chain));
+}
+
+static const char *source_label(const struct source *s)
+{
+    if (!s->live)
+        return s->name;
+    return mr_fw_ruleset_syntax(s->rs) == MR_FW_IPTABLES ? "the loaded iptables rules"
+                                                        : "the loaded nftables rules";
+}
+
+/* Evaluates one target against one source and reports what is not accepted.
+ * Returns true when every address and port is accepted. */
+static bool judge(struct mr_result *res, const struct source *s, const struct target *t,
+                  char *const *addrs, bool peers_known, const char *iface)
+{
+    struct group *g = NULL;
+    size_t n = 0;
+    for (size_t a = 0; addrs[a]; a++)
+        for (unsigned p = t->lo; p <= t->hi; p++) {
+            struct mr_fw_conn conn;
+            if (mr_fw_conn_init(&conn, addrs[a], iface, p) < 0)
+                break;
+            struct mr_fw_verdict v;
+            if (!peers_known) {
+                /* Any address first: when the rules agree for all of them, the
+                 * answer does not depend on which peer asks. */
+                conn.src_any = true;
+                mr_fw_evaluate(s->rs, &conn, &v);
+                if (v.outcome == MR_FW_UNDECIDED) {
+                    struct mr_fw_verdict any = v;
+                    conn.src_any = false;
+                    mr_fw_evaluate(s->rs, &conn, &v);
+                    if (v.outcome == MR_FW_UNDECIDED)
+                        v = any;
+                    else
+                        v.source_dependent = true;
+                } else {
+                    v.source_dependent = false;
+                }
+            } else {
+                mr_fw_evaluate(s->rs, &conn, &v);
+            }
+            group_add(&g, &n, &v, addrs[a], p);
+        }
+    const struct group *acc = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (g[i].v.outcome == MR_FW_ACCEPTED)
+            acc = &g[i];
+    char *who_all = peers_known ? join(addrs, ", ") : NULL;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        const struct group *x = &g[i];
+        if (x->v.outcome == MR_FW_ACCEPTED)
+            continue;
+        ok = false;
+        char *ports = ranges_text(x, "-", ", ");
+        char *who = peers_known ? join(x->addrs, ", ")
+                                : mr_xstrdup("any address (no peers configured; checked as "
+                                             REPRESENTATIVE_ADDR ")");
+        char *d = decider(s, &x->v);
+        char *partial = acc && t->lo != t->hi
+                            ? mr_xasprintf("; only %u of the %u ports are accepted",
+                                           (t->hi - t->lo + 1) - group_ports(x), t->hi - t->lo + 1)
+                            : mr_xstrdup("");
+        struct mr_finding *f;
+        if (x->v.outcome == MR_FW_UNDECIDED) {
+            f = mr_report(res, MR_WARN,
+                          "cannot decide whether %s accept%s %s%s%s%s from %s: %s%s%s",
+                          source_label(s), s->live ? "" : "s", t->label,
+                          t->lo != t->hi && group_ports(x) != t->hi - t->lo + 1 ? " (ports " : "",
+                          t->lo != t->hi && group_ports(x) != t->hi - t->lo + 1 ? ports : "",
+                          t->lo != t->hi && group_ports(x) != t->hi - t->lo + 1 ? ")" : "",
+                          who, x->v.rule ? d : x->v.reason, x->v.rule ? " " : "",
+                          x->v.rule ? x->v.reason : "");
+            at_decider(f, &x->v);
+            mr_finding_remedy(f, "check by hand that this rule lets new TCP connections from "
+                              "the compute hosts through, or write it with matches migready "
+                              "reads (-s, -p tcp, --dport, multiport, state/conntrack; nft tcp "
+                              "dport, ip saddr, ct state)");
+        } else {
+            bool soft = !peers_known && x->v.source_dependent;
+            const char *verb = x->v.outcome == MR_FW_REJECTED ? "reject" : "drop";
+            char *what = t->lo == t->hi || group_ports(x) == t->hi - t->lo + 1
+                             ? mr_xstrdup(t->label)
+                             : mr_xasprintf("%s (ports %s)", t->label, ports);
+            f = mr_report(res, soft ? MR_WARN : MR_FAIL,
+                          "%s %s%s new connections to %s from %s: %s%s%s", source_label(s), verb,
+                          s->live ? "" : "s", what, who, d, partial,
+                          soft ? " (the answer depends on the source address: name the "
+                                 "compute hosts in peers = of the site configuration)"
+                               : "");
+            free(what);
+            at_decider(f, &x->v);
+            remedy(f, s, x, peers_known);
+        }
+        free(partial);
+        free(d);
+        free(who);
+        free(ports);
+    }
+    if (ok) {
+        char *who = peers_known ? mr_xstrdup(who_all)
+                                : mr_xstrdup("any address (no peers configured; checked as "
+                                             REPRESENTATIVE_ADDR ")");
+        struct mr_finding *f = mr_report(res, MR_PASS, "%s accept%s %s from %s", source_label(s),
+                                         s->live ? "" : "s", t->label, who);
+        if (n == 1 && g[0].v.rule)
+            at_decider(f, &g[0].v);
+        free(who);
+    }
+    free(who_all);
+    groups_free(g, n);
+    return ok;
+}
+
+static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    struct target t[3];
+    size_t n_t = targets_for(ctx, t);
+    struct source *src = NULL;
+    size_t n_src = 0;
+    /* Details gathered apart, so that the summary comes first when all pass. */
+    struct mr_result detail = {.check = res->check};
+
+    load_saved(ctx, &detail, &src, &n_src);
+    if (ctx->live && ctx->ops && ctx->ops->run)
+        load_live(ctx, &detail, &src, &n_src);
+
+    char **addrs = peer_addresses(ctx, &detail);
+    bool peers_known = addrs[0] != NULL;
+    if (!peers_known)
+        mr_strv_push(&addrs, REPRESENTATIVE_ADDR);
+    const char *iface = mr_ctx_site(ctx, "interface");
+
+    size_t judged = 0;
+    bool all_ok = true;
+    char **names = mr_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; i < n_src; i++) {
+        const struct source *s = &src[i];
+        const char *pfile = NULL;
+        int pline = 0;
+        const char *problem = mr_fw_ruleset_problem(s->rs, &pfile, &pline);
+        if (problem) {
+            struct mr_finding *f = mr_report(&detail, MR_WARN,
+                                             "cannot decide what %s accept%s: %s%s%d uses %s",
+                                             source_label(s), s->live ? "" : "s",
+                                             pfile ? pfile : "", pfile ? ":" : "line ", pline,
+                                             problem);
+            if (pfile)
+                mr_finding_at(f, pfile, pline);
+            mr_finding_remedy(f, "check by hand that %s accepts new TCP connections to the "
+                              "migration ports from the compute hosts", s->name);
+            all_ok = false;
+            continue;
+        }
+        if (mr_fw_ruleset_open(s->rs)) {
+            mr_report(&detail, MR_PASS, "%s holds no rules for incoming traffic: everything is "
+                      "accepted", source_label(s));
+            continue;
+        }
+        judged++;
+        mr_strv_push(&names, source_label(s));
+        for (size_t k = 0; k < n_t; k++)
+            all_ok = judge(&detail, s, &t[k], addrs, peers_known, iface) && all_ok;
+    }
+
+    bool clean = true;
+    for (size_t i = 0; i < detail.n_findings; i++)
+        clean = clean && detail.findings[i].status == MR_PASS;
+    if (clean) {
+        char *srcs = join(names, ", ");
+        char *who = peers_known ? join(addrs, ", ") : NULL;
+        if (judged == 0)
+            mr_report(res, MR_PASS, "no firewall rules%s: everything is accepted",
+                      ctx->live ? "" : " saved (offline --root: loaded rules not read)");
+        else
+            mr_report(res, MR_PASS, "%s accept%s new connections to %s, %s%s%s from %s",
+                      srcs, judged == 1 && !src[0].live ? "s" : "", t[0].label,
+                      n_t > 2 ? t[1].label : "and ", n_t > 2 ? " and " : t[1].label,
+                      n_t > 2 ? t[2].label : "",
+                      who ? who : "any address (no peers configured; checked as "
+                                  REPRESENTATIVE_ADDR ")");
+        free(srcs);
+        free(who);
+    }
+    for (size_t i = 0; i < detail.n_findings; i++) {
+        const struct mr_finding *d = &detail.findings[i];
+        struct mr_finding *f = mr_report(res, d->status, "%s", d->message);
+        if (d->file)
+            mr_finding_at(f, d->file, d->line);
+        if (d->remedy)
+            mr_finding_remedy(f, "%s", d->remedy);
+    }
+    (void)all_ok;
+    mr_result_clear(&detail);
+    mr_strv_free(names);
+    mr_strv_free(addrs);
+    for (size_t i = 0; i < n_src; i++) {
+        free(src[i].name);
+        mr_fw_ruleset_free(src[i].rs);
+    }
+    free(src);
+    for (size_t k = 0; k < n_t; k++)
+        free(t[k].label);
+    return 0;
+}
+
+const struct mr_check mr_check_firewall_ports = {
+    .id = "firewall.ports",
+    .title = "the firewall accepts libvirt, migration and SSH connections from the peers",
+    .run = run_ports,
+};

@@ -1,0 +1,317 @@
+/* ids.nova: the nova user and group exist with the site's UID and GID.
+ * Files on a shared instances path carry numeric owners: a nova UID that
+ * differs between hosts makes every disk another user's after a move. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "checks.h"
+#include "ctx.h"
+#include "libvirtconf.h"
+#include "novaconf.h"
+
+#define PASSWD "/etc/passwd"
+#define GROUP "/etc/group"
+#define DB_MAX (8u << 20)
+
+/* Finds NAME's record in a passwd- or group-style file of the root: its
+ * line and its colon-separated fields, however many. -ENOENT when absent,
+ * -EBADMSG when the file holds a NUL byte (*RET_LINE names the line). */
+static int db_find(const struct mr_ctx *ctx, const char *file, const char *name, int *ret_line,
+                   char ***ret_fields)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int r = mr_root_read(ctx->root, file, DB_MAX, &buf, &len);
+    if (r < 0)
+        return r;
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        int line = 1;
+        for (const char *p = buf; p < nul; p++)
+            line += *p == '\n';
+        *ret_line = line;
+        free(buf);
+        return -EBADMSG;
+    }
+    r = -ENOENT;
+    int lineno = 0;
+    for (char *line = buf, *next; line; line = next) {
+        lineno++;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        size_t n = strcspn(line, ":");
+        if (n != strlen(name) || strncmp(line, name, n) != 0)
+            continue;
+        char **fields = mr_xcalloc(1, sizeof(char *));
+        for (char *p = line;;) {
+            char *colon = strchr(p, ':');
+            if (colon)
+                *colon = '\0';
+            mr_strv_push(&fields, p);
+            if (!colon)
+                break;
+            p = colon + 1;
+        }
+        *ret_line = lineno;
+        *ret_fields = fields;
+        r = 0;
+        break;
+    }
+    free(buf);
+    return r;
+}
+
+static int parse_id(const char *s, unsigned *ret)
+{
+    long v;
+    if (!s || mr_parse_long(s, &v) < 0 || v < 0 || v > 0x7fffffffL)
+        return -EINVAL;
+    *ret = (unsigned)v;
+    return 0;
+}
+
+static const char *site_file(const struct mr_ctx *ctx)
+{
+    return mr_ctx_site_path(ctx) ? mr_ctx_site_path(ctx) : "/etc/migready/migready.conf";
+}
+
+/* The site's wanted ID for KEY: false when unset; a value that is not an
+ * ID is reported and counts as unset. */
+static bool site_id(const struct mr_ctx *ctx, struct mr_result *res, const char *key,
+                    unsigned *ret)
+{
+    const char *s = mr_ctx_site(ctx, key);
+    if (!s)
+        return false;
+    if (parse_id(s, ret) == 0)
+        return true;
+    struct mr_finding *f = mr_report(res, MR_FAIL, "%s = \"%s\" in the site configuration is "
+                                     "not a numeric ID", key, s);
+    if (mr_ctx_site_path(ctx))
+        mr_finding_at(f, mr_ctx_site_path(ctx), 0);
+    mr_finding_remedy(f, "set %s to a number (e.g. 162) in %s", key, site_file(ctx));
+    return false;
+}
+
+struct entry {
+    bool found;
+    int line;   /* in the file, 0 when the name service alone knows it */
+    unsigned id;
+    unsigned gid; /* passwd: the primary group */
+};
+
+/* Reports a record that is there but unusable. */
+static void report_broken(struct mr_result *res, const char *file, int line, char **fields,
+                          size_t want, const char *format)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL,
+                                     "the entry for %s on %s:%d is truncated or malformed (%zu "
+                                     "of %zu fields, or an ID that is not a number): the "
+                                     "system ignores it",
+                                     fields[0], file, line, mr_strv_len(fields), want);
+    mr_finding_at(f, file, line);
+    mr_finding_remedy(f, "repair line %d of %s (%s) with %s", line, file, format,
+                      strcmp(file, PASSWD) == 0 ? "vipw" : "vigr");
+}
+
+/* Looks NAME up in FILE (passwd: 7 fields, group: 4). Returns false when
+ * the check cannot go on (an error was reported). */
+static bool lookup(const struct mr_ctx *ctx, struct mr_result *res, const char *file,
+                   const char *name, struct entry *e)
+{
+    bool passwd = strcmp(file, PASSWD) == 0;
+    char **fields = NULL;
+    int line = 0;
+    int r = db_find(ctx, file, name, &line, &fields);
+    *e = (struct entry){0};
+    if (r == -EBADMSG) {
+        struct mr_finding *f = mr_report(res, MR_ERROR, "%s is not a text file (a NUL byte on "
+                                         "line %d)", file, line);
+        mr_finding_at(f, file, line);
+        mr_finding_remedy(f, "restore %s from a backup (pwck and grpck report what is wrong)",
+                          file);
+        return false;
+    }
+    if (r < 0 && r != -ENOENT) {
+        if (!ctx->live) {
+            struct mr_finding *f = mr_report(res, MR_ERROR, "cannot read %s: %s", file,
+                                             r == -EFBIG ? "too large" : strerror(-r));
+            mr_finding_at(f, file, 0);
+            return false;
+        }
+    }
+    if (r == 0)
+        e->line = line;
+    if (ctx->live) {
+        /* The name service decides (LDAP, sssd...); the file only gives the place. */
+        uid_t uid;
+        gid_t gid;
+        int rr = passwd ? mr_ctx_user(ctx, name, &uid, &gid) : mr_ctx_group(ctx, name, &gid);
+        if (rr == 0) {
+            e->found = true;
+            e->id = passwd ? (unsigned)uid : (unsigned)gid;
+            e->gid = (unsigned)gid;
+        } else if (rr != -ENOENT) {
+            mr_report(res, MR_ERROR, "cannot look up %s: %s", name, strerror(-rr));
+            mr_strv_free(fields);
+            return false;
+        }
+        mr_strv_free(fields);
+        return true;
+    }
+    if (r == 0) {
+        size_t want = passwd ? 7 : 4;
+        if (mr_strv_len(fields) < want || parse_id(fields[2], &e->id) < 0 ||
+            (passwd && parse_id(fields[3], &e->gid) < 0)) {
+            report_broken(res, file, line, fields, want,
+                          passwd ? "name:x:UID:GID:comment:home:shell" : "name:x:GID:members");
+            mr_strv_free(fields);
+            return false;
+        }
+        if (!passwd)
+            e->gid = e->id;
+        e->found = true;
+    }
+    mr_strv_free(fields);
+    return true;
+}
+
+static struct mr_finding *at(struct mr_finding *f, const char *file, const struct entry *e)
+{
+    mr_finding_at(f, file, e->line);
+    return f;
+}
+
+/* Whether QEMU's user can pass an instances folder that only nova's group
+ * may search. nova.instances-path judges the search bits; this only names
+ * the missing group membership. */
+static void check_qemu_group(const struct mr_ctx *ctx, struct mr_result *res, const char *group,
+                             unsigned gid)
+{
+    const struct mr_libvirt_conf *lc = NULL;
+    const struct mr_novaconf *nc = NULL;
+    const char *msg = NULL;
+    struct mr_novaval v;
+    if (mr_ctx_libvirt(ctx, &lc, &msg) < 0 || !lc || mr_ctx_nova(ctx, &nc, &msg) < 0 || !nc)
+        return;
+    const char *qemu = mr_libvirt_conf_qemu_user(lc);
+    if (!qemu || strcmp(qemu, "root") == 0)
+        return;
+    if (!mr_novaconf_get(nc, "DEFAULT", "instances_path", &v) || !v.value || v.value[0] != '/')
+        return;
+    struct stat st;
+    if (mr_root_stat(ctx->root, v.value, &st, false) < 0 || !S_ISDIR(st.st_mode) ||
+        st.st_gid != gid || (st.st_mode & S_IXOTH) || !(st.st_mode & S_IXGRP))
+        return;
+    uid_t quid;
+    gid_t *groups = NULL;
+    size_t n = 0;
+    if (mr_ctx_user(ctx, qemu, &quid, NULL) < 0 || quid == st.st_uid ||
+        mr_ctx_user_groups(ctx, qemu, &groups, &n) < 0)
+        return;
+    bool member = false;
+    for (size_t i = 0; i < n; i++)
+        member |= groups[i] == gid;
+    free(groups);
+    if (member) {
+        mr_report(res, MR_PASS, "%s, the user QEMU runs as, reaches %s through group %s", qemu,
+                  v.value, group);
+        return;
+    }
+    struct mr_finding *f = mr_report(res, MR_WARN,
+                                     "%s (mode %04o) is searchable by group %s only, and %s, "
+                                     "the user QEMU runs as, is not in it",
+                                     v.value, (unsigned)(st.st_mode & 07777), group, qemu);
+    if (v.file)
+        mr_finding_at(f, v.file, v.line);
+    mr_finding_remedy(f, "usermod -a -G %s %s, then restart libvirtd", group, qemu);
+}
+
+static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const char *user = mr_ctx_site(ctx, "nova_user");
+    if (!user)
+        user = "nova";
+    const char *group = mr_ctx_site(ctx, "nova_group");
+    if (!group)
+        group = user;
+    unsigned want_uid = 0, want_gid = 0;
+    bool has_uid = site_id(ctx, res, "nova_uid", &want_uid);
+    bool has_gid = site_id(ctx, res, "nova_gid", &want_gid);
+    struct entry u, g;
+    struct mr_finding *f;
+    size_t before = res->n_findings;
+
+    if (!lookup(ctx, res, PASSWD, user, &u) || !lookup(ctx, res, GROUP, group, &g))
+        return 0;
+
+    if (!u.found) {
+        f = mr_report(res, MR_FAIL, "the nova user '%s' does not exist (%s)", user, PASSWD);
+        mr_finding_at(f, PASSWD, 0);
+        if (has_uid)
+            mr_finding_remedy(f, "install nova-compute, or: useradd --system -u %u -g %s -d "
+                              "/var/lib/nova %s", want_uid, group, user);
+        else
+            mr_finding_remedy(f, "install nova-compute (it creates the user), or set nova_user "
+                              "in %s", site_file(ctx));
+    }
+    if (!g.found) {
+        f = mr_report(res, MR_FAIL, "the nova group '%s' does not exist (%s)", group, GROUP);
+        mr_finding_at(f, GROUP, 0);
+        if (has_gid)
+            mr_finding_remedy(f, "groupadd --system -g %u %s", want_gid, group);
+        else
+            mr_finding_remedy(f, "install nova-compute (it creates the group), or set "
+                              "nova_group in %s", site_file(ctx));
+    }
+    if (u.found && has_uid && u.id != want_uid) {
+        f = at(mr_report(res, MR_FAIL,
+                         "%s has UID %u (%s:%d) but the site configuration says nova_uid = %u: "
+                         "instance files on shared storage would belong to another user on the "
+                         "other hosts",
+                         user, u.id, PASSWD, u.line, want_uid), PASSWD, &u);
+        mr_finding_remedy(f, "stop nova-compute and libvirtd, then: usermod -u %u %s && find / "
+                          "-xdev -uid %u -exec chown -h %u {} +",
+                          want_uid, user, u.id, want_uid);
+    }
+    if (g.found && has_gid && g.id != want_gid) {
+        f = at(mr_report(res, MR_FAIL,
+                         "group %s has GID %u (%s:%d) but the site configuration says nova_gid "
+                         "= %u", group, g.id, GROUP, g.line, want_gid), GROUP, &g);
+        mr_finding_remedy(f, "stop nova-compute and libvirtd, then: groupmod -g %u %s && find / "
+                          "-xdev -gid %u -exec chgrp -h %u {} +",
+                          want_gid, group, g.id, want_gid);
+    }
+    if (u.found && g.found && u.gid != g.id) {
+        f = at(mr_report(res, MR_WARN, "%s's primary group is GID %u (%s:%d), not %s (GID %u): "
+                         "files it creates get another group than on the other hosts",
+                         user, u.gid, PASSWD, u.line, group, g.id), PASSWD, &u);
+        mr_finding_remedy(f, "usermod -g %s %s", group, user);
+    }
+
+    if (res->n_findings == before && u.found && g.found) {
+        if (has_uid && has_gid)
+            f = mr_report(res, MR_PASS, "%s has UID %u and group %s GID %u, as the site "
+                          "configuration says", user, u.id, group, g.id);
+        else
+            f = mr_report(res, MR_PASS, "%s has UID %u and group %s GID %u; nova_uid/nova_gid "
+                          "are not set in the site configuration, so only the comparison with "
+                          "the peers can tell whether they match", user, u.id, group, g.id);
+        if (u.line)
+            at(f, PASSWD, &u);
+    }
+    if (g.found)
+        check_qemu_group(ctx, res, group, g.id);
+    return 0;
+}
+
+const struct mr_check mr_check_ids_nova = {
+    .id = "ids.nova",
+    .title = "the nova user and group have the site's UID and GID",
+    .run = run_ids,
+};
