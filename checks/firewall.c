@@ -442,7 +442,8 @@ static char *accept_rule(const struct source *s, const struct group *g, bool pee
             mr_strv_push(strchr(g->addrs[i], ':') ? &v6 : &v4, g->addrs[i]);
         char *j4 = join(v4, ", "), *j6 = join(v6, ", ");
         free(src);
-        src = v4[0] ? (v4[1] ? mr_xasprintf("ip saddr { %s } ", j4) : mr_xasprintf("ip saddr %s ", j4))
+        src = v4[0]   ? (v4[1] ? mr_xasprintf("ip saddr { %s } ", j4)
+                                 : mr_xasprintf("ip saddr %s ", j4))
               : v6[0] ? (v6[1] ? mr_xasprintf("ip6 saddr { %s } ", j6)
                                : mr_xasprintf("ip6 saddr %s ", j6))
                       : mr_xstrdup("");
@@ -469,7 +470,8 @@ static void remedy(struct mr_finding *f, const struct source *s, const struct gr
     const char *limit = peers_known ? "" : " (limit it to the compute hosts' addresses)";
     if (!s->live && ipt) {
         if (rule)
-            mr_finding_remedy(f, "add %s to %s before line %d%s, then load it: iptables-restore < %s",
+            mr_finding_remedy(f, "add %s to %s before line %d%s, then load it: "
+                              "iptables-restore < %s",
                               add, s->name, mr_fw_rule_line(rule), limit, s->name);
         else
             mr_finding_remedy(f, "add %s to %s after the last -A %s line%s, then load it: "
@@ -696,8 +698,8 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
             continue;
         }
         if (mr_fw_ruleset_open(s->rs)) {
-            mr_report(&detail, MR_PASS, "%s holds no rules for incoming traffic: everything is "
-                      "accepted", source_label(s));
+            mr_report(&detail, MR_PASS, "%s hold%s no rules for incoming traffic: everything is "
+                      "accepted", source_label(s), s->live ? "" : "s");
             continue;
         }
         judged++;

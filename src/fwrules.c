@@ -443,11 +443,13 @@ static bool net_is_any(const struct net *n)
 
 /* ---- evaluation ---- */
 
-enum tri { NO, MAYBE, YES };
+/* SOMETIMES: matches for some of the peer's connections and not others (its
+ * ephemeral source port); a connection is accepted only when it always is. */
+enum tri { NO, MAYBE, SOMETIMES, YES };
 
 static enum tri tri_not(enum tri t)
 {
-    return t == YES ? NO : t == NO ? YES : MAYBE;
+    return t == YES ? NO : t == NO ? YES : t;
 }
 
 static bool iface_match(const char *pattern, const char *iface)
@@ -557,6 +559,7 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
             char *r = ranges_text(c, ':');
             snprintf(why, n_why, "matches the source port %s, which a peer may pick", r);
             free(r);
+            t = SOMETIMES;
         }
         break;
     case C_STATE:
@@ -614,8 +617,8 @@ static enum tri rule_match(struct walk *w, const struct mr_fw_rule *r, char *why
         } else if (t == NO) {
             other_no = true;
         }
-        if (t == MAYBE && all == YES) {
-            all = MAYBE;
+        if ((t == MAYBE && all != MAYBE) || (t == SOMETIMES && all == YES)) {
+            all = t;
             snprintf(why, n_why, "%s", buf);
         }
     }
@@ -724,6 +727,8 @@ static struct outcome run_from(struct walk *w, struct frame *stack, int depth,
         struct outcome skipped = run_from(w, stack, depth, chain, idx + 1);
         if (same(&taken, &skipped))
             return skipped.rule || skipped.chain ? skipped : taken;
+        if (m == SOMETIMES && taken.o != MR_FW_UNDECIDED && skipped.o != MR_FW_UNDECIDED)
+            return taken.o == MR_FW_ACCEPTED ? skipped : taken;
         if (taken.o == MR_FW_UNDECIDED && taken.rule != r)
             return taken;
         if (skipped.o == MR_FW_UNDECIDED && skipped.rule != r && skipped.rule)
@@ -1560,7 +1565,8 @@ static char *json_value_text(struct json_object *v)
         return mr_xstrdup(json_object_get_string(v));
     case json_type_object: {
         struct json_object *x, *a, *l;
-        if (json_object_object_get_ex(v, "prefix", &x) && json_object_object_get_ex(x, "addr", &a) &&
+        if (json_object_object_get_ex(v, "prefix", &x) &&
+            json_object_object_get_ex(x, "addr", &a) &&
             json_object_object_get_ex(x, "len", &l))
             return mr_xasprintf("%s/%d", json_object_get_string(a), json_object_get_int(l));
         if (json_object_object_get_ex(v, "range", &x) &&
@@ -1646,13 +1652,15 @@ static bool json_selector(struct json_object *left, enum cond_kind *kind, enum n
             *proto_implied = strcmp(p, "th") ? p : NULL;
             return true;
         }
-        if ((!strcmp(p, "ip") || !strcmp(p, "ip6")) && (!strcmp(f, "saddr") || !strcmp(f, "daddr"))) {
+        if ((!strcmp(p, "ip") || !strcmp(p, "ip6")) &&
+            (!strcmp(f, "saddr") || !strcmp(f, "daddr"))) {
             *kind = f[0] == 's' ? C_SRC : C_DST;
             *sel = SEL_ADDR;
             *family = p[2] ? AF_INET6 : AF_INET;
             return true;
         }
-        if ((!strcmp(p, "ip") && !strcmp(f, "protocol")) || (!strcmp(p, "ip6") && !strcmp(f, "nexthdr"))) {
+        if ((!strcmp(p, "ip") && !strcmp(f, "protocol")) ||
+            (!strcmp(p, "ip6") && !strcmp(f, "nexthdr"))) {
             *kind = C_PROTO;
             *sel = SEL_PROTO;
             *family = p[2] ? AF_INET6 : AF_INET;

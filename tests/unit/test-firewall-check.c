@@ -1,0 +1,390 @@
+/* firewall.ports on fixture roots (saved rules) and with stubbed live
+ * sources (loaded rules): what the operator reads. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "checks.h"
+#include "ctx.h"
+#include "migready.h"
+#include "ops.h"
+#include "testutil.h"
+
+struct fixture {
+    char *dir;
+    char *site;
+    struct mr_ctx *ctx;
+    struct mr_result res;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = mr_xcalloc(1, sizeof(*f));
+    f->dir = mr_test_root("seed-good");
+    chmod(f->dir, 0755);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    mr_result_clear(&f->res);
+    mr_ctx_free(f->ctx);
+    mr_test_rmtree(f->dir);
+    if (f->site)
+        unlink(f->site);
+    free(f->site);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static char *slurp(const char *rel)
+{
+    char *path = mr_test_path(rel);
+    FILE *fp = fopen(path, "re");
+    if (!fp)
+        fail_msg("cannot open %s", path);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+        fwrite(chunk, 1, n, m);
+    fclose(fp);
+    fclose(m);
+    free(path);
+    return buf;
+}
+
+static void put(struct fixture *f, const char *path, const char *data_rel)
+{
+    char *text = slurp(data_rel);
+    mr_test_write(f->dir, path, text);
+    free(text);
+}
+
+static void set_site(struct fixture *f, const char *content)
+{
+    char *dir = mr_test_scratch();
+    mr_test_write(dir, "/migready.conf", content);
+    f->site = mr_xasprintf("%s/migready.conf", dir);
+    free(dir);
+}
+
+/* Stubbed live sources: what iptables-save and nft print. */
+static const char *stub_ipt, *stub_nft;
+static int stub_ipt_rc, stub_nft_rc;
+
+static int stub_run(const char *const *argv, int timeout_ms, char **ret_out)
+{
+    (void)timeout_ms;
+    bool ipt = strcmp(argv[0], "iptables-save") == 0;
+    const char *out = ipt ? stub_ipt : stub_nft;
+    int rc = ipt ? stub_ipt_rc : stub_nft_rc;
+    if (rc)
+        return rc;
+    if (!out)
+        return -ENOENT;
+    *ret_out = mr_xstrdup(out);
+    return 0;
+}
+
+static int stub_resolve(const char *name, char ***ret)
+{
+    if (strcmp(name, "compute-2") != 0)
+        return -ENOENT;
+    char **v = mr_xcalloc(1, sizeof(char *));
+    mr_strv_push(&v, "192.0.2.12");
+    *ret = v;
+    return 0;
+}
+
+static const struct mr_ops stub_ops = {.run = stub_run, .resolve = stub_resolve};
+
+static const struct mr_result *run_check(struct fixture *f, bool live)
+{
+    mr_result_clear(&f->res);
+    mr_ctx_free(f->ctx);
+    f->ctx = NULL;
+    assert_int_equal(mr_ctx_new_for_test(f->dir, NULL, f->site, &f->ctx), 0);
+    if (live) {
+        f->ctx->live = true;
+        f->ctx->ops = &stub_ops;
+    }
+    f->res = (struct mr_result){.check = &mr_check_firewall_ports};
+    assert_int_equal(mr_check_firewall_ports.run(f->ctx, &f->res), 0);
+    assert_true(f->res.n_findings > 0);
+    return &f->res;
+}
+
+static void dump(const struct mr_result *r)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        fprintf(stderr, "  [%s] %s (%s:%d) -> %s\n", mr_status_name(r->findings[i].status),
+                r->findings[i].message, r->findings[i].file ? r->findings[i].file : "-",
+                r->findings[i].line, r->findings[i].remedy ? r->findings[i].remedy : "-");
+}
+
+/* Status, a piece of the primary message, its place (NULL: none) and a
+ * piece of its remedy (NULL: not checked). */
+static void expect(const struct mr_result *r, enum mr_status st, const char *text,
+                   const char *file, int line, const char *remedy)
+{
+    const struct mr_finding *p = mr_result_primary(r);
+    bool ok = r->status == st && strstr(p->message, text) &&
+              (file ? p->file && !strcmp(p->file, file) && p->line == line : !p->file) &&
+              (!remedy || (p->remedy && strstr(p->remedy, remedy)));
+    if (!ok) {
+        fprintf(stderr, "expected %s \"%s\" at %s:%d remedy \"%s\", got %s:\n",
+                mr_status_name(st), text, file ? file : "-", line, remedy ? remedy : "-",
+                mr_status_name(r->status));
+        dump(r);
+        fail();
+    }
+}
+
+static void test_seed_passes(void **state)
+{
+    struct fixture *f = *state;
+    const struct mr_result *r = run_check(f, false);
+    expect(r, MR_PASS, "/etc/iptables/rules.v4 accepts new connections to libvirt's port 16509",
+           NULL, 0, NULL);
+    assert_non_null(strstr(mr_result_primary(r)->message, "checked as 192.0.2.1"));
+}
+
+static void test_no_firewall(void **state)
+{
+    struct fixture *f = *state;
+    char *p = mr_xasprintf("%s/etc/iptables/rules.v4", f->dir);
+    unlink(p);
+    free(p);
+    expect(run_check(f, false), MR_PASS, "no firewall rules", NULL, 0, NULL);
+    /* an nftables.conf with empty accept chains, as Debian ships it */
+    mr_test_write(f->dir, "/etc/nftables.conf",
+                  "#!/usr/sbin/nft -f\n\nflush ruleset\n\ntable inet filter {\n"
+                  "\tchain input {\n\t\ttype filter hook input priority filter;\n\t}\n"
+                  "\tchain forward {\n\t\ttype filter hook forward priority filter;\n\t}\n"
+                  "\tchain output {\n\t\ttype filter hook output priority filter;\n\t}\n}\n");
+    expect(run_check(f, false), MR_PASS, "no firewall rules", NULL, 0, NULL);
+    /* live: nothing loaded either */
+    stub_ipt = "";
+    stub_nft = "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\"}}]}";
+    expect(run_check(f, true), MR_PASS, "no firewall rules", NULL, 0, NULL);
+    stub_ipt = stub_nft = NULL;
+}
+
+static void test_reject_16509(void **state)
+{
+    struct fixture *f = *state;
+    put(f, "/etc/iptables/rules.v4", "data/firewall/reject-16509.iptables-save");
+    const struct mr_result *r = run_check(f, false);
+    expect(r, MR_FAIL, "rejects new connections to libvirt's port 16509", "/etc/iptables/rules.v4",
+           10, "add -A INPUT -p tcp -m tcp --dport 16509 -j ACCEPT to /etc/iptables/rules.v4 "
+               "before line 10");
+    /* the range and SSH still pass, said in the details */
+    bool range = false;
+    for (size_t i = 0; i < r->n_findings; i++)
+        range = range || (r->findings[i].status == MR_PASS &&
+                          strstr(r->findings[i].message, "migration ports 49152-49215"));
+    assert_true(range);
+}
+
+/* With peers named, verdicts are per address and remedies name them. */
+static void test_peers(void **state)
+{
+    struct fixture *f = *state;
+    put(f, "/etc/iptables/rules.v4", "data/firewall/peer-source.iptables-save");
+    /* no peers: the answer depends on the source, so a warn */
+    expect(run_check(f, false), MR_WARN, "depends on the source address", "/etc/iptables/rules.v4",
+           3, NULL);
+    mr_test_write(f->dir, "/etc/hosts",
+                  "127.0.0.1 localhost\n192.0.2.11 compute-1\n192.0.2.12 compute-2\n"
+                  "192.0.2.13 compute-3 # not allowed\n");
+    set_site(f, "[site]\npeers = compute-2\n");
+    expect(run_check(f, false), MR_PASS, "from 192.0.2.12", NULL, 0, NULL);
+    unlink(f->site);
+    free(f->site);
+    set_site(f, "[site]\npeers = compute-2, compute-3, nowhere\n");
+    const struct mr_result *r = run_check(f, false);
+    expect(r, MR_FAIL, "drops new connections to libvirt's port 16509 (tcp transport) from "
+           "192.0.2.13: the policy DROP of chain INPUT", "/etc/iptables/rules.v4", 3,
+           "-A INPUT -s 192.0.2.13/32 -p tcp -m tcp --dport 16509 -j ACCEPT");
+    bool noted = false;
+    for (size_t i = 0; i < r->n_findings; i++)
+        noted = noted || strstr(r->findings[i].message, "peer nowhere does not resolve");
+    assert_true(noted);
+}
+
+static void test_partial_range(void **state)
+{
+    struct fixture *f = *state;
+    put(f, "/etc/iptables/rules.v4", "data/firewall/multichain.iptables-save");
+    expect(run_check(f, false), MR_FAIL,
+           "drops new connections to the migration ports 49152-49215 (ports 49200-49215)",
+           "/etc/iptables/rules.v4", 3, "--dports 49200:49215");
+    assert_non_null(strstr(mr_result_primary(&f->res)->message, "only 48 of the 64 ports"));
+    /* qemu.conf's range beyond the rules of the guides */
+    put(f, "/etc/iptables/rules.v4", "data/firewall/guides.iptables-save");
+    char *q = slurp("roots/seed-good/etc/libvirt/qemu.conf");
+    char *at = strstr(q, "migration_port_max = 49215");
+    assert_non_null(at);
+    memcpy(at, "migration_port_max = 49300", 26);
+    mr_test_write(f->dir, "/etc/libvirt/qemu.conf", q);
+    free(q);
+    expect(run_check(f, false), MR_FAIL, "the migration ports 49152-49300 (ports 49216-49300)",
+           "/etc/iptables/rules.v4", 12, NULL);
+}
+
+static void test_nftables_conf(void **state)
+{
+    struct fixture *f = *state;
+    char *p = mr_xasprintf("%s/etc/iptables/rules.v4", f->dir);
+    unlink(p);
+    free(p);
+    put(f, "/etc/nftables.conf", "data/firewall/nft-inet.nft");
+    expect(run_check(f, false), MR_PASS, "/etc/nftables.conf accepts", NULL, 0, NULL);
+    put(f, "/etc/nftables.conf", "data/firewall/nft-reject-16509.nft");
+    expect(run_check(f, false), MR_FAIL, "rejects new connections to libvirt's port 16509",
+           "/etc/nftables.conf", 10,
+           "add \"tcp dport 16509 accept\" to chain input of table inet filter in "
+           "/etc/nftables.conf before line 10");
+    /* an include with a glob: the rule is in the included file */
+    mr_test_write(f->dir, "/etc/nftables.conf",
+                  "#!/usr/sbin/nft -f\nflush ruleset\ninclude \"/etc/nftables.d/*.nft\"\n");
+    put(f, "/etc/nftables.d/10-filter.nft", "data/firewall/nft-reject-16509.nft");
+    expect(run_check(f, false), MR_FAIL, "port 16509", "/etc/nftables.d/10-filter.nft", 10,
+           "in /etc/nftables.d/10-filter.nft before line 10");
+    /* something it does not read at the top level: a warn naming it */
+    mr_test_write(f->dir, "/etc/nftables.conf", "include \"/etc/nftables.d/*.nft\"\n"
+                  "table inet filter {\n  bogus thing\n}\n");
+    expect(run_check(f, false), MR_WARN, "cannot decide what /etc/nftables.conf accepts",
+           "/etc/nftables.conf", 3, NULL);
+}
+
+static void test_unreadable_rule(void **state)
+{
+    struct fixture *f = *state;
+    mr_test_write(f->dir, "/etc/iptables/rules.v4",
+                  "*filter\n:INPUT DROP [0:0]\n"
+                  "-A INPUT -p tcp -m recent --name mig --rcheck -j ACCEPT\n"
+                  "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n");
+    expect(run_check(f, false), MR_WARN,
+           "cannot decide whether /etc/iptables/rules.v4 accepts libvirt's port 16509",
+           "/etc/iptables/rules.v4", 3, "check by hand");
+    assert_non_null(strstr(mr_result_primary(&f->res)->message, "uses -m recent"));
+}
+
+static void test_junk(void **state)
+{
+    struct fixture *f = *state;
+    char junk[2048];
+    srand(3);
+    for (size_t i = 0; i < sizeof(junk) - 1; i++)
+        junk[i] = (char)(1 + rand() % 255);
+    junk[sizeof(junk) - 1] = '\0';
+    mr_test_write(f->dir, "/etc/iptables/rules.v4", junk);
+    expect(run_check(f, false), MR_ERROR, "cannot read the firewall rules: /etc/iptables/rules.v4:1",
+           "/etc/iptables/rules.v4", 1, NULL);
+    mr_test_write(f->dir, "/etc/iptables/rules.v4",
+                  "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m multiport --dpo");
+    expect(run_check(f, false), MR_ERROR, "rules.v4:4: table filter has no COMMIT",
+           "/etc/iptables/rules.v4", 4, NULL);
+    mr_test_write(f->dir, "/etc/iptables/rules.v4",
+                  "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport\nCOMMIT\n");
+    expect(run_check(f, false), MR_ERROR, "rules.v4:3: --dport needs a value",
+           "/etc/iptables/rules.v4", 3, NULL);
+}
+
+static void test_live(void **state)
+{
+    struct fixture *f = *state;
+    char *p = mr_xasprintf("%s/etc/iptables/rules.v4", f->dir);
+    unlink(p);
+    free(p);
+    char *ipt = slurp("data/firewall/reject-16509.iptables-save");
+    char *ipt_json = slurp("data/firewall/reject-16509.iptables-nft.json");
+    stub_ipt = ipt;
+    stub_nft = ipt_json; /* iptables-nft's tables, dropped: judged through iptables-save */
+    const struct mr_result *r = run_check(f, true);
+    expect(r, MR_FAIL, "the loaded iptables rules reject new connections to libvirt's port 16509 "
+           "(tcp transport) from any address (no peers configured; checked as 192.0.2.1): rule 5 "
+           "of chain INPUT", NULL, 0, "iptables -I INPUT 5 -p tcp -m tcp --dport 16509 -j ACCEPT");
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (strstr(r->findings[i].message, "nftables"))
+            assert_string_equal(r->findings[i].message, "the loaded nftables rules hold no rules "
+                                "for incoming traffic: everything is accepted");
+
+    char *nft = slurp("data/firewall/nft-reject-16509.json");
+    stub_ipt = NULL;
+    stub_nft = nft;
+    set_site(f, "[site]\npeers = compute-2\n");
+    expect(run_check(f, true), MR_FAIL, "the loaded nftables rules reject new connections to "
+           "libvirt's port 16509 (tcp transport) from 192.0.2.12: rule handle 7 in chain input "
+           "of table inet filter", NULL, 0,
+           "nft insert rule inet filter input position 7 ip saddr 192.0.2.12 tcp dport 16509 "
+           "accept");
+
+    stub_nft = "{\"nftables\": [";
+    expect(run_check(f, true), MR_ERROR, "cannot read the loaded nftables rules", NULL, 0, NULL);
+    stub_nft = NULL;
+    stub_ipt_rc = 1;
+    expect(run_check(f, true), MR_WARN, "cannot list the loaded iptables rules", NULL, 0,
+           "run migready as root");
+    stub_ipt_rc = 0;
+    free(ipt);
+    free(ipt_json);
+    free(nft);
+}
+
+static void test_transports(void **state)
+{
+    struct fixture *f = *state;
+    put(f, "/etc/iptables/rules.v4", "data/firewall/guides.iptables-save");
+    mr_result_clear(&f->res);
+    mr_ctx_free(f->ctx);
+    f->ctx = NULL;
+    const char *tls[] = {"tls", NULL};
+    assert_int_equal(mr_ctx_new_for_test(f->dir, tls, NULL, &f->ctx), 0);
+    f->res = (struct mr_result){.check = &mr_check_firewall_ports};
+    assert_int_equal(mr_check_firewall_ports.run(f->ctx, &f->res), 0);
+    expect(&f->res, MR_FAIL, "libvirt's port 16514 (tls transport)", "/etc/iptables/rules.v4",
+           12, "--dport 16514");
+    mr_result_clear(&f->res);
+    mr_ctx_free(f->ctx);
+    const char *ssh[] = {"ssh", NULL};
+    assert_int_equal(mr_ctx_new_for_test(f->dir, ssh, NULL, &f->ctx), 0);
+    f->res = (struct mr_result){.check = &mr_check_firewall_ports};
+    assert_int_equal(mr_check_firewall_ports.run(f->ctx, &f->res), 0);
+    expect(&f->res, MR_PASS, "SSH port 22 (ssh transport", NULL, 0, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_seed_passes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_firewall, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reject_16509, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nftables_conf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_junk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transports, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
