@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "checks.h"
+#include "cluster.h"
 #include "ctx.h"
 #include "novaconf.h"
 #include "ops.h"
@@ -582,6 +583,7 @@ static int run_resolution(const struct mr_ctx *ctx, struct mr_result *res)
                       "(net_conf_t) or the resolver cannot read it", HOSTS);
         mr_finding_remedy(f, "after editing %s, run: restorecon %s", HOSTS, HOSTS);
     }
+    mr_cluster_hosts(ctx, res);
 
 cleanup:
     free(hostname);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "checks.h"
+#include "cluster.h"
 #include "ctx.h"
 #include "libvirtconf.h"
 #include "novaconf.h"
@@ -307,6 +308,7 @@ static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
     }
     if (g.found)
         check_qemu_group(ctx, res, group, g.id);
+    mr_cluster_ids(ctx, res);
     return 0;
 }
 

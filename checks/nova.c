@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "checks.h"
+#include "cluster.h"
 #include "ctx.h"
 #include "libvirtconf.h"
 #include "migready.h"
@@ -418,6 +419,7 @@ static int run_instances_path(const struct mr_ctx *ctx, struct mr_result *res)
     check_traverse(ctx, res, path);
 
 cleanup:
+    mr_cluster_instances_path(ctx, res);
     free(what);
     return 0;
 }
@@ -642,6 +644,7 @@ static int run_cpu_mode(const struct mr_ctx *ctx, struct mr_result *res)
     }
 
 cleanup:
+    mr_cluster_cpu_mode(ctx, res);
     mr_strv_free(list);
     free(what);
     return 0;

@@ -19,3 +19,6 @@ extern const struct mr_check mr_check_hosts_resolution;
 extern const struct mr_check mr_check_ssh_keys;
 extern const struct mr_check mr_check_ids_nova;
 extern const struct mr_check mr_check_firewall_ports;
+extern const struct mr_check mr_check_libvirt_versions;
+extern const struct mr_check mr_check_libvirt_cpu_compat;
+extern const struct mr_check mr_check_libvirt_host_uuid;

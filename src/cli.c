@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "ctx.h"
 #include "engine.h"
+#include "facts.h"
 #include "profile.h"
 #include "render.h"
 
@@ -111,6 +112,33 @@ static int cmd_check(struct opts *o)
     return r;
 }
 
+/* What peers compare (src/facts.h); JSON is the only format. Under --root
+ * the live parts are absent and its "notes" say so. */
+static int cmd_facts(struct opts *o)
+{
+    struct mr_ctx *ctx = NULL;
+    int r = build_ctx(o, &ctx);
+    if (r)
+        return r;
+    struct mr_facts *f = NULL;
+    r = mr_facts_collect(ctx, &f);
+    if (r < 0) {
+        fprintf(stderr, "migready: cannot collect this host's facts: %s\n", strerror(-r));
+        mr_ctx_free(ctx);
+        return 2;
+    }
+    char *json = mr_facts_to_json(f);
+    puts(json);
+    free(json);
+    mr_facts_free(f);
+    mr_ctx_free(ctx);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("migready: writing output");
+        return 2;
+    }
+    return 0;
+}
+
 static const char *const need_names[] = {"live", "libvirt", "peers", "network"};
 
 static int cmd_list(struct opts *o)
@@ -162,6 +190,7 @@ static int cmd_list(struct opts *o)
 static const struct command commands[] = {
     {"check", "check this host's readiness for live migration", cmd_check, true, true,
      "text,json,junit,tap"},
+    {"facts", "print what peers compare, as JSON", cmd_facts, true, false, "json"},
     {"list", "list the checks", cmd_list, false, false, "text,json"},
 };
 
@@ -178,7 +207,7 @@ static void help(FILE *out)
           "  --profile NAME    shared-nfs, block, volume, nfs-server, tcp, tls, ssh (repeatable)\n"
           "  --only ID[,ID]    run only these checks (globs allowed: 'nova.*')\n"
           "  --skip ID[,ID]    do not run these checks\n"
-          "  --format FMT      text, json, junit or tap (list: text or json)\n"
+          "  --format FMT      text, json, junit or tap (list: text or json; facts: json)\n"
           "  --strict          a warning also makes the host not ready\n"
           "  -q, --quiet       show only what is not passing\n"
           "  -v, --verbose     show every finding\n"

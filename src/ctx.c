@@ -14,9 +14,11 @@
 #include <iniparser.h>
 
 #include "ctx.h"
+#include "facts.h"
 #include "libvirtconf.h"
 #include "novaconf.h"
 #include "ops.h"
+#include "peers.h"
 #include "profile.h"
 
 struct mr_site {
@@ -394,6 +396,10 @@ void mr_ctx_free(struct mr_ctx *ctx)
         free(ctx->cache->nova_errmsg);
         mr_libvirt_conf_free(ctx->cache->libvirt);
         free(ctx->cache->libvirt_errmsg);
+        mr_facts_free(ctx->cache->facts);
+        for (size_t i = 0; i < ctx->cache->n_peers; i++)
+            mr_peer_free(ctx->cache->peers[i]);
+        free(ctx->cache->peers);
         free(ctx->cache);
     }
     if (ctx->site) {

@@ -10,6 +10,8 @@ struct mr_site;
 struct mr_novaconf;
 struct mr_libvirt_conf;
 struct mr_ops;
+struct mr_facts;
+struct mr_peer;
 
 /* Sources loaded on first use and shared by the checks of one run. */
 struct mr_cache {
@@ -21,6 +23,13 @@ struct mr_cache {
     int libvirt_err;
     char *libvirt_errmsg;
     bool libvirt_loaded;
+    /* This host's facts (src/facts.h), collected on first use. */
+    struct mr_facts *facts;
+    /* The peers and their facts (src/peers.h), fetched on first use; unit
+     * tests fill these and set peers_loaded instead. */
+    struct mr_peer **peers;
+    size_t n_peers;
+    bool peers_loaded;
 };
 
 struct mr_ctx {

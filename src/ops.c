@@ -19,6 +19,7 @@
 #include "migready.h"
 #include "nfsprobe.h"
 #include "ops.h"
+#include "virt.h"
 
 extern char **environ;
 
@@ -178,4 +179,6 @@ const struct mr_ops mr_ops_default = {
     .mounts = mounts,
     .selinux_enforcing = selinux_enforcing,
     .nfs_probe = mr_nfs_probe_run,
+    .libvirt_host = mr_virt_host,
+    .libvirt_compare_cpu = mr_virt_compare_cpu,
 };

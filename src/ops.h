@@ -8,6 +8,22 @@
 struct mr_nfs_probe;
 struct mr_nfs_result;
 
+/* What the local libvirt says about its host (src/virt.c). */
+struct mr_libvirt_host {
+    /* libvirt's encoding: major * 1000000 + minor * 1000 + micro */
+    unsigned long long libvirt_version;
+    unsigned long long hv_version;      /* the hypervisor's (QEMU), same encoding; 0 when unknown */
+    char *capabilities;                 /* virConnectGetCapabilities() XML */
+};
+void mr_libvirt_host_clear(struct mr_libvirt_host *h);
+
+/* virConnectCompareHypervisorCPU's verdicts. */
+enum {
+    MR_CPU_INCOMPATIBLE = 0,
+    MR_CPU_IDENTICAL = 1,
+    MR_CPU_SUPERSET = 2,
+};
+
 struct mr_ops {
     /* The addresses of this host's interfaces, as text (NULL-terminated). */
     int (*local_addresses)(char ***ret);
@@ -27,6 +43,17 @@ struct mr_ops {
      * reads back, stats and deletes a file (src/nfsprobe.h). 0 when the probe
      * ran (its outcome in *res), a negative errno when it could not start. */
     int (*nfs_probe)(const struct mr_nfs_probe *req, struct mr_nfs_result *res);
+    /* Versions and capabilities of the hypervisor at URI, on a read-only
+     * connection. A negative errno and *ret_msg (caller frees) on failure. */
+    int (*libvirt_host)(const char *uri, struct mr_libvirt_host *ret, char **ret_msg);
+    /* Compares CPU_XML (a host <cpu> from the capabilities, or a guest <cpu>)
+     * with what the hypervisor at URI (a peer's: network traffic) can run for
+     * VIRT_TYPE (kvm, qemu). 0 with *ret_verdict (MR_CPU_*) and, when
+     * incompatible, libvirt's reason in *ret_msg; a negative errno and the
+     * reason in *ret_msg when it could not compare (-ECONNREFUSED,
+     * -ETIMEDOUT: the peer's libvirt does not answer). */
+    int (*libvirt_compare_cpu)(const char *uri, const char *virt_type, const char *cpu_xml,
+                               int *ret_verdict, char **ret_msg);
 };
 
 extern const struct mr_ops mr_ops_default;

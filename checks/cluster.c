@@ -1,0 +1,642 @@
+/* Cluster checks: this host's facts against each peer's (fetched over SSH
+ * by src/peers.h). libvirt.versions, libvirt.cpu-compat and
+ * libvirt.host-uuid live here, with the peer parts of ids.nova,
+ * hosts.resolution, nova.cpu-mode and nova.instances-path. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "checks.h"
+#include "cluster.h"
+#include "ctx.h"
+#include "facts.h"
+#include "ops.h"
+#include "peers.h"
+#include "virt.h"
+
+/* Nova's own floor: nova/virt/libvirt/driver.py MIN_LIBVIRT_VERSION and
+ * MIN_QEMU_VERSION since 2025.1 (nova-compute refuses to start below them),
+ * and NEXT_MIN_*, announced as the next floor. */
+#define NOVA_MIN_LIBVIRT "8.0.0"
+#define NOVA_MIN_QEMU "6.2.0"
+#define NOVA_NEXT_MIN_LIBVIRT "10.0.0"
+#define NOVA_NEXT_MIN_QEMU "8.2.2"
+
+#define LIBVIRTD_CONF "/etc/libvirt/libvirtd.conf"
+
+typedef void (*peer_fn)(const struct mr_ctx *ctx, struct mr_result *res,
+                        const struct mr_facts *own, const struct mr_peer *p);
+
+bool mr_cluster_active(const struct mr_ctx *ctx)
+{
+    return ctx->peers && ctx->peers[0] && (ctx->live || ctx->cache->peers_loaded);
+}
+
+/* Calls FN for every peer whose facts arrived; the others get a skip. */
+static void each_peer(const struct mr_ctx *ctx, struct mr_result *res, peer_fn fn)
+{
+    struct mr_peer *const *peers = NULL;
+    size_t n = 0;
+    int r = mr_ctx_peer_list(ctx, &peers, &n);
+    if (r < 0) {
+        mr_report(res, MR_ERROR, "cannot fetch the peers' facts: %s", strerror(-r));
+        return;
+    }
+    const struct mr_facts *own = mr_ctx_facts(ctx);
+    for (size_t i = 0; i < n; i++) {
+        const struct mr_peer *p = peers[i];
+        if (!p->facts) {
+            struct mr_finding *f = mr_report(res, MR_SKIP,
+                                             "not compared: %s unreachable (see ssh.peers)",
+                                             p->name);
+            mr_finding_remedy(f, "fix what ssh.peers reports for %s, then run the check again",
+                              p->name);
+            continue;
+        }
+        fn(ctx, res, own, p);
+    }
+}
+
+/* The note of F that starts with TOPIC ("libvirt:"), for a message. */
+static const char *note_on(const struct mr_facts *f, const char *topic)
+{
+    size_t n = strlen(topic);
+    for (size_t i = 0; f->notes && f->notes[i]; i++)
+        if (strncmp(f->notes[i], topic, n) == 0)
+            return f->notes[i] + n + (f->notes[i][n] == ' ');
+    return NULL;
+}
+
+static bool addr_eq(const char *a, const char *b)
+{
+    unsigned char x[16], y[16];
+    if (inet_pton(AF_INET, a, x) == 1)
+        return inet_pton(AF_INET, b, y) == 1 && memcmp(x, y, 4) == 0;
+    if (inet_pton(AF_INET6, a, x) == 1)
+        return inet_pton(AF_INET6, b, y) == 1 && memcmp(x, y, 16) == 0;
+    return strcasecmp(a, b) == 0;
+}
+
+static bool addr_in(char *const *v, const char *a)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        if (addr_eq(v[i], a))
+            return true;
+    return false;
+}
+
+static bool addr_loopback(const char *a)
+{
+    unsigned char x[16];
+    if (inet_pton(AF_INET, a, x) == 1)
+        return x[0] == 127;
+    return strcmp(a, "::1") == 0;
+}
+
+static char *join(char *const *v)
+{
+    char *s = mr_xstrdup("");
+    for (size_t i = 0; v && v[i]; i++) {
+        char *t = mr_xasprintf("%s%s%s", s, i ? ", " : "", v[i]);
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* ---- ids.nova ---- */
+
+static void ids_peer(const struct mr_ctx *ctx, struct mr_result *res, const struct mr_facts *own,
+                     const struct mr_peer *p)
+{
+    const struct mr_facts *pf = p->facts;
+    const char *user = own->nova_user ? own->nova_user : "nova";
+    const char *puser = pf->nova_user ? pf->nova_user : user;
+    struct mr_finding *f;
+    if (pf->nova_uid < 0 || pf->nova_gid < 0) {
+        f = mr_report(res, MR_FAIL, "%s: the nova user %s or its group does not exist there",
+                      p->name, puser);
+        mr_finding_remedy(f, "install nova-compute on %s, with UID %ld and GID %ld as here",
+                          p->name, own->nova_uid, own->nova_gid);
+        return;
+    }
+    if (own->nova_uid < 0 || own->nova_gid < 0)
+        return; /* this host's own findings say so */
+    bool ok = true;
+    if (pf->nova_uid != own->nova_uid) {
+        ok = false;
+        f = mr_report(res, MR_FAIL,
+                      "%s: %s has UID %ld there but %s has UID %ld here: instance files on the "
+                      "shared instances path belong to another user after a move",
+                      p->name, puser, pf->nova_uid, user, own->nova_uid);
+        mr_finding_remedy(f, "give nova the same UID on every host: stop nova-compute and "
+                          "libvirtd on %s, then usermod -u %ld %s && find / -xdev -uid %ld "
+                          "-exec chown -h %ld {} +",
+                          p->name, own->nova_uid, puser, pf->nova_uid, own->nova_uid);
+    }
+    if (pf->nova_gid != own->nova_gid) {
+        ok = false;
+        f = mr_report(res, MR_FAIL, "%s: the nova group has GID %ld there but GID %ld here",
+                      p->name, pf->nova_gid, own->nova_gid);
+        mr_finding_remedy(f, "give the nova group the same GID on every host: on %s, groupmod "
+                          "-g %ld GROUP && find / -xdev -gid %ld -exec chgrp -h %ld {} +",
+                          p->name, own->nova_gid, pf->nova_gid, own->nova_gid);
+    }
+    if (ok)
+        mr_report(res, MR_PASS, "%s: %s has UID %ld and GID %ld there too", p->name, puser,
+                  pf->nova_uid, pf->nova_gid);
+}
+
+void mr_cluster_ids(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    if (mr_cluster_active(ctx))
+        each_peer(ctx, res, ids_peer);
+}
+
+/* ---- hosts.resolution ---- */
+
+/* How PEER resolves one of this host's names. */
+static void hosts_my_name(struct mr_result *res, const struct mr_facts *own,
+                          const struct mr_peer *p, const char *name)
+{
+    const char *theirs = mr_facts_lookup(p->facts, name);
+    const char *mine = mr_facts_lookup(own, name);
+    struct mr_finding *f;
+    if (!theirs)
+        return; /* the peer was not asked for this name (DNS, not in its peers) */
+    if (addr_loopback(theirs)) {
+        f = mr_report(res, MR_FAIL, "%s resolves this host's name %s to %s, a loopback address: "
+                      "it cannot migrate to this host", p->name, name, theirs);
+        mr_finding_remedy(f, "map %s to %s in /etc/hosts (or DNS) on %s", name,
+                          mine ? mine : "this host's address", p->name);
+    } else if (own->addresses && own->addresses[0] && !addr_in(own->addresses, theirs)) {
+        char *list = join(own->addresses);
+        f = mr_report(res, MR_FAIL, "%s resolves this host's name %s to %s, which is not an "
+                      "address of this host (%s)", p->name, name, theirs, list);
+        mr_finding_remedy(f, "map %s to %s in /etc/hosts (or DNS) on %s", name,
+                          mine && addr_in(own->addresses, mine) ? mine : own->addresses[0],
+                          p->name);
+        free(list);
+    } else if (mine && !addr_eq(mine, theirs)) {
+        f = mr_report(res, MR_FAIL, "%s resolves this host's name %s to %s, this host to %s",
+                      p->name, name, theirs, mine);
+        mr_finding_remedy(f, "make /etc/hosts (or DNS) agree on %s on every host", name);
+    } else {
+        mr_report(res, MR_PASS, "%s resolves this host's name %s to %s, as this host does",
+                  p->name, name, theirs);
+    }
+}
+
+static void hosts_peer(const struct mr_ctx *ctx, struct mr_result *res, const struct mr_facts *own,
+                       const struct mr_peer *p)
+{
+    const struct mr_facts *pf = p->facts;
+    struct mr_finding *f;
+    if (own->host)
+        hosts_my_name(res, own, p, own->host);
+    if (own->fqdn && (!own->host || strcasecmp(own->fqdn, own->host) != 0))
+        hosts_my_name(res, own, p, own->fqdn);
+
+    /* The peer's own name on the peer. */
+    const char *self = pf->host ? mr_facts_lookup(pf, pf->host) : NULL;
+    if (self && addr_loopback(self)) {
+        f = mr_report(res, MR_FAIL, "%s resolves its own name %s to %s, a loopback address: "
+                      "libvirt there hands migration sources a name that leads back to "
+                      "themselves", p->name, pf->host, self);
+        mr_finding_remedy(f, "map %s to its reachable address in /etc/hosts on %s", pf->host,
+                          p->name);
+    }
+
+    /* The peer as this host reaches it. */
+    const char *mine = mr_facts_lookup(own, p->name);
+    if (!mine)
+        mine = p->address;
+    if (mine && pf->addresses && pf->addresses[0] && !addr_in(pf->addresses, mine)) {
+        char *list = join(pf->addresses);
+        f = mr_report(res, MR_FAIL, "this host resolves %s to %s, which is not an address of %s "
+                      "(%s)", p->name, mine, p->name, list);
+        mr_finding_remedy(f, "map %s to one of %s in /etc/hosts (or DNS) on this host", p->name,
+                          list);
+        free(list);
+    }
+
+    /* Every other cluster name, the peer's view against this host's. */
+    char **names = mr_xcalloc(1, sizeof(char *));
+    mr_strv_push(&names, p->name);
+    for (size_t i = 0; ctx->peers && ctx->peers[i]; i++)
+        if (!mr_strv_contains(names, ctx->peers[i]))
+            mr_strv_push(&names, ctx->peers[i]);
+    const char *nfs = mr_ctx_site(ctx, "nfs_server");
+    if (nfs && !mr_strv_contains(names, nfs))
+        mr_strv_push(&names, nfs);
+    for (size_t i = 0; names[i]; i++) {
+        const char *a = mr_facts_lookup(own, names[i]);
+        const char *b = mr_facts_lookup(pf, names[i]);
+        if (!a || !b)
+            continue;
+        if (!addr_eq(a, b)) {
+            f = mr_report(res, MR_FAIL, "%s resolves %s to %s, this host to %s", p->name,
+                          names[i], b, a);
+            mr_finding_remedy(f, "make /etc/hosts (or DNS) agree on %s on every host", names[i]);
+        } else if (i == 0) {
+            mr_report(res, MR_PASS, "%s resolves %s to %s, as this host does", p->name, names[i],
+                      b);
+        }
+    }
+    mr_strv_free(names);
+}
+
+void mr_cluster_hosts(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    if (mr_cluster_active(ctx))
+        each_peer(ctx, res, hosts_peer);
+}
+
+/* ---- nova.cpu-mode and nova.instances-path ---- */
+
+static void cpu_mode_peer(const struct mr_ctx *ctx, struct mr_result *res,
+                          const struct mr_facts *own, const struct mr_peer *p)
+{
+    const struct mr_facts *pf = p->facts;
+    struct mr_finding *f;
+    if (own->virt_type && pf->virt_type && strcmp(own->virt_type, pf->virt_type) != 0) {
+        f = mr_report(res, MR_FAIL, "%s has virt_type = %s, this host %s: an instance of one type "
+                      "cannot run on the other", p->name, pf->virt_type, own->virt_type);
+        mr_finding_remedy(f, "set the same [libvirt] virt_type on every compute host");
+        return;
+    }
+    if (!str_eq(own->cpu_mode, pf->cpu_mode)) {
+        f = mr_report(res, MR_WARN, "%s has cpu_mode = %s, this host %s: instances get "
+                      "another CPU on each side, and one started on one host may not fit the "
+                      "other", p->name, pf->cpu_mode ? pf->cpu_mode : "(unknown)",
+                      own->cpu_mode ? own->cpu_mode : "(unknown)");
+        mr_finding_remedy(f, "use the same [libvirt] cpu_mode (and cpu_models) on every compute "
+                          "host");
+        return;
+    }
+    char *a = join(own->cpu_models), *b = join(pf->cpu_models);
+    if (own->cpu_mode && strcmp(own->cpu_mode, "custom") == 0 && strcasecmp(a, b) != 0) {
+        f = mr_report(res, MR_WARN, "%s has cpu_models = %s, this host %s: instances may get a "
+                      "model the other host does not offer", p->name, *b ? b : "(none)",
+                      *a ? a : "(none)");
+        mr_finding_remedy(f, "use the same [libvirt] cpu_models on every compute host");
+    } else {
+        mr_report(res, MR_PASS, "%s has the same cpu_mode = %s%s%s", p->name,
+                  own->cpu_mode ? own->cpu_mode : "(unknown)", *a ? " with cpu_models = " : "",
+                  a);
+    }
+    free(a);
+    free(b);
+}
+
+void mr_cluster_cpu_mode(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    if (mr_cluster_active(ctx))
+        each_peer(ctx, res, cpu_mode_peer);
+}
+
+static void instances_peer(const struct mr_ctx *ctx, struct mr_result *res,
+                           const struct mr_facts *own, const struct mr_peer *p)
+{
+    const char *a = own->instances_path, *b = p->facts->instances_path;
+    if (!a)
+        return;
+    if (!b) {
+        struct mr_finding *f = mr_report(res, MR_WARN, "%s did not report its instances_path",
+                                         p->name);
+        mr_finding_remedy(f, "check nova.conf on %s (migready facts there names the problem)",
+                          p->name);
+    } else if (strcmp(a, b) != 0) {
+        struct mr_finding *f = mr_report(res, MR_FAIL, "%s uses instances_path = %s, this host "
+                                         "%s: disks are found by path, so every host must use "
+                                         "the same one", p->name, b, a);
+        mr_finding_remedy(f, "set instances_path = %s in [DEFAULT] of nova.conf on %s", a,
+                          p->name);
+    } else {
+        mr_report(res, MR_PASS, "%s uses the same instances_path = %s", p->name, b);
+    }
+}
+
+void mr_cluster_instances_path(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    if (mr_cluster_active(ctx))
+        each_peer(ctx, res, instances_peer);
+}
+
+/* ---- libvirt.versions ---- */
+
+/* This host's libvirt could not be asked: the comparisons cannot start. */
+static bool own_libvirt(struct mr_result *res, const struct mr_facts *own, bool ok)
+{
+    if (ok)
+        return true;
+    const char *why = note_on(own, "libvirt:");
+    struct mr_finding *f = mr_report(res, MR_FAIL, "libvirt on this host could not be asked (%s): "
+                                     "migration needs a running libvirtd",
+                                     why ? why : "no answer");
+    mr_finding_remedy(f, "start libvirtd (systemctl start libvirtd) and run migready as root");
+    return false;
+}
+
+static void version_floor(struct mr_result *res, const char *who, const char *what,
+                          const char *v, const char *min, const char *next)
+{
+    long long n = mr_facts_version(v);
+    if (n < 0)
+        return;
+    if (n < mr_facts_version(min)) {
+        struct mr_finding *f = mr_report(res, MR_FAIL, "%s runs %s %s, older than %s, Nova's "
+                                         "minimum: nova-compute refuses to start",
+                                         who, what, v, min);
+        mr_finding_remedy(f, "upgrade %s on %s to %s or later", what, who, next);
+    }
+}
+
+/* DEST must not be older than the source: a newer QEMU or libvirt sends
+ * machine types and migration streams an older one does not know. */
+static void version_pair(struct mr_result *res, const char *peer, const char *what,
+                         const char *mine, const char *theirs)
+{
+    long long a = mr_facts_version(mine), b = mr_facts_version(theirs);
+    struct mr_finding *f;
+    if (b < 0) {
+        f = mr_report(res, MR_WARN, "%s did not report its %s version", peer, what);
+        mr_finding_remedy(f, "run 'migready facts --format json' on %s to see why", peer);
+    } else if (b < a) {
+        f = mr_report(res, MR_FAIL, "%s runs %s %s, older than this host's %s: instances cannot "
+                      "move from here to %s (a destination must not be older than its source); "
+                      "from %s to here works", peer, what, theirs, mine, peer, peer);
+        mr_finding_remedy(f, "upgrade %s on %s to %s or later", what, peer, mine);
+    } else if (b > a) {
+        f = mr_report(res, MR_WARN, "%s runs %s %s, newer than this host's %s: instances can "
+                      "move to %s but not back", peer, what, theirs, mine, peer);
+        mr_finding_remedy(f, "upgrade %s on this host to %s", what, theirs);
+    }
+}
+
+static void versions_peer(const struct mr_ctx *ctx, struct mr_result *res,
+                          const struct mr_facts *own, const struct mr_peer *p)
+{
+    const struct mr_facts *pf = p->facts;
+    size_t before = res->n_findings;
+    version_floor(res, p->name, "libvirt", pf->libvirt_version, NOVA_MIN_LIBVIRT,
+                  NOVA_NEXT_MIN_LIBVIRT);
+    version_floor(res, p->name, "QEMU", pf->qemu_version, NOVA_MIN_QEMU, NOVA_NEXT_MIN_QEMU);
+    version_pair(res, p->name, "libvirt", own->libvirt_version, pf->libvirt_version);
+    if (own->qemu_version)
+        version_pair(res, p->name, "QEMU", own->qemu_version, pf->qemu_version);
+    if (res->n_findings == before)
+        mr_report(res, MR_PASS, "%s runs libvirt %s and QEMU %s, as this host", p->name,
+                  pf->libvirt_version, pf->qemu_version ? pf->qemu_version : "(unknown)");
+}
+
+static int run_versions(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_facts *own = mr_ctx_facts(ctx);
+    if (!own_libvirt(res, own, own->libvirt_version != NULL))
+        return 0;
+    version_floor(res, "this host", "libvirt", own->libvirt_version, NOVA_MIN_LIBVIRT,
+                  NOVA_NEXT_MIN_LIBVIRT);
+    version_floor(res, "this host", "QEMU", own->qemu_version, NOVA_MIN_QEMU, NOVA_NEXT_MIN_QEMU);
+    each_peer(ctx, res, versions_peer);
+    long long lv = mr_facts_version(own->libvirt_version);
+    long long qv = mr_facts_version(own->qemu_version);
+    if ((lv >= 0 && lv < mr_facts_version(NOVA_NEXT_MIN_LIBVIRT)) ||
+        (qv >= 0 && qv < mr_facts_version(NOVA_NEXT_MIN_QEMU)))
+        /* Not a readiness problem today: said so that an upgrade is planned. */
+        mr_report(res, MR_PASS, "this host runs libvirt %s and QEMU %s; Nova has announced "
+                  "libvirt %s and QEMU %s as its next minimum", own->libvirt_version,
+                  own->qemu_version ? own->qemu_version : "(unknown)", NOVA_NEXT_MIN_LIBVIRT,
+                  NOVA_NEXT_MIN_QEMU);
+    return 0;
+}
+
+/* ---- libvirt.cpu-compat ---- */
+
+static void features_diff(char *const *a, char *const *b, char ***ret_missing)
+{
+    char **missing = mr_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; a && a[i]; i++)
+        if (!mr_strv_contains(b, a[i]))
+            mr_strv_push(&missing, a[i]);
+    *ret_missing = missing;
+}
+
+static void passthrough_peer(struct mr_result *res, const struct mr_facts *own,
+                             const struct mr_peer *p)
+{
+    const struct mr_facts *pf = p->facts;
+    char **missing = NULL, **extra = NULL;
+    features_diff(own->cpu_features, pf->cpu_features, &missing);
+    features_diff(pf->cpu_features, own->cpu_features, &extra);
+    if (!str_eq(own->cpu_model, pf->cpu_model) || missing[0] || extra[0]) {
+        char *m = join(missing), *e = join(extra);
+        struct mr_finding *f = mr_report(
+            res, MR_FAIL,
+            "%s has CPU %s, this host %s%s%s%s%s: cpu_mode = host-passthrough needs identical "
+            "CPUs", p->name, pf->cpu_model ? pf->cpu_model : "(unknown)",
+            own->cpu_model ? own->cpu_model : "(unknown)", *m ? "; missing there: " : "", m,
+            *e ? "; only there: " : "", e);
+        mr_finding_remedy(f, "use cpu_mode = custom with cpu_models set to a model both hosts "
+                          "run (virsh cpu-baseline), or host-model, in [libvirt] of nova.conf");
+        free(m);
+        free(e);
+    } else {
+        mr_report(res, MR_PASS, "%s has the identical CPU %s that host-passthrough needs",
+                  p->name, own->cpu_model ? own->cpu_model : "(unknown)");
+    }
+    mr_strv_free(missing);
+    mr_strv_free(extra);
+}
+
+static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
+                            const struct mr_facts *own, const struct mr_peer *p)
+{
+    const struct mr_facts *pf = p->facts;
+    struct mr_finding *f;
+    if (own->cpu_arch && pf->cpu_arch && strcmp(own->cpu_arch, pf->cpu_arch) != 0) {
+        f = mr_report(res, MR_FAIL, "%s is %s, this host %s: instances cannot move between CPU "
+                      "architectures", p->name, pf->cpu_arch, own->cpu_arch);
+        mr_finding_remedy(f, "migrate only between hosts of the same architecture (host "
+                          "aggregates)");
+        return;
+    }
+    const char *mode = own->cpu_mode ? own->cpu_mode : "host-model";
+    if (strcmp(mode, "host-passthrough") == 0) {
+        passthrough_peer(res, own, p);
+        return;
+    }
+    if (strcmp(mode, "none") == 0) {
+        mr_report(res, MR_PASS, "%s: cpu_mode = none, instances get QEMU's default CPU model on "
+                  "either host", p->name);
+        return;
+    }
+    char *xml = NULL;
+    const char *what;
+    if (strcmp(mode, "custom") == 0 && own->cpu_models && own->cpu_models[0]) {
+        /* The guest CPU Nova defines, as it compares it on the destination. */
+        xml = mr_xasprintf("<cpu mode='custom' match='exact'><model fallback='forbid'>%s"
+                           "</model></cpu>", own->cpu_models[0]);
+        what = own->cpu_models[0];
+    } else {
+        xml = mr_xstrdup(own->cpu_xml);
+        what = own->cpu_model ? own->cpu_model : "this host's CPU";
+    }
+    if (!ctx->ops || !ctx->ops->libvirt_compare_cpu) {
+        free(xml);
+        mr_report(res, MR_ERROR, "%s: no way to ask libvirt there", p->name);
+        return;
+    }
+    char *uri = mr_virt_peer_uri(own->transport, p->name);
+    int verdict = MR_CPU_INCOMPATIBLE;
+    char *msg = NULL;
+    int r = ctx->ops->libvirt_compare_cpu(uri, own->virt_type ? own->virt_type : "kvm", xml,
+                                          &verdict, &msg);
+    if (r < 0) {
+        f = mr_report(res, MR_SKIP, "not compared: libvirt on %s cannot be asked (%s)", p->name,
+                      msg ? msg : strerror(-r));
+        mr_finding_remedy(f, "make libvirt on %s reachable from here (%s; see libvirt.listen "
+                          "there and firewall.reachability)", p->name, uri);
+    } else if (verdict == MR_CPU_INCOMPATIBLE) {
+        f = mr_report(res, MR_FAIL, "%s cannot run this host's CPU (%s, cpu_mode = %s): %s",
+                      p->name, what, mode, msg ? msg : "libvirt says it is incompatible");
+        mr_finding_remedy(f, "set cpu_mode = custom and cpu_models to a model both hosts run "
+                          "(virsh cpu-baseline on the hosts' CPU XML) in [libvirt] of nova.conf "
+                          "on every host");
+    } else {
+        mr_report(res, MR_PASS, "%s runs this host's CPU (%s, cpu_mode = %s): %s", p->name, what,
+                  mode, verdict == MR_CPU_IDENTICAL ? "identical" : "its CPU is a superset");
+    }
+    free(msg);
+    free(uri);
+    free(xml);
+}
+
+static int run_cpu_compat(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_facts *own = mr_ctx_facts(ctx);
+    const char *virt = own->virt_type ? own->virt_type : "kvm";
+    if (strcmp(virt, "kvm") != 0) {
+        /* Nova compares CPUs for kvm alone: qemu (TCG) emulates the CPU. */
+        mr_report(res, MR_PASS, "virt_type = %s: guests run on an emulated CPU, which Nova does "
+                  "not compare between hosts (it does for kvm)", virt);
+        return 0;
+    }
+    if (!own_libvirt(res, own, own->cpu_xml != NULL))
+        return 0;
+    each_peer(ctx, res, cpu_compat_peer);
+    return 0;
+}
+
+/* ---- libvirt.host-uuid ---- */
+
+/* UUIDs that firmware vendors ship on every board, and libvirt's placeholder. */
+static const char *const clone_uuids[] = {
+    "00000000-0000-0000-0000-000000000000",
+    "ffffffff-ffff-ffff-ffff-ffffffffffff",
+    "03000200-0400-0500-0006-000700080009",
+    "00020003-0004-0005-0006-000700080009",
+    "11111111-1111-1111-1111-111111111111",
+    "00112233-4455-6677-8899-aabbccddeeff",
+    "4c4c4544-0000-2010-8020-80c04f202020",
+};
+
+static bool uuid_suspicious(const char *u)
+{
+    for (size_t i = 0; i < MR_ARRAY_SIZE(clone_uuids); i++)
+        if (strcasecmp(u, clone_uuids[i]) == 0)
+            return true;
+    return false;
+}
+
+static void uuid_remedy(struct mr_finding *f, const char *where)
+{
+    mr_finding_remedy(f, "on %s: set host_uuid = \"UUID\" (a new one from uuidgen) in %s, or "
+                      "host_uuid_source = \"machine-id\" with a unique /etc/machine-id, then "
+                      "restart libvirtd", where, LIBVIRTD_CONF);
+}
+
+static void uuid_peer(const struct mr_ctx *ctx, struct mr_result *res, const struct mr_facts *own,
+                      const struct mr_peer *p)
+{
+    const char *u = p->facts->host_uuid;
+    struct mr_finding *f;
+    if (!u) {
+        f = mr_report(res, MR_WARN, "%s did not report its host UUID", p->name);
+        mr_finding_remedy(f, "run 'migready facts --format json' on %s to see why", p->name);
+    } else if (strcasecmp(u, own->host_uuid) == 0) {
+        f = mr_report(res, MR_FAIL, "%s has the same host UUID %s as this host: libvirt refuses "
+                      "to migrate between them (\"Attempt to migrate guest to the same host\"); "
+                      "a cloned image?", p->name, u);
+        uuid_remedy(f, p->name);
+    } else if (uuid_suspicious(u)) {
+        f = mr_report(res, MR_FAIL, "%s has host UUID %s, a placeholder that firmware ships on "
+                      "many boards: migrations between such hosts are refused", p->name, u);
+        uuid_remedy(f, p->name);
+    } else {
+        mr_report(res, MR_PASS, "%s has its own host UUID %s", p->name, u);
+    }
+}
+
+static int run_host_uuid(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_facts *own = mr_ctx_facts(ctx);
+    if (!own_libvirt(res, own, own->host_uuid != NULL))
+        return 0;
+    if (uuid_suspicious(own->host_uuid)) {
+        struct mr_finding *f = mr_report(res, MR_FAIL, "this host's host UUID is %s, a "
+                                         "placeholder that firmware ships on many boards: "
+                                         "migrations between such hosts are refused",
+                                         own->host_uuid);
+        uuid_remedy(f, "this host");
+    }
+    each_peer(ctx, res, uuid_peer);
+    /* Two peers may share a UUID between themselves. */
+    struct mr_peer *const *peers = NULL;
+    size_t n = 0;
+    if (mr_ctx_peer_list(ctx, &peers, &n) == 0)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++) {
+                const struct mr_facts *a = peers[i]->facts, *b = peers[j]->facts;
+                if (a && b && a->host_uuid && b->host_uuid &&
+                    strcasecmp(a->host_uuid, b->host_uuid) == 0 &&
+                    strcasecmp(a->host_uuid, own->host_uuid) != 0) {
+                    struct mr_finding *f = mr_report(res, MR_FAIL, "%s and %s share host UUID "
+                                                     "%s: libvirt refuses to migrate between "
+                                                     "them", peers[i]->name, peers[j]->name,
+                                                     a->host_uuid);
+                    uuid_remedy(f, peers[j]->name);
+                }
+            }
+    return 0;
+}
+
+const struct mr_check mr_check_libvirt_versions = {
+    .id = "libvirt.versions",
+    .title = "libvirt and QEMU versions allow migration both ways",
+    .needs = MR_NEED_LIBVIRT | MR_NEED_PEERS,
+    .run = run_versions,
+};
+
+const struct mr_check mr_check_libvirt_cpu_compat = {
+    .id = "libvirt.cpu-compat",
+    .title = "this host's CPU runs on every peer",
+    .needs = MR_NEED_LIBVIRT | MR_NEED_PEERS | MR_NEED_NET,
+    .run = run_cpu_compat,
+};
+
+const struct mr_check mr_check_libvirt_host_uuid = {
+    .id = "libvirt.host-uuid",
+    .title = "host UUIDs are unique across peers",
+    .needs = MR_NEED_LIBVIRT | MR_NEED_PEERS,
+    .run = run_host_uuid,
+};

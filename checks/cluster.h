@@ -1,0 +1,21 @@
+/* Comparisons with the peers' facts (src/facts.h, src/peers.h), for the
+ * cluster checks of checks/cluster.c and the host checks that extend to
+ * peers (ids.nova, hosts.resolution, nova.cpu-mode, nova.instances-path).
+ * Every finding names the peer. A peer whose facts could not be fetched
+ * gets one skip-level finding, "not compared: PEER unreachable (see
+ * ssh.peers)": ssh.peers reports the failure itself, so the other checks
+ * neither fail nor pass on what they could not see. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "migready.h"
+
+/* Peers are configured and can be compared: the live host (or a unit test
+ * that filled ctx->cache->peers). Under --root nothing is compared. */
+bool mr_cluster_active(const struct mr_ctx *ctx);
+
+void mr_cluster_ids(const struct mr_ctx *ctx, struct mr_result *res);
+void mr_cluster_hosts(const struct mr_ctx *ctx, struct mr_result *res);
+void mr_cluster_cpu_mode(const struct mr_ctx *ctx, struct mr_result *res);
+void mr_cluster_instances_path(const struct mr_ctx *ctx, struct mr_result *res);

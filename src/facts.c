@@ -1,0 +1,801 @@
+/* This host's facts for its peers: collected from the root's files, the
+ * site configuration and (live) the resolver and libvirt; written and read
+ * as JSON. Only what a comparison needs, nothing secret: nova.conf is asked
+ * for instances_path, virt_type, cpu_mode and cpu_models alone, and of the
+ * migration user's keys only the public halves are read. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "ctx.h"
+#include "facts.h"
+#include "libvirtconf.h"
+#include "novaconf.h"
+#include "ops.h"
+#include "virt.h"
+
+#define HOSTS "/etc/hosts"
+#define HOSTS_MAX (4u << 20)
+#define PUBKEY_MAX (64u << 10)
+#define JSON_MAX (4u << 20)
+#define STRING_MAX (256u << 10)
+
+void mr_facts_free(struct mr_facts *f)
+{
+    if (!f)
+        return;
+    free(f->tool_version);
+    free(f->host);
+    free(f->fqdn);
+    mr_strv_free(f->addresses);
+    free(f->nova_user);
+    free(f->instances_path);
+    for (size_t i = 0; i < f->n_hosts; i++) {
+        free(f->hosts[i].name);
+        free(f->hosts[i].address);
+    }
+    free(f->hosts);
+    for (size_t i = 0; i < f->n_resolved; i++) {
+        free(f->resolved[i].name);
+        free(f->resolved[i].address);
+    }
+    free(f->resolved);
+    free(f->libvirt_version);
+    free(f->qemu_version);
+    free(f->cpu_arch);
+    free(f->cpu_vendor);
+    free(f->cpu_model);
+    mr_strv_free(f->cpu_features);
+    free(f->cpu_xml);
+    free(f->host_uuid);
+    free(f->virt_type);
+    free(f->cpu_mode);
+    mr_strv_free(f->cpu_models);
+    free(f->transport);
+    free(f->migration_user);
+    mr_strv_free(f->public_keys);
+    mr_strv_free(f->notes);
+    free(f);
+}
+
+static struct mr_facts *facts_new(void)
+{
+    struct mr_facts *f = mr_xcalloc(1, sizeof(*f));
+    f->nova_uid = f->nova_gid = -1;
+    f->notes = mr_xcalloc(1, sizeof(char *));
+    return f;
+}
+
+static void note(struct mr_facts *f, const char *fmt, ...) MR_PRINTF(2, 3);
+
+static void note(struct mr_facts *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = mr_xvasprintf(fmt, ap);
+    va_end(ap);
+    mr_strv_push(&f->notes, s);
+    free(s);
+}
+
+static void entry_push(struct mr_host_entry **v, size_t *n, const char *name, const char *addr)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcasecmp((*v)[i].name, name) == 0)
+            return;
+    *v = mr_xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[(*n)++] = (struct mr_host_entry){mr_xstrdup(name), mr_xstrdup(addr)};
+}
+
+static bool is_literal(const char *s)
+{
+    unsigned char b[16];
+    char *a = mr_xstrdup(s);
+    a[strcspn(a, "%")] = '\0';
+    bool ok = inet_pton(AF_INET, a, b) == 1 || inet_pton(AF_INET6, a, b) == 1;
+    free(a);
+    return ok;
+}
+
+static bool is_loopback(const char *s)
+{
+    unsigned char b[16];
+    if (inet_pton(AF_INET, s, b) == 1)
+        return b[0] == 127;
+    return strcmp(s, "::1") == 0;
+}
+
+const char *mr_facts_lookup(const struct mr_facts *f, const char *name)
+{
+    if (!f || !name)
+        return NULL;
+    for (size_t i = 0; i < f->n_resolved; i++)
+        if (strcasecmp(f->resolved[i].name, name) == 0)
+            return f->resolved[i].address;
+    for (size_t i = 0; i < f->n_hosts; i++)
+        if (strcasecmp(f->hosts[i].name, name) == 0)
+            return f->hosts[i].address;
+    return NULL;
+}
+
+long long mr_facts_version(const char *s)
+{
+    if (!s)
+        return -1;
+    long long part[3] = {0, 0, 0};
+    int n = 0;
+    const char *p = s;
+    while (n < 3) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        long long v = 0;
+        while (*p >= '0' && *p <= '9' && v < 1000000)
+            v = v * 10 + (*p++ - '0');
+        if (v >= 1000 && n > 0)
+            return -1;
+        part[n++] = v;
+        if (*p != '.')
+            break;
+        p++;
+    }
+    if (*p || part[0] >= 1000000)
+        return -1;
+    return part[0] * 1000000 + part[1] * 1000 + part[2];
+}
+
+static char *version_string(unsigned long long v)
+{
+    return mr_xasprintf("%llu.%llu.%llu", v / 1000000, (v / 1000) % 1000, v % 1000);
+}
+
+/* /etc/hosts as glibc's files backend reads it: the first address of each name. */
+static void collect_hosts(const struct mr_ctx *ctx, struct mr_facts *f)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int r = mr_root_read(ctx->root, HOSTS, HOSTS_MAX, &buf, &len);
+    if (r < 0) {
+        note(f, "hosts: cannot read %s: %s", HOSTS, strerror(-r));
+        return;
+    }
+    if (memchr(buf, '\0', len)) {
+        note(f, "hosts: %s is not a text file", HOSTS);
+        free(buf);
+        return;
+    }
+    for (char *line = buf, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        line[strcspn(line, "#")] = '\0';
+        const char *blanks = " \t\r\v\f";
+        char *save = NULL;
+        char *addr = strtok_r(line, blanks, &save);
+        if (!addr || !is_literal(addr))
+            continue;
+        for (char *n = strtok_r(NULL, blanks, &save); n; n = strtok_r(NULL, blanks, &save))
+            entry_push(&f->hosts, &f->n_hosts, n, addr);
+    }
+    free(buf);
+}
+
+static char *find_fqdn(const struct mr_facts *f)
+{
+    if (!f->host)
+        return NULL;
+    if (strchr(f->host, '.'))
+        return mr_xstrdup(f->host);
+    /* The canonical name (first name) of the first line listing the short name,
+     * as 'hostname -f' finds it through the files backend. */
+    const char *addr = mr_facts_lookup(f, f->host);
+    for (size_t i = 0; addr && i < f->n_hosts; i++)
+        if (strcmp(f->hosts[i].address, addr) == 0 && strchr(f->hosts[i].name, '.') &&
+            strncasecmp(f->hosts[i].name, f->host, strlen(f->host)) == 0 &&
+            f->hosts[i].name[strlen(f->host)] == '.')
+            return mr_xstrdup(f->hosts[i].name);
+    return NULL;
+}
+
+static void resolve_one(const struct mr_ctx *ctx, struct mr_facts *f, const char *name)
+{
+    if (!name || is_literal(name))
+        return;
+    char **addrs = NULL;
+    int r = ctx->ops->resolve(name, &addrs);
+    if (r == 0 && addrs && addrs[0])
+        entry_push(&f->resolved, &f->n_resolved, name, addrs[0]);
+    else
+        note(f, "resolved: %s does not resolve here: %s", name,
+             r < 0 ? strerror(-r) : "no address");
+    mr_strv_free(addrs);
+}
+
+static void collect_live_net(const struct mr_ctx *ctx, struct mr_facts *f)
+{
+    if (!ctx->live) {
+        note(f, "addresses: offline (--root)");
+        note(f, "resolved: offline (--root)");
+        return;
+    }
+    f->addresses = mr_xcalloc(1, sizeof(char *));
+    char **all = NULL;
+    if (ctx->ops && ctx->ops->local_addresses && ctx->ops->local_addresses(&all) == 0) {
+        for (size_t i = 0; all && all[i]; i++)
+            if (!is_loopback(all[i]) && strncasecmp(all[i], "fe80:", 5) != 0)
+                mr_strv_push(&f->addresses, all[i]);
+    } else {
+        note(f, "addresses: the interfaces could not be listed");
+    }
+    mr_strv_free(all);
+    if (!ctx->ops || !ctx->ops->resolve)
+        return;
+    resolve_one(ctx, f, f->host);
+    if (f->fqdn && (!f->host || strcasecmp(f->fqdn, f->host) != 0))
+        resolve_one(ctx, f, f->fqdn);
+    for (size_t i = 0; ctx->peers && ctx->peers[i]; i++)
+        resolve_one(ctx, f, ctx->peers[i]);
+    resolve_one(ctx, f, mr_ctx_site(ctx, "nfs_server"));
+}
+
+static char *node_text(xmlNodePtr n)
+{
+    xmlChar *t = xmlNodeGetContent(n);
+    if (!t)
+        return NULL;
+    char *raw = mr_xstrdup((const char *)t);
+    xmlFree(t);
+    const char *s = mr_strip(raw);
+    char *copy = *s ? mr_xstrdup(s) : NULL;
+    free(raw);
+    return copy;
+}
+
+static xmlNodePtr child(xmlNodePtr n, const char *name)
+{
+    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+int mr_facts_parse_capabilities(struct mr_facts *f, const char *xml, char **ret_msg)
+{
+    size_t len = strlen(xml);
+    if (len > INT_MAX) {
+        *ret_msg = mr_xstrdup("the capabilities XML is too large");
+        return -EFBIG;
+    }
+    xmlDocPtr doc = xmlReadMemory(xml, (int)len, "capabilities.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (!root || strcmp((const char *)root->name, "capabilities") != 0) {
+        *ret_msg = mr_xstrdup("libvirt's capabilities are not a <capabilities> XML document");
+        xmlFreeDoc(doc);
+        return -EBADMSG;
+    }
+    xmlNodePtr host = child(root, "host");
+    xmlNodePtr n = child(host, "uuid");
+    if (n) {
+        free(f->host_uuid);
+        f->host_uuid = node_text(n);
+    }
+    xmlNodePtr cpu = child(host, "cpu");
+    if (cpu) {
+        free(f->cpu_arch);
+        free(f->cpu_vendor);
+        free(f->cpu_model);
+        f->cpu_arch = (n = child(cpu, "arch")) ? node_text(n) : NULL;
+        f->cpu_vendor = (n = child(cpu, "vendor")) ? node_text(n) : NULL;
+        f->cpu_model = (n = child(cpu, "model")) ? node_text(n) : NULL;
+        mr_strv_free(f->cpu_features);
+        f->cpu_features = mr_xcalloc(1, sizeof(char *));
+        for (xmlNodePtr c = cpu->children; c; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "feature") != 0)
+                continue;
+            xmlChar *name = xmlGetProp(c, (const xmlChar *)"name");
+            if (name && *name)
+                mr_strv_push(&f->cpu_features, (const char *)name);
+            xmlFree(name);
+        }
+        xmlBufferPtr buf = xmlBufferCreate();
+        if (buf && xmlNodeDump(buf, doc, cpu, 0, 0) >= 0) {
+            free(f->cpu_xml);
+            f->cpu_xml = mr_xstrdup((const char *)xmlBufferContent(buf));
+        }
+        xmlBufferFree(buf);
+    }
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+static void collect_libvirt(const struct mr_ctx *ctx, struct mr_facts *f)
+{
+    if (!ctx->live) {
+        note(f, "libvirt: offline (--root): versions, host CPU and host UUID are not known");
+        return;
+    }
+    if (!ctx->ops || !ctx->ops->libvirt_host) {
+        note(f, "libvirt: not available");
+        return;
+    }
+    struct mr_libvirt_host h = {0};
+    char *msg = NULL;
+    const char *uri = mr_virt_local_uri();
+    int r = ctx->ops->libvirt_host(uri, &h, &msg);
+    if (r < 0) {
+        note(f, "libvirt: %s", msg ? msg : strerror(-r));
+        free(msg);
+        return;
+    }
+    f->libvirt_version = version_string(h.libvirt_version);
+    if (h.hv_version)
+        f->qemu_version = version_string(h.hv_version);
+    else
+        note(f, "libvirt: the hypervisor at %s does not tell its version", uri);
+    if (h.capabilities && mr_facts_parse_capabilities(f, h.capabilities, &msg) < 0) {
+        note(f, "libvirt: %s", msg);
+        free(msg);
+    }
+    if (!f->cpu_xml)
+        note(f, "libvirt: the capabilities at %s describe no host CPU", uri);
+    mr_libvirt_host_clear(&h);
+}
+
+static void collect_nova(const struct mr_ctx *ctx, struct mr_facts *f)
+{
+    const struct mr_novaconf *conf = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_nova(ctx, &conf, &msg) < 0 || !conf) {
+        note(f, "nova: cannot read nova.conf: %s", msg ? msg : "unknown error");
+        return;
+    }
+    struct mr_novaval v;
+    if (mr_novaconf_get(conf, "DEFAULT", "instances_path", &v) && v.value)
+        f->instances_path = mr_xstrdup(v.value);
+    const char *virt = "kvm";
+    if (mr_novaconf_get(conf, "libvirt", "virt_type", &v) && v.value && *v.value)
+        virt = v.value;
+    f->virt_type = mr_xstrdup(virt);
+    bool models_cpu = strcmp(virt, "kvm") == 0 || strcmp(virt, "qemu") == 0;
+    if (mr_novaconf_get(conf, "libvirt", "cpu_mode", &v) && v.value && *v.value)
+        f->cpu_mode = mr_xstrdup(v.value);
+    else
+        f->cpu_mode = mr_xstrdup(models_cpu ? "host-model" : "none");
+    const char *models = mr_novaconf_get(conf, "libvirt", "cpu_models", &v) ? v.value : NULL;
+    f->cpu_models = mr_split_list(models);
+}
+
+static void collect_ids(const struct mr_ctx *ctx, struct mr_facts *f)
+{
+    const char *user = mr_ctx_site(ctx, "nova_user");
+    f->nova_user = mr_xstrdup(user ? user : "nova");
+    const char *group = mr_ctx_site(ctx, "nova_group");
+    if (!group)
+        group = f->nova_user;
+    uid_t uid;
+    gid_t gid;
+    int r = mr_ctx_user(ctx, f->nova_user, &uid, NULL);
+    if (r == 0)
+        f->nova_uid = (long)uid;
+    else
+        note(f, "nova: the user %s: %s", f->nova_user,
+             r == -ENOENT ? "does not exist" : strerror(-r));
+    r = mr_ctx_group(ctx, group, &gid);
+    if (r == 0)
+        f->nova_gid = (long)gid;
+    else
+        note(f, "nova: the group %s: %s", group, r == -ENOENT ? "does not exist" : strerror(-r));
+}
+
+static void collect_keys(const struct mr_ctx *ctx, struct mr_facts *f)
+{
+    const char *user = mr_ctx_site(ctx, "migration_user");
+    f->migration_user = mr_xstrdup(user ? user : f->nova_user);
+    f->public_keys = mr_xcalloc(1, sizeof(char *));
+    char *home = mr_ctx_user_home(ctx, f->migration_user);
+    if (!home) {
+        note(f, "public_keys: the migration user %s has no home folder", f->migration_user);
+        return;
+    }
+    char *dir = mr_xasprintf("%s/.ssh", strcmp(home, "/") == 0 ? "" : home);
+    char **names = NULL;
+    int r = mr_root_list(ctx->root, dir, ".pub", &names);
+    if (r < 0)
+        note(f, "public_keys: cannot list %s: %s", dir, strerror(-r));
+    for (size_t i = 0; r == 0 && names[i]; i++) {
+        char *path = mr_xasprintf("%s/%s", dir, names[i]);
+        char *buf = NULL;
+        size_t len = 0;
+        if (mr_root_read(ctx->root, path, PUBKEY_MAX, &buf, &len) == 0 &&
+            !memchr(buf, '\0', len)) {
+            buf[strcspn(buf, "\r\n")] = '\0';
+            char *line = mr_strip(buf);
+            /* Only a public key: "TYPE BASE64 [COMMENT]", never a private one. */
+            if (*line && !strstr(line, "PRIVATE KEY") && strchr(line, ' '))
+                mr_strv_push(&f->public_keys, line);
+        }
+        free(buf);
+        free(path);
+    }
+    mr_strv_free(names);
+    free(dir);
+    free(home);
+}
+
+static int conf_port(const struct mr_libvirt_conf *lc, enum mr_libvirt_file file, const char *key)
+{
+    struct mr_confval v;
+    long n;
+    if (!lc || !mr_libvirt_conf_get(lc, file, key, &v) || !v.value ||
+        mr_parse_long(v.value, &n) < 0 || n < 1 || n > 65535)
+        return 0;
+    return (int)n;
+}
+
+static void collect_ports(const struct mr_ctx *ctx, struct mr_facts *f)
+{
+    const char *t = mr_ctx_value(ctx, "transport");
+    f->transport = mr_xstrdup(t ? t : "tcp");
+    const struct mr_libvirt_conf *lc = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_libvirt(ctx, &lc, &msg) < 0) {
+        note(f, "ports: cannot read libvirt's configuration: %s", msg ? msg : "unknown error");
+        lc = NULL;
+    }
+    f->ssh_port = 22;
+    if (strcmp(f->transport, "ssh") == 0)
+        f->libvirt_port = 22;
+    else
+        f->libvirt_port = conf_port(lc, MR_LIBVIRTD_CONF,
+                                    strcmp(f->transport, "tls") == 0 ? "tls_port" : "tcp_port");
+    f->migration_port_min = conf_port(lc, MR_QEMU_CONF, "migration_port_min");
+    f->migration_port_max = conf_port(lc, MR_QEMU_CONF, "migration_port_max");
+}
+
+int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret)
+{
+    struct mr_facts *f = facts_new();
+    f->tool_version = mr_xstrdup(PACKAGE_VERSION);
+    f->host = mr_ctx_hostname(ctx);
+    if (!f->host)
+        note(f, "host: /etc/hostname is missing or empty");
+    collect_hosts(ctx, f);
+    f->fqdn = find_fqdn(f);
+    collect_live_net(ctx, f);
+    collect_ids(ctx, f);
+    collect_nova(ctx, f);
+    collect_libvirt(ctx, f);
+    collect_keys(ctx, f);
+    collect_ports(ctx, f);
+    *ret = f;
+    return 0;
+}
+
+const struct mr_facts *mr_ctx_facts(const struct mr_ctx *ctx)
+{
+    struct mr_cache *c = ctx->cache;
+    if (!c->facts && mr_facts_collect(ctx, &c->facts) < 0)
+        c->facts = facts_new();
+    return c->facts;
+}
+
+/* ---- JSON ---- */
+
+static json_object *jstr(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *jstrv(char *const *v)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; v && v[i]; i++)
+        json_object_array_add(a, json_object_new_string(v[i]));
+    return a;
+}
+
+static json_object *jint(long long v, long long unknown)
+{
+    return v == unknown ? NULL : json_object_new_int64(v);
+}
+
+static json_object *jentries(const struct mr_host_entry *v, size_t n)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", json_object_new_string(v[i].name));
+        json_object_object_add(e, "address", json_object_new_string(v[i].address));
+        json_object_array_add(a, e);
+    }
+    return a;
+}
+
+char *mr_facts_to_json(const struct mr_facts *f)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "tool", json_object_new_string("migready"));
+    json_object_object_add(o, "version", jstr(f->tool_version ? f->tool_version
+                                                               : PACKAGE_VERSION));
+    json_object_object_add(o, "host", jstr(f->host));
+    json_object_object_add(o, "fqdn", jstr(f->fqdn));
+    json_object_object_add(o, "addresses", f->addresses ? jstrv(f->addresses) : NULL);
+    json_object_object_add(o, "nova_user", jstr(f->nova_user));
+    json_object_object_add(o, "nova_uid", jint(f->nova_uid, -1));
+    json_object_object_add(o, "nova_gid", jint(f->nova_gid, -1));
+    json_object_object_add(o, "instances_path", jstr(f->instances_path));
+    json_object_object_add(o, "hosts", jentries(f->hosts, f->n_hosts));
+    json_object_object_add(o, "resolved", jentries(f->resolved, f->n_resolved));
+    json_object_object_add(o, "libvirt_version", jstr(f->libvirt_version));
+    json_object_object_add(o, "qemu_version", jstr(f->qemu_version));
+    json_object *cpu = json_object_new_object();
+    json_object_object_add(cpu, "arch", jstr(f->cpu_arch));
+    json_object_object_add(cpu, "vendor", jstr(f->cpu_vendor));
+    json_object_object_add(cpu, "model", jstr(f->cpu_model));
+    json_object_object_add(cpu, "features", f->cpu_features ? jstrv(f->cpu_features) : NULL);
+    json_object_object_add(cpu, "xml", jstr(f->cpu_xml));
+    json_object_object_add(o, "cpu", cpu);
+    json_object_object_add(o, "host_uuid", jstr(f->host_uuid));
+    json_object_object_add(o, "virt_type", jstr(f->virt_type));
+    json_object_object_add(o, "cpu_mode", jstr(f->cpu_mode));
+    json_object_object_add(o, "cpu_models", jstrv(f->cpu_models));
+    json_object_object_add(o, "transport", jstr(f->transport));
+    json_object_object_add(o, "migration_user", jstr(f->migration_user));
+    json_object_object_add(o, "public_keys", jstrv(f->public_keys));
+    json_object *ports = json_object_new_object();
+    json_object_object_add(ports, "libvirt", jint(f->libvirt_port, 0));
+    json_object_object_add(ports, "migration_min", jint(f->migration_port_min, 0));
+    json_object_object_add(ports, "migration_max", jint(f->migration_port_max, 0));
+    json_object_object_add(ports, "ssh", jint(f->ssh_port, 0));
+    json_object_object_add(o, "ports", ports);
+    json_object_object_add(o, "notes", jstrv(f->notes));
+    char *s = mr_xstrdup(json_object_to_json_string_ext(
+        o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return s;
+}
+
+/* Reading what a peer printed: every value is checked for its type, and a
+ * value of the wrong type is an error naming the key, never a crash. */
+struct reader {
+    json_object *obj;
+    const char *prefix; /* "cpu." for nested objects */
+    char *msg;
+};
+
+static int bad(struct reader *rd, const char *key, const char *want)
+{
+    if (!rd->msg)
+        rd->msg = mr_xasprintf("facts: '%s%s' is not %s", rd->prefix, key, want);
+    return -EBADMSG;
+}
+
+/* Present and not null: *ret is the value. Absent or null: *ret = NULL. */
+static json_object *get(struct reader *rd, const char *key)
+{
+    json_object *v = NULL;
+    if (!json_object_object_get_ex(rd->obj, key, &v))
+        return NULL;
+    return v;
+}
+
+static bool string_ok(json_object *v)
+{
+    size_t len = (size_t)json_object_get_string_len(v);
+    const char *s = json_object_get_string(v);
+    return len <= STRING_MAX && strlen(s) == len;
+}
+
+static int read_str(struct reader *rd, const char *key, char **dst)
+{
+    json_object *v = get(rd, key);
+    if (!v)
+        return 0;
+    if (!json_object_is_type(v, json_type_string) || !string_ok(v))
+        return bad(rd, key, "a string");
+    *dst = mr_xstrdup(json_object_get_string(v));
+    return 0;
+}
+
+static int read_strv(struct reader *rd, const char *key, char ***dst)
+{
+    json_object *v = get(rd, key);
+    if (!v)
+        return 0;
+    if (!json_object_is_type(v, json_type_array))
+        return bad(rd, key, "a list of strings");
+    char **out = mr_xcalloc(1, sizeof(char *));
+    size_t n = json_object_array_length(v);
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(v, i);
+        if (!e || !json_object_is_type(e, json_type_string) || !string_ok(e)) {
+            mr_strv_free(out);
+            return bad(rd, key, "a list of strings");
+        }
+        mr_strv_push(&out, json_object_get_string(e));
+    }
+    *dst = out;
+    return 0;
+}
+
+static int read_int(struct reader *rd, const char *key, long long min, long long max,
+                    long long *dst)
+{
+    json_object *v = get(rd, key);
+    if (!v)
+        return 0;
+    if (!json_object_is_type(v, json_type_int))
+        return bad(rd, key, "an integer");
+    errno = 0;
+    long long n = json_object_get_int64(v);
+    if (errno || n < min || n > max) {
+        if (!rd->msg)
+            rd->msg = mr_xasprintf("facts: '%s%s' is out of range (%lld to %lld)", rd->prefix,
+                                   key, min, max);
+        return -EBADMSG;
+    }
+    *dst = n;
+    return 0;
+}
+
+static int read_entries(struct reader *rd, const char *key, struct mr_host_entry **dst,
+                        size_t *n_dst)
+{
+    json_object *v = get(rd, key);
+    if (!v)
+        return 0;
+    const char *want = "a list of {\"name\": STRING, \"address\": STRING}";
+    if (!json_object_is_type(v, json_type_array))
+        return bad(rd, key, want);
+    size_t n = json_object_array_length(v);
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(v, i), *name = NULL, *addr = NULL;
+        if (!e || !json_object_is_type(e, json_type_object) ||
+            !json_object_object_get_ex(e, "name", &name) ||
+            !json_object_object_get_ex(e, "address", &addr) || !name || !addr ||
+            !json_object_is_type(name, json_type_string) ||
+            !json_object_is_type(addr, json_type_string) || !string_ok(name) || !string_ok(addr))
+            return bad(rd, key, want);
+        entry_push(dst, n_dst, json_object_get_string(name), json_object_get_string(addr));
+    }
+    return 0;
+}
+
+static int read_all(struct reader *rd, struct mr_facts *f)
+{
+    long long uid = -1, gid = -1, lp = 0, pmin = 0, pmax = 0, sp = 0;
+    int r = 0;
+    char *tool = NULL;
+    r |= read_str(rd, "tool", &tool);
+    if (r == 0 && (!tool || strcmp(tool, "migready") != 0)) {
+        free(tool);
+        rd->msg = mr_xstrdup("facts: not migready's facts (no \"tool\": \"migready\")");
+        return -EBADMSG;
+    }
+    free(tool);
+    r |= read_str(rd, "version", &f->tool_version);
+    r |= read_str(rd, "host", &f->host);
+    r |= read_str(rd, "fqdn", &f->fqdn);
+    r |= read_strv(rd, "addresses", &f->addresses);
+    r |= read_str(rd, "nova_user", &f->nova_user);
+    r |= read_int(rd, "nova_uid", 0, 0xffffffffLL, &uid);
+    r |= read_int(rd, "nova_gid", 0, 0xffffffffLL, &gid);
+    r |= read_str(rd, "instances_path", &f->instances_path);
+    r |= read_entries(rd, "hosts", &f->hosts, &f->n_hosts);
+    r |= read_entries(rd, "resolved", &f->resolved, &f->n_resolved);
+    r |= read_str(rd, "libvirt_version", &f->libvirt_version);
+    r |= read_str(rd, "qemu_version", &f->qemu_version);
+    r |= read_str(rd, "host_uuid", &f->host_uuid);
+    r |= read_str(rd, "virt_type", &f->virt_type);
+    r |= read_str(rd, "cpu_mode", &f->cpu_mode);
+    r |= read_strv(rd, "cpu_models", &f->cpu_models);
+    r |= read_str(rd, "transport", &f->transport);
+    r |= read_str(rd, "migration_user", &f->migration_user);
+    r |= read_strv(rd, "public_keys", &f->public_keys);
+    r |= read_strv(rd, "notes", &f->notes);
+    json_object *cpu = get(rd, "cpu");
+    if (cpu && !json_object_is_type(cpu, json_type_object)) {
+        r |= bad(rd, "cpu", "an object");
+    } else if (cpu) {
+        struct reader sub = {.obj = cpu, .prefix = "cpu."};
+        r |= read_str(&sub, "arch", &f->cpu_arch);
+        r |= read_str(&sub, "vendor", &f->cpu_vendor);
+        r |= read_str(&sub, "model", &f->cpu_model);
+        r |= read_strv(&sub, "features", &f->cpu_features);
+        r |= read_str(&sub, "xml", &f->cpu_xml);
+        if (sub.msg && !rd->msg)
+            rd->msg = sub.msg;
+        else
+            free(sub.msg);
+    }
+    json_object *ports = get(rd, "ports");
+    if (ports && !json_object_is_type(ports, json_type_object)) {
+        r |= bad(rd, "ports", "an object");
+    } else if (ports) {
+        struct reader sub = {.obj = ports, .prefix = "ports."};
+        r |= read_int(&sub, "libvirt", 1, 65535, &lp);
+        r |= read_int(&sub, "migration_min", 1, 65535, &pmin);
+        r |= read_int(&sub, "migration_max", 1, 65535, &pmax);
+        r |= read_int(&sub, "ssh", 1, 65535, &sp);
+        if (sub.msg && !rd->msg)
+            rd->msg = sub.msg;
+        else
+            free(sub.msg);
+    }
+    f->nova_uid = (long)uid;
+    f->nova_gid = (long)gid;
+    f->libvirt_port = (int)lp;
+    f->migration_port_min = (int)pmin;
+    f->migration_port_max = (int)pmax;
+    f->ssh_port = (int)sp;
+    return r ? -EBADMSG : 0;
+}
+
+int mr_facts_from_json(const char *json, struct mr_facts **ret, char **ret_msg)
+{
+    size_t len = json ? strlen(json) : 0;
+    if (len == 0) {
+        *ret_msg = mr_xstrdup("facts: empty output");
+        return -EBADMSG;
+    }
+    if (len > JSON_MAX) {
+        *ret_msg = mr_xasprintf("facts: %zu bytes, more than the %u allowed", len, JSON_MAX);
+        return -EFBIG;
+    }
+    json_tokener *tok = json_tokener_new();
+    json_object *o = json_tokener_parse_ex(tok, json, (int)len);
+    enum json_tokener_error err = json_tokener_get_error(tok);
+    size_t used = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    if (!o || err != json_tokener_success) {
+        /* Name where it went wrong: peers may print a banner or an error. */
+        char start[41];
+        snprintf(start, sizeof(start), "%s", json);
+        start[strcspn(start, "\r\n")] = '\0';
+        *ret_msg = mr_xasprintf("facts: not JSON (%s), output starts with \"%s\"",
+                                json_tokener_error_desc(err == json_tokener_success
+                                                            ? json_tokener_continue
+                                                            : err),
+                                start);
+        json_object_put(o);
+        return -EBADMSG;
+    }
+    for (size_t i = used; i < len; i++)
+        if (!strchr(" \t\r\n", json[i])) {
+            *ret_msg = mr_xasprintf("facts: unexpected text after the JSON object (byte %zu)",
+                                    i);
+            json_object_put(o);
+            return -EBADMSG;
+        }
+    if (!json_object_is_type(o, json_type_object)) {
+        *ret_msg = mr_xstrdup("facts: the JSON is not an object");
+        json_object_put(o);
+        return -EBADMSG;
+    }
+    struct mr_facts *f = facts_new();
+    mr_strv_free(f->notes);
+    f->notes = NULL;
+    struct reader rd = {.obj = o, .prefix = ""};
+    int r = read_all(&rd, f);
+    json_object_put(o);
+    if (r < 0) {
+        mr_facts_free(f);
+        *ret_msg = rd.msg ? rd.msg : mr_xstrdup("facts: invalid");
+        return r;
+    }
+    free(rd.msg);
+    if (!f->notes)
+        f->notes = mr_xcalloc(1, sizeof(char *));
+    *ret = f;
+    return 0;
+}

@@ -1,0 +1,67 @@
+/* What peers need to compare: `migready facts --format json` prints it and
+ * `check --peer` fetches it from each peer over SSH. Nothing secret. */
+#pragma once
+
+#include <stdbool.h>
+
+struct mr_ctx;
+
+struct mr_host_entry {
+    char *name;
+    char *address; /* the first address /etc/hosts gives NAME */
+};
+
+struct mr_facts {
+    char *tool_version;
+    char *host;            /* host name */
+    char *fqdn;            /* NULL when unknown */
+    char **addresses;      /* this host's interface addresses (live), NULL-terminated */
+    char *nova_user;
+    long nova_uid, nova_gid; /* -1 when the user or group does not exist */
+    char *instances_path;
+    struct mr_host_entry *hosts; /* /etc/hosts, in file order */
+    size_t n_hosts;
+    /* What the live resolver answers (its first address) for this host's
+     * names, its site peers and the NFS server; empty under --root. */
+    struct mr_host_entry *resolved;
+    size_t n_resolved;
+    char *libvirt_version; /* "9.0.0"; NULL when libvirt could not be asked */
+    char *qemu_version;    /* "7.2.0" */
+    char *cpu_arch;        /* from libvirt's host capabilities */
+    char *cpu_vendor;
+    char *cpu_model;
+    char **cpu_features;   /* NULL-terminated */
+    char *cpu_xml;         /* the host <cpu> element, for a peer's CPU comparison */
+    char *host_uuid;
+    char *virt_type;       /* nova.conf [libvirt] virt_type (kvm when unset) */
+    char *cpu_mode;        /* nova.conf [libvirt] cpu_mode as Nova resolves it */
+    char **cpu_models;
+    char *transport;       /* tcp, tls or ssh */
+    char *migration_user;
+    char **public_keys;    /* the migration user's public keys, one line each */
+    int libvirt_port;
+    int migration_port_min, migration_port_max;
+    int ssh_port;
+    char **notes;          /* what could not be found, and why */
+};
+
+/* Collects this host's facts; what cannot be found stays NULL/-1 and is
+ * named in ret->notes. Under --root the live parts (addresses, resolver,
+ * libvirt) are absent and a note says so. Returns a negative errno only
+ * when nothing sensible can be said. */
+int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret);
+/* This host's facts, collected once per run and kept in ctx->cache (unit
+ * tests put their own there). Never NULL. */
+const struct mr_facts *mr_ctx_facts(const struct mr_ctx *ctx);
+/* Fills the libvirt parts of F (cpu_*, host_uuid) from a capabilities XML. */
+int mr_facts_parse_capabilities(struct mr_facts *f, const char *xml, char **ret_msg);
+/* The address F's host gives NAME: the live resolver's answer, else /etc/hosts
+ * (names compared without case). NULL when neither knows it. */
+const char *mr_facts_lookup(const struct mr_facts *f, const char *name);
+/* "9.0.0" as libvirt's number (9000000); -1 when not a version. */
+long long mr_facts_version(const char *s);
+/* The JSON of `migready facts --format json` (caller frees). */
+char *mr_facts_to_json(const struct mr_facts *f);
+/* Parses what a peer printed; a clear message on bad input. */
+int mr_facts_from_json(const char *json, struct mr_facts **ret, char **ret_msg);
+void mr_facts_free(struct mr_facts *f);

@@ -1,0 +1,544 @@
+/* The comparisons with peers, on stubbed facts: this host's facts and the
+ * peers' are put in ctx->cache directly (no SSH, no libvirt), the peer's
+ * libvirt is a stub. Every finding must name the peer. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "checks.h"
+#include "ctx.h"
+#include "facts.h"
+#include "migready.h"
+#include "ops.h"
+#include "peers.h"
+#include "testutil.h"
+
+struct fixture {
+    char *dir, *site_dir;
+    struct mr_ctx *ctx;
+    struct mr_result res;
+};
+
+static struct mr_facts *facts(const char *host, const char *addr)
+{
+    struct mr_facts *f = NULL;
+    char *msg = NULL;
+    char *json = mr_xasprintf(
+        "{\"tool\": \"migready\", \"host\": \"%s\", \"addresses\": [\"%s\"], "
+        "\"nova_user\": \"nova\", \"nova_uid\": 162, \"nova_gid\": 162, "
+        "\"instances_path\": \"/var/lib/nova/instances\", "
+        "\"hosts\": [{\"name\": \"hv1\", \"address\": \"192.0.2.11\"}, "
+        "{\"name\": \"hv2\", \"address\": \"192.0.2.12\"}, "
+        "{\"name\": \"hv3\", \"address\": \"192.0.2.13\"}], "
+        "\"libvirt_version\": \"9.0.0\", \"qemu_version\": \"7.2.0\", "
+        "\"cpu\": {\"arch\": \"x86_64\", \"vendor\": \"Intel\", \"model\": \"Skylake\", "
+        "\"features\": [\"vmx\", \"avx2\"], \"xml\": \"<cpu><model>Skylake</model></cpu>\"}, "
+        "\"host_uuid\": \"%s\", \"virt_type\": \"kvm\", \"cpu_mode\": \"host-model\", "
+        "\"cpu_models\": [], \"transport\": \"tcp\"}",
+        host, addr,
+        strcmp(host, "hv1") == 0 ? "11111111-aaaa-4bbb-8ccc-000000000001"
+        : strcmp(host, "hv2") == 0 ? "11111111-aaaa-4bbb-8ccc-000000000002"
+                                   : "11111111-aaaa-4bbb-8ccc-000000000003");
+    if (mr_facts_from_json(json, &f, &msg) < 0)
+        fail_msg("%s", msg);
+    free(json);
+    return f;
+}
+
+static struct mr_peer *peer(const char *name, struct mr_facts *f)
+{
+    struct mr_peer *p = mr_xcalloc(1, sizeof(*p));
+    p->name = mr_xstrdup(name);
+    p->facts = f;
+    p->ssh = f ? MR_PEER_SSH_OK : MR_PEER_SSH_UNREACHABLE;
+    if (!f)
+        p->message = mr_xstrdup("connection refused");
+    return p;
+}
+
+/* This host hv1; peers hv2 (reachable) and hv3 (unreachable). */
+static int setup(void **state)
+{
+    struct fixture *fx = mr_xcalloc(1, sizeof(*fx));
+    fx->dir = mr_test_root("seed-good");
+    fx->site_dir = mr_test_scratch();
+    mr_test_write(fx->site_dir, "/s.conf", "[site]\npeers = hv2, hv3\n");
+    char *site = mr_xasprintf("%s/s.conf", fx->site_dir);
+    assert_int_equal(mr_ctx_new_for_test(fx->dir, NULL, site, &fx->ctx), 0);
+    free(site);
+    struct mr_cache *c = fx->ctx->cache;
+    c->facts = facts("hv1", "192.0.2.11");
+    c->peers = mr_xcalloc(2, sizeof(*c->peers));
+    c->peers[0] = peer("hv2", facts("hv2", "192.0.2.12"));
+    c->peers[1] = peer("hv3", NULL);
+    c->n_peers = 2;
+    c->peers_loaded = true;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    mr_result_clear(&fx->res);
+    mr_ctx_free(fx->ctx);
+    mr_test_rmtree(fx->dir);
+    mr_test_rmtree(fx->site_dir);
+    free(fx->dir);
+    free(fx->site_dir);
+    free(fx);
+    return 0;
+}
+
+static struct mr_facts *own(struct fixture *fx)
+{
+    return fx->ctx->cache->facts;
+}
+
+static struct mr_facts *hv2(struct fixture *fx)
+{
+    return fx->ctx->cache->peers[0]->facts;
+}
+
+static void dump(const struct mr_result *r)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        fprintf(stderr, "  [%s] %s\n", mr_status_name(r->findings[i].status),
+                r->findings[i].message);
+}
+
+static const struct mr_result *run(struct fixture *fx, const struct mr_check *check)
+{
+    mr_result_clear(&fx->res);
+    fx->res = (struct mr_result){.check = check};
+    assert_int_equal(check->run(fx->ctx, &fx->res), 0);
+    for (size_t i = 0; i < fx->res.n_findings; i++)
+        if (fx->res.findings[i].status != MR_PASS && !fx->res.findings[i].remedy) {
+            dump(&fx->res);
+            fail_msg("finding %zu has no remedy", i);
+        }
+    return &fx->res;
+}
+
+static const struct mr_finding *finding(const struct mr_result *r, const char *needle)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (strstr(r->findings[i].message, needle))
+            return &r->findings[i];
+    dump(r);
+    fail_msg("no finding mentions '%s'", needle);
+    return NULL;
+}
+
+static void no_finding(const struct mr_result *r, const char *needle)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (strstr(r->findings[i].message, needle)) {
+            dump(r);
+            fail_msg("unexpected finding '%s'", needle);
+        }
+}
+
+static void expect(const struct mr_result *r, const char *needle, enum mr_status st)
+{
+    const struct mr_finding *f = finding(r, needle);
+    if (f->status != st) {
+        dump(r);
+        fail_msg("'%s' is %s, expected %s", needle, mr_status_name(f->status),
+                 mr_status_name(st));
+    }
+}
+
+static void assert_status(const struct mr_result *r, enum mr_status st)
+{
+    if (r->status != st) {
+        dump(r);
+        fail_msg("status %s, expected %s", mr_status_name(r->status), mr_status_name(st));
+    }
+}
+
+/* The unreachable peer: a skip, never a pass or a fail. */
+static void expect_unreachable(const struct mr_result *r)
+{
+    expect(r, "not compared: hv3 unreachable (see ssh.peers)", MR_SKIP);
+}
+
+/* ---- ids.nova ---- */
+
+static void test_ids_same(void **state)
+{
+    struct fixture *fx = *state;
+    const struct mr_result *r = run(fx, &mr_check_ids_nova);
+    assert_status(r, MR_PASS);
+    expect(r, "hv2: nova has UID 162 and GID 162 there too", MR_PASS);
+    expect_unreachable(r);
+}
+
+static void test_ids_differ(void **state)
+{
+    struct fixture *fx = *state;
+    hv2(fx)->nova_uid = 163;
+    const struct mr_result *r = run(fx, &mr_check_ids_nova);
+    assert_status(r, MR_FAIL);
+    expect(r, "hv2: nova has UID 163 there but nova has UID 162 here", MR_FAIL);
+    no_finding(r, "GID 162 there but");
+    hv2(fx)->nova_uid = 162;
+    hv2(fx)->nova_gid = 1000;
+    r = run(fx, &mr_check_ids_nova);
+    expect(r, "hv2: the nova group has GID 1000 there but GID 162 here", MR_FAIL);
+    hv2(fx)->nova_uid = -1;
+    r = run(fx, &mr_check_ids_nova);
+    expect(r, "hv2: the nova user nova or its group does not exist there", MR_FAIL);
+}
+
+/* Under --root (not live, nothing fetched) peers are not compared. */
+static void test_offline_no_peers(void **state)
+{
+    struct fixture *fx = *state;
+    fx->ctx->cache->peers_loaded = false;
+    for (size_t i = 0; i < fx->ctx->cache->n_peers; i++)
+        mr_peer_free(fx->ctx->cache->peers[i]);
+    free(fx->ctx->cache->peers);
+    fx->ctx->cache->peers = NULL;
+    fx->ctx->cache->n_peers = 0;
+    const struct mr_result *r = run(fx, &mr_check_ids_nova);
+    assert_status(r, MR_PASS);
+    no_finding(r, "hv2");
+    no_finding(r, "not compared");
+}
+
+/* ---- hosts.resolution ---- */
+
+static void test_hosts_agree(void **state)
+{
+    struct fixture *fx = *state;
+    const struct mr_result *r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2 resolves this host's name hv1 to 192.0.2.11, as this host does", MR_PASS);
+    expect(r, "hv2 resolves hv2 to 192.0.2.12, as this host does", MR_PASS);
+    no_finding(r, "hv2 resolves hv3");
+    expect_unreachable(r);
+}
+
+static void test_hosts_peer_sees_other_address(void **state)
+{
+    struct fixture *fx = *state;
+    free(hv2(fx)->hosts[0].address);
+    hv2(fx)->hosts[0].address = mr_xstrdup("192.0.2.99");
+    const struct mr_result *r = run(fx, &mr_check_hosts_resolution);
+    assert_status(r, MR_FAIL);
+    expect(r, "hv2 resolves this host's name hv1 to 192.0.2.99, which is not an address of "
+              "this host (192.0.2.11)", MR_FAIL);
+    assert_non_null(strstr(finding(r, "192.0.2.99")->remedy, "map hv1 to 192.0.2.11"));
+}
+
+static void test_hosts_peer_loopback(void **state)
+{
+    struct fixture *fx = *state;
+    free(hv2(fx)->hosts[1].address);
+    hv2(fx)->hosts[1].address = mr_xstrdup("127.0.1.1");
+    free(hv2(fx)->hosts[0].address);
+    hv2(fx)->hosts[0].address = mr_xstrdup("127.0.0.1");
+    const struct mr_result *r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2 resolves its own name hv2 to 127.0.1.1, a loopback address", MR_FAIL);
+    expect(r, "hv2 resolves this host's name hv1 to 127.0.0.1, a loopback address", MR_FAIL);
+    expect(r, "hv2 resolves hv2 to 127.0.1.1, this host to 192.0.2.12", MR_FAIL);
+}
+
+static void test_hosts_third_party_and_peer_address(void **state)
+{
+    struct fixture *fx = *state;
+    free(hv2(fx)->hosts[2].address);
+    hv2(fx)->hosts[2].address = mr_xstrdup("192.0.2.33");
+    free(hv2(fx)->addresses[0]);
+    hv2(fx)->addresses[0] = mr_xstrdup("198.51.100.2");
+    const struct mr_result *r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2 resolves hv3 to 192.0.2.33, this host to 192.0.2.13", MR_FAIL);
+    expect(r, "this host resolves hv2 to 192.0.2.12, which is not an address of hv2 "
+              "(198.51.100.2)", MR_FAIL);
+}
+
+/* ---- nova.cpu-mode, nova.instances-path ---- */
+
+static void test_cpu_mode(void **state)
+{
+    struct fixture *fx = *state;
+    const struct mr_result *r = run(fx, &mr_check_nova_cpu_mode);
+    expect(r, "hv2 has the same cpu_mode = host-model", MR_PASS);
+    expect_unreachable(r);
+    free(hv2(fx)->cpu_mode);
+    hv2(fx)->cpu_mode = mr_xstrdup("host-passthrough");
+    r = run(fx, &mr_check_nova_cpu_mode);
+    assert_status(r, MR_WARN);
+    expect(r, "hv2 has cpu_mode = host-passthrough, this host host-model", MR_WARN);
+    free(hv2(fx)->virt_type);
+    hv2(fx)->virt_type = mr_xstrdup("qemu");
+    r = run(fx, &mr_check_nova_cpu_mode);
+    expect(r, "hv2 has virt_type = qemu, this host kvm", MR_FAIL);
+}
+
+static void test_cpu_models(void **state)
+{
+    struct fixture *fx = *state;
+    free(own(fx)->cpu_mode);
+    own(fx)->cpu_mode = mr_xstrdup("custom");
+    mr_strv_push(&own(fx)->cpu_models, "Nehalem");
+    free(hv2(fx)->cpu_mode);
+    hv2(fx)->cpu_mode = mr_xstrdup("custom");
+    mr_strv_push(&hv2(fx)->cpu_models, "Haswell");
+    const struct mr_result *r = run(fx, &mr_check_nova_cpu_mode);
+    expect(r, "hv2 has cpu_models = Haswell, this host Nehalem", MR_WARN);
+}
+
+static void test_instances_path(void **state)
+{
+    struct fixture *fx = *state;
+    const struct mr_result *r = run(fx, &mr_check_nova_instances_path);
+    expect(r, "hv2 uses the same instances_path = /var/lib/nova/instances", MR_PASS);
+    free(hv2(fx)->instances_path);
+    hv2(fx)->instances_path = mr_xstrdup("/srv/nova/instances");
+    r = run(fx, &mr_check_nova_instances_path);
+    assert_status(r, MR_FAIL);
+    expect(r, "hv2 uses instances_path = /srv/nova/instances, this host /var/lib/nova/instances",
+           MR_FAIL);
+}
+
+/* ---- libvirt.versions ---- */
+
+static void test_versions(void **state)
+{
+    struct fixture *fx = *state;
+    const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
+    assert_status(r, MR_PASS);
+    expect(r, "hv2 runs libvirt 9.0.0 and QEMU 7.2.0, as this host", MR_PASS);
+    expect(r, "Nova has announced libvirt 10.0.0 and QEMU 8.2.2 as its next minimum", MR_PASS);
+    expect_unreachable(r);
+
+    free(hv2(fx)->qemu_version);
+    hv2(fx)->qemu_version = mr_xstrdup("7.1.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    assert_status(r, MR_FAIL);
+    expect(r, "hv2 runs QEMU 7.1.0, older than this host's 7.2.0: instances cannot move from "
+              "here to hv2", MR_FAIL);
+
+    free(hv2(fx)->qemu_version);
+    hv2(fx)->qemu_version = mr_xstrdup("7.2.0");
+    free(hv2(fx)->libvirt_version);
+    hv2(fx)->libvirt_version = mr_xstrdup("10.0.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    assert_status(r, MR_WARN);
+    expect(r, "hv2 runs libvirt 10.0.0, newer than this host's 9.0.0: instances can move to hv2 "
+              "but not back", MR_WARN);
+
+    free(hv2(fx)->libvirt_version);
+    hv2(fx)->libvirt_version = mr_xstrdup("7.0.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    expect(r, "hv2 runs libvirt 7.0.0, older than 8.0.0, Nova's minimum", MR_FAIL);
+
+    free(hv2(fx)->libvirt_version);
+    hv2(fx)->libvirt_version = NULL;
+    r = run(fx, &mr_check_libvirt_versions);
+    expect(r, "hv2 did not report its libvirt version", MR_WARN);
+}
+
+static void test_versions_no_local_libvirt(void **state)
+{
+    struct fixture *fx = *state;
+    free(own(fx)->libvirt_version);
+    own(fx)->libvirt_version = NULL;
+    mr_strv_push(&own(fx)->notes, "libvirt: cannot connect to qemu:///system: no socket");
+    const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
+    assert_status(r, MR_FAIL);
+    expect(r, "libvirt on this host could not be asked (cannot connect to qemu:///system: no "
+              "socket)", MR_FAIL);
+}
+
+/* ---- libvirt.cpu-compat ---- */
+
+static char *seen_uri, *seen_type, *seen_xml;
+static int stub_verdict, stub_rc;
+
+static int stub_compare(const char *uri, const char *virt_type, const char *cpu_xml,
+                        int *ret_verdict, char **ret_msg)
+{
+    free(seen_uri);
+    free(seen_type);
+    free(seen_xml);
+    seen_uri = mr_xstrdup(uri);
+    seen_type = mr_xstrdup(virt_type);
+    seen_xml = mr_xstrdup(cpu_xml);
+    if (stub_rc < 0) {
+        *ret_msg = mr_xstrdup("cannot connect to qemu+tcp://hv2/system: Connection refused");
+        return stub_rc;
+    }
+    *ret_verdict = stub_verdict;
+    if (stub_verdict == MR_CPU_INCOMPATIBLE)
+        *ret_msg = mr_xstrdup("the CPU is incompatible with host CPU: Host CPU does not "
+                              "provide required features: avx2");
+    return 0;
+}
+
+static const struct mr_ops compare_ops = {.libvirt_compare_cpu = stub_compare};
+
+static void forget_stub(void)
+{
+    free(seen_uri);
+    free(seen_type);
+    free(seen_xml);
+    seen_uri = seen_type = seen_xml = NULL;
+}
+
+static void test_cpu_compat(void **state)
+{
+    struct fixture *fx = *state;
+    fx->ctx->ops = &compare_ops;
+    stub_rc = 0;
+    stub_verdict = MR_CPU_SUPERSET;
+    const struct mr_result *r = run(fx, &mr_check_libvirt_cpu_compat);
+    assert_status(r, MR_PASS);
+    expect(r, "hv2 runs this host's CPU (Skylake, cpu_mode = host-model): its CPU is a superset",
+           MR_PASS);
+    expect_unreachable(r);
+    assert_string_equal(seen_uri, "qemu+tcp://hv2/system");
+    assert_string_equal(seen_type, "kvm");
+    assert_string_equal(seen_xml, "<cpu><model>Skylake</model></cpu>");
+
+    stub_verdict = MR_CPU_INCOMPATIBLE;
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    assert_status(r, MR_FAIL);
+    expect(r, "hv2 cannot run this host's CPU (Skylake, cpu_mode = host-model): the CPU is "
+              "incompatible with host CPU: Host CPU does not provide required features: avx2",
+           MR_FAIL);
+
+    /* The peer's libvirt does not answer: firewall.reachability says why. */
+    stub_rc = -ECONNREFUSED;
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    assert_status(r, MR_SKIP);
+    expect(r, "not compared: libvirt on hv2 cannot be asked", MR_SKIP);
+
+    /* custom: the guest CPU Nova defines is compared, over TLS here. */
+    stub_rc = 0;
+    stub_verdict = MR_CPU_IDENTICAL;
+    free(own(fx)->cpu_mode);
+    own(fx)->cpu_mode = mr_xstrdup("custom");
+    mr_strv_push(&own(fx)->cpu_models, "Nehalem");
+    free(own(fx)->transport);
+    own(fx)->transport = mr_xstrdup("tls");
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    expect(r, "hv2 runs this host's CPU (Nehalem, cpu_mode = custom): identical", MR_PASS);
+    assert_string_equal(seen_uri, "qemu+tls://hv2/system");
+    assert_non_null(strstr(seen_xml, "<model fallback='forbid'>Nehalem</model>"));
+    forget_stub();
+}
+
+static void test_cpu_passthrough(void **state)
+{
+    struct fixture *fx = *state;
+    fx->ctx->ops = &compare_ops;
+    free(own(fx)->cpu_mode);
+    own(fx)->cpu_mode = mr_xstrdup("host-passthrough");
+    const struct mr_result *r = run(fx, &mr_check_libvirt_cpu_compat);
+    expect(r, "hv2 has the identical CPU Skylake that host-passthrough needs", MR_PASS);
+    free(hv2(fx)->cpu_features[1]);
+    hv2(fx)->cpu_features[1] = mr_xstrdup("avx512f");
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    assert_status(r, MR_FAIL);
+    expect(r, "hv2 has CPU Skylake, this host Skylake; missing there: avx2; only there: avx512f: "
+              "cpu_mode = host-passthrough needs identical CPUs", MR_FAIL);
+    forget_stub();
+}
+
+static void test_cpu_emulated_and_arch(void **state)
+{
+    struct fixture *fx = *state;
+    fx->ctx->ops = &compare_ops;
+    free(own(fx)->virt_type);
+    own(fx)->virt_type = mr_xstrdup("qemu");
+    forget_stub();
+    const struct mr_result *r = run(fx, &mr_check_libvirt_cpu_compat);
+    assert_status(r, MR_PASS);
+    expect(r, "virt_type = qemu: guests run on an emulated CPU", MR_PASS);
+    assert_null(seen_uri); /* Nova does not compare, nor do we */
+
+    free(own(fx)->virt_type);
+    own(fx)->virt_type = mr_xstrdup("kvm");
+    free(hv2(fx)->cpu_arch);
+    hv2(fx)->cpu_arch = mr_xstrdup("aarch64");
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    expect(r, "hv2 is aarch64, this host x86_64", MR_FAIL);
+    assert_null(seen_uri);
+}
+
+/* ---- libvirt.host-uuid ---- */
+
+static void test_host_uuid(void **state)
+{
+    struct fixture *fx = *state;
+    const struct mr_result *r = run(fx, &mr_check_libvirt_host_uuid);
+    assert_status(r, MR_PASS);
+    expect(r, "hv2 has its own host UUID 11111111-aaaa-4bbb-8ccc-000000000002", MR_PASS);
+    expect_unreachable(r);
+
+    free(hv2(fx)->host_uuid);
+    hv2(fx)->host_uuid = mr_xstrdup("11111111-AAAA-4bbb-8ccc-000000000001");
+    r = run(fx, &mr_check_libvirt_host_uuid);
+    assert_status(r, MR_FAIL);
+    expect(r, "hv2 has the same host UUID 11111111-AAAA-4bbb-8ccc-000000000001 as this host: "
+              "libvirt refuses to migrate", MR_FAIL);
+    assert_non_null(strstr(finding(r, "same host UUID")->remedy, "host_uuid"));
+
+    free(hv2(fx)->host_uuid);
+    hv2(fx)->host_uuid = mr_xstrdup("03000200-0400-0500-0006-000700080009");
+    r = run(fx, &mr_check_libvirt_host_uuid);
+    expect(r, "hv2 has host UUID 03000200-0400-0500-0006-000700080009, a placeholder", MR_FAIL);
+
+    free(own(fx)->host_uuid);
+    own(fx)->host_uuid = mr_xstrdup("00000000-0000-0000-0000-000000000000");
+    r = run(fx, &mr_check_libvirt_host_uuid);
+    expect(r, "this host's host UUID is 00000000-0000-0000-0000-000000000000, a placeholder",
+           MR_FAIL);
+}
+
+static void test_host_uuid_between_peers(void **state)
+{
+    struct fixture *fx = *state;
+    struct mr_cache *c = fx->ctx->cache;
+    c->peers[1]->facts = facts("hv3", "192.0.2.13");
+    free(c->peers[1]->facts->host_uuid);
+    c->peers[1]->facts->host_uuid = mr_xstrdup(hv2(fx)->host_uuid);
+    const struct mr_result *r = run(fx, &mr_check_libvirt_host_uuid);
+    expect(r, "hv2 and hv3 share host UUID 11111111-aaaa-4bbb-8ccc-000000000002", MR_FAIL);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_ids_same),
+        T(test_ids_differ),
+        T(test_offline_no_peers),
+        T(test_hosts_agree),
+        T(test_hosts_peer_sees_other_address),
+        T(test_hosts_peer_loopback),
+        T(test_hosts_third_party_and_peer_address),
+        T(test_cpu_mode),
+        T(test_cpu_models),
+        T(test_instances_path),
+        T(test_versions),
+        T(test_versions_no_local_libvirt),
+        T(test_cpu_compat),
+        T(test_cpu_passthrough),
+        T(test_cpu_emulated_and_arch),
+        T(test_host_uuid),
+        T(test_host_uuid_between_peers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
