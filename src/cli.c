@@ -14,6 +14,9 @@
 #include "ctx.h"
 #include "engine.h"
 #include "facts.h"
+#include "fix.h"
+#include "migrate.h"
+#include "ops.h"
 #include "profile.h"
 #include "render.h"
 
@@ -26,6 +29,15 @@ enum {
     OPT_FORMAT,
     OPT_STRICT,
     OPT_NO_COLOR,
+    OPT_DRY_RUN,
+    OPT_NO_BACKUP,
+    OPT_YES,
+    OPT_RESTART,
+    OPT_PEER,
+    OPT_MIGRATE,
+    OPT_BLOCK,
+    OPT_TRANSPORT,
+    OPT_TIMEOUT,
 };
 
 struct opts {
@@ -37,6 +49,12 @@ struct opts {
     bool strict;
     bool no_color;
     int verbosity;
+    bool dry_run, no_backup, yes, restart; /* fix */
+    char **peers; /* --peer, in order */
+    bool migrate; /* check --migrate */
+    bool block;   /* migrate-test --block */
+    const char *transport;
+    long timeout;
 };
 
 struct command {
@@ -46,6 +64,8 @@ struct command {
     /* Options this command accepts beyond the common ones. */
     bool takes_common, takes_strict;
     const char *formats; /* accepted --format values */
+    bool takes_fix;      /* --dry-run, --no-backup, --yes, --restart */
+    bool takes_peer;
 };
 
 static int usage_error(const char *fmt, ...) MR_PRINTF(1, 2);
@@ -86,6 +106,22 @@ static int build_ctx(struct opts *o, struct mr_ctx **ret)
     return 0;
 }
 
+/* The run's peers: --peer first, then the site's peers not named again. */
+static void add_peers(struct mr_ctx *ctx, char *const *extra)
+{
+    if (!extra || !extra[0])
+        return;
+    char **v = mr_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; extra[i]; i++)
+        if (!mr_strv_contains(v, extra[i]))
+            mr_strv_push(&v, extra[i]);
+    for (size_t i = 0; ctx->peers && ctx->peers[i]; i++)
+        if (!mr_strv_contains(v, ctx->peers[i]))
+            mr_strv_push(&v, ctx->peers[i]);
+    mr_strv_free(ctx->peers);
+    ctx->peers = v;
+}
+
 static int cmd_check(struct opts *o)
 {
     char *msg = NULL;
@@ -98,7 +134,50 @@ static int cmd_check(struct opts *o)
     int r = build_ctx(o, &ctx);
     if (r)
         return r;
+    add_peers(ctx, o->peers);
+    ctx->migrate = o->migrate;
     struct mr_run *run = mr_run_checks(ctx, &o->sel, o->strict);
+    struct mr_render_opts ro = {
+        .format = o->format, .color = want_color(o), .verbosity = o->verbosity};
+    mr_render(stdout, ctx, run, &ro);
+    r = mr_run_exit_code(run);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("migready: writing output");
+        r = 2;
+    }
+    mr_run_free(run);
+    mr_ctx_free(ctx);
+    return r;
+}
+
+/* Repairs what check found (src/fix.h). The diff and the notes about
+ * restarts go to standard output with the text format and to standard
+ * error with the others, so that JSON, JUnit and TAP stay parseable. */
+static int cmd_fix(struct opts *o)
+{
+    char *msg = NULL;
+    if (mr_select_validate(&o->sel, &msg) < 0) {
+        int r = usage_error("%s", msg);
+        free(msg);
+        return r;
+    }
+    struct mr_ctx *ctx = NULL;
+    int r = build_ctx(o, &ctx);
+    if (r)
+        return r;
+    bool tty = isatty(STDIN_FILENO);
+    struct mr_fix_opts fo = {
+        .dry_run = o->dry_run,
+        .no_backup = o->no_backup,
+        .yes = o->yes || !tty,
+        .restart = o->restart,
+        .diff_out = o->format == MR_FORMAT_TEXT ? stdout : stderr,
+        .tty_in = tty ? stdin : NULL,
+        .tty_out = stderr,
+    };
+    struct mr_run *run = mr_fix_run(ctx, mr_checks, mr_n_checks, &o->sel, &fo);
+    if (o->format == MR_FORMAT_TEXT)
+        fputc('\n', stdout);
     struct mr_render_opts ro = {
         .format = o->format, .color = want_color(o), .verbosity = o->verbosity};
     mr_render(stdout, ctx, run, &ro);
@@ -187,11 +266,69 @@ static int cmd_list(struct opts *o)
     return fflush(stdout) == 0 ? 0 : 2;
 }
 
+/* A real round trip to one peer (src/migrate.h); exit 0 only when the probe
+ * came back. */
+static int cmd_migrate_test(struct opts *o)
+{
+    size_t n = mr_strv_len(o->peers);
+    if (n != 1)
+        return usage_error("migrate-test: %s", n ? "give exactly one --peer"
+                                                 : "--peer HOST is required");
+    struct mr_ctx *ctx = NULL;
+    int r = build_ctx(o, &ctx);
+    if (r)
+        return r;
+    const char *storage = mr_ctx_value(ctx, "storage");
+    struct mr_migrate_opts mo = {
+        .peer = o->peers[0],
+        .block = o->block || (storage && strcmp(storage, "block") == 0),
+        .transport = o->transport,
+        .timeout_s = (int)o->timeout,
+        .progress = o->verbosity >= 0 && isatty(STDERR_FILENO),
+    };
+    struct mr_migrate_report rep;
+    r = ctx->ops->migrate_test(ctx, &mo, &rep);
+    if (o->format == MR_FORMAT_JSON) {
+        char *json = mr_migrate_to_json(&rep);
+        puts(json);
+        free(json);
+    } else {
+        mr_migrate_print_text(&rep, want_color(o));
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("migready: writing output");
+        r = 2;
+    }
+    mr_migrate_report_clear(&rep);
+    mr_ctx_free(ctx);
+    return r;
+}
+
 static const struct command commands[] = {
-    {"check", "check this host's readiness for live migration", cmd_check, true, true,
-     "text,json,junit,tap"},
-    {"facts", "print what peers compare, as JSON", cmd_facts, true, false, "json"},
-    {"list", "list the checks", cmd_list, false, false, "text,json"},
+    {.name = "check",
+     .summary = "check this host's readiness for live migration",
+     .run = cmd_check,
+     .takes_common = true,
+     .takes_strict = true,
+     .formats = "text,json,junit,tap",
+     .takes_peer = true},
+    {.name = "fix",
+     .summary = "repair what check found (shows a diff, asks, keeps backups)",
+     .run = cmd_fix,
+     .takes_common = true,
+     .formats = "text,json,junit,tap",
+     .takes_fix = true},
+    {.name = "facts",
+     .summary = "print what peers compare, as JSON",
+     .run = cmd_facts,
+     .takes_common = true,
+     .formats = "json"},
+    {.name = "list", .summary = "list the checks", .run = cmd_list, .formats = "text,json"},
+    {.name = "migrate-test",
+     .summary = "live-migrate a probe domain to --peer HOST and back",
+     .run = cmd_migrate_test,
+     .formats = "text,json",
+     .takes_peer = true},
 };
 
 static void help(FILE *out)
@@ -209,9 +346,20 @@ static void help(FILE *out)
           "  --skip ID[,ID]    do not run these checks\n"
           "  --format FMT      text, json, junit or tap (list: text or json; facts: json)\n"
           "  --strict          a warning also makes the host not ready\n"
+          "  --peer HOST       (check) compare with this peer too (repeatable; added to the\n"
+          "                    site's peers)\n"
+          "  --migrate         (check) migrate.roundtrip: a real live migration to each peer\n"
+          "  --block           (migrate-test) copy the disk: a block migration\n"
+          "  --transport T     (migrate-test) tcp, tls or ssh (default: as nova.conf says)\n"
+          "  --timeout SEC     (migrate-test) abort the round trip after SEC s (default 300)\n"
           "  -q, --quiet       show only what is not passing\n"
           "  -v, --verbose     show every finding\n"
           "  --no-color        no colour (also when NO_COLOR is set)\n"
+          "\nfix options:\n"
+          "  --dry-run         change nothing; print the diff of what would change\n"
+          "  --yes             do not ask before writing (nor does fix without a terminal)\n"
+          "  --no-backup       no copy of the changed files under /var/lib/migready/backups\n"
+          "  --restart         restart the services the changes need (live host only)\n"
           "\nExit status: 0 ready, 1 not ready, 2 could not judge (usage, unreadable root, "
           "error).\n",
           out);
@@ -236,6 +384,15 @@ int mr_main(int argc, char **argv)
         {"format", required_argument, NULL, OPT_FORMAT},
         {"strict", no_argument, NULL, OPT_STRICT},
         {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"no-backup", no_argument, NULL, OPT_NO_BACKUP},
+        {"yes", no_argument, NULL, OPT_YES},
+        {"restart", no_argument, NULL, OPT_RESTART},
+        {"peer", required_argument, NULL, OPT_PEER},
+        {"migrate", no_argument, NULL, OPT_MIGRATE},
+        {"block", no_argument, NULL, OPT_BLOCK},
+        {"transport", required_argument, NULL, OPT_TRANSPORT},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -299,6 +456,67 @@ int mr_main(int argc, char **argv)
         case OPT_NO_COLOR:
             o.no_color = true;
             break;
+        case OPT_DRY_RUN:
+        case OPT_NO_BACKUP:
+        case OPT_YES:
+        case OPT_RESTART:
+            if (!cmd->takes_fix) {
+                ret = usage_error("%s: unknown option '%s'", cmd->name, argv[optind]);
+                goto cleanup;
+            }
+            if (c == OPT_DRY_RUN)
+                o.dry_run = true;
+            else if (c == OPT_NO_BACKUP)
+                o.no_backup = true;
+            else if (c == OPT_YES)
+                o.yes = true;
+            else
+                o.restart = true;
+            break;
+        case OPT_PEER:
+            if (!cmd->takes_peer) {
+                ret = usage_error("%s: unknown option '--peer'", cmd->name);
+                goto cleanup;
+            }
+            if (!*optarg || optarg[0] == '-' || strpbrk(optarg, " \t,")) {
+                ret = usage_error("%s: --peer needs a host name or address, not '%s'", cmd->name,
+                                  optarg);
+                goto cleanup;
+            }
+            mr_strv_push(&o.peers, optarg);
+            break;
+        case OPT_MIGRATE:
+            if (strcmp(cmd->name, "check") != 0) {
+                ret = usage_error("%s: unknown option '--migrate'", cmd->name);
+                goto cleanup;
+            }
+            o.migrate = true;
+            break;
+        case OPT_BLOCK:
+        case OPT_TRANSPORT:
+        case OPT_TIMEOUT:
+            if (strcmp(cmd->name, "migrate-test") != 0) {
+                ret = usage_error("%s: unknown option '--%s'", cmd->name,
+                                  c == OPT_BLOCK ? "block" : c == OPT_TRANSPORT ? "transport"
+                                                                                : "timeout");
+                goto cleanup;
+            }
+            if (c == OPT_BLOCK) {
+                o.block = true;
+            } else if (c == OPT_TRANSPORT) {
+                if (strcmp(optarg, "tcp") && strcmp(optarg, "tls") && strcmp(optarg, "ssh")) {
+                    ret = usage_error("migrate-test: unknown transport '%s' (known: tcp, tls, ssh)",
+                                      optarg);
+                    goto cleanup;
+                }
+                o.transport = optarg;
+            } else if (mr_parse_long(optarg, &o.timeout) < 0 || o.timeout < 1 ||
+                       o.timeout > 86400) {
+                ret = usage_error("migrate-test: --timeout needs seconds (1 to 86400), not '%s'",
+                                  optarg);
+                goto cleanup;
+            }
+            break;
         case 'q':
             o.verbosity = -1;
             break;
@@ -353,5 +571,6 @@ cleanup:
     mr_strv_free(o.profiles);
     mr_strv_free(o.sel.only);
     mr_strv_free(o.sel.skip);
+    mr_strv_free(o.peers);
     return ret;
 }

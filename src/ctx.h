@@ -41,6 +41,7 @@ struct mr_ctx {
     const struct mr_ops *ops;
     struct mr_cache *cache;       /* mutable even through a const context */
     char **peers;                 /* from --peer and the site configuration */
+    bool migrate;                 /* check --migrate: migrate.roundtrip migrates for real */
 };
 
 /* Value chosen by the active profiles: "transport" (tcp/tls/ssh), "storage"

@@ -16,9 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "migrate.h"
 #include "migready.h"
 #include "nfsprobe.h"
 #include "ops.h"
+#include "sshpeer.h"
+#include "tcpprobe.h"
 #include "virt.h"
 
 extern char **environ;
@@ -181,4 +184,7 @@ const struct mr_ops mr_ops_default = {
     .nfs_probe = mr_nfs_probe_run,
     .libvirt_host = mr_virt_host,
     .libvirt_compare_cpu = mr_virt_compare_cpu,
+    .peer_fetch = mr_ssh_peer_fetch,
+    .tcp_probe = mr_tcp_probe_run,
+    .migrate_test = mr_migrate_run,
 };

@@ -4,9 +4,31 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct mr_nfs_probe;
 struct mr_nfs_result;
+struct mr_ctx;
+struct mr_peer;
+struct mr_migrate_opts;
+struct mr_migrate_report;
+
+/* One TCP connection attempt of a tcp_probe batch. */
+enum mr_tcp_state {
+    MR_TCP_OPEN,        /* the handshake completed: something listens */
+    MR_TCP_REFUSED,     /* RST or ICMP port unreachable: nothing listens, or a REJECT rule */
+    MR_TCP_FILTERED,    /* no answer before the timeout: a DROP rule, or the host is down */
+    MR_TCP_UNREACHABLE, /* ICMP host/network unreachable or prohibited, or no route */
+    MR_TCP_ERROR,       /* the attempt could not be made (bad address, no socket) */
+    _MR_TCP_STATE_LAST,
+};
+
+struct mr_tcp_probe {
+    const char *address;    /* an IPv4 or IPv6 literal */
+    int port;
+    enum mr_tcp_state state; /* filled by tcp_probe */
+    int error;              /* the errno behind the state, 0 when open */
+};
 
 /* What the local libvirt says about its host (src/virt.c). */
 struct mr_libvirt_host {
@@ -54,6 +76,21 @@ struct mr_ops {
      * -ETIMEDOUT: the peer's libvirt does not answer). */
     int (*libvirt_compare_cpu)(const char *uri, const char *virt_type, const char *cpu_xml,
                                int *ret_verdict, char **ret_msg);
+    /* Fetches PEER's facts over SSH as the migration user (src/sshpeer.c):
+     * fills ret->ssh, ->message, ->fingerprint, ->facts and the fields that
+     * name the key and known_hosts file; ret->name and ret->address are set
+     * by the caller. 0 when it ran (the outcome in *ret), a negative errno
+     * when it could not start. Called from several threads at once: it only
+     * reads CTX. */
+    int (*peer_fetch)(const struct mr_ctx *ctx, const char *peer, struct mr_peer *ret);
+    /* Attempts the N connections of PROBES all at once, each given at most
+     * TIMEOUT_MS, and fills in their states (src/tcpprobe.c). */
+    int (*tcp_probe)(struct mr_tcp_probe *probes, size_t n, int timeout_ms);
+    /* A real live migration of a probe domain to a peer and back
+     * (src/migrate.h): the outcome, with the figures and any failure's cause
+     * in *ret (clear it with mr_migrate_report_clear). */
+    int (*migrate_test)(const struct mr_ctx *ctx, const struct mr_migrate_opts *opts,
+                        struct mr_migrate_report *ret);
 };
 
 extern const struct mr_ops mr_ops_default;

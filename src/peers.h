@@ -26,6 +26,10 @@ struct mr_peer {
     enum mr_peer_ssh ssh;
     char *message;               /* why ssh is not OK (names the fingerprint, the file) */
     char *fingerprint;           /* the peer's host key, SHA256:... */
+    char *hostkey_type;          /* its type as ssh-keyscan -t names it: ed25519, ecdsa, rsa */
+    char *user;                  /* the migration user this host logs in as */
+    char *key;                   /* the private key used (path on this host) */
+    char *known_hosts;           /* the known_hosts file that holds (or should hold) the peer */
     struct mr_facts *facts;      /* NULL unless ssh is OK */
     double seconds;
 };

@@ -19,11 +19,14 @@ const struct mr_check *const mr_checks[] = {
     &mr_check_nfs_fstab,
     &mr_check_nfs_access,
     &mr_check_ssh_keys,
+    &mr_check_ssh_peers,
     &mr_check_ids_nova,
     &mr_check_firewall_ports,
+    &mr_check_firewall_reachability,
     &mr_check_libvirt_versions,
     &mr_check_libvirt_cpu_compat,
     &mr_check_libvirt_host_uuid,
+    &mr_check_migrate_roundtrip,
 };
 
 const size_t mr_n_checks = MR_ARRAY_SIZE(mr_checks);

@@ -11,6 +11,10 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -316,4 +320,299 @@ int mr_root_list(const struct mr_root *root, const char *dir, const char *suffix
     qsort(names, mr_strv_len(names), sizeof(char *), cmp_names);
     *ret = names;
     return 0;
+}
+
+/* ---- writing ---- */
+
+/* Splits "/a/b/c" into "/a/b" (caller frees) and "c" (points into PATH).
+ * Refuses "." and ".." components: the fixers name canonical paths. */
+static int split_path(const char *path, char **ret_dir, const char **ret_name)
+{
+    if (!path || path[0] != '/')
+        return -EINVAL;
+    for (const char *p = path; *p;) {
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return -EINVAL;
+        p += n;
+    }
+    const char *slash = strrchr(path, '/');
+    if (!slash[1])
+        return -EINVAL;
+    *ret_dir = slash == path ? mr_xstrdup("/") : mr_xstrndup(path, (size_t)(slash - path));
+    *ret_name = slash + 1;
+    return 0;
+}
+
+int mr_root_find_link(const struct mr_root *root, const char *path, char **ret_link)
+{
+    char *p = mr_xstrdup(path);
+    int r = 0;
+    for (char *c = p + 1;; c++) {
+        if (*c != '/' && *c != '\0')
+            continue;
+        char save = *c;
+        *c = '\0';
+        struct stat st;
+        if (c[-1] != '/') {
+            r = mr_root_stat(root, p, &st, true);
+            if (r == 0 && S_ISLNK(st.st_mode)) {
+                if (ret_link)
+                    *ret_link = mr_xstrdup(p);
+                r = -ELOOP;
+                goto cleanup;
+            }
+            if (r == -ENOENT) {
+                /* Nothing below a missing component can be a link yet. */
+                r = 0;
+                goto cleanup;
+            }
+            if (r < 0)
+                goto cleanup;
+        }
+        *c = save;
+        if (!save)
+            break;
+    }
+cleanup:
+    free(p);
+    return r;
+}
+
+/* Opens the folder of PATH for *at() calls, after making sure no component
+ * of PATH is a link. */
+static int open_parent(const struct mr_root *root, const char *path, const char **ret_name)
+{
+    char *dir = NULL;
+    int r = split_path(path, &dir, ret_name);
+    if (r < 0)
+        return r;
+    r = mr_root_find_link(root, path, NULL);
+    if (r == 0)
+        r = mr_root_openat(root, dir, O_PATH | O_DIRECTORY);
+    free(dir);
+    return r;
+}
+
+int mr_root_mkdir_p(const struct mr_root *root, const char *dir, mode_t mode)
+{
+    if (!dir || dir[0] != '/')
+        return -EINVAL;
+    int fd = mr_root_openat(root, "/", O_PATH | O_DIRECTORY);
+    if (fd < 0)
+        return fd;
+    char *todo = mr_xstrdup(dir);
+    int r = 0;
+    char *save = NULL;
+    for (char *name = strtok_r(todo, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+            r = -EINVAL;
+            break;
+        }
+        if (mkdirat(fd, name, mode) < 0 && errno != EEXIST) {
+            r = -errno;
+            break;
+        }
+        int next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) {
+            r = -errno;
+            break;
+        }
+        struct stat st;
+        if (fstat(next, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            r = S_ISLNK(st.st_mode) ? -ELOOP : -ENOTDIR;
+            close(next);
+            break;
+        }
+        close(fd);
+        fd = next;
+    }
+    close(fd);
+    free(todo);
+    return r;
+}
+
+/* Read-only mount or immutable / append-only inode. */
+static int fd_writable(int fd)
+{
+    struct statvfs sv;
+    if (fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY))
+        return -EROFS;
+    return 0;
+}
+
+int mr_root_writable(const struct mr_root *root, const char *path)
+{
+    const char *name;
+    int dfd = open_parent(root, path, &name);
+    if (dfd < 0)
+        return dfd;
+    int r = fd_writable(dfd);
+    int fd = r < 0 ? -1 : openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (r == 0 && fd < 0 && errno != ENOENT)
+        r = -errno;
+    if (fd >= 0) {
+        r = fd_writable(fd);
+        int flags = 0;
+        if (r == 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
+            (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)))
+            r = -EPERM;
+        close(fd);
+    }
+    close(dfd);
+    return r;
+}
+
+/* A name for a temporary file beside NAME that no one else uses. */
+static int create_temp(int dfd, const char *name, mode_t mode, char *buf, size_t size)
+{
+    static unsigned counter;
+    for (int tries = 0; tries < 100; tries++) {
+        snprintf(buf, size, ".%s.migready-%ld-%u", name, (long)getpid(), counter++);
+        int fd = openat(dfd, buf, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                        mode & 07777);
+        if (fd >= 0 || errno != EEXIST)
+            return fd < 0 ? -errno : fd;
+    }
+    return -EEXIST;
+}
+
+static int sync_dir(int dfd)
+{
+    int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int r = fsync(fd) < 0 ? -errno : 0;
+    close(fd);
+    return r;
+}
+
+/* Renames TMP over NAME unless NAME has become a link meanwhile. */
+static int replace(int dfd, const char *tmp, const char *name)
+{
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+        return -ELOOP;
+    if (renameat(dfd, tmp, dfd, name) < 0)
+        return -errno;
+    return sync_dir(dfd);
+}
+
+int mr_root_write_atomic(const struct mr_root *root, const char *path, const void *data,
+                         size_t len, mode_t mode, uid_t uid, gid_t gid)
+{
+    const char *name;
+    char tmp[NAME_MAX + 64];
+    int dfd = open_parent(root, path, &name), fd = -1, r;
+    if (dfd < 0)
+        return dfd;
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+        r = -ELOOP;
+        goto cleanup;
+    }
+    fd = create_temp(dfd, name, 0600, tmp, sizeof(tmp));
+    if (fd < 0) {
+        r = fd;
+        goto cleanup;
+    }
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, (const char *)data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r = -errno;
+            goto unlink;
+        }
+        off += (size_t)n;
+    }
+    /* Owner before mode: chown clears the set-ID bits. */
+    if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode & 07777) < 0 || fsync(fd) < 0) {
+        r = -errno;
+        goto unlink;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        r = -errno;
+        goto unlink;
+    }
+    fd = -1;
+    r = replace(dfd, tmp, name);
+    if (r < 0)
+        goto unlink;
+    goto cleanup;
+
+unlink:
+    unlinkat(dfd, tmp, 0);
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    close(dfd);
+    return r;
+}
+
+int mr_root_symlink(const struct mr_root *root, const char *path, const char *target)
+{
+    const char *name;
+    char tmp[NAME_MAX + 64];
+    int dfd = open_parent(root, path, &name);
+    static unsigned counter;
+    if (dfd == -ELOOP) {
+        /* The link itself may exist: only its folders must not be links. */
+        char *dir = NULL;
+        int r = split_path(path, &dir, &name);
+        if (r == 0)
+            r = mr_root_find_link(root, dir, NULL);
+        if (r == 0)
+            dfd = mr_root_openat(root, dir, O_PATH | O_DIRECTORY);
+        free(dir);
+        if (r < 0)
+            return r;
+    }
+    if (dfd < 0)
+        return dfd;
+    int r = -EEXIST;
+    for (int tries = 0; tries < 100; tries++) {
+        snprintf(tmp, sizeof(tmp), ".%s.migready-%ld-%u", name, (long)getpid(), counter++);
+        if (symlinkat(target, dfd, tmp) == 0) {
+            r = 0;
+            break;
+        }
+        if (errno != EEXIST) {
+            r = -errno;
+            break;
+        }
+    }
+    if (r == 0) {
+        if (renameat(dfd, tmp, dfd, name) < 0) {
+            r = -errno;
+            unlinkat(dfd, tmp, 0);
+        } else {
+            r = sync_dir(dfd);
+        }
+    }
+    close(dfd);
+    return r;
+}
+
+int mr_root_chown(const struct mr_root *root, const char *path, uid_t uid, gid_t gid)
+{
+    int fd = mr_root_openat(root, path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return fd;
+    int r = fchown(fd, uid, gid) < 0 ? -errno : 0;
+    close(fd);
+    return r;
+}
+
+int mr_root_chmod(const struct mr_root *root, const char *path, mode_t mode)
+{
+    int fd = mr_root_openat(root, path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return fd;
+    int r = fchmod(fd, mode & 07777) < 0 ? -errno : 0;
+    close(fd);
+    return r;
 }

@@ -29,6 +29,11 @@ bad() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
 [ "$(id -u)" = 0 ] || skip "needs root (network, mount and UTS namespaces)"
 [ -x "$MIGREADY" ] || skip "no migready binary at $MIGREADY (set MIGREADY)"
 MIGREADY=$(cd "$(dirname "$MIGREADY")" && pwd)/$(basename "$MIGREADY")
+# Two runs of this test (two build trees, or make check and distcheck at
+# once) would tear down each other's lab: one at a time per state dir.
+mkdir -p /run/lock
+exec {LOCK}>"/run/lock/$(basename "$MIGREADY_LAB_STATE").lock"
+flock -w 600 "$LOCK" || { echo "test-nfs-access: another run holds the lock on $MIGREADY_LAB_STATE"; exit 1; }
 
 finish() {
     local rc=$?

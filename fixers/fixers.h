@@ -1,0 +1,27 @@
+/* The fixers (one file each) and the helpers they share. See src/fix.h for
+ * the interface. */
+#pragma once
+
+#include "augedit.h"
+#include "fix.h"
+
+#define FX_NOVA_CONF "/etc/nova/nova.conf"
+
+extern const struct mr_fixer mr_fixer_nova_vnc_listen;
+extern const struct mr_fixer mr_fixer_nova_migration_transport;
+extern const struct mr_fixer mr_fixer_nova_instances_path;
+extern const struct mr_fixer mr_fixer_libvirt_listen;
+extern const struct mr_fixer mr_fixer_qemu_migration_ports;
+
+/* Opens the text PATH will have (planned by an earlier fixer, or on disk;
+ * "" when it does not exist) with LENS. On failure records the reason with
+ * mr_change_error() and returns a negative errno: the fixer returns it. */
+int fx_open(struct mr_change_set *cs, const char *lens, const char *path,
+            struct mr_aug_edit **ret);
+/* Plans the edited text for PATH (MODE if it is new), then frees E. */
+int fx_commit(struct mr_change_set *cs, struct mr_aug_edit *e, const char *path, mode_t mode);
+/* A tree path to section SECTION of a nova.conf edit: its last occurrence,
+ * or a new one at the end (caller frees). */
+char *fx_nova_section(struct mr_aug_edit *e, const char *section);
+/* The transport profile: tcp, tls or ssh. */
+const char *fx_transport(const struct mr_ctx *ctx);

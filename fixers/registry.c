@@ -1,0 +1,13 @@
+/* The one list of fixers; `fix` runs the fixer of a failed check. */
+#include "config.h"
+
+#include "fixers.h"
+
+const struct mr_fixer *const mr_fixers[] = {
+    &mr_fixer_nova_vnc_listen,
+    &mr_fixer_nova_instances_path,
+    &mr_fixer_nova_migration_transport,
+    &mr_fixer_libvirt_listen,
+    &mr_fixer_qemu_migration_ports,
+};
+const size_t mr_n_fixers = MR_ARRAY_SIZE(mr_fixers);

@@ -1,0 +1,824 @@
+/* The fix engine: plan every fixer, show the diff, ask, back up, write
+ * atomically, restart on request, and run the fixed checks again. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fix.h"
+#include "libvirtconf.h"
+#include "novaconf.h"
+#include "ops.h"
+#include "render.h"
+
+#define MR_FIX_MAX (16u << 20)
+#define BACKUP_DIR "/var/lib/migready/backups"
+
+enum change_kind { CH_TEXT, CH_LINK, CH_META };
+
+struct change {
+    enum change_kind kind;
+    char *path;
+    bool exists;       /* the file (or link) is there now */
+    struct stat st;    /* its metadata when it exists */
+    char *old_text;    /* CH_TEXT: the content now; CH_LINK: the target now */
+    char *new_text;    /* CH_TEXT: planned content; CH_LINK: planned target; NULL: none */
+    mode_t new_mode;   /* CH_TEXT: mode of a new file */
+    bool chown, chmod; /* CH_META */
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    bool *owners;      /* by plan index: which fixers planned this change */
+    bool failed;
+};
+
+/* One fixer's plan for one failed check. */
+struct plan {
+    size_t result;     /* index into the run's results */
+    char *desc;
+    char *error;
+    char **units;
+    bool planned;      /* it recorded at least one change */
+    bool failed;
+};
+
+struct mr_change_set {
+    const struct mr_ctx *ctx;
+    struct change *ch;
+    size_t n_ch;
+    struct plan *plans;
+    size_t n_plans;
+    size_t cur; /* the plan being made */
+};
+
+const struct mr_fixer *mr_fixer_find(const char *check_id)
+{
+    for (size_t i = 0; i < mr_n_fixers; i++)
+        if (strcmp(mr_fixers[i]->check_id, check_id) == 0)
+            return mr_fixers[i];
+    return NULL;
+}
+
+const struct mr_ctx *mr_change_ctx(const struct mr_change_set *cs)
+{
+    return cs->ctx;
+}
+
+static struct change *find_change(struct mr_change_set *cs, enum change_kind kind,
+                                  const char *path)
+{
+    for (size_t i = 0; i < cs->n_ch; i++)
+        if (cs->ch[i].kind == kind && strcmp(cs->ch[i].path, path) == 0)
+            return &cs->ch[i];
+    return NULL;
+}
+
+static struct change *add_change(struct mr_change_set *cs, enum change_kind kind,
+                                 const char *path)
+{
+    cs->ch = mr_xrealloc(cs->ch, (cs->n_ch + 1) * sizeof(*cs->ch));
+    struct change *c = &cs->ch[cs->n_ch++];
+    *c = (struct change){.kind = kind, .path = mr_xstrdup(path)};
+    c->owners = mr_xcalloc(cs->n_plans ? cs->n_plans : 1, sizeof(bool));
+    c->exists = mr_root_stat(cs->ctx->root, path, &c->st, kind == CH_LINK) == 0;
+    return c;
+}
+
+static void own(struct mr_change_set *cs, struct change *c)
+{
+    c->owners[cs->cur] = true;
+    cs->plans[cs->cur].planned = true;
+}
+
+int mr_change_text(struct mr_change_set *cs, const char *path, const char **ret_text)
+{
+    struct change *c = find_change(cs, CH_TEXT, path);
+    if (!c) {
+        char *buf = NULL;
+        int r = mr_root_read(cs->ctx->root, path, MR_FIX_MAX, &buf, NULL);
+        if (r < 0 && r != -ENOENT)
+            return r;
+        c = add_change(cs, CH_TEXT, path);
+        c->old_text = buf;
+        c->exists = buf != NULL;
+    }
+    const char *t = c->new_text ? c->new_text : c->old_text;
+    if (!t)
+        return -ENOENT;
+    *ret_text = t;
+    return 0;
+}
+
+void mr_change_write(struct mr_change_set *cs, const char *path, const char *text, mode_t mode)
+{
+    const char *cur = NULL;
+    int r = mr_change_text(cs, path, &cur);
+    if (r == 0 && strcmp(cur, text) == 0)
+        return;
+    struct change *c = find_change(cs, CH_TEXT, path);
+    if (!c) /* unreadable: the writer reports it */
+        c = add_change(cs, CH_TEXT, path);
+    free(c->new_text);
+    c->new_text = mr_xstrdup(text);
+    c->new_mode = mode;
+    own(cs, c);
+}
+
+void mr_change_symlink(struct mr_change_set *cs, const char *path, const char *target)
+{
+    struct change *c = find_change(cs, CH_LINK, path);
+    if (!c) {
+        c = add_change(cs, CH_LINK, path);
+        if (c->exists && S_ISLNK(c->st.st_mode)) {
+            int fd = mr_root_openat(cs->ctx->root, path, O_PATH | O_NOFOLLOW);
+            char buf[PATH_MAX];
+            ssize_t n = fd >= 0 ? readlinkat(fd, "", buf, sizeof(buf) - 1) : -1;
+            if (n >= 0)
+                c->old_text = mr_xstrndup(buf, (size_t)n);
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    if (c->old_text && strcmp(c->old_text, target) == 0)
+        return;
+    free(c->new_text);
+    c->new_text = mr_xstrdup(target);
+    own(cs, c);
+}
+
+static struct change *meta_change(struct mr_change_set *cs, const char *path)
+{
+    struct change *c = find_change(cs, CH_META, path);
+    return c ? c : add_change(cs, CH_META, path);
+}
+
+void mr_change_chown(struct mr_change_set *cs, const char *path, uid_t uid, gid_t gid)
+{
+    struct change *c = meta_change(cs, path);
+    if (!c->exists)
+        return;
+    uid_t u = uid == (uid_t)-1 ? c->st.st_uid : uid;
+    gid_t g = gid == (gid_t)-1 ? c->st.st_gid : gid;
+    if (u == c->st.st_uid && g == c->st.st_gid)
+        return;
+    c->chown = true;
+    c->uid = u;
+    c->gid = g;
+    own(cs, c);
+}
+
+void mr_change_chmod(struct mr_change_set *cs, const char *path, mode_t mode)
+{
+    struct change *c = meta_change(cs, path);
+    if (!c->exists || (c->st.st_mode & 07777) == (mode & 07777))
+        return;
+    c->chmod = true;
+    c->mode = mode & 07777;
+    own(cs, c);
+}
+
+void mr_change_restart(struct mr_change_set *cs, const char *unit)
+{
+    struct plan *p = &cs->plans[cs->cur];
+    if (!mr_strv_contains(p->units, unit))
+        mr_strv_push(&p->units, unit);
+}
+
+void mr_change_describe(struct mr_change_set *cs, const char *fmt, ...)
+{
+    struct plan *p = &cs->plans[cs->cur];
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = mr_xvasprintf(fmt, ap);
+    va_end(ap);
+    char *d = p->desc ? mr_xasprintf("%s; %s", p->desc, s) : s;
+    if (p->desc)
+        free(s);
+    free(p->desc);
+    p->desc = d;
+}
+
+void mr_change_error(struct mr_change_set *cs, const char *fmt, ...)
+{
+    struct plan *p = &cs->plans[cs->cur];
+    va_list ap;
+    va_start(ap, fmt);
+    free(p->error);
+    p->error = mr_xvasprintf(fmt, ap);
+    va_end(ap);
+}
+
+static void change_set_free(struct mr_change_set *cs)
+{
+    for (size_t i = 0; i < cs->n_ch; i++) {
+        free(cs->ch[i].path);
+        free(cs->ch[i].old_text);
+        free(cs->ch[i].new_text);
+        free(cs->ch[i].owners);
+    }
+    free(cs->ch);
+    for (size_t i = 0; i < cs->n_plans; i++) {
+        free(cs->plans[i].desc);
+        free(cs->plans[i].error);
+        mr_strv_free(cs->plans[i].units);
+    }
+    free(cs->plans);
+}
+
+/* A change that still changes something. */
+static bool effective(const struct change *c)
+{
+    if (c->failed)
+        return false;
+    switch (c->kind) {
+    case CH_TEXT:
+        return c->new_text && (!c->old_text || strcmp(c->old_text, c->new_text) != 0);
+    case CH_LINK:
+        return c->new_text != NULL;
+    case CH_META:
+        return c->chown || c->chmod;
+    }
+    return false;
+}
+
+/* What a fixer that gave up had planned: its own edits go, the text other
+ * fixers planned for the same file stays. Fixers run one after the other,
+ * so a snapshot taken before each one is enough. */
+struct snapshot {
+    char **text;
+    bool *chown, *chmod;
+    size_t n;
+};
+
+static void snap_take(const struct mr_change_set *cs, struct snapshot *s)
+{
+    s->n = cs->n_ch;
+    s->text = mr_xcalloc(s->n ? s->n : 1, sizeof(char *));
+    s->chown = mr_xcalloc(s->n ? s->n : 1, sizeof(bool));
+    s->chmod = mr_xcalloc(s->n ? s->n : 1, sizeof(bool));
+    for (size_t i = 0; i < s->n; i++) {
+        s->text[i] = mr_xstrdup(cs->ch[i].new_text);
+        s->chown[i] = cs->ch[i].chown;
+        s->chmod[i] = cs->ch[i].chmod;
+    }
+}
+
+static void snap_restore(struct mr_change_set *cs, struct snapshot *s)
+{
+    for (size_t i = 0; i < cs->n_ch; i++) {
+        struct change *c = &cs->ch[i];
+        c->owners[cs->cur] = false;
+        free(c->new_text);
+        c->new_text = i < s->n ? s->text[i] : NULL;
+        if (i < s->n)
+            s->text[i] = NULL;
+        c->chown = i < s->n && s->chown[i];
+        c->chmod = i < s->n && s->chmod[i];
+    }
+}
+
+static void snap_free(struct snapshot *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->text[i]);
+    free(s->text);
+    free(s->chown);
+    free(s->chmod);
+}
+
+/* ---- showing ---- */
+
+/* A diff line with its secrets masked: URL passwords (mr_redact) and the
+ * value of any *password* or *secret* key, as in every other output. */
+static void put_redacted(FILE *out, const char *line, size_t len)
+{
+    char *l = mr_xstrndup(line, len);
+    char *r = mr_redact(l);
+    size_t sep = strcspn(r, "=:");
+    bool secret = false;
+    if (r[0] && r[sep] && sep > 1) {
+        char *key = mr_xstrndup(r + 1, sep - 1);
+        for (char *k = key; *k; k++)
+            *k = (char)tolower((unsigned char)*k);
+        secret = strstr(key, "password") || strstr(key, "secret") || strstr(key, "passwd");
+        free(key);
+    }
+    if (secret)
+        fprintf(out, "%.*s%c ***\n", (int)sep, r, r[sep]);
+    else
+        fputs(r, out);
+    free(r);
+    free(l);
+}
+
+static void put_diff(FILE *out, const char *diff)
+{
+    for (const char *p = diff; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        if (*p == '+' || *p == '-' || *p == ' ')
+            put_redacted(out, p, n);
+        else
+            fwrite(p, 1, n, out);
+        p += n;
+    }
+}
+
+static void show_changes(const struct mr_change_set *cs, FILE *out)
+{
+    for (size_t i = 0; i < cs->n_ch; i++) {
+        const struct change *c = &cs->ch[i];
+        if (!effective(c))
+            continue;
+        if (c->kind == CH_TEXT) {
+            char *d = mr_diff_unified(c->path, c->old_text, c->path, c->new_text);
+            if (d)
+                put_diff(out, d);
+            free(d);
+        } else if (c->kind == CH_LINK) {
+            fprintf(out, "ln -sf %s %s", c->new_text, c->path);
+            if (c->old_text)
+                fprintf(out, " (was -> %s)", c->old_text);
+            fputc('\n', out);
+        } else {
+            if (c->chown)
+                fprintf(out, "chown %u:%u %s (was %u:%u)\n", (unsigned)c->uid, (unsigned)c->gid,
+                        c->path, (unsigned)c->st.st_uid, (unsigned)c->st.st_gid);
+            if (c->chmod)
+                fprintf(out, "chmod %04o %s (was %04o)\n", (unsigned)c->mode, c->path,
+                        (unsigned)(c->st.st_mode & 07777));
+        }
+    }
+}
+
+static bool ask(const struct mr_fix_opts *o)
+{
+    if (o->dry_run)
+        return false;
+    if (o->yes || !o->tty_in)
+        return true;
+    FILE *out = o->tty_out ? o->tty_out : stderr;
+    fputs("apply these changes? [y/N] ", out);
+    fflush(out);
+    char line[64];
+    if (!fgets(line, sizeof(line), o->tty_in))
+        return false;
+    return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* ---- applying ---- */
+
+static void fail_owners(struct mr_change_set *cs, const struct change *c, const char *msg)
+{
+    for (size_t p = 0; p < cs->n_plans; p++) {
+        if (!c->owners[p] || cs->plans[p].failed)
+            continue;
+        cs->plans[p].failed = true;
+        free(cs->plans[p].error);
+        cs->plans[p].error = mr_xstrdup(msg);
+    }
+}
+
+/* Drops every change of a failed plan, so that a fixer is applied whole or
+ * not at all. */
+static void drop_failed(struct mr_change_set *cs)
+{
+    for (size_t i = 0; i < cs->n_ch; i++)
+        for (size_t p = 0; p < cs->n_plans; p++)
+            if (cs->ch[i].owners[p] && cs->plans[p].failed)
+                cs->ch[i].failed = true;
+}
+
+static char *refusal(const struct mr_ctx *ctx, const char *path, int r, const char *link)
+{
+    if (r == -ELOOP && link) {
+        char target[PATH_MAX] = "?";
+        int fd = mr_root_openat(ctx->root, link, O_PATH | O_NOFOLLOW);
+        ssize_t n = fd >= 0 ? readlinkat(fd, "", target, sizeof(target) - 1) : -1;
+        if (n >= 0)
+            target[n] = '\0';
+        if (fd >= 0)
+            close(fd);
+        return mr_xasprintf("refusing to write %s: %s is a symbolic link (-> %s); migready does "
+                            "not write through links, which could lead outside the root; "
+                            "replace the link by the file itself",
+                            path, link, target);
+    }
+    if (r == -EPERM)
+        return mr_xasprintf("cannot write %s: the file is immutable or append-only (lsattr %s; "
+                            "chattr -i to allow changes); it was left untouched",
+                            path, path);
+    if (r == -EROFS)
+        return mr_xasprintf("cannot write %s: it is on a read-only file system; it was left "
+                            "untouched",
+                            path);
+    return mr_xasprintf("cannot write %s: %s; it was left untouched", path, strerror(-r));
+}
+
+/* Refuses links, immutable files and read-only mounts before any write. */
+static void preflight(struct mr_change_set *cs)
+{
+    for (size_t i = 0; i < cs->n_ch; i++) {
+        struct change *c = &cs->ch[i];
+        if (!effective(c) || c->kind == CH_META)
+            continue;
+        char *link = NULL;
+        int r = 0;
+        if (c->kind == CH_TEXT) {
+            r = mr_root_find_link(cs->ctx->root, c->path, &link);
+            if (r == 0 && c->exists)
+                r = mr_root_writable(cs->ctx->root, c->path);
+            if (r == 0 && !c->old_text && c->exists)
+                r = -EIO;
+        } else {
+            char *dir = mr_xstrndup(c->path, (size_t)(strrchr(c->path, '/') - c->path));
+            r = mr_root_find_link(cs->ctx->root, dir[0] ? dir : "/", &link);
+            free(dir);
+        }
+        if (r < 0) {
+            char *msg = refusal(cs->ctx, c->path, r, link);
+            fail_owners(cs, c, msg);
+            free(msg);
+        }
+        free(link);
+    }
+    drop_failed(cs);
+}
+
+static char *folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash == path ? mr_xstrdup("/") : mr_xstrndup(path, (size_t)(slash - path));
+}
+
+/* ROOT/var/lib/migready/backups/YYYYmmdd-HHMMSS[-N]/ with each changed file
+ * at its own path, owner and mode, and a MANIFEST saying how to go back. */
+static int backup(struct mr_change_set *cs, time_t now, char **ret_dir, char **ret_msg)
+{
+    const struct mr_root *root = cs->ctx->root;
+    struct tm tm;
+    char stamp[32];
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    char *dir = NULL;
+    int r = mr_root_mkdir_p(root, BACKUP_DIR, 0700);
+    for (int n = 1; r == 0; n++) {
+        free(dir);
+        dir = n == 1 ? mr_xasprintf("%s/%s", BACKUP_DIR, stamp)
+                     : mr_xasprintf("%s/%s-%d", BACKUP_DIR, stamp, n);
+        struct stat st;
+        if (mr_root_stat(root, dir, &st, true) == -ENOENT)
+            break;
+    }
+    if (r == 0)
+        r = mr_root_mkdir_p(root, dir, 0700);
+    if (r < 0) {
+        *ret_msg = mr_xasprintf("cannot create the backup folder %s: %s", dir ? dir : BACKUP_DIR,
+                                strerror(-r));
+        free(dir);
+        return r;
+    }
+    char *manifest = mr_xstrdup("# migready fix backup: what each change replaced\n");
+    for (size_t i = 0; i < cs->n_ch && r == 0; i++) {
+        const struct change *c = &cs->ch[i];
+        if (!effective(c))
+            continue;
+        char *line = NULL;
+        if (c->kind == CH_TEXT && c->old_text) {
+            char *dest = mr_xasprintf("%s%s", dir, c->path);
+            char *parent = folder_of(dest);
+            r = mr_root_mkdir_p(root, parent, 0700);
+            if (r == 0)
+                r = mr_root_write_atomic(root, dest, c->old_text, strlen(c->old_text),
+                                         c->st.st_mode, c->st.st_uid, c->st.st_gid);
+            if (r < 0)
+                *ret_msg = mr_xasprintf("cannot back up %s to %s: %s", c->path, dest,
+                                        strerror(-r));
+            free(parent);
+            free(dest);
+            line = mr_xasprintf("file %s %u:%u %04o\n", c->path, (unsigned)c->st.st_uid,
+                                (unsigned)c->st.st_gid, (unsigned)(c->st.st_mode & 07777));
+        } else if (c->kind == CH_TEXT) {
+            line = mr_xasprintf("created %s\n", c->path);
+        } else if (c->kind == CH_LINK) {
+            line = c->old_text ? mr_xasprintf("link %s -> %s\n", c->path, c->old_text)
+                               : mr_xasprintf("created %s\n", c->path);
+        } else {
+            line = mr_xasprintf("meta %s %u:%u %04o\n", c->path, (unsigned)c->st.st_uid,
+                                (unsigned)c->st.st_gid, (unsigned)(c->st.st_mode & 07777));
+        }
+        char *m = mr_xasprintf("%s%s", manifest, line);
+        free(manifest);
+        free(line);
+        manifest = m;
+    }
+    if (r == 0) {
+        char *p = mr_xasprintf("%s/MANIFEST", dir);
+        r = mr_root_write_atomic(root, p, manifest, strlen(manifest), 0600, 0, 0);
+        if (r < 0)
+            *ret_msg = mr_xasprintf("cannot write %s: %s", p, strerror(-r));
+        free(p);
+    }
+    free(manifest);
+    if (r == 0)
+        *ret_dir = dir;
+    else
+        free(dir);
+    return r;
+}
+
+static int apply_one(struct mr_change_set *cs, struct change *c)
+{
+    const struct mr_root *root = cs->ctx->root;
+    int r = 0;
+    if (c->kind == CH_TEXT) {
+        char *parent = folder_of(c->path);
+        if (!c->exists)
+            r = mr_root_mkdir_p(root, parent, 0755);
+        free(parent);
+        if (r == 0)
+            r = mr_root_write_atomic(root, c->path, c->new_text, strlen(c->new_text),
+                                     c->exists ? c->st.st_mode : c->new_mode,
+                                     c->exists ? c->st.st_uid : 0, c->exists ? c->st.st_gid : 0);
+    } else if (c->kind == CH_LINK) {
+        char *parent = folder_of(c->path);
+        r = mr_root_mkdir_p(root, parent, 0755);
+        free(parent);
+        if (r == 0)
+            r = mr_root_symlink(root, c->path, c->new_text);
+    } else {
+        if (c->chown)
+            r = mr_root_chown(root, c->path, c->uid, c->gid);
+        if (r == 0 && c->chmod)
+            r = mr_root_chmod(root, c->path, c->mode);
+    }
+    return r;
+}
+
+/* The configuration was cached by the first run of the checks. */
+static void invalidate(const struct mr_ctx *ctx)
+{
+    struct mr_cache *c = ctx->cache;
+    mr_novaconf_free(c->nova);
+    free(c->nova_errmsg);
+    c->nova = NULL;
+    c->nova_errmsg = NULL;
+    c->nova_err = 0;
+    c->nova_loaded = false;
+    mr_libvirt_conf_free(c->libvirt);
+    free(c->libvirt_errmsg);
+    c->libvirt = NULL;
+    c->libvirt_errmsg = NULL;
+    c->libvirt_err = 0;
+    c->libvirt_loaded = false;
+}
+
+static bool is_socket(const char *unit)
+{
+    size_t n = strlen(unit);
+    return n > 7 && strcmp(unit + n - 7, ".socket") == 0;
+}
+
+static int systemctl(const struct mr_ctx *ctx, FILE *out, const char *verb, const char *unit)
+{
+    const char *argv[] = {"systemctl", verb, unit, NULL};
+    char *output = NULL;
+    int r = ctx->ops && ctx->ops->run ? ctx->ops->run(argv, 120000, &output) : -ENOSYS;
+    free(output);
+    if (r != 0)
+        fprintf(out, "migready: systemctl %s %s failed (%s)\n", verb, unit ? unit : "",
+                r < 0 ? strerror(-r) : "non-zero exit");
+    else
+        fprintf(out, "systemctl %s %s\n", verb, unit ? unit : "");
+    return r;
+}
+
+/* Restarts what the applied fixes need: a daemon whose sockets changed is
+ * stopped, its sockets restarted, then started (systemd refuses to start a
+ * socket whose service runs). */
+static void restart_units(const struct mr_ctx *ctx, char **units, bool links, bool restart,
+                          FILE *out)
+{
+    if (!units || !units[0])
+        return;
+    char *list = mr_xstrdup("");
+    for (size_t i = 0; units[i]; i++) {
+        char *l = mr_xasprintf("%s%s%s", list, i ? (units[i + 1] ? ", " : " and ") : "", units[i]);
+        free(list);
+        list = l;
+    }
+    if (!restart) {
+        fprintf(out, "restart %s for this to take effect (or run migready fix --restart)\n", list);
+        free(list);
+        return;
+    }
+    if (!ctx->live) {
+        fprintf(out, "not restarting %s under --root: restart %s on the host that uses this root\n",
+                list, list);
+        free(list);
+        return;
+    }
+    free(list);
+    if (links) {
+        const char *argv[] = {"systemctl", "daemon-reload", NULL};
+        char *o = NULL;
+        ctx->ops->run(argv, 120000, &o);
+        free(o);
+    }
+    for (size_t i = 0; units[i]; i++) {
+        if (is_socket(units[i]))
+            continue;
+        bool has_sockets = false;
+        size_t n = strlen(units[i]);
+        for (size_t k = 0; units[k]; k++)
+            has_sockets |= is_socket(units[k]) && strncmp(units[k], units[i], n) == 0 &&
+                           units[k][n] == '-';
+        if (!has_sockets) {
+            systemctl(ctx, out, "restart", units[i]);
+            continue;
+        }
+        systemctl(ctx, out, "stop", units[i]);
+        for (size_t k = 0; units[k]; k++)
+            if (is_socket(units[k]) && strncmp(units[k], units[i], n) == 0 && units[k][n] == '-')
+                systemctl(ctx, out, "restart", units[k]);
+        systemctl(ctx, out, "start", units[i]);
+    }
+    for (size_t k = 0; units[k]; k++) {
+        bool owned = false;
+        for (size_t i = 0; units[i]; i++) {
+            size_t n = strlen(units[i]);
+            owned |= !is_socket(units[i]) && strncmp(units[k], units[i], n) == 0 &&
+                     units[k][n] == '-';
+        }
+        if (is_socket(units[k]) && !owned)
+            systemctl(ctx, out, "restart", units[k]);
+    }
+}
+
+static void recount(struct mr_run *run)
+{
+    memset(run->counts, 0, sizeof(run->counts));
+    for (size_t i = 0; i < run->n; i++)
+        run->counts[run->results[i].status]++;
+}
+
+/* The check again, after its fix: pass becomes fixed, anything else error. */
+static void recheck(const struct mr_ctx *ctx, struct mr_result *res, const struct plan *p)
+{
+    const struct mr_check *c = res->check;
+    mr_result_clear(res);
+    res->status = MR_PASS;
+    int r = c->run(ctx, res);
+    if (r < 0) {
+        mr_report(res, MR_ERROR, "the check could not run after the fix: %s", strerror(-r));
+        return;
+    }
+    if (res->n_findings == 0)
+        mr_report(res, MR_PASS, "%s", c->title);
+    if (res->status == MR_PASS) {
+        char *units = NULL;
+        for (size_t i = 0; p->units && p->units[i]; i++) {
+            char *u = mr_xasprintf("%s%s%s", units ? units : "", units ? ", " : "", p->units[i]);
+            free(units);
+            units = u;
+        }
+        struct mr_finding *f = mr_report(res, MR_FIXED, "%s", p->desc ? p->desc : "fixed");
+        if (units)
+            mr_finding_remedy(f, "restart %s for this to take effect", units);
+        free(units);
+        return;
+    }
+    const struct mr_finding *still = mr_result_primary(res);
+    char *msg = mr_xstrdup(still ? still->message : "");
+    char *file = mr_xstrdup(still ? still->file : NULL);
+    int line = still ? still->line : 0;
+    struct mr_finding *f = mr_report(res, MR_ERROR,
+                                     "the fix was applied (%s) but the check still says: %s",
+                                     p->desc ? p->desc : "changes written", msg);
+    if (file)
+        mr_finding_at(f, file, line);
+    free(file);
+    free(msg);
+}
+
+struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_check *const *checks,
+                          size_t n, const struct mr_select *sel, const struct mr_fix_opts *o)
+{
+    const struct mr_fixer *const *fixers = o->fixers ? o->fixers : mr_fixers;
+    size_t n_fixers = o->fixers ? o->n_fixers : mr_n_fixers;
+    FILE *out = o->diff_out ? o->diff_out : stdout;
+    struct mr_run *run = mr_run_list(ctx, checks, n, sel, false);
+    struct mr_change_set cs = {.ctx = ctx};
+
+    /* One plan per failed check that has a fixer. */
+    cs.plans = mr_xcalloc(run->n ? run->n : 1, sizeof(*cs.plans));
+    const struct mr_fixer **which = mr_xcalloc(run->n ? run->n : 1, sizeof(*which));
+    for (size_t i = 0; i < run->n; i++) {
+        const struct mr_result *res = &run->results[i];
+        if (res->status != MR_FAIL)
+            continue;
+        for (size_t f = 0; f < n_fixers; f++)
+            if (strcmp(fixers[f]->check_id, res->check->id) == 0)
+                which[cs.n_plans] = fixers[f];
+        if (which[cs.n_plans])
+            cs.plans[cs.n_plans++].result = i;
+    }
+    /* Owner flags are sized by the number of plans, known from here on. */
+    for (cs.cur = 0; cs.cur < cs.n_plans; cs.cur++) {
+        struct plan *p = &cs.plans[cs.cur];
+        struct snapshot snap;
+        snap_take(&cs, &snap);
+        int r = which[cs.cur]->run(ctx, &run->results[p->result], &cs);
+        if (r < 0) {
+            p->failed = true;
+            if (!p->error)
+                p->error = mr_xasprintf("the fixer failed: %s", strerror(-r));
+            snap_restore(&cs, &snap);
+        }
+        snap_free(&snap);
+    }
+    free(which);
+
+    bool any = false;
+    for (size_t i = 0; i < cs.n_ch; i++)
+        any |= effective(&cs.ch[i]);
+    if (any) {
+        show_changes(&cs, out);
+        fflush(out);
+    }
+    bool go = any && ask(o);
+    bool links = false;
+    char **units = NULL;
+    if (go) {
+        preflight(&cs);
+        char *bdir = NULL, *msg = NULL;
+        if (!o->no_backup) {
+            bool needed = false;
+            for (size_t i = 0; i < cs.n_ch; i++)
+                needed |= effective(&cs.ch[i]);
+            if (needed && backup(&cs, o->now ? o->now : time(NULL), &bdir, &msg) < 0) {
+                /* Without a backup nothing is written. */
+                for (size_t i = 0; i < cs.n_ch; i++)
+                    if (effective(&cs.ch[i]))
+                        fail_owners(&cs, &cs.ch[i], msg);
+                drop_failed(&cs);
+            }
+            if (bdir)
+                fprintf(out, "backup of the changed files in %s\n", bdir);
+            free(bdir);
+            free(msg);
+        }
+        for (size_t i = 0; i < cs.n_ch; i++) {
+            struct change *c = &cs.ch[i];
+            if (!effective(c))
+                continue;
+            int r = apply_one(&cs, c);
+            if (r < 0) {
+                char *m = refusal(ctx, c->path, r, NULL);
+                fail_owners(&cs, c, m);
+                free(m);
+                c->failed = true;
+            } else if (c->kind == CH_LINK) {
+                links = true;
+            }
+        }
+        invalidate(ctx);
+    }
+
+    for (size_t i = 0; i < cs.n_plans; i++) {
+        struct plan *p = &cs.plans[i];
+        struct mr_result *res = &run->results[p->result];
+        if (p->failed) {
+            mr_report(res, MR_ERROR, "%s", p->error);
+            continue;
+        }
+        if (!p->planned)
+            continue;
+        if (!go) {
+            struct mr_finding *f = &res->findings[res->primary];
+            if (o->dry_run)
+                mr_finding_remedy(f, "migready fix would: %s (run it without --dry-run)",
+                                  p->desc ? p->desc : "change the files shown above");
+            else
+                mr_finding_remedy(f, "not applied: %s", p->desc ? p->desc : "changes declined");
+            continue;
+        }
+        for (size_t u = 0; p->units && p->units[u]; u++)
+            if (!mr_strv_contains(units, p->units[u]))
+                mr_strv_push(&units, p->units[u]);
+        recheck(ctx, res, p);
+    }
+    if (go)
+        restart_units(ctx, units, links, o->restart, out);
+    mr_strv_free(units);
+    recount(run);
+    change_set_free(&cs);
+    return run;
+}

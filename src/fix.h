@@ -1,0 +1,99 @@
+/* `migready fix`: repairs what the checks found, OpenSCAP's way. A fixer
+ * runs only on a `fail`; afterwards its check runs again: `pass` becomes
+ * `fixed`, anything else `error`.
+ *
+ * Writing a fixer (one file in fixers/, listed in fixers/fixers.c):
+ *
+ *     static int run(const struct mr_ctx *ctx, const struct mr_result *res,
+ *                    struct mr_change_set *cs)
+ *     {
+ *         const char *text;
+ *         int r = mr_change_text(cs, "/etc/hosts", &text);  // planned or on disk
+ *         ...compute the new text, e.g. through mr_aug_edit (src/augedit.h)...
+ *         mr_change_write(cs, "/etc/hosts", new_text, 0644);
+ *         mr_change_restart(cs, "nova-compute");
+ *         mr_change_describe(cs, "set ... in /etc/hosts");
+ *         return 0;
+ *     }
+ *     const struct mr_fixer mr_fixer_hosts_resolution = {
+ *         .check_id = "hosts.resolution", .run = run};
+ *
+ * and `.fixable = true` on the check. A fixer only records the edits it
+ * wants in the change set: nothing is written until every fixer has
+ * planned, the user has seen the diff and agreed. Paths are absolute as
+ * seen inside the root. Returning a negative errno after mr_change_error()
+ * turns the check into `error` with that message and drops the fixer's
+ * edits; returning 0 without planning anything leaves the `fail` as it is
+ * (nothing this fixer can do automatically). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "ctx.h"
+#include "engine.h"
+#include "migready.h"
+
+struct mr_change_set;
+
+struct mr_fixer {
+    const char *check_id;
+    int (*run)(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs);
+};
+
+extern const struct mr_fixer *const mr_fixers[];
+extern const size_t mr_n_fixers;
+const struct mr_fixer *mr_fixer_find(const char *check_id);
+
+/* The text PATH will have: what an earlier fixer planned, else the file
+ * read root-safely. -ENOENT when it neither exists nor is planned. The
+ * text is owned by the change set. */
+int mr_change_text(struct mr_change_set *cs, const char *path, const char **ret_text);
+/* Replaces PATH's content with TEXT (copied). A new file gets MODE, owned
+ * by root; an existing one keeps its owner and mode. Planning the text the
+ * file already has is no change. */
+void mr_change_write(struct mr_change_set *cs, const char *path, const char *text, mode_t mode);
+/* Creates the symbolic link PATH -> TARGET (e.g. enabling a systemd unit). */
+void mr_change_symlink(struct mr_change_set *cs, const char *path, const char *target);
+/* Metadata: owner (uid/gid; (uid_t)-1 or (gid_t)-1 keep one) and mode. */
+void mr_change_chown(struct mr_change_set *cs, const char *path, uid_t uid, gid_t gid);
+void mr_change_chmod(struct mr_change_set *cs, const char *path, mode_t mode);
+/* The systemd unit (without ".service": libvirtd, nova-compute, sshd,
+ * nfs-server; or a ".socket") that must restart for the change to work. */
+void mr_change_restart(struct mr_change_set *cs, const char *unit);
+/* What the fixer does, in words (the `fixed` message). */
+void mr_change_describe(struct mr_change_set *cs, const char *fmt, ...) MR_PRINTF(2, 3);
+/* Why the fixer gave up (a file the lens cannot parse, with its line). */
+void mr_change_error(struct mr_change_set *cs, const char *fmt, ...) MR_PRINTF(2, 3);
+const struct mr_ctx *mr_change_ctx(const struct mr_change_set *cs);
+
+/* ---- the engine ---- */
+
+struct mr_fix_opts {
+    bool dry_run;
+    bool no_backup;
+    bool yes;       /* do not ask (also when standard input is not a terminal) */
+    bool restart;   /* restart the units named by the fixers (live host only) */
+    FILE *diff_out; /* where the diff and the restart notes go */
+    FILE *tty_in;   /* answers to the question; NULL: never ask */
+    FILE *tty_out;  /* where the question goes */
+    /* Fixers to use (NULL: mr_fixers); for tests. */
+    const struct mr_fixer *const *fixers;
+    size_t n_fixers;
+    /* Time of the backup folder's name (0: now); for tests. */
+    time_t now;
+};
+
+/* Runs the checks, plans the fixers of every `fail`, shows the diff, asks,
+ * backs up, writes, restarts and runs the fixed checks again. Returns the
+ * run (render it like check's) whose exit code mr_run_exit_code() gives. */
+struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_check *const *checks,
+                          size_t n, const struct mr_select *sel, const struct mr_fix_opts *o);
+
+/* ---- pieces, exposed for the unit tests ---- */
+
+/* A unified diff of A to B (3 lines of context), labelled "--- LABEL_A" and
+ * "+++ LABEL_B"; NULL when they are equal. A missing side is NULL. */
+char *mr_diff_unified(const char *label_a, const char *a, const char *label_b, const char *b);

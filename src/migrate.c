@@ -1,0 +1,1458 @@
+/* migrate-test: a small transient probe domain live-migrates to a peer
+ * peer-to-peer and back, as Nova's libvirt driver would migrate an instance.
+ *
+ * Storage. Nova proves shared storage with a file created in the instances
+ * path on one host and looked for on the other; we do the same over SSH as
+ * the migration user. With shared storage the probe's disk lives on the
+ * instances path and is attached read-only: libvirt only lets a live
+ * migration of a writable file disk through when it recognises the file
+ * system as shared (NFS, GlusterFS, ...), and a read-only disk is safe
+ * wherever it lives. That keeps the test honest on hosts (and in our lab)
+ * whose shared folder is not a network file system libvirt knows, without
+ * ever passing VIR_MIGRATE_UNSAFE: the destination's QEMU still has to open
+ * the very file at the very path, which is what shared storage means for a
+ * migration. Under --block the disk is a writable raw image (raw needs no
+ * qemu-img on either host) copied with
+ * VIR_MIGRATE_NON_SHARED_DISK, and its folder is a libvirt storage pool on
+ * both hosts so that the peer's libvirt creates the empty target disk
+ * itself (what Nova's pre_live_migration does by hand).
+ *
+ * Everything we create is named MR_PROBE_PREFIX<host>-<random> and removed
+ * on every path out; leftovers of this host's earlier runs are removed
+ * before starting, on both hosts. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/uri.h>
+
+#include "ctx.h"
+#include "migrate.h"
+#include "migready.h"
+#include "novaconf.h"
+#include "ops.h"
+#include "sshexec.h"
+#include "sshpeer.h"
+#include "virt.h"
+
+#define SSH_TIMEOUT_S 15
+#define CONNECT_TIMEOUT_MS 3000
+#define PROBE_MEMORY_MIB 32
+#define SHARED_DISK_BYTES (1024 * 1024)
+#define BLOCK_DISK_MIB 16
+/* Where the block-migration probe disk goes when the instances path turns
+ * out to be shared (Nova would refuse a block migration there). */
+#define LOCAL_DISK_DIR "/var/lib/libvirt/images"
+
+void mr_migrate_cause_clear(struct mr_migrate_cause *c)
+{
+    if (!c)
+        return;
+    free(c->cause);
+    free(c->remedy);
+    *c = (struct mr_migrate_cause){0};
+}
+
+void mr_migrate_report_clear(struct mr_migrate_report *rep)
+{
+    if (!rep)
+        return;
+    free(rep->host);
+    free(rep->peer);
+    free(rep->transport);
+    free(rep->storage);
+    free(rep->domain);
+    free(rep->domain_type);
+    free(rep->cpu);
+    free(rep->disk);
+    for (size_t i = 0; i < MR_ARRAY_SIZE(rep->legs); i++) {
+        free(rep->legs[i].from);
+        free(rep->legs[i].to);
+        free(rep->legs[i].uri);
+        free(rep->legs[i].migrate_uri);
+    }
+    free(rep->step);
+    free(rep->error);
+    mr_migrate_cause_clear(&rep->why);
+    mr_strv_free(rep->notes);
+    *rep = (struct mr_migrate_report){0};
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *nova_str(const struct mr_novaconf *nova, const char *section, const char *key)
+{
+    struct mr_novaval v;
+    if (nova && mr_novaconf_get(nova, section, key, &v) && v.value && *v.value)
+        return v.value;
+    return NULL;
+}
+
+static bool nova_bool(const struct mr_novaconf *nova, const char *key)
+{
+    bool b = false;
+    const char *s = nova_str(nova, "libvirt", key);
+    return s && mr_parse_bool(s, &b) == 0 && b;
+}
+
+/* ------------------------------------------------------------------ URIs */
+
+int mr_migrate_uris(const struct mr_novaconf *nova, const char *transport, const char *dest,
+                    bool with_stream, char **ret_uri, char **ret_migrate_uri, char **ret_msg)
+{
+    /* oslo_netutils.escape_ipv6 */
+    char *d = strchr(dest, ':') ? mr_xasprintf("[%s]", dest) : mr_xstrdup(dest);
+    char *uri = NULL;
+    const char *legacy = nova_str(nova, "libvirt", "live_migration_uri");
+    if (transport) {
+        uri = mr_xasprintf("qemu+%s://%s/system", transport, d);
+    } else if (legacy) {
+        /* Nova does `live_migration_uri % dest`: exactly one %s, and %% for a
+         * percent sign; anything else is a TypeError or ValueError there. */
+        const char *p = legacy;
+        size_t n_s = 0;
+        bool bad = false;
+        for (; *p; p++) {
+            if (*p != '%')
+                continue;
+            if (p[1] == 's')
+                n_s++;
+            else if (p[1] != '%')
+                bad = true;
+            p++;
+        }
+        if (n_s != 1 || bad) {
+            *ret_msg = mr_xasprintf("[libvirt] live_migration_uri = %s in nova.conf needs exactly "
+                                    "one %%s for the destination (Nova would fail on it)",
+                                    legacy);
+            free(d);
+            return -EINVAL;
+        }
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        for (p = legacy; *p; p++) {
+            if (*p == '%' && p[1] == 's') {
+                fputs(d, m);
+                p++;
+            } else if (*p == '%' && p[1] == '%') {
+                fputc('%', m);
+                p++;
+            } else {
+                fputc(*p, m);
+            }
+        }
+        fclose(m);
+        uri = buf;
+    } else {
+        const char *vt = nova_str(nova, "libvirt", "virt_type");
+        if (vt && strcmp(vt, "kvm") != 0 && strcmp(vt, "qemu") != 0) {
+            *ret_msg = mr_xasprintf("[libvirt] virt_type = %s: migrate-test migrates kvm and qemu "
+                                    "guests only",
+                                    vt);
+            free(d);
+            return -EINVAL;
+        }
+        const char *scheme = nova_str(nova, "libvirt", "live_migration_scheme");
+        uri = mr_xasprintf("qemu+%s://%s/system", scheme ? scheme : "tcp", d);
+    }
+    /* Nova hands QEMU a stream URI only when it knows the destination's
+     * address (live_migration_inbound_addr) and the stream is not tunnelled
+     * through libvirtd; otherwise libvirt uses the destination's host name. */
+    *ret_migrate_uri =
+        with_stream && !nova_bool(nova, "live_migration_tunnelled") ? mr_xasprintf("tcp://%s", d)
+                                                                    : NULL;
+    *ret_uri = uri;
+    free(d);
+    return 0;
+}
+
+/* "tcp" from "qemu+tcp://host/system"; "unix"/"" for a bare qemu:// */
+static char *uri_transport(const char *uri)
+{
+    const char *colon = strstr(uri, "://");
+    const char *plus = strchr(uri, '+');
+    if (!colon)
+        return mr_xstrdup("tcp");
+    if (!plus || plus > colon)
+        return mr_xstrdup("tcp");
+    return mr_xstrndup(plus + 1, (size_t)(colon - plus - 1));
+}
+
+/* ------------------------------------------------------------- causes */
+
+static bool has(const char *hay, const char *needle)
+{
+    return hay && strcasestr(hay, needle) != NULL;
+}
+
+/* The port in "...'host:49153'..." or "...host:16509..." (the last
+ * host:port-looking number), 0 when none. */
+static int port_in(const char *msg)
+{
+    int port = 0;
+    for (const char *p = msg ? strchr(msg, ':') : NULL; p; p = strchr(p + 1, ':')) {
+        char *end;
+        long v = strtol(p + 1, &end, 10);
+        if (end != p + 1 && v > 0 && v < 65536 && (*end == '\'' || *end == '"' || *end == ' ' ||
+                                                  *end == ':' || *end == '\0' || *end == ','))
+            port = (int)v;
+    }
+    return port;
+}
+
+static void cause(struct mr_migrate_cause *ret, const char *check, char *text, char *remedy)
+{
+    ret->check = check;
+    ret->cause = text;
+    ret->remedy = remedy;
+}
+
+void mr_migrate_explain(enum mr_migrate_phase phase, int code, const char *message,
+                        const char *from, const char *to, struct mr_migrate_cause *ret)
+{
+    const char *m = message ? message : "";
+    *ret = (struct mr_migrate_cause){0};
+    bool refused = has(m, "connection refused");
+    bool timeout = has(m, "timed out") || has(m, "no route to host") || has(m, "unreachable");
+    int port = port_in(m);
+
+    if (code == VIR_ERR_OPERATION_ABORTED || has(m, "canceled by client") ||
+        has(m, "operation aborted") || has(m, "migration was cancelled")) {
+        cause(ret, NULL, mr_xstrdup("the migration job was aborted before it completed"), NULL);
+    } else if (has(m, "same host")) {
+        cause(ret, "libvirt.host-uuid",
+              mr_xasprintf("%s's libvirt has the same host UUID as %s's (a cloned image?), so "
+                           "libvirt takes it for the same host and refuses",
+                           to, from),
+              mr_xasprintf("give one of them its own host_uuid in /etc/libvirt/libvirtd.conf "
+                           "(uuidgen) and restart libvirtd; 'migready check --only "
+                           "libvirt.host-uuid --peer %s' finds this",
+                           strcmp(to, from) ? to : from));
+    } else if (code == VIR_ERR_CPU_INCOMPATIBLE ||
+               (has(m, "cpu") && (has(m, "incompatible") || has(m, "not supported") ||
+                                  has(m, "doesn't match") || has(m, "does not provide") ||
+                                  has(m, "unknown") || has(m, "missing features")))) {
+        cause(ret, "libvirt.cpu-compat",
+              mr_xasprintf("the guest CPU that nova.conf configures (cpu_mode, cpu_models) "
+                           "cannot run on %s",
+                           to),
+              mr_xasprintf("choose [libvirt] cpu_models that every host offers (a baseline "
+                           "model); 'migready check --only libvirt.cpu-compat,nova.cpu-mode "
+                           "--peer %s' finds this",
+                           to));
+    } else if (has(m, "resolved to localhost") || has(m, "resolves to loopback") ||
+               has(m, "loopback")) {
+        cause(ret, "hosts.resolution",
+              mr_xasprintf("a host name resolves to a loopback address, so the migration "
+                           "stream would go to the wrong host"),
+              mr_xasprintf("map each host's name to its real address in /etc/hosts or DNS on "
+                           "every host (or set [libvirt] live_migration_inbound_addr); "
+                           "'migready check --only hosts.resolution --peer %s' finds this",
+                           to));
+    } else if (code == VIR_ERR_MIGRATE_UNSAFE || has(m, "shared storage") ||
+               (phase == MR_PHASE_MIGRATE && has(m, "no such file or directory"))) {
+        cause(ret, "nfs.fstab",
+              mr_xasprintf("the instances path is not the same storage on %s and %s", from, to),
+              mr_xasprintf("mount the shared instances path on both hosts (see 'migready check "
+                           "--only nfs.fstab,nfs.access'), or test a block migration with "
+                           "--block"));
+    } else if (has(m, "permission denied") && phase != MR_PHASE_CONNECT &&
+               !has(m, "publickey")) {
+        cause(ret, "nova.instances-path",
+              mr_xasprintf("QEMU or libvirt may not open the probe's disk in the instances path"),
+              mr_xasprintf("make the instances path owned by nova with the search bit for "
+                           "others, with the same nova UID/GID on every host; 'migready check "
+                           "--only nova.instances-path,ids.nova --peer %s' finds this",
+                           to));
+    } else if (code == VIR_ERR_AUTH_FAILED || code == VIR_ERR_AUTH_CANCELLED ||
+               code == VIR_ERR_AUTH_UNAVAILABLE || has(m, "authentication") ||
+               has(m, "certificate")) {
+        cause(ret, "libvirt.auth",
+              mr_xasprintf("%s's libvirtd does not accept %s's credentials for this transport",
+                           to, from),
+              mr_xasprintf("see 'migready check --only libvirt.auth,libvirt.listen --peer %s'",
+                           to));
+    } else if (has(m, "host key verification") || has(m, "publickey")) {
+        cause(ret, "ssh.peers",
+              mr_xasprintf("SSH from %s to %s is not key-only and non-interactive", from, to),
+              mr_xasprintf("see 'migready check --only ssh.keys,ssh.peers --peer %s'", to));
+    } else if (refused && (phase == MR_PHASE_CONNECT || port == 16509 || port == 16514 ||
+                           port == 22)) {
+        int p = port ? port : 16509;
+        cause(ret, "libvirt.listen",
+              mr_xasprintf("%s refuses connections to libvirtd on port %d: libvirtd does not "
+                           "listen there, or a firewall rejects it",
+                           to, p),
+              mr_xasprintf("make libvirtd on %s listen for the transport and accept port %d "
+                           "from the compute hosts; 'migready check --only "
+                           "libvirt.listen,firewall.ports' on %s finds this",
+                           to, p, to));
+    } else if (refused) {
+        char *where = port ? mr_xasprintf("port %d", port) : mr_xstrdup("a port");
+        cause(ret, "firewall.ports",
+              mr_xasprintf("%s refuses QEMU's migration connection to %s (the migration port "
+                           "range, qemu.conf migration_port_min/max)",
+                           to, where),
+              mr_xasprintf("accept the migration port range (49152-49215 by default) from the "
+                           "compute hosts in %s's firewall; 'migready check --only "
+                           "firewall.ports,firewall.reachability --peer %s' finds this",
+                           to, to));
+        free(where);
+    } else if (timeout) {
+        cause(ret, "firewall.reachability",
+              mr_xasprintf("%s does not answer on the %s port (packets dropped?)", to,
+                           phase == MR_PHASE_CONNECT ? "libvirt" : "migration"),
+              mr_xasprintf("open the libvirt port and the migration range between the hosts; "
+                           "'migready check --only firewall.reachability --peer %s' finds this",
+                           to));
+    } else if (has(m, "resolve") || has(m, "name or service not known")) {
+        cause(ret, "hosts.resolution",
+              mr_xasprintf("a host name does not resolve where it must"),
+              mr_xasprintf("see 'migready check --only hosts.resolution --peer %s'", to));
+    }
+}
+
+/* ------------------------------------------------------------- libvirt */
+
+static void quiet(void *opaque, virErrorPtr err)
+{
+    (void)opaque;
+    (void)err;
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void init(void)
+{
+    virInitialize();
+    virSetErrorFunc(NULL, quiet);
+}
+
+static int no_credentials(virConnectCredentialPtr cred, unsigned int ncred, void *opaque)
+{
+    (void)cred;
+    (void)ncred;
+    (void)opaque;
+    return -1;
+}
+
+struct run {
+    const struct mr_ctx *ctx;
+    const struct mr_migrate_opts *o;
+    struct mr_migrate_report *rep;
+    const struct mr_novaconf *nova;
+    volatile sig_atomic_t *interrupted;
+    double deadline;
+    char *prefix;             /* migready-probe-<host>- */
+    char *instances;          /* instances_path */
+    char *out_uri, *out_stream, *back_uri, *back_stream;
+    char *peer_client_uri;
+    virConnectPtr lc, pc;     /* local, peer */
+    char *probe_file;         /* the shared-storage probe */
+    char *disk_dir;           /* block: the pool's folder */
+    bool local_pool, peer_pool;
+    bool shared;
+    const char *type;         /* kvm or qemu */
+    char *cpu;                /* the <cpu> element */
+};
+
+static char *last_error(void)
+{
+    virErrorPtr e = virGetLastError();
+    return mr_xstrdup(e && e->message ? e->message : "unknown libvirt error");
+}
+
+static int last_code(void)
+{
+    virErrorPtr e = virGetLastError();
+    return e ? e->code : 0;
+}
+
+/* Records the failure of STEP (message MSG, libvirt CODE) with its cause. */
+static int failed(struct run *rn, enum mr_migrate_outcome outcome, enum mr_migrate_phase phase,
+                  const char *from, const char *to, int code, char *step, char *msg)
+{
+    struct mr_migrate_report *rep = rn->rep;
+    if (rep->step) { /* the first failure is the one to explain */
+        free(step);
+        free(msg);
+        return -1;
+    }
+    rep->outcome = outcome;
+    rep->step = step;
+    rep->error = msg;
+    if (rep->interrupted) {
+        rep->why.cause = mr_xstrdup("interrupted (SIGINT or SIGTERM): the migration was aborted");
+    } else if (rep->timed_out) {
+        rep->why.cause = mr_xasprintf("no round trip within %d s (--timeout): the migration "
+                                      "job was aborted",
+                                      rn->o->timeout_s > 0 ? rn->o->timeout_s
+                                                           : MR_MIGRATE_DEFAULT_TIMEOUT);
+        rep->why.remedy = mr_xstrdup("a migration of a few MiB should take seconds: look for "
+                                     "dropped packets on the migration port range "
+                                     "(firewall.reachability) or a saturated network");
+        rep->why.check = "firewall.reachability";
+    } else {
+        mr_migrate_explain(phase, code, msg, from, to, &rep->why);
+    }
+    return -1;
+}
+
+static void note(struct run *rn, const char *fmt, ...) MR_PRINTF(2, 3);
+
+static void note(struct run *rn, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = mr_xvasprintf(fmt, ap);
+    va_end(ap);
+    mr_strv_push(&rn->rep->notes, s);
+    free(s);
+}
+
+/* A TCP connect with a short timeout before libvirt's own, which waits for
+ * the kernel (minutes) when a firewall drops packets. */
+static int tcp_probe(const char *uri, char **ret_msg)
+{
+    xmlURIPtr u = xmlParseURI(uri);
+    if (!u)
+        return 0;
+    int port = u->port;
+    if (port <= 0 && u->scheme)
+        port = strcmp(u->scheme, "qemu+tls") == 0   ? 16514
+               : strcmp(u->scheme, "qemu+ssh") == 0 ? 22
+               : strcmp(u->scheme, "qemu+tcp") == 0 ? 16509
+                                                    : 0;
+    if (port <= 0 || !u->server || !*u->server) {
+        xmlFreeURI(u);
+        return 0;
+    }
+    char *host = mr_xstrdup(u->server);
+    xmlFreeURI(u);
+    char service[16];
+    snprintf(service, sizeof(service), "%d", port);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(host, service, &hints, &res) != 0) {
+        *ret_msg = mr_xasprintf("%s does not resolve", host);
+        free(host);
+        return -EHOSTUNREACH;
+    }
+    int r = 0;
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        r = -errno;
+    } else if (connect(fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS) {
+        r = -errno;
+    } else {
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int n;
+        while ((n = poll(&p, 1, CONNECT_TIMEOUT_MS)) < 0 && errno == EINTR)
+            ;
+        if (n == 0) {
+            r = -ETIMEDOUT;
+        } else {
+            int err = 0;
+            socklen_t len = sizeof(err);
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            r = -err;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    if (r < 0)
+        *ret_msg = mr_xasprintf("unable to connect to server at '%s:%d': %s", host, port,
+                                r == -ETIMEDOUT ? "connection timed out (no answer within 3 s)"
+                                                : strerror(-r));
+    freeaddrinfo(res);
+    free(host);
+    return r;
+}
+
+static bool ours(const struct run *rn, const char *name)
+{
+    return name && strncmp(name, rn->prefix, strlen(rn->prefix)) == 0;
+}
+
+static void clean_pool(virStoragePoolPtr pool)
+{
+    if (virStoragePoolIsActive(pool) == 1) {
+        virStoragePoolRefresh(pool, 0);
+        virStorageVolPtr *vols = NULL;
+        int n = virStoragePoolListAllVolumes(pool, &vols, 0);
+        for (int i = 0; i < n; i++) {
+            virStorageVolDelete(vols[i], 0);
+            virStorageVolFree(vols[i]);
+        }
+        free(vols);
+        virStoragePoolDestroy(pool);
+    }
+    virStoragePoolDelete(pool, 0); /* removes the (now empty) folder */
+    virStoragePoolUndefine(pool);
+}
+
+/* Removes every domain and pool of ours on CONN; returns how many. */
+static int sweep_libvirt(const struct run *rn, virConnectPtr conn)
+{
+    int found = 0;
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(conn, &doms, 0);
+    for (int i = 0; i < n; i++) {
+        if (ours(rn, virDomainGetName(doms[i]))) {
+            found++;
+            if (virDomainIsActive(doms[i]) == 1) {
+                virDomainAbortJob(doms[i]);
+                virDomainDestroy(doms[i]);
+            }
+            if (virDomainIsPersistent(doms[i]) == 1)
+                virDomainUndefine(doms[i]);
+        }
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    virStoragePoolPtr *pools = NULL;
+    n = virConnectListAllStoragePools(conn, &pools, 0);
+    for (int i = 0; i < n; i++) {
+        if (ours(rn, virStoragePoolGetName(pools[i]))) {
+            found++;
+            clean_pool(pools[i]);
+        }
+        virStoragePoolFree(pools[i]);
+    }
+    free(pools);
+    return found;
+}
+
+/* Our files (and folders one level deep) in DIR, removed. */
+static int sweep_dir(const struct run *rn, const char *dir)
+{
+    int found = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!ours(rn, e->d_name))
+            continue;
+        found++;
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno != EISDIR)
+            continue;
+        char *sub = mr_xasprintf("%s/%s", dir, e->d_name);
+        DIR *s = opendir(sub);
+        struct dirent *f;
+        while (s && (f = readdir(s)))
+            if (strcmp(f->d_name, ".") && strcmp(f->d_name, ".."))
+                unlinkat(dirfd(s), f->d_name, 0);
+        if (s)
+            closedir(s);
+        rmdir(sub);
+        free(sub);
+    }
+    closedir(d);
+    return found;
+}
+
+static int sweep(struct run *rn)
+{
+    int n = sweep_libvirt(rn, rn->lc);
+    if (rn->pc)
+        n += sweep_libvirt(rn, rn->pc);
+    n += sweep_dir(rn, rn->instances);
+    n += sweep_dir(rn, LOCAL_DISK_DIR);
+    return n;
+}
+
+/* ------------------------------------------------------------- storage */
+
+static char *shell_quote(const char *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    fputc('\'', m);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs("'\\''", m);
+        else
+            fputc(*s, m);
+    }
+    fputc('\'', m);
+    fclose(m);
+    return buf;
+}
+
+struct ssh_job {
+    const char *peer, *user, *dir, *cmd;
+    int r;
+    char *msg;
+};
+
+static void *ssh_thread(void *p)
+{
+    struct ssh_job *j = p;
+    j->r = mr_ssh_run(j->peer, j->user, j->dir, j->cmd, SSH_TIMEOUT_S, NULL, &j->msg);
+    return NULL;
+}
+
+/* Nova's shared-storage test: a file created here, looked for there. 1
+ * shared, 0 not, -1 could not tell or DURING failed (recorded as the
+ * failure). DURING (may be NULL) runs while the peer looks: starting the
+ * probe domain meanwhile saves the SSH round trip's time. */
+static int probe_shared(struct run *rn, const char *name, int (*during)(struct run *))
+{
+    const struct mr_ctx *ctx = rn->ctx;
+    const char *peer = rn->o->peer;
+    rn->probe_file = mr_xasprintf("%s/%s.shared-storage-test", rn->instances, name);
+    int fd = open(rn->probe_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        free(rn->probe_file);
+        rn->probe_file = NULL;
+        failed(rn, MR_MIGRATE_FAILED, MR_PHASE_STORAGE, rn->rep->host, peer, 0,
+               mr_xasprintf("create a probe file in %s", rn->instances),
+               mr_xasprintf("cannot create a file in %s: %s", rn->instances, strerror(e)));
+        if (e == EACCES || e == EPERM || e == EROFS) {
+            mr_migrate_cause_clear(&rn->rep->why);
+            rn->rep->why.check = "nova.instances-path";
+            rn->rep->why.cause = mr_xasprintf("the instances path %s is not writable here",
+                                              rn->instances);
+            rn->rep->why.remedy = mr_xstrdup("see 'migready check --only "
+                                             "nova.instances-path,nfs.access'");
+        } else if (e == ENOENT) {
+            mr_migrate_cause_clear(&rn->rep->why);
+            rn->rep->why.check = "nova.instances-path";
+            rn->rep->why.cause = mr_xasprintf("the instances path %s does not exist",
+                                              rn->instances);
+        }
+        return -1;
+    }
+    close(fd);
+    const char *user = mr_ssh_migration_user(ctx);
+    char *ssh_dir = mr_ssh_user_dir(ctx, user);
+    if (!ssh_dir)
+        ssh_dir = mr_xstrdup("/nonexistent/.ssh");
+    char *q = shell_quote(rn->probe_file);
+    char *cmd = mr_xasprintf("test -e %s", q);
+    struct ssh_job j = {.peer = peer, .user = user, .dir = ssh_dir, .cmd = cmd};
+    pthread_t th;
+    int dr = 0;
+    if (during && pthread_create(&th, NULL, ssh_thread, &j) == 0) {
+        dr = during(rn);
+        pthread_join(th, NULL);
+    } else {
+        ssh_thread(&j);
+        if (during)
+            dr = during(rn);
+    }
+    char *msg = j.msg;
+    int r = j.r;
+    unlink(rn->probe_file);
+    free(rn->probe_file);
+    rn->probe_file = NULL;
+    int ret;
+    if (dr < 0) {
+        ret = -1;
+    } else if (r == 0 || r == 1) {
+        ret = r == 0;
+        note(rn, "%s %s shared with %s: a file created here was %s from %s over SSH as %s",
+             rn->instances, ret ? "is" : "is not", peer, ret ? "seen" : "not seen", peer, user);
+    } else {
+        ret = -1;
+        failed(rn, MR_MIGRATE_FAILED, MR_PHASE_STORAGE, rn->rep->host, peer, 0,
+               mr_xasprintf("look for the probe file from %s over SSH", peer),
+               msg ? msg : mr_xasprintf("'%s' on %s exited %d", cmd, peer, r));
+        msg = NULL;
+        if (!rn->rep->why.check) {
+            mr_migrate_cause_clear(&rn->rep->why);
+            rn->rep->why.check = "ssh.peers";
+            rn->rep->why.cause = mr_xasprintf("key-only SSH as %s from here to %s does not work, "
+                                              "so shared storage cannot be proven (nor can Nova "
+                                              "resize or block-migrate)",
+                                              user, peer);
+            rn->rep->why.remedy = mr_xasprintf("see 'migready check --only ssh.keys,ssh.peers "
+                                               "--peer %s'",
+                                               peer);
+        }
+    }
+    free(msg);
+    free(cmd);
+    free(q);
+    free(ssh_dir);
+    return ret;
+}
+
+static char *pool_xml(const char *name, const char *dir)
+{
+    return mr_xasprintf("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>",
+                        name, dir);
+}
+
+/* A dir pool NAME on CONN for DIR, built and started. */
+static int make_pool(virConnectPtr conn, const char *name, const char *dir)
+{
+    char *xml = pool_xml(name, dir);
+    virStoragePoolPtr pool = virStoragePoolDefineXML(conn, xml, 0);
+    free(xml);
+    if (!pool)
+        return -1;
+    int r = virStoragePoolBuild(pool, 0) < 0 || virStoragePoolCreate(pool, 0) < 0 ? -1 : 0;
+    virStoragePoolFree(pool);
+    return r;
+}
+
+static int make_disk(struct run *rn, const char *name)
+{
+    struct mr_migrate_report *rep = rn->rep;
+    if (!rn->o->block) {
+        rep->disk = mr_xasprintf("%s/%s.img", rn->instances, name);
+        int fd = open(rep->disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 || ftruncate(fd, SHARED_DISK_BYTES) < 0) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, 0,
+                          mr_xstrdup("create the probe disk"),
+                          mr_xasprintf("cannot create %s: %s", rep->disk, strerror(e)));
+        }
+        close(fd);
+        return 0;
+    }
+    rn->disk_dir = mr_xasprintf("%s/%s", rn->shared ? LOCAL_DISK_DIR : rn->instances, name);
+    rep->disk = mr_xasprintf("%s/disk", rn->disk_dir);
+    if (rn->shared)
+        note(rn, "%s is shared with %s, where Nova refuses a block migration; the probe disk "
+                 "goes to %s, which is local to each host",
+             rn->instances, rn->o->peer, LOCAL_DISK_DIR);
+    if (make_pool(rn->lc, name, rn->disk_dir) < 0) {
+        rn->local_pool = true;
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
+                      mr_xasprintf("create the storage pool %s here", rn->disk_dir),
+                      last_error());
+    }
+    rn->local_pool = true;
+    virStoragePoolPtr pool = virStoragePoolLookupByName(rn->lc, name);
+    char *vol = mr_xasprintf("<volume><name>disk</name><capacity unit='MiB'>%d</capacity>"
+                             "<target><format type='raw'/></target></volume>",
+                             BLOCK_DISK_MIB);
+    virStorageVolPtr v = pool ? virStorageVolCreateXML(pool, vol, 0) : NULL;
+    free(vol);
+    int r = 0;
+    if (!v)
+        r = failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
+                   mr_xasprintf("create the probe disk %s", rep->disk), last_error());
+    if (v)
+        virStorageVolFree(v);
+    if (pool)
+        virStoragePoolFree(pool);
+    if (r < 0)
+        return r;
+    /* The peer's libvirt creates the target disk in its pool of the same
+     * folder while it prepares the incoming migration. */
+    rn->peer_pool = true;
+    if (make_pool(rn->pc, name, rn->disk_dir) < 0)
+        return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_START, rep->host, rn->o->peer, last_code(),
+                      mr_xasprintf("create the storage pool %s on %s", rn->disk_dir, rn->o->peer),
+                      last_error());
+    return 0;
+}
+
+/* ------------------------------------------------------------- domain */
+
+/* The guest CPU as Nova's libvirt driver configures it. */
+static int cpu_xml(const struct run *rn, const char *type, char **ret_xml, char **ret_desc,
+                   char **ret_msg)
+{
+    const char *mode = nova_str(rn->nova, "libvirt", "cpu_mode");
+    const char *models = nova_str(rn->nova, "libvirt", "cpu_models");
+    char **list = mr_split_list(models);
+    int r = 0;
+    if (!mode)
+        mode = "host-model"; /* Nova's choice for kvm and qemu */
+    if (strcmp(mode, "none") == 0) {
+        *ret_xml = mr_xstrdup("");
+        *ret_desc = mr_xasprintf("cpu_mode none (%s's default CPU)", type);
+    } else if (strcmp(mode, "custom") == 0) {
+        if (!list || !list[0]) {
+            *ret_msg = mr_xstrdup("[libvirt] cpu_mode = custom but cpu_models is empty (Nova "
+                                  "would refuse to start)");
+            r = -EINVAL;
+        } else {
+            *ret_xml = mr_xasprintf("<cpu mode='custom' match='exact'><model "
+                                    "fallback='forbid'>%s</model></cpu>",
+                                    list[0]);
+            *ret_desc = mr_xasprintf("cpu_mode custom, model %s", list[0]);
+        }
+    } else if (strcmp(mode, "host-model") == 0 || strcmp(mode, "host-passthrough") == 0) {
+        *ret_xml = mr_xasprintf("<cpu mode='%s'/>", mode);
+        *ret_desc = mr_xasprintf("cpu_mode %s", mode);
+    } else {
+        *ret_msg = mr_xasprintf("[libvirt] cpu_mode = %s is not a mode Nova knows", mode);
+        r = -EINVAL;
+    }
+    mr_strv_free(list);
+    return r;
+}
+
+static char *domain_xml(const struct run *rn, const char *name, const char *type,
+                        const char *cpu)
+{
+    const struct mr_migrate_report *rep = rn->rep;
+    return mr_xasprintf(
+        "<domain type='%s'>\n"
+        "  <name>%s</name>\n"
+        "  <title>migready migrate-test probe (safe to remove)</title>\n"
+        "  <memory unit='MiB'>%d</memory>\n"
+        "  <vcpu>1</vcpu>\n"
+        "  <os><type>hvm</type></os>\n"
+        "  %s\n"
+        "  <on_poweroff>destroy</on_poweroff>\n"
+        "  <on_reboot>restart</on_reboot>\n"
+        "  <on_crash>destroy</on_crash>\n"
+        "  <devices>\n"
+        "    <disk type='file' device='disk'>\n"
+        "      <driver name='qemu' type='%s'/>\n"
+        "      <source file='%s'/>\n"
+        "      <target dev='vda' bus='virtio'/>%s\n"
+        "    </disk>\n"
+        "    <controller type='usb' model='none'/>\n"
+        "    <memballoon model='none'/>\n"
+        "  </devices>\n"
+        "</domain>\n",
+        type, name, PROBE_MEMORY_MIB, cpu, "raw", rep->disk,
+        rn->o->block ? "" : "\n      <readonly/>");
+}
+
+/* ------------------------------------------------------------- a leg */
+
+struct job {
+    virDomainPtr dom;
+    const char *duri;
+    virTypedParameterPtr params;
+    int nparams;
+    unsigned int flags;
+    int ret;
+    virErrorPtr err;
+    bool done;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+};
+
+static void *job_thread(void *p)
+{
+    struct job *j = p;
+    j->ret = virDomainMigrateToURI3(j->dom, j->duri, j->params, (unsigned)j->nparams, j->flags);
+    if (j->ret < 0)
+        j->err = virSaveLastError();
+    pthread_mutex_lock(&j->lock);
+    j->done = true;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+    return NULL;
+}
+
+static void human(char *buf, size_t n, unsigned long long b)
+{
+    if (b < 1024)
+        snprintf(buf, n, "%llu B", b);
+    else if (b < 1024ull * 1024)
+        snprintf(buf, n, "%.1f KiB", (double)b / 1024);
+    else if (b < 1024ull * 1024 * 1024)
+        snprintf(buf, n, "%.1f MiB", (double)b / (1024.0 * 1024));
+    else
+        snprintf(buf, n, "%.2f GiB", (double)b / (1024.0 * 1024 * 1024));
+}
+
+static void show_progress(virDomainPtr dom, size_t leg, const char *from, const char *to)
+{
+    int type = 0, n = 0;
+    virTypedParameterPtr p = NULL;
+    if (virDomainGetJobStats(dom, &type, &p, &n, 0) < 0)
+        return;
+    unsigned long long done = 0, left = 0, total = 0;
+    virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DATA_PROCESSED, &done);
+    virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DATA_REMAINING, &left);
+    virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DATA_TOTAL, &total);
+    virTypedParamsFree(p, n);
+    if (type == VIR_DOMAIN_JOB_NONE)
+        return;
+    char a[32], b[32], c[32];
+    human(a, sizeof(a), done);
+    human(b, sizeof(b), left);
+    human(c, sizeof(c), total);
+    fprintf(stderr, "\r\033[Kleg %zu %s -> %s: %s processed, %s remaining, %s total", leg, from,
+            to, a, b, c);
+}
+
+static void completed_stats(virDomainPtr dom, struct mr_migrate_leg *leg)
+{
+    int type = 0, n = 0;
+    virTypedParameterPtr p = NULL;
+    if (virDomainGetJobStats(dom, &type, &p, &n, VIR_DOMAIN_JOB_STATS_COMPLETED) < 0)
+        return;
+    if (type == VIR_DOMAIN_JOB_COMPLETED) {
+        leg->have_stats = true;
+        virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_TIME_ELAPSED, &leg->time_ms);
+        virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DOWNTIME, &leg->downtime_ms);
+        virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DATA_PROCESSED, &leg->bytes);
+        virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DATA_TOTAL, &leg->total_bytes);
+        virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &leg->iterations);
+        virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DISK_PROCESSED, &leg->disk_bytes);
+    }
+    virTypedParamsFree(p, n);
+}
+
+/* Migrates the probe from SRC to DST (the destination's libvirt at URI,
+ * QEMU's stream at STREAM), watching the job: progress, --timeout, Ctrl-C. */
+static int leg(struct run *rn, virConnectPtr src, virConnectPtr dst, const char *from,
+               const char *to, const char *uri, const char *stream)
+{
+    struct mr_migrate_report *rep = rn->rep;
+    size_t i = rep->n_legs++;
+    struct mr_migrate_leg *l = &rep->legs[i];
+    l->from = mr_xstrdup(from);
+    l->to = mr_xstrdup(to);
+    l->uri = mr_xstrdup(uri);
+    l->migrate_uri = stream ? mr_xstrdup(stream) : NULL;
+
+    virDomainPtr dom = virDomainLookupByName(src, rep->domain);
+    if (!dom)
+        return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_MIGRATE, from, to, last_code(),
+                      mr_xasprintf("leg %zu %s -> %s", i + 1, from, to),
+                      mr_xasprintf("the probe is not on %s: %s", from, last_error()));
+    unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
+    if (nova_bool(rn->nova, "live_migration_tunnelled"))
+        flags |= VIR_MIGRATE_TUNNELLED;
+    if (nova_bool(rn->nova, "live_migration_with_native_tls"))
+        flags |= VIR_MIGRATE_TLS;
+    if (rn->o->block)
+        flags |= VIR_MIGRATE_NON_SHARED_DISK;
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, maxparams = 0;
+    if (stream)
+        virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI, stream);
+    if (rn->o->block)
+        virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_MIGRATE_DISKS,
+                                "vda");
+    long bw = 0;
+    const char *bws = nova_str(rn->nova, "libvirt", "live_migration_bandwidth");
+    if (bws && mr_parse_long(bws, &bw) == 0 && bw > 0)
+        virTypedParamsAddULLong(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_BANDWIDTH,
+                                (unsigned long long)bw);
+
+    struct job j = {.dom = dom, .duri = uri, .params = params, .nparams = nparams,
+                    .flags = flags};
+    pthread_mutex_init(&j.lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j.cond, &ca);
+    pthread_condattr_destroy(&ca);
+    double t0 = now_s(), last_abort = 0;
+    pthread_t th;
+    if (pthread_create(&th, NULL, job_thread, &j) != 0) {
+        virTypedParamsFree(params, nparams);
+        virDomainFree(dom);
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_MIGRATE, from, to, 0,
+                      mr_xasprintf("leg %zu %s -> %s", i + 1, from, to),
+                      mr_xstrdup("cannot start a thread"));
+    }
+    bool shown = false;
+    pthread_mutex_lock(&j.lock);
+    for (;;) {
+        /* Woken at once when the job ends, else every 100 ms to watch it. */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 100 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        while (!j.done && pthread_cond_timedwait(&j.cond, &j.lock, &ts) == 0)
+            ;
+        bool finished = j.done;
+        if (finished)
+            break;
+        pthread_mutex_unlock(&j.lock);
+        double t = now_s();
+        bool stop = *rn->interrupted || t > rn->deadline;
+        if (stop && t - last_abort > 0.5) {
+            if (*rn->interrupted)
+                rep->interrupted = true;
+            else
+                rep->timed_out = true;
+            virDomainAbortJob(dom);
+            last_abort = t;
+        }
+        if (rn->o->progress && !stop) {
+            show_progress(dom, i + 1, from, to);
+            shown = true;
+        }
+        pthread_mutex_lock(&j.lock);
+    }
+    pthread_mutex_unlock(&j.lock);
+    pthread_join(th, NULL);
+    pthread_cond_destroy(&j.cond);
+    pthread_mutex_destroy(&j.lock);
+    if (shown)
+        fputs("\r\033[K", stderr);
+    l->seconds = now_s() - t0;
+    virTypedParamsFree(params, nparams);
+    virDomainFree(dom);
+    if (j.ret < 0) {
+        char *msg = mr_xstrdup(j.err && j.err->message ? j.err->message : "unknown libvirt error");
+        int code = j.err ? j.err->code : 0;
+        virFreeError(j.err);
+        return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_MIGRATE, from, to, code,
+                      mr_xasprintf("leg %zu %s -> %s", i + 1, from, to), msg);
+    }
+    l->done = true;
+    /* With peer-to-peer migration the source's domain is gone (transient);
+     * the destination keeps the completed job's statistics. */
+    virDomainPtr there = virDomainLookupByName(dst, rep->domain);
+    if (there) {
+        completed_stats(there, l);
+        virDomainFree(there);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- the run */
+
+static volatile sig_atomic_t own_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    own_flag = 1;
+}
+
+static char *random_id(void)
+{
+    unsigned char b[4] = {0};
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
+        unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
+        memcpy(b, &v, sizeof(b));
+    }
+    if (fd >= 0)
+        close(fd);
+    return mr_xasprintf("%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
+}
+
+static bool is_loopback(const char *addr)
+{
+    return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
+}
+
+static virConnectPtr open_conn(const char *uri)
+{
+    int types[] = {VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE};
+    virConnectAuth auth = {types, MR_ARRAY_SIZE(types), no_credentials, NULL};
+    return virConnectOpenAuth(uri, &auth, 0);
+}
+
+/* The probe's disk and the probe itself, running here. */
+static int start_domain(struct run *rn)
+{
+    struct mr_migrate_report *rep = rn->rep;
+    if (*rn->interrupted || make_disk(rn, rep->domain) < 0)
+        return -1;
+    char *xml = domain_xml(rn, rep->domain, rn->type, rn->cpu);
+    virDomainPtr dom = virDomainCreateXML(rn->lc, xml, 0);
+    free(xml);
+    if (!dom)
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
+                      mr_xasprintf("start the probe domain %s here", rep->domain), last_error());
+    virDomainFree(dom);
+    return 0;
+}
+
+/* Everything before the first leg; -1 when a failure is recorded. */
+static int prepare(struct run *rn)
+{
+    const struct mr_ctx *ctx = rn->ctx;
+    const struct mr_migrate_opts *o = rn->o;
+    struct mr_migrate_report *rep = rn->rep;
+    const char *peer = o->peer;
+    char *msg = NULL;
+
+    const char *nmsg = NULL;
+    if (mr_ctx_nova(ctx, &rn->nova, &nmsg) < 0)
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, peer, 0,
+                      mr_xstrdup("read nova.conf"), mr_xstrdup(nmsg ? nmsg : "unreadable"));
+    const char *ip = nova_str(rn->nova, "DEFAULT", "instances_path");
+    rn->instances = mr_xstrdup(ip ? ip : "/var/lib/nova/instances");
+
+    /* The peer as this host resolves it. */
+    char **addrs = NULL, **own = NULL;
+    int r = ctx->ops->resolve(peer, &addrs);
+    if (r < 0)
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host, peer, 0,
+                      mr_xasprintf("resolve %s", peer),
+                      mr_xasprintf("%s does not resolve here (see hosts.resolution)", peer));
+    if (ctx->ops->local_addresses(&own) < 0)
+        own = NULL;
+    for (size_t i = 0; addrs[i]; i++) {
+        if (is_loopback(addrs[i]) || mr_strv_contains(own, addrs[i])) {
+            bool lo = is_loopback(addrs[i]);
+            failed(rn, lo ? MR_MIGRATE_FAILED : MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host,
+                   peer, 0, mr_xasprintf("resolve %s", peer),
+                   mr_xasprintf("%s resolves to %s, %s", peer, addrs[i],
+                                lo ? "a loopback address" : "an address of this host"));
+            if (lo) {
+                mr_migrate_cause_clear(&rep->why);
+                mr_migrate_explain(MR_PHASE_CONNECT, 0, "resolves to loopback", rep->host, peer,
+                                   &rep->why);
+            }
+            mr_strv_free(addrs);
+            mr_strv_free(own);
+            return -1;
+        }
+    }
+    mr_strv_free(addrs);
+    mr_strv_free(own);
+
+    /* The URIs Nova would use, both ways. */
+    if (mr_migrate_uris(rn->nova, o->transport, peer, true, &rn->out_uri, &rn->out_stream,
+                        &msg) < 0)
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host, peer, 0,
+                      mr_xstrdup("build the migration URI"), msg);
+    const char *inbound = nova_str(rn->nova, "libvirt", "live_migration_inbound_addr");
+    if (mr_migrate_uris(rn->nova, o->transport, inbound ? inbound : rep->host, inbound != NULL,
+                        &rn->back_uri, &rn->back_stream, &msg) < 0)
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host, peer, 0,
+                      mr_xstrdup("build the migration URI"), msg);
+    rep->transport = o->transport ? mr_xstrdup(o->transport) : uri_transport(rn->out_uri);
+    if (!nova_str(rn->nova, "libvirt", "live_migration_uri") || o->transport)
+        note(rn, "the peer's own live_migration_inbound_addr is not read: --peer %s is taken as "
+                 "its migration address",
+             peer);
+    rn->peer_client_uri =
+        strcmp(rep->transport, "ssh") == 0 && !strchr(rn->out_uri, '?')
+            ? mr_xasprintf("%s?no_tty=1", rn->out_uri)
+            : mr_xstrdup(rn->out_uri);
+
+    /* The probe domain's kind and CPU. */
+    const char *vt = nova_str(rn->nova, "libvirt", "virt_type");
+    const char *type = vt && strcmp(vt, "qemu") == 0 ? "qemu" : "kvm";
+    if (strcmp(type, "kvm") == 0 && access("/dev/kvm", F_OK) < 0) {
+        type = "qemu";
+        note(rn, "virt_type is kvm but /dev/kvm is missing: the probe runs under QEMU's "
+                 "emulation (TCG)");
+    }
+    rep->domain_type = mr_xstrdup(type);
+    char *cpu = NULL, *desc = NULL;
+    if (cpu_xml(rn, type, &cpu, &desc, &msg) < 0)
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, peer, 0,
+                      mr_xstrdup("choose the probe's CPU"), msg);
+    rep->cpu = desc;
+
+    /* libvirt, here and there. */
+    rn->lc = open_conn(mr_virt_local_uri());
+    if (!rn->lc) {
+        free(cpu);
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
+                      mr_xasprintf("connect to the local libvirt (%s)",
+                                   mr_virt_local_uri()),
+                      last_error());
+    }
+    r = tcp_probe(rn->peer_client_uri, &msg);
+    if (r < 0) {
+        free(cpu);
+        return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_CONNECT, rep->host, peer, 0,
+                      mr_xasprintf("connect to %s", rn->out_uri), msg);
+    }
+    rn->pc = open_conn(rn->peer_client_uri);
+    if (!rn->pc) {
+        free(cpu);
+        return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_CONNECT, rep->host, peer, last_code(),
+                      mr_xasprintf("connect to %s", rn->out_uri), last_error());
+    }
+
+    int left = sweep(rn);
+    if (left > 0)
+        note(rn, "removed %d leftover(s) of an earlier run (%s*)", left, rn->prefix);
+
+    char *id = random_id();
+    rep->domain = mr_xasprintf("%s%s", rn->prefix, id);
+    free(id);
+
+    rep->storage = mr_xstrdup(o->block ? "block" : "shared");
+    rn->type = type;
+    rn->cpu = cpu;
+    if (*rn->interrupted)
+        return -1;
+    /* Shared storage: the probe starts while the peer looks for the file
+     * (its disk is on the instances path either way); a block migration's
+     * disk folder depends on the answer. */
+    int s = probe_shared(rn, rep->domain, o->block ? NULL : start_domain);
+    if (s < 0)
+        return -1;
+    rn->shared = s == 1;
+    if (!o->block && !rn->shared)
+        return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_STORAGE, rep->host, peer,
+                      VIR_ERR_MIGRATE_UNSAFE, mr_xasprintf("prove shared storage with %s", peer),
+                      mr_xasprintf("a file created in %s here is not seen from %s", rn->instances,
+                                   peer));
+    return o->block ? start_domain(rn) : 0;
+}
+
+static void cleanup(struct run *rn)
+{
+    struct mr_migrate_report *rep = rn->rep;
+    if (rn->probe_file)
+        unlink(rn->probe_file);
+    /* Whatever a failed leg left: the domain on either side, the disk, the
+     * pools. A second attempt catches what a busy job kept. */
+    for (int attempt = 0; attempt < 2 && rn->lc; attempt++) {
+        sweep(rn);
+        struct stat st;
+        bool left = false;
+        if (rep->domain) {
+            virDomainPtr d = virDomainLookupByName(rn->lc, rep->domain);
+            if (d) {
+                left = true;
+                virDomainFree(d);
+            }
+            if (rn->pc && (d = virDomainLookupByName(rn->pc, rep->domain))) {
+                left = true;
+                virDomainFree(d);
+            }
+        }
+        if (rep->disk && stat(rep->disk, &st) == 0)
+            left = true;
+        if (!left)
+            return;
+        struct timespec ts = {0, 300 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (rn->lc)
+        note(rn, "cleanup: %s may be left behind; run migrate-test again to remove it",
+             rep->domain ? rep->domain : rn->prefix);
+}
+
+int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *o,
+                   struct mr_migrate_report *rep)
+{
+    pthread_once(&init_once, init);
+    double t0 = now_s();
+    *rep = (struct mr_migrate_report){0};
+    struct run rn = {.ctx = ctx, .o = o, .rep = rep, .interrupted = o->interrupted};
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, ign = {.sa_handler = SIG_IGN},
+                     old_pipe;
+    if (!rn.interrupted) {
+        own_flag = 0;
+        rn.interrupted = &own_flag;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+    }
+    sigaction(SIGPIPE, &ign, &old_pipe);
+    rn.deadline = t0 + (o->timeout_s > 0 ? o->timeout_s : MR_MIGRATE_DEFAULT_TIMEOUT);
+
+    char *host = mr_ctx_hostname(ctx);
+    rep->host = host ? host : mr_xstrdup("localhost");
+    rep->peer = mr_xstrdup(o->peer);
+    char *shortname = mr_xstrndup(rep->host, strcspn(rep->host, "."));
+    for (char *p = shortname; *p; p++)
+        if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9'))
+            *p = '-';
+    rn.prefix = mr_xasprintf("%s%s-", MR_PROBE_PREFIX, shortname);
+    free(shortname);
+
+    if (prepare(&rn) == 0 &&
+        leg(&rn, rn.lc, rn.pc, rep->host, o->peer, rn.out_uri, rn.out_stream) == 0 &&
+        leg(&rn, rn.pc, rn.lc, o->peer, rep->host, rn.back_uri, rn.back_stream) == 0) {
+        virDomainPtr d = virDomainLookupByName(rn.lc, rep->domain);
+        int state = 0, reason = 0;
+        if (!d || virDomainGetState(d, &state, &reason, 0) < 0 || state != VIR_DOMAIN_RUNNING)
+            failed(&rn, MR_MIGRATE_FAILED, MR_PHASE_MIGRATE, o->peer, rep->host, 0,
+                   mr_xstrdup("find the probe back here"),
+                   mr_xasprintf("%s is not running here after the way back", rep->domain));
+        else
+            rep->outcome = MR_MIGRATE_OK;
+        if (d)
+            virDomainFree(d);
+    }
+    if (!rep->step && (*rn.interrupted || rep->interrupted)) {
+        rep->interrupted = true;
+        failed(&rn, MR_MIGRATE_FAILED, MR_PHASE_MIGRATE, rep->host, o->peer, 0,
+               mr_xstrdup("interrupted"), mr_xstrdup("interrupted by a signal"));
+    }
+    cleanup(&rn);
+
+    if (rn.lc)
+        virConnectClose(rn.lc);
+    if (rn.pc)
+        virConnectClose(rn.pc);
+    if (!o->interrupted) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    free(rn.prefix);
+    free(rn.instances);
+    free(rn.out_uri);
+    free(rn.out_stream);
+    free(rn.back_uri);
+    free(rn.back_stream);
+    free(rn.peer_client_uri);
+    free(rn.probe_file);
+    free(rn.disk_dir);
+    free(rn.cpu);
+    rep->seconds = now_s() - t0;
+    return (int)rep->outcome;
+}
+
+/* ------------------------------------------------------------- output */
+
+static const char *outcome_name(enum mr_migrate_outcome o)
+{
+    return o == MR_MIGRATE_OK ? "completed" : o == MR_MIGRATE_FAILED ? "failed" : "error";
+}
+
+void mr_migrate_print_text(const struct mr_migrate_report *rep, bool color)
+{
+    const char *g = color ? "\033[32m" : "", *r = color ? "\033[31m" : "",
+               *y = color ? "\033[33m" : "", *z = color ? "\033[0m" : "";
+    printf("migrate-test %s -> %s -> %s (%s, %s storage)\n", rep->host, rep->peer, rep->host,
+           rep->transport ? rep->transport : "?", rep->storage ? rep->storage : "?");
+    if (rep->domain)
+        printf("  probe   %s: %d MiB, %s, %s, disk %s%s\n", rep->domain, PROBE_MEMORY_MIB,
+               rep->domain_type ? rep->domain_type : "?", rep->cpu ? rep->cpu : "?",
+               rep->disk ? rep->disk : "-",
+               rep->storage && strcmp(rep->storage, "shared") == 0 ? " (read-only)" : "");
+    for (size_t i = 0; rep->notes && rep->notes[i]; i++)
+        printf("  note    %s\n", rep->notes[i]);
+    for (size_t i = 0; i < rep->n_legs; i++) {
+        const struct mr_migrate_leg *l = &rep->legs[i];
+        if (!l->done)
+            continue;
+        char b[32], t[32];
+        human(b, sizeof(b), l->bytes);
+        human(t, sizeof(t), l->total_bytes);
+        printf("%sPASS%s   leg %zu %s -> %s: ", g, z, i + 1, l->from, l->to);
+        if (l->have_stats)
+            printf("%llu ms, downtime %llu ms, %s transferred of %s, %llu iteration%s", l->time_ms,
+                   l->downtime_ms, b, t, l->iterations, l->iterations == 1 ? "" : "s");
+        else
+            fputs("no statistics from libvirt", stdout);
+        if (l->disk_bytes) {
+            human(b, sizeof(b), l->disk_bytes);
+            printf(", disk %s", b);
+        }
+        printf(" (%.2f s wall)\n", l->seconds);
+        printf("       via %s%s%s\n", l->uri, l->migrate_uri ? ", stream " : "",
+               l->migrate_uri ? l->migrate_uri : "");
+    }
+    if (rep->outcome == MR_MIGRATE_OK) {
+        printf("\n%s: %slive migration to %s and back works%s (%.1f s)\n", rep->host, g, rep->peer,
+               z, rep->seconds);
+        return;
+    }
+    printf("%s%s%s   %s: %s\n", rep->outcome == MR_MIGRATE_FAILED ? r : y,
+           rep->outcome == MR_MIGRATE_FAILED ? "FAIL" : "ERROR", z, rep->step ? rep->step : "?",
+           rep->error ? rep->error : "?");
+    if (rep->why.cause)
+        printf("       cause: %s\n", rep->why.cause);
+    if (rep->why.check)
+        printf("       found by: %s\n", rep->why.check);
+    if (rep->why.remedy)
+        printf("       -> %s\n", rep->why.remedy);
+    printf("\n%s: %s to %s (%.1f s)\n", rep->host,
+           rep->outcome == MR_MIGRATE_FAILED ? "live migration failed"
+                                             : "could not test live migration",
+           rep->peer, rep->seconds);
+}
+
+static json_object *jstr(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+char *mr_migrate_to_json(const struct mr_migrate_report *rep)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "tool", json_object_new_string("migready"));
+    json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+    json_object_object_add(o, "host", jstr(rep->host));
+    json_object_object_add(o, "peer", jstr(rep->peer));
+    json_object_object_add(o, "transport", jstr(rep->transport));
+    json_object_object_add(o, "storage", jstr(rep->storage));
+    json_object_object_add(o, "ok", json_object_new_boolean(rep->outcome == MR_MIGRATE_OK));
+    json_object_object_add(o, "outcome", json_object_new_string(outcome_name(rep->outcome)));
+    json_object_object_add(o, "seconds", json_object_new_double(rep->seconds));
+    json_object *probe = json_object_new_object();
+    json_object_object_add(probe, "name", jstr(rep->domain));
+    json_object_object_add(probe, "type", jstr(rep->domain_type));
+    json_object_object_add(probe, "memory_mib", json_object_new_int(PROBE_MEMORY_MIB));
+    json_object_object_add(probe, "cpu", jstr(rep->cpu));
+    json_object_object_add(probe, "disk", jstr(rep->disk));
+    json_object_object_add(o, "probe", probe);
+    json_object *legs = json_object_new_array();
+    for (size_t i = 0; i < rep->n_legs; i++) {
+        const struct mr_migrate_leg *l = &rep->legs[i];
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "from", jstr(l->from));
+        json_object_object_add(e, "to", jstr(l->to));
+        json_object_object_add(e, "uri", jstr(l->uri));
+        json_object_object_add(e, "migrate_uri", jstr(l->migrate_uri));
+        json_object_object_add(e, "ok", json_object_new_boolean(l->done));
+        json_object_object_add(e, "seconds", json_object_new_double(l->seconds));
+        if (l->have_stats) {
+            json_object_object_add(e, "time_ms", json_object_new_int64((int64_t)l->time_ms));
+            json_object_object_add(e, "downtime_ms",
+                                   json_object_new_int64((int64_t)l->downtime_ms));
+            json_object_object_add(e, "bytes", json_object_new_int64((int64_t)l->bytes));
+            json_object_object_add(e, "total_bytes",
+                                   json_object_new_int64((int64_t)l->total_bytes));
+            json_object_object_add(e, "memory_iterations",
+                                   json_object_new_int64((int64_t)l->iterations));
+            if (l->disk_bytes)
+                json_object_object_add(e, "disk_bytes",
+                                       json_object_new_int64((int64_t)l->disk_bytes));
+        }
+        json_object_array_add(legs, e);
+    }
+    json_object_object_add(o, "legs", legs);
+    if (rep->outcome != MR_MIGRATE_OK) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "step", jstr(rep->step));
+        json_object_object_add(e, "message", jstr(rep->error));
+        json_object_object_add(e, "cause", jstr(rep->why.cause));
+        json_object_object_add(e, "check", jstr(rep->why.check));
+        json_object_object_add(e, "remedy", jstr(rep->why.remedy));
+        json_object_object_add(e, "interrupted", json_object_new_boolean(rep->interrupted));
+        json_object_object_add(e, "timed_out", json_object_new_boolean(rep->timed_out));
+        json_object_object_add(o, "error", e);
+    }
+    json_object *notes = json_object_new_array();
+    for (size_t i = 0; rep->notes && rep->notes[i]; i++)
+        json_object_array_add(notes, json_object_new_string(rep->notes[i]));
+    json_object_object_add(o, "notes", notes);
+    char *s = mr_xstrdup(json_object_to_json_string_ext(
+        o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return s;
+}

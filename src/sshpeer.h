@@ -1,0 +1,17 @@
+/* A peer's facts over SSH (libssh): the default ops->peer_fetch. */
+#pragma once
+
+struct mr_ctx;
+struct mr_peer;
+
+/* The user that logs in to peers: the site's migration_user, else its
+ * nova_user, else nova. */
+const char *mr_ssh_migration_user(const struct mr_ctx *ctx);
+/* That user's ~/.ssh on this host (caller frees), NULL when it has no home. */
+char *mr_ssh_user_dir(const struct mr_ctx *ctx, const char *user);
+/* Connects to PEER as the migration user with its key alone, verifies the
+ * host key against its known_hosts and /etc/ssh/ssh_known_hosts (an unknown
+ * or changed key is never accepted), runs `REMOTE facts --format json`
+ * there (REMOTE: the site's remote_migready, default migready) and parses
+ * what it prints. See struct mr_ops.peer_fetch. */
+int mr_ssh_peer_fetch(const struct mr_ctx *ctx, const char *peer, struct mr_peer *ret);
