@@ -12,6 +12,12 @@ extern const struct mr_fixer mr_fixer_nova_migration_transport;
 extern const struct mr_fixer mr_fixer_nova_instances_path;
 extern const struct mr_fixer mr_fixer_libvirt_listen;
 extern const struct mr_fixer mr_fixer_qemu_migration_ports;
+extern const struct mr_fixer mr_fixer_hosts_resolution;
+extern const struct mr_fixer mr_fixer_nfs_exports;
+extern const struct mr_fixer mr_fixer_nfs_fstab;
+extern const struct mr_fixer mr_fixer_ssh_keys;
+extern const struct mr_fixer mr_fixer_firewall_ports;
+extern const struct mr_fixer mr_fixer_ids_nova;
 
 /* Opens the text PATH will have (planned by an earlier fixer, or on disk;
  * "" when it does not exist) with LENS. On failure records the reason with
@@ -25,3 +31,19 @@ int fx_commit(struct mr_change_set *cs, struct mr_aug_edit *e, const char *path,
 char *fx_nova_section(struct mr_aug_edit *e, const char *section);
 /* The transport profile: tcp, tls or ssh. */
 const char *fx_transport(const struct mr_ctx *ctx);
+
+/* Addresses: a literal (an IPv6 zone allowed), a loopback one (127/8,
+ * 0.0.0.0, ::1, ::, their v4-mapped forms), the same address written two ways. */
+bool fx_is_address(const char *s);
+bool fx_addr_is_loopback(const char *s);
+bool fx_same_addr(const char *a, const char *b);
+/* The site's `hosts` key ("name=address, ..."): name, address, name,
+ * address..., NULL-terminated (caller frees); loopback addresses left out. */
+char **fx_site_hosts(const struct mr_ctx *ctx);
+const char *fx_site_host_addr(char *const *pairs, const char *name);
+/* This host's reachable address: the site's `address`, else nova.conf's
+ * my_ip when a file sets it; NULL when neither (caller frees). */
+char *fx_own_address(const struct mr_ctx *ctx, const char **ret_from);
+/* The last (innermost) node matching PATTERN whose text spans line LINE of TEXT (the
+ * text the edit was parsed from); NULL when none (caller frees). */
+char *fx_node_at_line(struct mr_aug_edit *e, const char *pattern, const char *text, int line);

@@ -1,10 +1,14 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fixers.h"
+#include "novaconf.h"
 
 int fx_open(struct mr_change_set *cs, const char *lens, const char *path,
             struct mr_aug_edit **ret)
@@ -57,4 +61,119 @@ const char *fx_transport(const struct mr_ctx *ctx)
 {
     const char *t = mr_ctx_value(ctx, "transport");
     return t ? t : "tcp";
+}
+
+static int parse_addr(const char *s, unsigned char out[16])
+{
+    char *a = mr_xstrdup(s);
+    a[strcspn(a, "%")] = '\0';
+    int fam = inet_pton(AF_INET, a, out) == 1 ? AF_INET
+              : inet_pton(AF_INET6, a, out) == 1 ? AF_INET6 : 0;
+    free(a);
+    return fam;
+}
+
+bool fx_is_address(const char *s)
+{
+    unsigned char b[16];
+    return s && parse_addr(s, b) != 0;
+}
+
+bool fx_addr_is_loopback(const char *s)
+{
+    unsigned char b[16];
+    int fam = parse_addr(s, b);
+    if (fam == AF_INET)
+        return b[0] == 127 || (b[0] | b[1] | b[2] | b[3]) == 0;
+    if (fam == AF_INET6) {
+        static const unsigned char zero[10];
+        struct in6_addr a6;
+        memcpy(&a6, b, 16);
+        if (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6))
+            return true;
+        return memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff &&
+               (b[12] == 127 || (b[12] | b[13] | b[14] | b[15]) == 0);
+    }
+    return false;
+}
+
+bool fx_same_addr(const char *a, const char *b)
+{
+    unsigned char x[16], y[16];
+    int fa = parse_addr(a, x);
+    return fa && parse_addr(b, y) == fa && memcmp(x, y, fa == AF_INET ? 4 : 16) == 0;
+}
+
+char **fx_site_hosts(const struct mr_ctx *ctx)
+{
+    char **v = mr_xcalloc(1, sizeof(char *));
+    const char *list = mr_ctx_site(ctx, "hosts");
+    if (!list)
+        return v;
+    char **items = mr_split_list(list);
+    for (size_t i = 0; items[i]; i++) {
+        char *eq = strchr(items[i], '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        char *name = mr_strip(items[i]), *addr = mr_strip(eq + 1);
+        if (!*name || !fx_is_address(addr) || fx_addr_is_loopback(addr))
+            continue;
+        mr_strv_push(&v, name);
+        mr_strv_push(&v, addr);
+    }
+    mr_strv_free(items);
+    return v;
+}
+
+const char *fx_site_host_addr(char *const *pairs, const char *name)
+{
+    for (size_t i = 0; pairs[i] && pairs[i + 1]; i += 2)
+        if (strcasecmp(pairs[i], name) == 0)
+            return pairs[i + 1];
+    return NULL;
+}
+
+char *fx_own_address(const struct mr_ctx *ctx, const char **ret_from)
+{
+    const char *a = mr_ctx_site(ctx, "address");
+    if (a && fx_is_address(a) && !fx_addr_is_loopback(a)) {
+        *ret_from = "address in the site configuration";
+        return mr_xstrdup(a);
+    }
+    const struct mr_novaconf *conf = NULL;
+    const char *msg = NULL;
+    struct mr_novaval v;
+    if (mr_ctx_nova(ctx, &conf, &msg) == 0 && conf &&
+        mr_novaconf_get(conf, "DEFAULT", "my_ip", &v) && v.value && v.file &&
+        fx_is_address(v.value) && !fx_addr_is_loopback(v.value)) {
+        *ret_from = "my_ip in nova.conf";
+        return mr_xstrdup(v.value);
+    }
+    return NULL;
+}
+
+char *fx_node_at_line(struct mr_aug_edit *e, const char *pattern, const char *text, int line)
+{
+    size_t off = 0;
+    for (int l = 1; l < line && text[off]; off++)
+        if (text[off] == '\n')
+            l++;
+    char **m = NULL;
+    int n = aug_match(mr_aug_edit_aug(e), pattern, &m);
+    char *hit = NULL;
+    for (int i = 0; i < n; i++) {
+        char *file = NULL;
+        unsigned ls, le, vs, ve, ss, se;
+        /* The last one: in document order a block comes before what it holds. */
+        if (aug_span(mr_aug_edit_aug(e), m[i], &file, &ls, &le, &vs, &ve, &ss, &se) == 0 &&
+            off >= ss && off < se) {
+            free(hit);
+            hit = mr_xstrdup(m[i]);
+        }
+        free(file);
+        free(m[i]);
+    }
+    free(m);
+    return hit;
 }

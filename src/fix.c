@@ -21,7 +21,7 @@
 #define MR_FIX_MAX (16u << 20)
 #define BACKUP_DIR "/var/lib/migready/backups"
 
-enum change_kind { CH_TEXT, CH_LINK, CH_META };
+enum change_kind { CH_TEXT, CH_LINK, CH_META, CH_DIR };
 
 struct change {
     enum change_kind kind;
@@ -30,8 +30,12 @@ struct change {
     struct stat st;    /* its metadata when it exists */
     char *old_text;    /* CH_TEXT: the content now; CH_LINK: the target now */
     char *new_text;    /* CH_TEXT: planned content; CH_LINK: planned target; NULL: none */
-    mode_t new_mode;   /* CH_TEXT: mode of a new file */
+    mode_t new_mode;   /* CH_TEXT: mode of a new file; CH_DIR: of the new folder */
+    uid_t new_uid;     /* CH_TEXT, CH_DIR: owner of a new file or folder */
+    gid_t new_gid;
+    char *shown;       /* CH_TEXT: shown instead of the diff (a secret: a private key) */
     bool chown, chmod; /* CH_META */
+    bool mkdir;        /* CH_DIR: planned */
     uid_t uid;
     gid_t gid;
     mode_t mode;
@@ -45,6 +49,7 @@ struct plan {
     char *desc;
     char *error;
     char **units;
+    char *manual;      /* commands the operator must run by hand (nothing is changed) */
     bool planned;      /* it recorded at least one change */
     bool failed;
 };
@@ -129,6 +134,49 @@ void mr_change_write(struct mr_change_set *cs, const char *path, const char *tex
     c->new_text = mr_xstrdup(text);
     c->new_mode = mode;
     own(cs, c);
+}
+
+void mr_change_create(struct mr_change_set *cs, const char *path, const char *text, mode_t mode,
+                      uid_t uid, gid_t gid, const char *shown)
+{
+    mr_change_write(cs, path, text, mode);
+    struct change *c = find_change(cs, CH_TEXT, path);
+    if (!c)
+        return;
+    c->new_uid = uid;
+    c->new_gid = gid;
+    free(c->shown);
+    c->shown = shown ? mr_xstrdup(shown) : NULL;
+}
+
+void mr_change_mkdir(struct mr_change_set *cs, const char *path, mode_t mode, uid_t uid,
+                     gid_t gid)
+{
+    struct change *c = find_change(cs, CH_DIR, path);
+    if (!c) {
+        c = add_change(cs, CH_DIR, path);
+        if (c->exists)
+            return;
+    }
+    c->new_mode = mode & 07777;
+    c->new_uid = uid;
+    c->new_gid = gid;
+    c->mkdir = true;
+    own(cs, c);
+}
+
+void mr_change_manual(struct mr_change_set *cs, const char *fmt, ...)
+{
+    struct plan *p = &cs->plans[cs->cur];
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = mr_xvasprintf(fmt, ap);
+    va_end(ap);
+    char *m = p->manual ? mr_xasprintf("%s\n%s", p->manual, s) : s;
+    if (p->manual)
+        free(s);
+    free(p->manual);
+    p->manual = m;
 }
 
 void mr_change_symlink(struct mr_change_set *cs, const char *path, const char *target)
@@ -222,11 +270,13 @@ static void change_set_free(struct mr_change_set *cs)
         free(cs->ch[i].old_text);
         free(cs->ch[i].new_text);
         free(cs->ch[i].owners);
+        free(cs->ch[i].shown);
     }
     free(cs->ch);
     for (size_t i = 0; i < cs->n_plans; i++) {
         free(cs->plans[i].desc);
         free(cs->plans[i].error);
+        free(cs->plans[i].manual);
         mr_strv_free(cs->plans[i].units);
     }
     free(cs->plans);
@@ -244,6 +294,8 @@ static bool effective(const struct change *c)
         return c->new_text != NULL;
     case CH_META:
         return c->chown || c->chmod;
+    case CH_DIR:
+        return c->mkdir && !c->exists;
     }
     return false;
 }
@@ -253,7 +305,7 @@ static bool effective(const struct change *c)
  * so a snapshot taken before each one is enough. */
 struct snapshot {
     char **text;
-    bool *chown, *chmod;
+    bool *chown, *chmod, *mkdir;
     size_t n;
 };
 
@@ -263,10 +315,12 @@ static void snap_take(const struct mr_change_set *cs, struct snapshot *s)
     s->text = mr_xcalloc(s->n ? s->n : 1, sizeof(char *));
     s->chown = mr_xcalloc(s->n ? s->n : 1, sizeof(bool));
     s->chmod = mr_xcalloc(s->n ? s->n : 1, sizeof(bool));
+    s->mkdir = mr_xcalloc(s->n ? s->n : 1, sizeof(bool));
     for (size_t i = 0; i < s->n; i++) {
         s->text[i] = mr_xstrdup(cs->ch[i].new_text);
         s->chown[i] = cs->ch[i].chown;
         s->chmod[i] = cs->ch[i].chmod;
+        s->mkdir[i] = cs->ch[i].mkdir;
     }
 }
 
@@ -281,6 +335,7 @@ static void snap_restore(struct mr_change_set *cs, struct snapshot *s)
             s->text[i] = NULL;
         c->chown = i < s->n && s->chown[i];
         c->chmod = i < s->n && s->chmod[i];
+        c->mkdir = i < s->n && s->mkdir[i];
     }
 }
 
@@ -291,6 +346,7 @@ static void snap_free(struct snapshot *s)
     free(s->text);
     free(s->chown);
     free(s->chmod);
+    free(s->mkdir);
 }
 
 /* ---- showing ---- */
@@ -337,7 +393,12 @@ static void show_changes(const struct mr_change_set *cs, FILE *out)
         const struct change *c = &cs->ch[i];
         if (!effective(c))
             continue;
-        if (c->kind == CH_TEXT) {
+        if (c->kind == CH_TEXT && c->shown) {
+            fprintf(out, "%s\n", c->shown);
+        } else if (c->kind == CH_DIR) {
+            fprintf(out, "install -d -m %04o -o %u -g %u %s\n", (unsigned)c->new_mode,
+                    (unsigned)c->new_uid, (unsigned)c->new_gid, c->path);
+        } else if (c->kind == CH_TEXT) {
             char *d = mr_diff_unified(c->path, c->old_text, c->path, c->new_text);
             if (d)
                 put_diff(out, d);
@@ -505,8 +566,8 @@ static int backup(struct mr_change_set *cs, time_t now, char **ret_dir, char **r
             free(dest);
             line = mr_xasprintf("file %s %u:%u %04o\n", c->path, (unsigned)c->st.st_uid,
                                 (unsigned)c->st.st_gid, (unsigned)(c->st.st_mode & 07777));
-        } else if (c->kind == CH_TEXT) {
-            line = mr_xasprintf("created %s\n", c->path);
+        } else if (c->kind == CH_TEXT || c->kind == CH_DIR) {
+            line = mr_xasprintf("created %s%s\n", c->path, c->kind == CH_DIR ? "/" : "");
         } else if (c->kind == CH_LINK) {
             line = c->old_text ? mr_xasprintf("link %s -> %s\n", c->path, c->old_text)
                                : mr_xasprintf("created %s\n", c->path);
@@ -546,7 +607,14 @@ static int apply_one(struct mr_change_set *cs, struct change *c)
         if (r == 0)
             r = mr_root_write_atomic(root, c->path, c->new_text, strlen(c->new_text),
                                      c->exists ? c->st.st_mode : c->new_mode,
-                                     c->exists ? c->st.st_uid : 0, c->exists ? c->st.st_gid : 0);
+                                     c->exists ? c->st.st_uid : c->new_uid,
+                                     c->exists ? c->st.st_gid : c->new_gid);
+    } else if (c->kind == CH_DIR) {
+        r = mr_root_mkdir_p(root, c->path, c->new_mode);
+        if (r == 0)
+            r = mr_root_chown(root, c->path, c->new_uid, c->new_gid);
+        if (r == 0)
+            r = mr_root_chmod(root, c->path, c->new_mode);
     } else if (c->kind == CH_LINK) {
         char *parent = folder_of(c->path);
         r = mr_root_mkdir_p(root, parent, 0755);
@@ -603,6 +671,30 @@ static int systemctl(const struct mr_ctx *ctx, FILE *out, const char *verb, cons
 /* Restarts what the applied fixes need: a daemon whose sockets changed is
  * stopped, its sockets restarted, then started (systemd refuses to start a
  * socket whose service runs). */
+/* The site's restart_command ("CMD ARG... %s"), for hosts without systemd:
+ * run once per unit, %s replaced by the unit's name (a word of its own; no
+ * shell). */
+static void site_restart(const struct mr_ctx *ctx, const char *cmd, char **units, FILE *out)
+{
+    for (size_t i = 0; units[i]; i++) {
+        char **argv = mr_xcalloc(1, sizeof(char *));
+        char *copy = mr_xstrdup(cmd), *save = NULL;
+        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+            mr_strv_push(&argv, strcmp(w, "%s") == 0 ? units[i] : w);
+        free(copy);
+        char *o = NULL;
+        int r = argv[0] && ctx->ops && ctx->ops->run
+                    ? ctx->ops->run((const char *const *)argv, 120000, &o) : -ENOSYS;
+        free(o);
+        if (r != 0)
+            fprintf(out, "migready: restart_command for %s failed (%s)\n", units[i],
+                    r < 0 ? strerror(-r) : "non-zero exit");
+        else
+            fprintf(out, "restarted %s (restart_command)\n", units[i]);
+        mr_strv_free(argv);
+    }
+}
+
 static void restart_units(const struct mr_ctx *ctx, char **units, bool links, bool restart,
                           FILE *out)
 {
@@ -626,6 +718,11 @@ static void restart_units(const struct mr_ctx *ctx, char **units, bool links, bo
         return;
     }
     free(list);
+    const char *cmd = mr_ctx_site(ctx, "restart_command");
+    if (cmd && *cmd) {
+        site_restart(ctx, cmd, units, out);
+        return;
+    }
     if (links) {
         const char *argv[] = {"systemctl", "daemon-reload", NULL};
         char *o = NULL;
@@ -753,6 +850,30 @@ struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_check *const
         show_changes(&cs, out);
         fflush(out);
     }
+    /* What no fixer may do on its own: the commands, for the operator. */
+    for (size_t i = 0; i < cs.n_plans; i++) {
+        struct plan *p = &cs.plans[i];
+        if (!p->manual || p->failed)
+            continue;
+        struct mr_result *res = &run->results[p->result];
+        fprintf(out, "%s is not fixed automatically; run by hand:\n", res->check->id);
+        for (const char *l = p->manual; *l;) {
+            size_t len = strcspn(l, "\n");
+            fprintf(out, "    %.*s\n", (int)len, l);
+            l += len + (l[len] == '\n');
+        }
+        if (res->n_findings) {
+            char *one = mr_xstrdup(""), *copy = mr_xstrdup(p->manual), *save = NULL;
+            for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *j = mr_xasprintf("%s%s%s", one, *one ? "; " : "", l);
+                free(one);
+                one = j;
+            }
+            free(copy);
+            mr_finding_remedy(&res->findings[res->primary], "run by hand: %s", one);
+            free(one);
+        }
+    }
     bool go = any && ask(o);
     bool links = false;
     char **units = NULL;
@@ -813,10 +934,14 @@ struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_check *const
         for (size_t u = 0; p->units && p->units[u]; u++)
             if (!mr_strv_contains(units, p->units[u]))
                 mr_strv_push(&units, p->units[u]);
-        recheck(ctx, res, p);
     }
+    /* Restarted before the checks run again: a live check (the loaded
+     * firewall rules, a listening daemon) sees the change only then. */
     if (go)
         restart_units(ctx, units, links, o->restart, out);
+    for (size_t i = 0; go && i < cs.n_plans; i++)
+        if (cs.plans[i].planned && !cs.plans[i].failed)
+            recheck(ctx, &run->results[cs.plans[i].result], &cs.plans[i]);
     mr_strv_free(units);
     recount(run);
     change_set_free(&cs);

@@ -55,13 +55,27 @@ int mr_change_text(struct mr_change_set *cs, const char *path, const char **ret_
  * by root; an existing one keeps its owner and mode. Planning the text the
  * file already has is no change. */
 void mr_change_write(struct mr_change_set *cs, const char *path, const char *text, mode_t mode);
+/* Like mr_change_write, for a file that may be new: a new file gets MODE
+ * and the owner UID:GID. SHOWN, when given, is printed instead of the diff
+ * (a private key's text never appears in the output). */
+void mr_change_create(struct mr_change_set *cs, const char *path, const char *text, mode_t mode,
+                      uid_t uid, gid_t gid, const char *shown);
+/* Creates the folder PATH (and missing parents) with MODE, owned by
+ * UID:GID; nothing when it exists. Record it before the files in it. */
+void mr_change_mkdir(struct mr_change_set *cs, const char *path, mode_t mode, uid_t uid,
+                     gid_t gid);
+/* Commands the operator must run by hand: printed with the diff and put in
+ * the check's remedy; the check stays `fail` (nothing is changed). */
+void mr_change_manual(struct mr_change_set *cs, const char *fmt, ...) MR_PRINTF(2, 3);
 /* Creates the symbolic link PATH -> TARGET (e.g. enabling a systemd unit). */
 void mr_change_symlink(struct mr_change_set *cs, const char *path, const char *target);
 /* Metadata: owner (uid/gid; (uid_t)-1 or (gid_t)-1 keep one) and mode. */
 void mr_change_chown(struct mr_change_set *cs, const char *path, uid_t uid, gid_t gid);
 void mr_change_chmod(struct mr_change_set *cs, const char *path, mode_t mode);
 /* The systemd unit (without ".service": libvirtd, nova-compute, sshd,
- * nfs-server; or a ".socket") that must restart for the change to work. */
+ * nfs-server, nftables; or a ".socket") that must restart for the change to
+ * work. On a host without systemd the site's restart_command ("CMD %s")
+ * is run for each unit instead of systemctl. */
 void mr_change_restart(struct mr_change_set *cs, const char *unit);
 /* What the fixer does, in words (the `fixed` message). */
 void mr_change_describe(struct mr_change_set *cs, const char *fmt, ...) MR_PRINTF(2, 3);

@@ -222,6 +222,9 @@ debian_root() {
     printf 'root:x:0:\nkvm:x:108:\nnova:x:64060:\nlibvirt-qemu:x:64055:\n' >"$r/etc/group"
     echo "12.0" >"$r/etc/debian_version"
     echo compute-1 >"$r/etc/hostname"
+    # The site names its NFS server, so that nfs.fstab's fixer can write the entry.
+    mkdir -p "$r/etc/migready"
+    printf '[site]\nnfs_server = nfs-server.example.org\n' >"$r/etc/migready/migready.conf"
     if [ "$1" = socket ]; then
         # libvirt-daemon-system enables libvirtd.socket and libvirtd.service.
         mkdir -p "$r/lib/systemd/system" "$r/etc/systemd/system/sockets.target.wants" \

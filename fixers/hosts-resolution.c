@@ -1,0 +1,295 @@
+/* hosts.resolution: /etc/hosts through Augeas's Hosts lens.
+ * - This host's name (and FQDN) leaves every loopback line (Debian's
+ *   "127.0.1.1 NAME.DOMAIN NAME" above all) and every line of another
+ *   address; a line left without names goes, except that the first emptied
+ *   loopback line becomes "ADDRESS FQDN NAME" in place, so the file keeps
+ *   its order. ADDRESS is the site's `address`, else nova.conf's my_ip:
+ *   without one nothing is changed (the names would stop resolving).
+ * - The names the site's `hosts` key gives an address (the peers, the NFS
+ *   server) are mapped to it the same way, at the end of the file. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fixers.h"
+
+#define HOSTS "/etc/hosts"
+
+struct hosts_edit {
+    struct mr_aug_edit *e;
+    augeas *aug;
+    char *reused; /* the loopback entry turned into this host's line */
+    int added;    /* new entries, labelled "01", "02"... until written */
+    bool changed;
+};
+
+static void free_matches(char **m, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(m[i]);
+    free(m);
+}
+
+static bool in_names(char *const *names, const char *name)
+{
+    for (size_t i = 0; names[i]; i++)
+        if (strcasecmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* The entry whose address is ADDR (the first), or NULL (caller frees). */
+static char *entry_of(struct hosts_edit *h, const char *addr)
+{
+    char **m = NULL;
+    char *pat = mr_xasprintf("%s/*[ipaddr]", mr_aug_edit_top(h->e));
+    int n = aug_match(h->aug, pat, &m);
+    free(pat);
+    char *hit = NULL;
+    for (int i = 0; i < n && !hit; i++) {
+        char *p = mr_xasprintf("%s/ipaddr", m[i]);
+        const char *ip = NULL;
+        if (aug_get(h->aug, p, &ip) == 1 && ip && fx_same_addr(ip, addr))
+            hit = mr_xstrdup(m[i]);
+        free(p);
+    }
+    free_matches(m, n);
+    return hit;
+}
+
+/* Removes NAMES from every entry whose address is not ADDR. An emptied
+ * entry is removed, or (REUSE, a loopback entry, the first) kept for
+ * this host's own line. */
+static void unmap(struct hosts_edit *h, char *const *names, const char *addr, bool reuse)
+{
+    char **m = NULL;
+    char *pat = mr_xasprintf("%s/*[ipaddr]", mr_aug_edit_top(h->e));
+    int n = aug_match(h->aug, pat, &m);
+    free(pat);
+    for (int i = 0; i < n; i++) {
+        char *p = mr_xasprintf("%s/ipaddr", m[i]);
+        const char *ip = NULL;
+        aug_get(h->aug, p, &ip);
+        free(p);
+        if (!ip || fx_same_addr(ip, addr))
+            continue;
+        bool loop = fx_addr_is_loopback(ip);
+        /* The aliases, last first so that the positions stay right. */
+        p = mr_xasprintf("%s/alias", m[i]);
+        int na = aug_match(h->aug, p, NULL);
+        free(p);
+        for (int k = na; k >= 1; k--) {
+            const char *v = NULL;
+            char *ap = mr_xasprintf("%s/alias[%d]", m[i], k);
+            if (aug_get(h->aug, ap, &v) == 1 && v && in_names(names, v)) {
+                aug_rm(h->aug, ap);
+                h->changed = true;
+            }
+            free(ap);
+        }
+        char *cp = mr_xasprintf("%s/canonical", m[i]);
+        const char *canon = NULL;
+        if (aug_get(h->aug, cp, &canon) == 1 && canon && in_names(names, canon)) {
+            h->changed = true;
+            char *first = mr_xasprintf("%s/alias[1]", m[i]);
+            const char *alias = NULL;
+            if (aug_get(h->aug, first, &alias) == 1 && alias) {
+                char *a = mr_xstrdup(alias);
+                aug_set(h->aug, cp, a);
+                aug_rm(h->aug, first);
+                free(a);
+            } else if (reuse && loop && !h->reused) {
+                h->reused = mr_xstrdup(m[i]);
+            } else {
+                aug_rm(h->aug, m[i]);
+            }
+            free(first);
+        }
+        free(cp);
+    }
+    free_matches(m, n);
+}
+
+/* Maps NAMES (the first the canonical name) to ADDR: the entry of ADDR
+ * gets the names it lacks, else the reused loopback entry is rewritten,
+ * else a new entry goes after AFTER (an entry) or at the end. */
+static void map(struct hosts_edit *h, char *const *names, const char *addr, bool reuse)
+{
+    augeas *aug = h->aug;
+    char *entry = entry_of(h, addr);
+    if (entry) {
+        char **have = mr_xcalloc(1, sizeof(char *));
+        char *p = mr_xasprintf("%s/canonical | %s/alias", entry, entry);
+        char **m = NULL;
+        int n = aug_match(aug, p, &m);
+        free(p);
+        for (int i = 0; i < n; i++) {
+            const char *v = NULL;
+            if (aug_get(aug, m[i], &v) == 1 && v)
+                mr_strv_push(&have, v);
+        }
+        free_matches(m, n);
+        for (size_t i = 0; names[i]; i++) {
+            if (in_names(have, names[i]))
+                continue;
+            char *np = have[0] ? mr_xasprintf("%s/alias[last() + 1]", entry)
+                               : mr_xasprintf("%s/canonical", entry);
+            aug_set(aug, np, names[i]);
+            mr_strv_push(&have, names[i]);
+            free(np);
+            h->changed = true;
+        }
+        mr_strv_free(have);
+        free(entry);
+        return;
+    }
+    const char *top = mr_aug_edit_top(h->e);
+    if (reuse && h->reused) {
+        entry = h->reused;
+        h->reused = NULL;
+        char *p = mr_xasprintf("%s/ipaddr", entry);
+        aug_set(aug, p, addr);
+        free(p);
+        p = mr_xasprintf("%s/canonical", entry);
+        aug_set(aug, p, names[0]);
+        free(p);
+        for (size_t i = 1; names[i]; i++) {
+            p = mr_xasprintf("%s/alias[last() + 1]", entry);
+            aug_set(aug, p, names[i]);
+            free(p);
+        }
+    } else {
+        /* After the last IPv4 entry (Debian keeps the IPv6 block last). */
+        char **m = NULL;
+        char *pat = mr_xasprintf("%s/*[ipaddr][ipaddr !~ regexp('.*:.*')]", top);
+        int n = aug_match(aug, pat, &m);
+        free(pat);
+        char *label = mr_xasprintf("0%d", ++h->added);
+        if (n > 0 && !strchr(addr, ':'))
+            aug_insert(aug, m[n - 1], label, 0);
+        free_matches(m, n);
+        entry = mr_xasprintf("%s/%s", top, label);
+        free(label);
+        char *p = mr_xasprintf("%s/ipaddr", entry);
+        aug_set(aug, p, addr);
+        free(p);
+        p = mr_xasprintf("%s/canonical", entry);
+        aug_set(aug, p, names[0]);
+        free(p);
+        for (size_t i = 1; names[i]; i++) {
+            p = mr_xasprintf("%s/alias[last() + 1]", entry);
+            aug_set(aug, p, names[i]);
+            free(p);
+        }
+    }
+    free(entry);
+    h->changed = true;
+}
+
+/* The FQDN as the check finds it: the host name when it has a dot, else the
+ * canonical name of the first line that lists the short name. */
+static char *own_fqdn(struct hosts_edit *h, const char *hostname, const char *shortname)
+{
+    if (strchr(hostname, '.'))
+        return mr_xstrdup(hostname);
+    char **m = NULL;
+    char *pat = mr_xasprintf("%s/*[ipaddr]", mr_aug_edit_top(h->e));
+    int n = aug_match(h->aug, pat, &m);
+    free(pat);
+    char *fqdn = NULL;
+    for (int i = 0; i < n && !fqdn; i++) {
+        char *p = mr_xasprintf("%s/canonical | %s/alias", m[i], m[i]);
+        char **nm = NULL;
+        int k = aug_match(h->aug, p, &nm);
+        free(p);
+        bool listed = false;
+        const char *canon = NULL;
+        for (int j = 0; j < k; j++) {
+            const char *v = NULL;
+            if (aug_get(h->aug, nm[j], &v) == 1 && v) {
+                if (j == 0)
+                    canon = v;
+                listed |= strcasecmp(v, shortname) == 0;
+            }
+        }
+        if (listed)
+            fqdn = canon && strchr(canon, '.') ? mr_xstrdup(canon) : mr_xstrdup("");
+        free_matches(nm, k);
+    }
+    free_matches(m, n);
+    if (fqdn && !*fqdn) {
+        free(fqdn);
+        fqdn = NULL;
+    }
+    return fqdn;
+}
+
+static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
+{
+    (void)res;
+    struct hosts_edit h = {0};
+    char *hostname = mr_ctx_hostname(ctx), *fqdn = NULL, *shortname = NULL, *addr = NULL;
+    char **pairs = fx_site_hosts(ctx);
+    const char *from = NULL;
+    int r = fx_open(cs, "Hosts.lns", HOSTS, &h.e);
+    if (r < 0)
+        goto cleanup;
+    h.aug = mr_aug_edit_aug(h.e);
+
+    addr = fx_own_address(ctx, &from);
+    if (hostname && addr) {
+        shortname = mr_xstrndup(hostname, strcspn(hostname, "."));
+        fqdn = own_fqdn(&h, hostname, shortname);
+        char **names = mr_xcalloc(1, sizeof(char *));
+        if (fqdn)
+            mr_strv_push(&names, fqdn);
+        if (!fqdn || strcasecmp(fqdn, shortname) != 0)
+            mr_strv_push(&names, shortname);
+        if (strcasecmp(hostname, shortname) != 0 && !in_names(names, hostname))
+            mr_strv_push(&names, hostname);
+        h.changed = false;
+        unmap(&h, names, addr, true);
+        map(&h, names, addr, true);
+        if (h.reused) { /* kept for a line that was not needed after all */
+            aug_rm(h.aug, h.reused);
+            free(h.reused);
+            h.reused = NULL;
+        }
+        if (h.changed)
+            mr_change_describe(cs, "mapped %s to %s (%s) in %s, not to a loopback address",
+                               fqdn ? fqdn : shortname, addr, from, HOSTS);
+        mr_strv_free(names);
+    }
+    for (size_t i = 0; pairs[i] && pairs[i + 1]; i += 2) {
+        if (hostname && (strcasecmp(pairs[i], hostname) == 0 ||
+                         (shortname && strcasecmp(pairs[i], shortname) == 0) ||
+                         (fqdn && strcasecmp(pairs[i], fqdn) == 0)))
+            continue;
+        char *names[] = {pairs[i], NULL};
+        h.changed = false;
+        unmap(&h, names, pairs[i + 1], false);
+        map(&h, names, pairs[i + 1], false);
+        if (h.changed)
+            mr_change_describe(cs, "mapped %s to %s in %s (hosts in the site configuration)",
+                               pairs[i], pairs[i + 1], HOSTS);
+    }
+    r = fx_commit(cs, h.e, HOSTS, 0644);
+    h.e = NULL;
+
+cleanup:
+    free(h.reused);
+    mr_strv_free(pairs);
+    free(addr);
+    free(fqdn);
+    free(shortname);
+    free(hostname);
+    return r;
+}
+
+const struct mr_fixer mr_fixer_hosts_resolution = {
+    .check_id = "hosts.resolution",
+    .run = run,
+};
