@@ -16,13 +16,13 @@
 #include "checks.h"
 #include "ctx.h"
 #include "fwrules.h"
+#include "fwtargets.h"
 #include "libvirtconf.h"
 #include "ops.h"
 
 #define MAX_RULES_FILE (8 * 1024 * 1024)
 #define RUN_TIMEOUT_MS 10000
-/* Stands for "any address of the compute network" when no peer is named. */
-#define REPRESENTATIVE_ADDR "192.0.2.1"
+#define REPRESENTATIVE_ADDR MR_FW_ANY_ADDR
 
 struct target {
     char *label; /* "libvirt's port 16509 (tcp transport)" */
@@ -37,73 +37,37 @@ struct source {
 
 /* ---- inputs ---- */
 
-static unsigned conf_port(const struct mr_libvirt_conf *conf, enum mr_libvirt_file file,
-                          const char *key, unsigned dflt)
-{
-    struct mr_confval v;
-    long n;
-    if (conf && mr_libvirt_conf_get(conf, file, key, &v) && mr_parse_long(v.value, &n) == 0 &&
-        n > 0 && n <= 65535)
-        return (unsigned)n;
-    return dflt;
-}
-
 static size_t targets_for(const struct mr_ctx *ctx, struct target *t)
 {
-    const struct mr_libvirt_conf *conf = NULL;
-    const char *msg = NULL;
-    if (mr_ctx_libvirt(ctx, &conf, &msg) < 0)
-        conf = NULL; /* libvirt.* reports it; libvirt's defaults stand in here */
-    const char *transport = mr_ctx_value(ctx, "transport");
-    if (!transport)
-        transport = "tcp";
-    size_t n = 0;
-    bool ssh = !strcmp(transport, "ssh");
-    if (!ssh) {
-        bool tls = !strcmp(transport, "tls");
-        unsigned p = tls ? conf_port(conf, MR_LIBVIRTD_CONF, "tls_port", 16514)
-                         : conf_port(conf, MR_LIBVIRTD_CONF, "tcp_port", 16509);
-        t[n++] = (struct target){mr_xasprintf("libvirt's port %u (%s transport)", p, transport),
-                                 p, p};
+    struct mr_fw_targets ft;
+    mr_fw_targets_for(ctx, &ft);
+    bool ssh = !strcmp(ft.transport, "ssh");
+    for (size_t k = 0; k < ft.n; k++) {
+        unsigned lo = ft.v[k].lo, hi = ft.v[k].hi;
+        char *label = NULL;
+        switch (ft.v[k].kind) {
+        case MR_FW_PORT_LIBVIRT:
+            label = mr_xasprintf("libvirt's port %u (%s transport)", lo, ft.transport);
+            break;
+        case MR_FW_PORT_MIGRATION:
+            label = mr_xasprintf("the migration ports %u-%u", lo, hi);
+            break;
+        case MR_FW_PORT_SSH:
+            label = mr_xstrdup(ssh ? "SSH port 22 (ssh transport, resize)"
+                                   : "SSH port 22 (resize, copying disks)");
+            break;
+        }
+        t[k] = (struct target){label, lo, hi};
     }
-    unsigned lo = conf_port(conf, MR_QEMU_CONF, "migration_port_min", 49152);
-    unsigned hi = conf_port(conf, MR_QEMU_CONF, "migration_port_max", 49215);
-    if (lo > hi) { /* qemu.migration-ports reports it; check libvirt's default range */
-        lo = 49152;
-        hi = 49215;
-    }
-    t[n++] = (struct target){mr_xasprintf("the migration ports %u-%u", lo, hi), lo, hi};
-    t[n++] = (struct target){mr_xstrdup(ssh ? "SSH port 22 (ssh transport, resize)"
-                                            : "SSH port 22 (resize, copying disks)"),
-                             22, 22};
-    return n;
-}
-
-/* Addresses NAME has in ROOT/etc/hosts. */
-static void hosts_lookup(const struct mr_ctx *ctx, const char *name, char ***out)
-{
-    char *buf = NULL;
-    size_t len;
-    if (mr_root_read(ctx->root, "/etc/hosts", 1024 * 1024, &buf, &len) < 0)
-        return;
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        line[strcspn(line, "#")] = '\0';
-        char *s2 = NULL;
-        char *addr = strtok_r(line, " \t\r", &s2);
-        if (!addr)
-            continue;
-        for (char *h = strtok_r(NULL, " \t\r", &s2); h; h = strtok_r(NULL, " \t\r", &s2))
-            if (strcasecmp(h, name) == 0 && !mr_strv_contains(*out, addr))
-                mr_strv_push(out, addr);
-    }
-    free(buf);
+    return ft.n;
 }
 
 /* The peers' addresses; notes the names that do not resolve. */
 static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
 {
     char **out = mr_xcalloc(1, sizeof(char *));
+    char *hosts = NULL;
+    bool hosts_read = false;
     for (size_t i = 0; ctx->peers && ctx->peers[i]; i++) {
         const char *p = ctx->peers[i];
         unsigned char bin[16];
@@ -111,15 +75,14 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
         if (inet_pton(AF_INET, p, bin) == 1 || inet_pton(AF_INET6, p, bin) == 1) {
             if (!mr_strv_contains(out, p))
                 mr_strv_push(&out, p);
-        } else if (ctx->live && ctx->ops && ctx->ops->resolve) {
-            char **a = NULL;
-            if (ctx->ops->resolve(p, &a) == 0)
-                for (size_t k = 0; a && a[k]; k++)
-                    if (!mr_strv_contains(out, a[k]))
-                        mr_strv_push(&out, a[k]);
-            mr_strv_free(a);
         } else {
-            hosts_lookup(ctx, p, &out);
+            if (!hosts_read) {
+                size_t len;
+                if (mr_root_read(ctx->root, "/etc/hosts", 1024 * 1024, &hosts, &len) < 0)
+                    hosts = NULL;
+                hosts_read = true;
+            }
+            mr_fw_peer_lookup(ctx, p, hosts, &out);
         }
         if (mr_strv_len(out) == before)
             mr_report(notes, MR_PASS,
@@ -127,6 +90,7 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
                       "hosts.resolution)",
                       p, ctx->live ? "" : " in /etc/hosts");
     }
+    free(hosts);
     return out;
 }
 
@@ -221,16 +185,6 @@ static int include_files(void *userdata, const char *pattern, char ***ret_paths,
     return 0;
 }
 
-static const struct {
-    const char *path;
-    bool nft;
-} saved_files[] = {
-    {"/etc/sysconfig/iptables", false},
-    {"/etc/iptables/rules.v4", false},
-    {"/etc/nftables.conf", true},
-    {"/etc/sysconfig/nftables.conf", true},
-};
-
 static void add_source(struct source **v, size_t *n, const char *name, bool live,
                        struct mr_fw_ruleset *rs)
 {
@@ -241,8 +195,8 @@ static void add_source(struct source **v, size_t *n, const char *name, bool live
 static void load_saved(const struct mr_ctx *ctx, struct mr_result *res, struct source **v,
                        size_t *n)
 {
-    for (size_t i = 0; i < MR_ARRAY_SIZE(saved_files); i++) {
-        const char *path = saved_files[i].path;
+    for (size_t i = 0; i < mr_fw_n_saved_files; i++) {
+        const char *path = mr_fw_saved_files[i].path;
         char *text = NULL, *msg = NULL;
         int r = read_text(ctx, path, &text);
         if (r == -ENOENT)
@@ -255,13 +209,14 @@ static void load_saved(const struct mr_ctx *ctx, struct mr_result *res, struct s
         }
         struct mr_fw_ruleset *rs = NULL;
         struct include_ud ud = {ctx};
-        r = saved_files[i].nft ? mr_fw_parse_nft_text(text, path, include_files, &ud, &rs, &msg)
-                               : mr_fw_parse_iptables(text, path, true, &rs, &msg);
+        r = mr_fw_saved_files[i].nft
+                ? mr_fw_parse_nft_text(text, path, include_files, &ud, &rs, &msg)
+                : mr_fw_parse_iptables(text, path, true, &rs, &msg);
         free(text);
         if (r < 0) {
             struct mr_finding *f = report_parse_error(res, path, msg);
             mr_finding_remedy(f, "correct %s (%s would refuse it and load no rules at boot)",
-                              path, saved_files[i].nft ? "nft -f" : "iptables-restore");
+                              path, mr_fw_saved_files[i].nft ? "nft -f" : "iptables-restore");
             free(msg);
             continue;
         }

@@ -3,10 +3,8 @@
  * here (under --root they are all there is); live, the resolver is asked too. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +12,7 @@
 #include "checks.h"
 #include "cluster.h"
 #include "ctx.h"
+#include "netaddr.h"
 #include "novaconf.h"
 #include "ops.h"
 
@@ -46,43 +45,6 @@ static void hosts_free(struct hosts *h)
         mr_strv_free(h->v[i].names);
     }
     free(h->v);
-}
-
-/* Parses an address as glibc's files backend would, an IPv6 zone allowed.
- * Returns AF_INET, AF_INET6 or 0, with the binary form in OUT. */
-static int parse_addr(const char *s, unsigned char out[16])
-{
-    char *a = mr_xstrdup(s);
-    a[strcspn(a, "%")] = '\0';
-    int fam = inet_pton(AF_INET, a, out) == 1 ? AF_INET
-              : inet_pton(AF_INET6, a, out) == 1 ? AF_INET6 : 0;
-    free(a);
-    return fam;
-}
-
-/* An address no other host can use to reach this one. */
-static bool addr_is_loopback(const char *s)
-{
-    unsigned char b[16];
-    int fam = parse_addr(s, b);
-    if (fam == AF_INET)
-        return b[0] == 127 || (b[0] | b[1] | b[2] | b[3]) == 0;
-    if (fam == AF_INET6) {
-        static const unsigned char zero[10];
-        struct in6_addr a6;
-        memcpy(&a6, b, 16);
-        if (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6))
-            return true;
-        return memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff &&
-               (b[12] == 127 || (b[12] | b[13] | b[14] | b[15]) == 0);
-    }
-    return false;
-}
-
-static bool is_literal(const char *s)
-{
-    unsigned char b[16];
-    return parse_addr(s, b) != 0;
 }
 
 /* Reads /etc/hosts. Lines glibc would skip are reported as warnings at
@@ -127,7 +89,7 @@ static bool hosts_load(const struct mr_ctx *ctx, struct mr_result *res, struct h
         char *addr = strtok_r(line, " \t\r\v\f", &save);
         if (!addr)
             continue;
-        if (!is_literal(addr)) {
+        if (!mr_addr_is_literal(addr)) {
             struct mr_finding *f = mr_report(res, MR_WARN,
                                              "%s:%d does not start with an IP address; the "
                                              "resolver skips the line", HOSTS, lineno);
@@ -282,7 +244,7 @@ static char *own_address(const struct mr_ctx *ctx, const char **ret_from)
     struct mr_novaval v;
     if (mr_ctx_nova(ctx, &conf, &msg) == 0 && conf &&
         mr_novaconf_get(conf, "DEFAULT", "my_ip", &v) && v.value && v.file &&
-        is_literal(v.value) && !addr_is_loopback(v.value)) {
+        mr_addr_is_literal(v.value) && !mr_addr_is_loopback(v.value)) {
         *ret_from = "my_ip in nova.conf";
         return mr_xstrdup(v.value);
     }
@@ -324,17 +286,15 @@ static char *join(char *const *v)
 static const char *first_loopback(char *const *v)
 {
     for (size_t i = 0; v && v[i]; i++)
-        if (addr_is_loopback(v[i]))
+        if (mr_addr_is_loopback(v[i]))
             return v[i];
     return NULL;
 }
 
 static bool addr_in(char *const *v, const char *addr)
 {
-    unsigned char want[16], have[16];
-    int fam = parse_addr(addr, want);
-    for (size_t i = 0; fam && v && v[i]; i++)
-        if (parse_addr(v[i], have) == fam && memcmp(want, have, fam == AF_INET ? 4 : 16) == 0)
+    for (size_t i = 0; v && v[i]; i++)
+        if (mr_addr_same(addr, v[i]))
             return true;
     return false;
 }
@@ -397,7 +357,7 @@ static const struct host_line *check_own_name(struct run *rn, const char *name,
     size_t pos = 0;
     *ret_loop = false;
     while ((l = hosts_next(&rn->hosts, name, &pos))) {
-        if (!addr_is_loopback(l->addr)) {
+        if (!mr_addr_is_loopback(l->addr)) {
             if (!ok)
                 ok = l;
             continue;
@@ -481,8 +441,8 @@ static void check_self(struct run *rn, const char *hostname)
 static void check_remote(struct run *rn, const char *what, const char *name)
 {
     struct mr_finding *f;
-    if (is_literal(name)) {
-        if (addr_is_loopback(name)) {
+    if (mr_addr_is_literal(name)) {
+        if (mr_addr_is_loopback(name)) {
             f = mr_report(rn->res, MR_FAIL, "%s %s is a loopback address", what, name);
             mr_finding_remedy(f, "name the %s by a name or address other hosts can reach in %s",
                               what, mr_ctx_site_path(rn->ctx) ? mr_ctx_site_path(rn->ctx)
@@ -496,7 +456,7 @@ static void check_remote(struct run *rn, const char *what, const char *name)
     const struct host_line *l, *ok = NULL;
     bool loop = false;
     while ((l = hosts_next(&rn->hosts, name, &pos))) {
-        if (!addr_is_loopback(l->addr)) {
+        if (!mr_addr_is_loopback(l->addr)) {
             if (!ok)
                 ok = l;
             continue;

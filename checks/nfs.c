@@ -29,6 +29,8 @@
 #include "nfsprobe.h"
 #include "novaconf.h"
 #include "ops.h"
+#include "netaddr.h"
+#include "pathutil.h"
 
 #define FSTAB "/etc/fstab"
 #define EXPORTS "/etc/exports"
@@ -39,67 +41,6 @@
 #define PROBE_TIMEOUT_MS 3000
 
 /* ---- shared helpers ---- */
-
-/* Compares paths ignoring repeated and trailing slashes. */
-static bool path_eq(const char *a, const char *b)
-{
-    for (;;) {
-        while (a[0] == '/' && (a[1] == '/' || a[1] == '\0'))
-            a++;
-        while (b[0] == '/' && (b[1] == '/' || b[1] == '\0'))
-            b++;
-        if (*a != *b)
-            return false;
-        if (!*a)
-            return true;
-        a++, b++;
-    }
-}
-
-/* Path with repeated and trailing slashes removed ("/" stays "/"). */
-static char *path_norm(const char *p)
-{
-    char *r = mr_xstrdup(p);
-    char *w = r;
-    for (const char *s = p; *s; s++)
-        if (!(*s == '/' && w > r && w[-1] == '/'))
-            *w++ = *s;
-    *w = '\0';
-    if (w > r + 1 && w[-1] == '/')
-        w[-1] = '\0';
-    return r;
-}
-
-/* Number of components of MOUNT when it is PATH or one of its ancestors, else -1. */
-static int covers(const char *mount, const char *path)
-{
-    char *m = path_norm(mount), *p = path_norm(path);
-    int depth = -1;
-    size_t n = strlen(m);
-    if (strcmp(m, "/") == 0)
-        depth = 0;
-    else if (strncmp(m, p, n) == 0 && (p[n] == '/' || p[n] == '\0')) {
-        depth = 0;
-        for (const char *s = m; *s; s++)
-            depth += *s == '/';
-    }
-    free(m);
-    free(p);
-    return depth;
-}
-
-/* "nfs-server" and "nfs-server.example.org" name the same host. */
-static bool host_eq(const char *a, const char *b)
-{
-    if (strcasecmp(a, b) == 0)
-        return true;
-    size_t la = strlen(a), lb = strlen(b);
-    if (!strchr(a, '.') && lb > la && strncasecmp(a, b, la) == 0 && b[la] == '.')
-        return true;
-    if (!strchr(b, '.') && la > lb && strncasecmp(a, b, lb) == 0 && a[lb] == '.')
-        return true;
-    return false;
-}
 
 /* The instances path from nova.conf; on failure records an error. */
 static bool instances_path(const struct mr_ctx *ctx, struct mr_result *res,
@@ -226,7 +167,7 @@ static const struct mnt *mnt_find(const struct mnt_table *t, const char *path)
     for (size_t i = 0; i < t->n; i++) {
         if (t->v[i].dir[0] != '/' || strcmp(t->v[i].type, "swap") == 0)
             continue;
-        int d = covers(t->v[i].dir, path);
+        int d = mr_path_covers(t->v[i].dir, path);
         if (d >= 0 && d >= best_depth) {
             best = &t->v[i];
             best_depth = d;
@@ -306,7 +247,7 @@ static void check_mounted(const struct mr_ctx *ctx, struct mr_result *res, const
     struct mr_finding *f;
     char *want_host = NULL, *want_path = NULL, *host = NULL, *src_path = NULL;
     nfs_source(e->src, &want_host, &want_path);
-    if (!m || !path_eq(m->dir, e->dir)) {
+    if (!m || !mr_path_eq(m->dir, e->dir)) {
         f = mr_report(res, MR_FAIL, "%s is not mounted: %s:%d says %s from %s, but %s is on %s "
                       "(%s), a local file system",
                       e->dir, FSTAB, e->line, e->type, e->src, e->dir, m ? m->dir : "/",
@@ -320,7 +261,7 @@ static void check_mounted(const struct mr_ctx *ctx, struct mr_result *res, const
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "umount %s && mount %s", e->dir, e->dir);
     } else if (!nfs_source(m->src, &host, &src_path) || !want_host ||
-               !host_eq(host, want_host) || !path_eq(src_path, want_path)) {
+               !mr_host_eq(host, want_host) || !mr_path_eq(src_path, want_path)) {
         f = mr_report(res, MR_FAIL, "%s is mounted from %s, but %s:%d says %s",
                       e->dir, m->src, FSTAB, e->line, e->src);
         mr_finding_at(f, FSTAB, e->line);
@@ -366,7 +307,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
                           "--profile block for block migration", path, FSTAB);
         goto cleanup;
     }
-    if (!is_nfs(e->type) && !path_eq(e->dir, path)) {
+    if (!is_nfs(e->type) && !mr_path_eq(e->dir, path)) {
         f = mr_report(res, MR_FAIL, "%s has no entry for %s: the instances are on the local "
                       "file system %s (%s, %s:%d), not on shared storage", FSTAB, path, e->dir,
                       e->type, FSTAB, e->line);
@@ -383,7 +324,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
                           "--profile block for block migration", path, FSTAB);
         goto cleanup;
     }
-    bool exact = path_eq(e->dir, path);
+    bool exact = mr_path_eq(e->dir, path);
     if (!nfs_source(e->src, &host, &src_path)) {
         f = mr_report(res, MR_FAIL, "%s:%d: source '%s' is not HOST:/PATH", FSTAB, e->line,
                       e->src);
@@ -393,7 +334,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         goto cleanup;
     }
     const char *want = mr_ctx_site(ctx, "nfs_server");
-    if (want && !host_eq(host, want)) {
+    if (want && !mr_host_eq(host, want)) {
         f = mr_report(res, MR_FAIL, "%s:%d mounts %s from %s, but the site's NFS server is %s",
                       FSTAB, e->line, e->dir, host, want);
         mr_finding_at(f, FSTAB, e->line);
@@ -420,7 +361,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "remove noauto from the options of line %d of %s", e->line, FSTAB);
     }
-    if (!want || host_eq(host, want)) {
+    if (!want || mr_host_eq(host, want)) {
         if (exact)
             f = mr_report(res, MR_PASS, "%s:%d mounts %s from %s (%s, %s)", FSTAB, e->line,
                           path, e->src, e->type, e->opts);
@@ -502,7 +443,7 @@ static void host_identity(const struct mr_ctx *ctx, const struct hosts *h, const
     for (size_t i = 0; i < h->n; i++) {
         bool hit = strcmp(h->v[i].addr, name) == 0;
         for (size_t j = 0; h->v[i].names[j] && !hit; j++)
-            hit = host_eq(h->v[i].names[j], name);
+            hit = mr_host_eq(h->v[i].names[j], name);
         if (!hit)
             continue;
         if (!mr_strv_contains(*addrs, h->v[i].addr))
@@ -727,7 +668,7 @@ static void parse_exports(const char *buf, const char *file, const char *path,
                          t[0].s);
             continue;
         }
-        bool mine = path_eq(t[0].s, path);
+        bool mine = mr_path_eq(t[0].s, path);
         ex->any_entry |= mine;
         char *defs = NULL;
         size_t clients = 0;
@@ -880,7 +821,7 @@ static bool client_match(const struct mr_ctx *ctx, const struct hosts *h, const 
         return false;
     case CL_HOST: {
         for (size_t i = 0; names[i]; i++)
-            if (host_eq(c->host, names[i]))
+            if (mr_host_eq(c->host, names[i]))
                 return true;
         char **cn = NULL, **ca = NULL;
         host_identity(ctx, h, c->host, &cn, &ca);

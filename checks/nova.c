@@ -19,6 +19,7 @@
 #include "migready.h"
 #include "novaconf.h"
 #include "ops.h"
+#include "pathutil.h"
 
 #define NOVA_CONF "/etc/nova/nova.conf"
 
@@ -330,22 +331,6 @@ static void check_traverse(const struct mr_ctx *ctx, struct mr_result *res, cons
     free(groups);
 }
 
-/* Compares paths ignoring repeated and trailing slashes. */
-static bool same_path(const char *a, const char *b)
-{
-    for (;;) {
-        while (a[0] == '/' && (a[1] == '/' || a[1] == '\0'))
-            a++;
-        while (b[0] == '/' && (b[1] == '/' || b[1] == '\0'))
-            b++;
-        if (*a != *b)
-            return false;
-        if (!*a)
-            return true;
-        a++, b++;
-    }
-}
-
 static int run_instances_path(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_novaconf *conf;
@@ -372,7 +357,7 @@ static int run_instances_path(const struct mr_ctx *ctx, struct mr_result *res)
     }
 
     const char *site = mr_ctx_site(ctx, "instances_path");
-    if (site && !same_path(site, path)) {
+    if (site && !mr_path_eq(site, path)) {
         f = at(mr_report(res, MR_FAIL, "%s but the site configuration says instances_path = %s; "
                          "every compute host must use the same path", what, site), &v);
         mr_finding_remedy(f, "set instances_path = %s in [DEFAULT] of %s", site, edit_file(&v));

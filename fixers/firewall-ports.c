@@ -20,61 +20,27 @@
 
 #include "fixers.h"
 #include "fwrules.h"
+#include "fwtargets.h"
 #include "libvirtconf.h"
 #include "ops.h"
-
-#define ANY_ADDR "192.0.2.1" /* as the check: any address of the compute network */
 
 struct target {
     const char *what;
     unsigned lo, hi;
 };
 
-static const struct {
-    const char *path;
-    bool nft;
-    const char *unit;
-} saved[] = {
-    {"/etc/sysconfig/iptables", false, "iptables"},
-    {"/etc/iptables/rules.v4", false, "netfilter-persistent"},
-    {"/etc/nftables.conf", true, "nftables"},
-    {"/etc/sysconfig/nftables.conf", true, "nftables"},
-};
-
-static unsigned conf_port(const struct mr_libvirt_conf *conf, enum mr_libvirt_file file,
-                          const char *key, unsigned dflt)
-{
-    struct mr_confval v;
-    long n;
-    if (conf && mr_libvirt_conf_get(conf, file, key, &v) && mr_parse_long(v.value, &n) == 0 &&
-        n > 0 && n <= 65535)
-        return (unsigned)n;
-    return dflt;
-}
-
 static size_t targets_for(const struct mr_ctx *ctx, struct target *t)
 {
-    const struct mr_libvirt_conf *conf = NULL;
-    const char *msg = NULL;
-    if (mr_ctx_libvirt(ctx, &conf, &msg) < 0)
-        conf = NULL;
-    const char *transport = fx_transport(ctx);
-    size_t n = 0;
-    if (strcmp(transport, "ssh") != 0) {
-        unsigned p = strcmp(transport, "tls") == 0
-                         ? conf_port(conf, MR_LIBVIRTD_CONF, "tls_port", 16514)
-                         : conf_port(conf, MR_LIBVIRTD_CONF, "tcp_port", 16509);
-        t[n++] = (struct target){"libvirt", p, p};
-    }
-    unsigned lo = conf_port(conf, MR_QEMU_CONF, "migration_port_min", 49152);
-    unsigned hi = conf_port(conf, MR_QEMU_CONF, "migration_port_max", 49215);
-    if (lo > hi) {
-        lo = 49152;
-        hi = 49215;
-    }
-    t[n++] = (struct target){"migration", lo, hi};
-    t[n++] = (struct target){"ssh", 22, 22};
-    return n;
+    static const char *const what[] = {
+        [MR_FW_PORT_LIBVIRT] = "libvirt",
+        [MR_FW_PORT_MIGRATION] = "migration",
+        [MR_FW_PORT_SSH] = "ssh",
+    };
+    struct mr_fw_targets ft;
+    mr_fw_targets_for(ctx, &ft);
+    for (size_t k = 0; k < ft.n; k++)
+        t[k] = (struct target){what[ft.v[k].kind], ft.v[k].lo, ft.v[k].hi};
+    return ft.n;
 }
 
 /* The peers' addresses as the check finds them: literals, the live
@@ -83,35 +49,17 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_change_set *cs)
 {
     char **out = mr_xcalloc(1, sizeof(char *));
     const char *hosts = NULL;
-    char *copy = NULL;
-    if (mr_change_text(cs, "/etc/hosts", &hosts) == 0)
-        copy = mr_xstrdup(hosts);
+    if (mr_change_text(cs, "/etc/hosts", &hosts) < 0)
+        hosts = NULL;
     for (size_t i = 0; ctx->peers && ctx->peers[i]; i++) {
         const char *p = ctx->peers[i];
-        if (fx_is_address(p)) {
+        if (mr_addr_is_literal(p)) {
             if (!mr_strv_contains(out, p))
                 mr_strv_push(&out, p);
-        } else if (ctx->live && ctx->ops && ctx->ops->resolve) {
-            char **a = NULL;
-            if (ctx->ops->resolve(p, &a) == 0)
-                for (size_t k = 0; a && a[k]; k++)
-                    if (!mr_strv_contains(out, a[k]))
-                        mr_strv_push(&out, a[k]);
-            mr_strv_free(a);
-        } else if (copy) {
-            char *buf = mr_xstrdup(copy), *save = NULL;
-            for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                l[strcspn(l, "#")] = '\0';
-                char *s2 = NULL, *addr = strtok_r(l, " \t\r", &s2);
-                for (char *h = addr ? strtok_r(NULL, " \t\r", &s2) : NULL; h;
-                     h = strtok_r(NULL, " \t\r", &s2))
-                    if (strcasecmp(h, p) == 0 && !mr_strv_contains(out, addr))
-                        mr_strv_push(&out, addr);
-            }
-            free(buf);
+        } else {
+            mr_fw_peer_lookup(ctx, p, hosts, &out);
         }
     }
-    free(copy);
     return out;
 }
 
@@ -307,15 +255,16 @@ static int nft_insert(struct mr_aug_edit *e, const char *text, const struct spot
 static int fix_file(const struct mr_ctx *ctx, struct mr_change_set *cs, size_t which,
                     char *const *addrs, bool peers_known)
 {
-    const char *path = saved[which].path;
+    const char *path = mr_fw_saved_files[which].path;
+    bool nft = mr_fw_saved_files[which].nft;
     const char *text = NULL;
     if (mr_change_text(cs, path, &text) < 0)
         return 0;
     char *orig = mr_xstrdup(text);
     struct mr_fw_ruleset *rs = NULL;
     char *msg = NULL;
-    int r = saved[which].nft ? mr_fw_parse_nft_text(orig, path, NULL, NULL, &rs, &msg)
-                             : mr_fw_parse_iptables(orig, path, true, &rs, &msg);
+    int r = nft ? mr_fw_parse_nft_text(orig, path, NULL, NULL, &rs, &msg)
+                : mr_fw_parse_iptables(orig, path, true, &rs, &msg);
     if (r < 0) {
         free(msg);
         free(orig);
@@ -336,14 +285,14 @@ static int fix_file(const struct mr_ctx *ctx, struct mr_change_set *cs, size_t w
         if (!s.needed || s.undecided)
             continue;
         if (!e) {
-            r = fx_open(cs, saved[which].nft ? "Nftables.lns" : "Iptables.lns", path, &e);
+            r = fx_open(cs, nft ? "Nftables.lns" : "Iptables.lns", path, &e);
             if (r < 0)
                 break;
         }
         char *where = s.line > 0 ? mr_xasprintf("before line %d", s.line)
                                  : mr_xasprintf("at the end of chain %s",
                                                 mr_fw_chain_name(s.chain));
-        if (!saved[which].nft) {
+        if (!nft) {
             if (peers_known && !v4[0]) {
                 free(where);
                 continue; /* an IPv4 rule file and IPv6 peers only */
@@ -386,7 +335,7 @@ static int fix_file(const struct mr_ctx *ctx, struct mr_change_set *cs, size_t w
         r = fx_commit(cs, e, path, 0644);
         e = NULL;
         if (r == 0)
-            mr_change_restart(cs, saved[which].unit);
+            mr_change_restart(cs, mr_fw_saved_files[which].unit);
     }
 done:
     mr_aug_edit_free(e);
@@ -401,9 +350,9 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
     char **addrs = peer_addresses(ctx, cs);
     bool peers_known = addrs[0] != NULL;
     if (!peers_known)
-        mr_strv_push(&addrs, ANY_ADDR);
+        mr_strv_push(&addrs, MR_FW_ANY_ADDR);
     int r = 0;
-    for (size_t i = 0; i < MR_ARRAY_SIZE(saved) && r == 0; i++)
+    for (size_t i = 0; i < mr_fw_n_saved_files && r == 0; i++)
         r = fix_file(ctx, cs, i, addrs, peers_known);
     mr_strv_free(addrs);
     return r;

@@ -4,6 +4,7 @@
 
 #include "augedit.h"
 #include "fix.h"
+#include "netaddr.h"
 
 #define FX_NOVA_CONF "/etc/nova/nova.conf"
 
@@ -32,11 +33,6 @@ char *fx_nova_section(struct mr_aug_edit *e, const char *section);
 /* The transport profile: tcp, tls or ssh. */
 const char *fx_transport(const struct mr_ctx *ctx);
 
-/* Addresses: a literal (an IPv6 zone allowed), a loopback one (127/8,
- * 0.0.0.0, ::1, ::, their v4-mapped forms), the same address written two ways. */
-bool fx_is_address(const char *s);
-bool fx_addr_is_loopback(const char *s);
-bool fx_same_addr(const char *a, const char *b);
 /* The site's `hosts` key ("name=address, ..."): name, address, name,
  * address..., NULL-terminated (caller frees); loopback addresses left out. */
 char **fx_site_hosts(const struct mr_ctx *ctx);

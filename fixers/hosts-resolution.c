@@ -52,7 +52,7 @@ static char *entry_of(struct hosts_edit *h, const char *addr)
     for (int i = 0; i < n && !hit; i++) {
         char *p = mr_xasprintf("%s/ipaddr", m[i]);
         const char *ip = NULL;
-        if (aug_get(h->aug, p, &ip) == 1 && ip && fx_same_addr(ip, addr))
+        if (aug_get(h->aug, p, &ip) == 1 && ip && mr_addr_same(ip, addr))
             hit = mr_xstrdup(m[i]);
         free(p);
     }
@@ -74,9 +74,9 @@ static void unmap(struct hosts_edit *h, char *const *names, const char *addr, bo
         const char *ip = NULL;
         aug_get(h->aug, p, &ip);
         free(p);
-        if (!ip || fx_same_addr(ip, addr))
+        if (!ip || mr_addr_same(ip, addr))
             continue;
-        bool loop = fx_addr_is_loopback(ip);
+        bool loop = mr_addr_is_loopback(ip);
         /* The aliases, last first so that the positions stay right. */
         p = mr_xasprintf("%s/alias", m[i]);
         int na = aug_match(h->aug, p, NULL);

@@ -21,6 +21,7 @@
 #include "fixers.h"
 #include "novaconf.h"
 #include "ops.h"
+#include "pathutil.h"
 
 #define EXPORTS "/etc/exports"
 #define EXPORTS_D "/etc/exports.d"
@@ -28,31 +29,6 @@
 
 static const char *const wanted[] = {"rw", "sync", "no_root_squash"};
 static const char *const unwanted[] = {"ro", "async", "root_squash", "all_squash"};
-
-static bool path_eq(const char *a, const char *b)
-{
-    for (;;) {
-        while (a[0] == '/' && (a[1] == '/' || a[1] == '\0'))
-            a++;
-        while (b[0] == '/' && (b[1] == '/' || b[1] == '\0'))
-            b++;
-        if (*a != *b)
-            return false;
-        if (!*a)
-            return true;
-        a++, b++;
-    }
-}
-
-static bool host_eq(const char *a, const char *b)
-{
-    if (strcasecmp(a, b) == 0)
-        return true;
-    size_t la = strlen(a), lb = strlen(b);
-    if (!strchr(a, '.') && lb > la && strncasecmp(a, b, la) == 0 && b[la] == '.')
-        return true;
-    return !strchr(b, '.') && la > lb && strncasecmp(a, b, lb) == 0 && a[lb] == '.';
-}
 
 static bool in_net(const char *spec, char *const *addrs)
 {
@@ -94,10 +70,10 @@ static bool covers(const char *host, const char *peer, char *const *addrs)
         return in_net(host, addrs);
     if (strpbrk(host, "*?["))
         return fnmatch(host, peer, FNM_CASEFOLD) == 0;
-    if (host_eq(host, peer))
+    if (mr_host_eq(host, peer))
         return true;
     for (size_t i = 0; addrs[i]; i++)
-        if (fx_same_addr(host, addrs[i]))
+        if (mr_addr_same(host, addrs[i]))
             return true;
     return false;
 }
@@ -107,7 +83,7 @@ static bool covers(const char *host, const char *peer, char *const *addrs)
 static char **peer_addrs(const struct mr_ctx *ctx, char *const *pairs, const char *peer)
 {
     char **v = mr_xcalloc(1, sizeof(char *));
-    if (fx_is_address(peer))
+    if (mr_addr_is_literal(peer))
         mr_strv_push(&v, peer);
     const char *a = fx_site_host_addr(pairs, peer);
     if (a)
@@ -120,7 +96,7 @@ static char **peer_addrs(const struct mr_ctx *ctx, char *const *pairs, const cha
             char *s2 = NULL, *addr = strtok_r(l, " \t\r", &s2);
             for (char *n = addr ? strtok_r(NULL, " \t\r", &s2) : NULL; n;
                  n = strtok_r(NULL, " \t\r", &s2))
-                if (host_eq(n, peer) && !mr_strv_contains(v, addr))
+                if (mr_host_eq(n, peer) && !mr_strv_contains(v, addr))
                     mr_strv_push(&v, addr);
         }
     }
@@ -215,7 +191,7 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
         char *first = NULL;
         for (int d = 0; d < nd; d++) {
             const char *v = NULL;
-            if (aug_get(aug, dirs[d], &v) != 1 || !v || !path_eq(v, path))
+            if (aug_get(aug, dirs[d], &v) != 1 || !v || !mr_path_eq(v, path))
                 continue;
             found = true;
             if (!first)

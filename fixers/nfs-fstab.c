@@ -17,52 +17,13 @@
 
 #include "fixers.h"
 #include "novaconf.h"
+#include "pathutil.h"
 
 #define FSTAB "/etc/fstab"
-
-static char *norm(const char *p)
-{
-    char *r = mr_xstrdup(p), *w = r;
-    for (const char *s = p; *s; s++)
-        if (!(*s == '/' && w > r && w[-1] == '/'))
-            *w++ = *s;
-    *w = '\0';
-    if (w > r + 1 && w[-1] == '/')
-        w[-1] = '\0';
-    return r;
-}
-
-/* Components of MOUNT when it is PATH or a parent of it, else -1. */
-static int depth_of(const char *mount, const char *path)
-{
-    char *m = norm(mount), *p = norm(path);
-    int depth = -1;
-    size_t n = strlen(m);
-    if (strcmp(m, "/") == 0)
-        depth = 0;
-    else if (strncmp(m, p, n) == 0 && (p[n] == '/' || p[n] == '\0')) {
-        depth = 0;
-        for (const char *s = m; *s; s++)
-            depth += *s == '/';
-    }
-    free(m);
-    free(p);
-    return depth;
-}
 
 static bool is_nfs(const char *t)
 {
     return t && (strcmp(t, "nfs") == 0 || strcmp(t, "nfs4") == 0);
-}
-
-static bool host_eq(const char *a, const char *b)
-{
-    if (strcasecmp(a, b) == 0)
-        return true;
-    size_t la = strlen(a), lb = strlen(b);
-    if (!strchr(a, '.') && lb > la && strncasecmp(a, b, la) == 0 && b[la] == '.')
-        return true;
-    return !strchr(b, '.') && la > lb && strncasecmp(a, b, lb) == 0 && a[lb] == '.';
 }
 
 static const char *get(augeas *aug, const char *entry, const char *child)
@@ -132,7 +93,7 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
         const char *file = get(aug, m[i], "file"), *type = get(aug, m[i], "vfstype");
         if (!file || file[0] != '/' || (type && strcmp(type, "swap") == 0))
             continue;
-        int d = depth_of(file, path);
+        int d = mr_path_covers(file, path);
         if (d >= 0 && d >= best_depth) {
             best = i;
             best_depth = d;
@@ -140,7 +101,7 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
     }
     const char *bfile = best >= 0 ? get(aug, m[best], "file") : NULL;
     char *exact = NULL;
-    if (bfile && depth_of(bfile, path) >= 0 && depth_of(path, bfile) >= 0)
+    if (bfile && mr_path_covers(bfile, path) >= 0 && mr_path_covers(path, bfile) >= 0)
         exact = mr_xstrdup(m[best]);
     bool parent_nfs = best >= 0 && !exact && is_nfs(get(aug, m[best], "vfstype"));
 
@@ -173,7 +134,7 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
             memmove(host, host + 1, strlen(host));
             host[strcspn(host, "]")] = '\0';
         }
-        if (!host || !colon || colon[1] != '/' || !host_eq(host, server)) {
+        if (!host || !colon || colon[1] != '/' || !mr_host_eq(host, server)) {
             char *nsrc = colon && colon[1] == '/'
                              ? (strchr(server, ':') ? mr_xasprintf("[%s]%s", server, colon)
                                                     : mr_xasprintf("%s%s", server, colon))

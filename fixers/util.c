@@ -1,8 +1,6 @@
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,47 +61,6 @@ const char *fx_transport(const struct mr_ctx *ctx)
     return t ? t : "tcp";
 }
 
-static int parse_addr(const char *s, unsigned char out[16])
-{
-    char *a = mr_xstrdup(s);
-    a[strcspn(a, "%")] = '\0';
-    int fam = inet_pton(AF_INET, a, out) == 1 ? AF_INET
-              : inet_pton(AF_INET6, a, out) == 1 ? AF_INET6 : 0;
-    free(a);
-    return fam;
-}
-
-bool fx_is_address(const char *s)
-{
-    unsigned char b[16];
-    return s && parse_addr(s, b) != 0;
-}
-
-bool fx_addr_is_loopback(const char *s)
-{
-    unsigned char b[16];
-    int fam = parse_addr(s, b);
-    if (fam == AF_INET)
-        return b[0] == 127 || (b[0] | b[1] | b[2] | b[3]) == 0;
-    if (fam == AF_INET6) {
-        static const unsigned char zero[10];
-        struct in6_addr a6;
-        memcpy(&a6, b, 16);
-        if (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6))
-            return true;
-        return memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff &&
-               (b[12] == 127 || (b[12] | b[13] | b[14] | b[15]) == 0);
-    }
-    return false;
-}
-
-bool fx_same_addr(const char *a, const char *b)
-{
-    unsigned char x[16], y[16];
-    int fa = parse_addr(a, x);
-    return fa && parse_addr(b, y) == fa && memcmp(x, y, fa == AF_INET ? 4 : 16) == 0;
-}
-
 char **fx_site_hosts(const struct mr_ctx *ctx)
 {
     char **v = mr_xcalloc(1, sizeof(char *));
@@ -117,7 +74,7 @@ char **fx_site_hosts(const struct mr_ctx *ctx)
             continue;
         *eq = '\0';
         char *name = mr_strip(items[i]), *addr = mr_strip(eq + 1);
-        if (!*name || !fx_is_address(addr) || fx_addr_is_loopback(addr))
+        if (!*name || !mr_addr_is_literal(addr) || mr_addr_is_loopback(addr))
             continue;
         mr_strv_push(&v, name);
         mr_strv_push(&v, addr);
@@ -137,7 +94,7 @@ const char *fx_site_host_addr(char *const *pairs, const char *name)
 char *fx_own_address(const struct mr_ctx *ctx, const char **ret_from)
 {
     const char *a = mr_ctx_site(ctx, "address");
-    if (a && fx_is_address(a) && !fx_addr_is_loopback(a)) {
+    if (a && mr_addr_is_literal(a) && !mr_addr_is_loopback(a)) {
         *ret_from = "address in the site configuration";
         return mr_xstrdup(a);
     }
@@ -146,7 +103,7 @@ char *fx_own_address(const struct mr_ctx *ctx, const char **ret_from)
     struct mr_novaval v;
     if (mr_ctx_nova(ctx, &conf, &msg) == 0 && conf &&
         mr_novaconf_get(conf, "DEFAULT", "my_ip", &v) && v.value && v.file &&
-        fx_is_address(v.value) && !fx_addr_is_loopback(v.value)) {
+        mr_addr_is_literal(v.value) && !mr_addr_is_loopback(v.value)) {
         *ret_from = "my_ip in nova.conf";
         return mr_xstrdup(v.value);
     }

@@ -20,6 +20,7 @@
 #include "ctx.h"
 #include "facts.h"
 #include "libvirtconf.h"
+#include "netaddr.h"
 #include "novaconf.h"
 #include "ops.h"
 #include "virt.h"
@@ -97,16 +98,6 @@ static void entry_push(struct mr_host_entry **v, size_t *n, const char *name, co
     (*v)[(*n)++] = (struct mr_host_entry){mr_xstrdup(name), mr_xstrdup(addr)};
 }
 
-static bool is_literal(const char *s)
-{
-    unsigned char b[16];
-    char *a = mr_xstrdup(s);
-    a[strcspn(a, "%")] = '\0';
-    bool ok = inet_pton(AF_INET, a, b) == 1 || inet_pton(AF_INET6, a, b) == 1;
-    free(a);
-    return ok;
-}
-
 static bool is_loopback(const char *s)
 {
     unsigned char b[16];
@@ -181,7 +172,7 @@ static void collect_hosts(const struct mr_ctx *ctx, struct mr_facts *f)
         const char *blanks = " \t\r\v\f";
         char *save = NULL;
         char *addr = strtok_r(line, blanks, &save);
-        if (!addr || !is_literal(addr))
+        if (!addr || !mr_addr_is_literal(addr))
             continue;
         for (char *n = strtok_r(NULL, blanks, &save); n; n = strtok_r(NULL, blanks, &save))
             entry_push(&f->hosts, &f->n_hosts, n, addr);
@@ -208,7 +199,7 @@ static char *find_fqdn(const struct mr_facts *f)
 
 static void resolve_one(const struct mr_ctx *ctx, struct mr_facts *f, const char *name)
 {
-    if (!name || is_literal(name))
+    if (!name || mr_addr_is_literal(name))
         return;
     char **addrs = NULL;
     int r = ctx->ops->resolve(name, &addrs);

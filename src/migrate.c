@@ -25,8 +25,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,19 +38,16 @@
 #include <json-c/json.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-#include <libxml/uri.h>
 
 #include "ctx.h"
 #include "migrate.h"
 #include "migready.h"
 #include "novaconf.h"
 #include "ops.h"
-#include "sshexec.h"
 #include "sshpeer.h"
 #include "virt.h"
 
 #define SSH_TIMEOUT_S 15
-#define CONNECT_TIMEOUT_MS 3000
 #define PROBE_MEMORY_MIB 32
 #define SHARED_DISK_BYTES (1024 * 1024)
 #define BLOCK_DISK_MIB 16
@@ -336,28 +331,6 @@ void mr_migrate_explain(enum mr_migrate_phase phase, int code, const char *messa
 
 /* ------------------------------------------------------------- libvirt */
 
-static void quiet(void *opaque, virErrorPtr err)
-{
-    (void)opaque;
-    (void)err;
-}
-
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-
-static void init(void)
-{
-    virInitialize();
-    virSetErrorFunc(NULL, quiet);
-}
-
-static int no_credentials(virConnectCredentialPtr cred, unsigned int ncred, void *opaque)
-{
-    (void)cred;
-    (void)ncred;
-    (void)opaque;
-    return -1;
-}
-
 struct run {
     const struct mr_ctx *ctx;
     const struct mr_migrate_opts *o;
@@ -377,12 +350,6 @@ struct run {
     const char *type;         /* kvm or qemu */
     char *cpu;                /* the <cpu> element */
 };
-
-static char *last_error(void)
-{
-    virErrorPtr e = virGetLastError();
-    return mr_xstrdup(e && e->message ? e->message : "unknown libvirt error");
-}
 
 static int last_code(void)
 {
@@ -432,61 +399,17 @@ static void note(struct run *rn, const char *fmt, ...)
     free(s);
 }
 
-/* A TCP connect with a short timeout before libvirt's own, which waits for
- * the kernel (minutes) when a firewall drops packets. */
 static int tcp_probe(const char *uri, char **ret_msg)
 {
-    xmlURIPtr u = xmlParseURI(uri);
-    if (!u)
-        return 0;
-    int port = u->port;
-    if (port <= 0 && u->scheme)
-        port = strcmp(u->scheme, "qemu+tls") == 0   ? 16514
-               : strcmp(u->scheme, "qemu+ssh") == 0 ? 22
-               : strcmp(u->scheme, "qemu+tcp") == 0 ? 16509
-                                                    : 0;
-    if (port <= 0 || !u->server || !*u->server) {
-        xmlFreeURI(u);
-        return 0;
-    }
-    char *host = mr_xstrdup(u->server);
-    xmlFreeURI(u);
-    char service[16];
-    snprintf(service, sizeof(service), "%d", port);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    if (getaddrinfo(host, service, &hints, &res) != 0) {
-        *ret_msg = mr_xasprintf("%s does not resolve", host);
-        free(host);
-        return -EHOSTUNREACH;
-    }
-    int r = 0;
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        r = -errno;
-    } else if (connect(fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS) {
-        r = -errno;
-    } else {
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-        int n;
-        while ((n = poll(&p, 1, CONNECT_TIMEOUT_MS)) < 0 && errno == EINTR)
-            ;
-        if (n == 0) {
-            r = -ETIMEDOUT;
-        } else {
-            int err = 0;
-            socklen_t len = sizeof(err);
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-            r = -err;
-        }
-    }
-    if (fd >= 0)
-        close(fd);
-    if (r < 0)
-        *ret_msg = mr_xasprintf("unable to connect to server at '%s:%d': %s", host, port,
+    struct mr_virt_probe p;
+    int r = mr_virt_tcp_probe(uri, &p);
+    if (r < 0 && p.unresolved)
+        *ret_msg = mr_xasprintf("%s does not resolve", p.host);
+    else if (r < 0)
+        *ret_msg = mr_xasprintf("unable to connect to server at '%s:%d': %s", p.host, p.port,
                                 r == -ETIMEDOUT ? "connection timed out (no answer within 3 s)"
                                                 : strerror(-r));
-    freeaddrinfo(res);
-    free(host);
+    free(p.host);
     return r;
 }
 
@@ -585,23 +508,6 @@ static int sweep(struct run *rn)
 
 /* ------------------------------------------------------------- storage */
 
-static char *shell_quote(const char *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    fputc('\'', m);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputs("'\\''", m);
-        else
-            fputc(*s, m);
-    }
-    fputc('\'', m);
-    fclose(m);
-    return buf;
-}
-
 struct ssh_job {
     const char *peer, *user, *dir, *cmd;
     int r;
@@ -652,7 +558,7 @@ static int probe_shared(struct run *rn, const char *name, int (*during)(struct r
     char *ssh_dir = mr_ssh_user_dir(ctx, user);
     if (!ssh_dir)
         ssh_dir = mr_xstrdup("/nonexistent/.ssh");
-    char *q = shell_quote(rn->probe_file);
+    char *q = mr_shell_quote(rn->probe_file);
     char *cmd = mr_xasprintf("test -e %s", q);
     struct ssh_job j = {.peer = peer, .user = user, .dir = ssh_dir, .cmd = cmd};
     pthread_t th;
@@ -748,7 +654,7 @@ static int make_disk(struct run *rn, const char *name)
         rn->local_pool = true;
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
                       mr_xasprintf("create the storage pool %s here", rn->disk_dir),
-                      last_error());
+                      mr_virt_last_error());
     }
     rn->local_pool = true;
     virStoragePoolPtr pool = virStoragePoolLookupByName(rn->lc, name);
@@ -760,7 +666,7 @@ static int make_disk(struct run *rn, const char *name)
     int r = 0;
     if (!v)
         r = failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
-                   mr_xasprintf("create the probe disk %s", rep->disk), last_error());
+                   mr_xasprintf("create the probe disk %s", rep->disk), mr_virt_last_error());
     if (v)
         virStorageVolFree(v);
     if (pool)
@@ -773,7 +679,7 @@ static int make_disk(struct run *rn, const char *name)
     if (make_pool(rn->pc, name, rn->disk_dir) < 0)
         return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_START, rep->host, rn->o->peer, last_code(),
                       mr_xasprintf("create the storage pool %s on %s", rn->disk_dir, rn->o->peer),
-                      last_error());
+                      mr_virt_last_error());
     return 0;
 }
 
@@ -939,7 +845,7 @@ static int leg(struct run *rn, virConnectPtr src, virConnectPtr dst, const char 
     if (!dom)
         return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_MIGRATE, from, to, last_code(),
                       mr_xasprintf("leg %zu %s -> %s", i + 1, from, to),
-                      mr_xasprintf("the probe is not on %s: %s", from, last_error()));
+                      mr_xasprintf("the probe is not on %s: %s", from, mr_virt_last_error()));
     unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
     if (nova_bool(rn->nova, "live_migration_tunnelled"))
         flags |= VIR_MIGRATE_TUNNELLED;
@@ -1065,13 +971,6 @@ static bool is_loopback(const char *addr)
     return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
 }
 
-static virConnectPtr open_conn(const char *uri)
-{
-    int types[] = {VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE};
-    virConnectAuth auth = {types, MR_ARRAY_SIZE(types), no_credentials, NULL};
-    return virConnectOpenAuth(uri, &auth, 0);
-}
-
 /* The probe's disk and the probe itself, running here. */
 static int start_domain(struct run *rn)
 {
@@ -1083,7 +982,8 @@ static int start_domain(struct run *rn)
     free(xml);
     if (!dom)
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
-                      mr_xasprintf("start the probe domain %s here", rep->domain), last_error());
+                      mr_xasprintf("start the probe domain %s here", rep->domain),
+                      mr_virt_last_error());
     virDomainFree(dom);
     return 0;
 }
@@ -1169,13 +1069,13 @@ static int prepare(struct run *rn)
     rep->cpu = desc;
 
     /* libvirt, here and there. */
-    rn->lc = open_conn(mr_virt_local_uri());
+    rn->lc = mr_virt_open(mr_virt_local_uri());
     if (!rn->lc) {
         free(cpu);
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
                       mr_xasprintf("connect to the local libvirt (%s)",
                                    mr_virt_local_uri()),
-                      last_error());
+                      mr_virt_last_error());
     }
     r = tcp_probe(rn->peer_client_uri, &msg);
     if (r < 0) {
@@ -1183,11 +1083,11 @@ static int prepare(struct run *rn)
         return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_CONNECT, rep->host, peer, 0,
                       mr_xasprintf("connect to %s", rn->out_uri), msg);
     }
-    rn->pc = open_conn(rn->peer_client_uri);
+    rn->pc = mr_virt_open(rn->peer_client_uri);
     if (!rn->pc) {
         free(cpu);
         return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_CONNECT, rep->host, peer, last_code(),
-                      mr_xasprintf("connect to %s", rn->out_uri), last_error());
+                      mr_xasprintf("connect to %s", rn->out_uri), mr_virt_last_error());
     }
 
     int left = sweep(rn);
@@ -1255,7 +1155,7 @@ static void cleanup(struct run *rn)
 int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *o,
                    struct mr_migrate_report *rep)
 {
-    pthread_once(&init_once, init);
+    mr_virt_init();
     double t0 = now_s();
     *rep = (struct mr_migrate_report){0};
     struct run rn = {.ctx = ctx, .o = o, .rep = rep, .interrupted = o->interrupted};

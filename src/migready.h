@@ -92,6 +92,8 @@ void mr_strv_push(char ***v, const char *s);
 char **mr_split_list(const char *s);
 bool mr_strv_contains(char *const *v, const char *s);
 char *mr_strip(char *s);
+/* S in single quotes for a POSIX shell: 'a'\\''b' (caller frees). */
+char *mr_shell_quote(const char *s);
 /* Parse booleans the way oslo.config and libvirt do: true/false, yes/no, on/off, 1/0. */
 int mr_parse_bool(const char *s, bool *ret);
 int mr_parse_long(const char *s, long *ret);

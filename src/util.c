@@ -261,3 +261,23 @@ void mr_result_clear(struct mr_result *res)
     res->n_findings = 0;
     res->primary = 0;
 }
+
+char *mr_shell_quote(const char *s)
+{
+    size_t n = 3;
+    for (const char *c = s; *c; c++)
+        n += *c == '\'' ? 4 : 1;
+    char *q = mr_xmalloc(n), *o = q;
+    *o++ = '\'';
+    for (const char *c = s; *c; c++) {
+        if (*c == '\'') {
+            memcpy(o, "'\\''", 4);
+            o += 4;
+        } else {
+            *o++ = *c;
+        }
+    }
+    *o++ = '\'';
+    *o = '\0';
+    return q;
+}

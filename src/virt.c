@@ -48,6 +48,11 @@ static void init(void)
     virSetErrorFunc(NULL, quiet);
 }
 
+void mr_virt_init(void)
+{
+    pthread_once(&init_once, init);
+}
+
 const char *mr_virt_local_uri(void)
 {
     const char *env = getenv("LIBVIRT_DEFAULT_URI");
@@ -66,10 +71,10 @@ char *mr_virt_peer_uri(const char *transport, const char *peer)
     return mr_xasprintf("qemu+tcp://%s%s%s/system", l, peer, r);
 }
 
-static char *last_error(const char *fallback)
+char *mr_virt_last_error(void)
 {
     virErrorPtr e = virGetLastError();
-    return mr_xstrdup(e && e->message ? e->message : fallback);
+    return mr_xstrdup(e && e->message ? e->message : "unknown libvirt error");
 }
 
 static int errno_of_last_error(int fallback)
@@ -89,20 +94,20 @@ static int errno_of_last_error(int fallback)
 
 int mr_virt_host(const char *uri, struct mr_libvirt_host *ret, char **ret_msg)
 {
-    pthread_once(&init_once, init);
+    mr_virt_init();
     struct mr_libvirt_host h = {0};
     int r = 0;
     virConnectPtr conn = virConnectOpenReadOnly(uri);
     if (!conn) {
         r = errno_of_last_error(-ECONNREFUSED);
-        char *e = last_error("unknown libvirt error");
+        char *e = mr_virt_last_error();
         *ret_msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
         free(e);
         return r;
     }
     unsigned long lv = 0, hv = 0;
     if (virConnectGetLibVersion(conn, &lv) < 0) {
-        char *e = last_error("unknown libvirt error");
+        char *e = mr_virt_last_error();
         *ret_msg = mr_xasprintf("libvirt at %s does not tell its version: %s", uri, e);
         free(e);
         r = -EIO;
@@ -113,7 +118,7 @@ int mr_virt_host(const char *uri, struct mr_libvirt_host *ret, char **ret_msg)
         hv = 0;
     char *caps = virConnectGetCapabilities(conn);
     if (!caps) {
-        char *e = last_error("unknown libvirt error");
+        char *e = mr_virt_last_error();
         *ret_msg = mr_xasprintf("libvirt at %s does not give its capabilities: %s", uri, e);
         free(e);
         r = -EIO;
@@ -130,22 +135,18 @@ cleanup:
     return r;
 }
 
-/* A TCP connect to URI's server and port with a short timeout: libvirt's
- * own connect waits for the kernel (minutes) when a firewall drops SYNs. */
-static int probe(const char *uri, char **ret_msg)
+int mr_virt_tcp_probe(const char *uri, struct mr_virt_probe *ret)
 {
+    *ret = (struct mr_virt_probe){0};
     xmlURIPtr u = xmlParseURI(uri);
     if (!u)
         return 0;
     int port = u->port;
-    if (port <= 0) {
-        if (u->scheme && strcmp(u->scheme, "qemu+tcp") == 0)
-            port = 16509;
-        else if (u->scheme && strcmp(u->scheme, "qemu+tls") == 0)
-            port = 16514;
-        else if (u->scheme && strcmp(u->scheme, "qemu+ssh") == 0)
-            port = 22;
-    }
+    if (port <= 0 && u->scheme)
+        port = strcmp(u->scheme, "qemu+tls") == 0   ? 16514
+               : strcmp(u->scheme, "qemu+ssh") == 0 ? 22
+               : strcmp(u->scheme, "qemu+tcp") == 0 ? 16509
+                                                    : 0;
     if (port <= 0 || !u->server || !*u->server) {
         xmlFreeURI(u);
         return 0;
@@ -155,18 +156,15 @@ static int probe(const char *uri, char **ret_msg)
     char service[16];
     snprintf(service, sizeof(service), "%d", port);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    int r = 0;
     if (getaddrinfo(host, service, &hints, &res) != 0) {
-        *ret_msg = mr_xasprintf("%s does not resolve", host);
-        free(host);
+        *ret = (struct mr_virt_probe){host, port, true};
         return -EHOSTUNREACH;
     }
+    int r = 0;
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         r = -errno;
-        goto cleanup;
-    }
-    if (connect(fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS) {
+    } else if (connect(fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS) {
         r = -errno;
     } else {
         struct pollfd p = {.fd = fd, .events = POLLOUT};
@@ -182,15 +180,27 @@ static int probe(const char *uri, char **ret_msg)
             r = -err;
         }
     }
-    close(fd);
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(res);
     if (r < 0)
-        *ret_msg = mr_xasprintf("TCP port %d of %s: %s", port, host,
+        *ret = (struct mr_virt_probe){host, port, false};
+    else
+        free(host);
+    return r;
+}
+
+static int probe(const char *uri, char **ret_msg)
+{
+    struct mr_virt_probe p;
+    int r = mr_virt_tcp_probe(uri, &p);
+    if (r < 0 && p.unresolved)
+        *ret_msg = mr_xasprintf("%s does not resolve", p.host);
+    else if (r < 0)
+        *ret_msg = mr_xasprintf("TCP port %d of %s: %s", p.port, p.host,
                                 r == -ETIMEDOUT ? "no answer within 3 s (filtered?)"
                                                 : strerror(-r));
-
-cleanup:
-    freeaddrinfo(res);
-    free(host);
+    free(p.host);
     return r;
 }
 
@@ -204,19 +214,24 @@ static int no_credentials(virConnectCredentialPtr cred, unsigned int ncred, void
     return -1;
 }
 
+virConnectPtr mr_virt_open(const char *uri)
+{
+    int types[] = {VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE};
+    virConnectAuth auth = {types, MR_ARRAY_SIZE(types), no_credentials, NULL};
+    return virConnectOpenAuth(uri, &auth, 0);
+}
+
 int mr_virt_compare_cpu(const char *uri, const char *virt_type, const char *cpu_xml,
                         int *ret_verdict, char **ret_msg)
 {
-    pthread_once(&init_once, init);
+    mr_virt_init();
     int r = probe(uri, ret_msg);
     if (r < 0)
         return r;
-    int types[] = {VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE};
-    virConnectAuth auth = {types, MR_ARRAY_SIZE(types), no_credentials, NULL};
-    virConnectPtr conn = virConnectOpenAuth(uri, &auth, 0);
+    virConnectPtr conn = mr_virt_open(uri);
     if (!conn) {
         r = errno_of_last_error(-ECONNREFUSED);
-        char *e = last_error("unknown libvirt error");
+        char *e = mr_virt_last_error();
         *ret_msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
         free(e);
         return r;

@@ -2,7 +2,33 @@
  * through ctx->ops. */
 #pragma once
 
+#include <stdbool.h>
+
+#include <libvirt/libvirt.h>
+
 struct mr_libvirt_host;
+
+/* virInitialize() once, with libvirt's own printing of errors on stderr
+ * turned off: errors are read back with mr_virt_last_error(). */
+void mr_virt_init(void);
+/* The message of libvirt's last error in this thread (caller frees). */
+char *mr_virt_last_error(void);
+/* virConnectOpenAuth() offering no credentials: libvirt's default callback
+ * would prompt on the terminal for a SASL user name. */
+virConnectPtr mr_virt_open(const char *uri);
+
+/* A TCP connect to URI's server and port (the scheme's default port when
+ * it names none) with a 3 s timeout, before libvirt's own connect, which
+ * waits for the kernel (minutes) when a firewall drops SYNs. 0 when it
+ * connects or URI names no server to try; else a negative errno
+ * (-ETIMEDOUT: no answer) and, for the caller's message, the server and
+ * port tried, and whether the name did not resolve (-EHOSTUNREACH). */
+struct mr_virt_probe {
+    char *host; /* caller frees */
+    int port;
+    bool unresolved;
+};
+int mr_virt_tcp_probe(const char *uri, struct mr_virt_probe *ret);
 
 /* The URI of the local hypervisor: $LIBVIRT_DEFAULT_URI, else qemu:///system. */
 const char *mr_virt_local_uri(void);

@@ -10,22 +10,6 @@
 need jq jq
 need ssh-keygen openssh-client
 
-snapshot() {
-    rm -rf "$SCRATCH/snap-$2"
-    cp -a "$1" "$SCRATCH/snap-$2"
-    rm -rf "$SCRATCH/snap-$2/var/lib/migready"
-}
-
-unchanged() {
-    local a="$SCRATCH/snap-$2" b="$SCRATCH/cmp-$2"
-    rm -rf "$b"
-    cp -a "$1" "$b"
-    rm -rf "$b/var/lib/migready"
-    diff -r --no-dereference "$a" "$b" >&2 || fail "$2: files changed"
-    [ "$(cd "$a" && find . -printf '%p %U:%G %m %l\n' | sort)" = \
-        "$(cd "$b" && find . -printf '%p %U:%G %m %l\n' | sort)" ] || fail "$2: metadata changed"
-}
-
 # expected SCENARIO ROOT BEFORE [GENERATED...]: every expected file byte for
 # byte; every other file as before, except the GENERATED ones.
 expected() {

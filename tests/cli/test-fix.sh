@@ -7,24 +7,6 @@
 . "$MR_TESTS/cli/lib.sh"
 need jq jq
 
-# snapshot ROOT NAME: a copy to compare with later (backups excluded).
-snapshot() {
-    rm -rf "$SCRATCH/snap-$2"
-    cp -a "$1" "$SCRATCH/snap-$2"
-    rm -rf "$SCRATCH/snap-$2/var/lib/migready"
-}
-
-# unchanged ROOT NAME: no byte, owner, mode or link differs from the snapshot.
-unchanged() {
-    local a="$SCRATCH/snap-$2" b="$SCRATCH/cmp-$2"
-    rm -rf "$b"
-    cp -a "$1" "$b"
-    rm -rf "$b/var/lib/migready"
-    diff -r --no-dereference "$a" "$b" >&2 || fail "$2: files changed"
-    [ "$(cd "$a" && find . -printf '%p %U:%G %m %l\n' | sort)" = \
-        "$(cd "$b" && find . -printf '%p %U:%G %m %l\n' | sort)" ] || fail "$2: metadata changed"
-}
-
 # expect_fixed SCENARIO ONLY [PROFILE...]: fix, compare, check, fix again.
 expect_fixed() {
     local s=$1 only=$2 r

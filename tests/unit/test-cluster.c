@@ -109,13 +109,6 @@ static struct mr_facts *hv2(struct fixture *fx)
     return fx->ctx->cache->peers[0]->facts;
 }
 
-static void dump(const struct mr_result *r)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        fprintf(stderr, "  [%s] %s\n", mr_status_name(r->findings[i].status),
-                r->findings[i].message);
-}
-
 static const struct mr_result *run(struct fixture *fx, const struct mr_check *check)
 {
     mr_result_clear(&fx->res);
@@ -123,46 +116,28 @@ static const struct mr_result *run(struct fixture *fx, const struct mr_check *ch
     assert_int_equal(check->run(fx->ctx, &fx->res), 0);
     for (size_t i = 0; i < fx->res.n_findings; i++)
         if (fx->res.findings[i].status != MR_PASS && !fx->res.findings[i].remedy) {
-            dump(&fx->res);
+            mr_test_dump(&fx->res);
             fail_msg("finding %zu has no remedy", i);
         }
     return &fx->res;
-}
-
-static const struct mr_finding *finding(const struct mr_result *r, const char *needle)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        if (strstr(r->findings[i].message, needle))
-            return &r->findings[i];
-    dump(r);
-    fail_msg("no finding mentions '%s'", needle);
-    return NULL;
 }
 
 static void no_finding(const struct mr_result *r, const char *needle)
 {
     for (size_t i = 0; i < r->n_findings; i++)
         if (strstr(r->findings[i].message, needle)) {
-            dump(r);
+            mr_test_dump(r);
             fail_msg("unexpected finding '%s'", needle);
         }
 }
 
 static void expect(const struct mr_result *r, const char *needle, enum mr_status st)
 {
-    const struct mr_finding *f = finding(r, needle);
+    const struct mr_finding *f = mr_test_finding(r, needle);
     if (f->status != st) {
-        dump(r);
+        mr_test_dump(r);
         fail_msg("'%s' is %s, expected %s", needle, mr_status_name(f->status),
                  mr_status_name(st));
-    }
-}
-
-static void assert_status(const struct mr_result *r, enum mr_status st)
-{
-    if (r->status != st) {
-        dump(r);
-        fail_msg("status %s, expected %s", mr_status_name(r->status), mr_status_name(st));
     }
 }
 
@@ -178,7 +153,7 @@ static void test_ids_same(void **state)
 {
     struct fixture *fx = *state;
     const struct mr_result *r = run(fx, &mr_check_ids_nova);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     expect(r, "hv2: nova has UID 162 and GID 162 there too", MR_PASS);
     expect_unreachable(r);
 }
@@ -188,7 +163,7 @@ static void test_ids_differ(void **state)
     struct fixture *fx = *state;
     hv2(fx)->nova_uid = 163;
     const struct mr_result *r = run(fx, &mr_check_ids_nova);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     expect(r, "hv2: nova has UID 163 there but nova has UID 162 here", MR_FAIL);
     no_finding(r, "GID 162 there but");
     hv2(fx)->nova_uid = 162;
@@ -211,7 +186,7 @@ static void test_offline_no_peers(void **state)
     fx->ctx->cache->peers = NULL;
     fx->ctx->cache->n_peers = 0;
     const struct mr_result *r = run(fx, &mr_check_ids_nova);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     no_finding(r, "hv2");
     no_finding(r, "not compared");
 }
@@ -234,10 +209,10 @@ static void test_hosts_peer_sees_other_address(void **state)
     free(hv2(fx)->hosts[0].address);
     hv2(fx)->hosts[0].address = mr_xstrdup("192.0.2.99");
     const struct mr_result *r = run(fx, &mr_check_hosts_resolution);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     expect(r, "hv2 resolves this host's name hv1 to 192.0.2.99, which is not an address of "
               "this host (192.0.2.11)", MR_FAIL);
-    assert_non_null(strstr(finding(r, "192.0.2.99")->remedy, "map hv1 to 192.0.2.11"));
+    assert_non_null(strstr(mr_test_finding(r, "192.0.2.99")->remedy, "map hv1 to 192.0.2.11"));
 }
 
 static void test_hosts_peer_loopback(void **state)
@@ -277,7 +252,7 @@ static void test_cpu_mode(void **state)
     free(hv2(fx)->cpu_mode);
     hv2(fx)->cpu_mode = mr_xstrdup("host-passthrough");
     r = run(fx, &mr_check_nova_cpu_mode);
-    assert_status(r, MR_WARN);
+    mr_test_assert_status(r, MR_WARN);
     expect(r, "hv2 has cpu_mode = host-passthrough, this host host-model", MR_WARN);
     free(hv2(fx)->virt_type);
     hv2(fx)->virt_type = mr_xstrdup("qemu");
@@ -306,7 +281,7 @@ static void test_instances_path(void **state)
     free(hv2(fx)->instances_path);
     hv2(fx)->instances_path = mr_xstrdup("/srv/nova/instances");
     r = run(fx, &mr_check_nova_instances_path);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     expect(r, "hv2 uses instances_path = /srv/nova/instances, this host /var/lib/nova/instances",
            MR_FAIL);
 }
@@ -317,7 +292,7 @@ static void test_versions(void **state)
 {
     struct fixture *fx = *state;
     const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     expect(r, "hv2 runs libvirt 9.0.0 and QEMU 7.2.0, as this host", MR_PASS);
     expect(r, "Nova has announced libvirt 10.0.0 and QEMU 8.2.2 as its next minimum", MR_PASS);
     expect_unreachable(r);
@@ -325,7 +300,7 @@ static void test_versions(void **state)
     free(hv2(fx)->qemu_version);
     hv2(fx)->qemu_version = mr_xstrdup("7.1.0");
     r = run(fx, &mr_check_libvirt_versions);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     expect(r, "hv2 runs QEMU 7.1.0, older than this host's 7.2.0: instances cannot move from "
               "here to hv2", MR_FAIL);
 
@@ -334,7 +309,7 @@ static void test_versions(void **state)
     free(hv2(fx)->libvirt_version);
     hv2(fx)->libvirt_version = mr_xstrdup("10.0.0");
     r = run(fx, &mr_check_libvirt_versions);
-    assert_status(r, MR_WARN);
+    mr_test_assert_status(r, MR_WARN);
     expect(r, "hv2 runs libvirt 10.0.0, newer than this host's 9.0.0: instances can move to hv2 "
               "but not back", MR_WARN);
 
@@ -356,7 +331,7 @@ static void test_versions_no_local_libvirt(void **state)
     own(fx)->libvirt_version = NULL;
     mr_strv_push(&own(fx)->notes, "libvirt: cannot connect to qemu:///system: no socket");
     const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     expect(r, "libvirt on this host could not be asked (cannot connect to qemu:///system: no "
               "socket)", MR_FAIL);
 }
@@ -403,7 +378,7 @@ static void test_cpu_compat(void **state)
     stub_rc = 0;
     stub_verdict = MR_CPU_SUPERSET;
     const struct mr_result *r = run(fx, &mr_check_libvirt_cpu_compat);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     expect(r, "hv2 runs this host's CPU (Skylake, cpu_mode = host-model): its CPU is a superset",
            MR_PASS);
     expect_unreachable(r);
@@ -413,7 +388,7 @@ static void test_cpu_compat(void **state)
 
     stub_verdict = MR_CPU_INCOMPATIBLE;
     r = run(fx, &mr_check_libvirt_cpu_compat);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     expect(r, "hv2 cannot run this host's CPU (Skylake, cpu_mode = host-model): the CPU is "
               "incompatible with host CPU: Host CPU does not provide required features: avx2",
            MR_FAIL);
@@ -421,7 +396,7 @@ static void test_cpu_compat(void **state)
     /* The peer's libvirt does not answer: firewall.reachability says why. */
     stub_rc = -ECONNREFUSED;
     r = run(fx, &mr_check_libvirt_cpu_compat);
-    assert_status(r, MR_SKIP);
+    mr_test_assert_status(r, MR_SKIP);
     expect(r, "not compared: libvirt on hv2 cannot be asked", MR_SKIP);
 
     /* custom: the guest CPU Nova defines is compared, over TLS here. */
@@ -450,7 +425,7 @@ static void test_cpu_passthrough(void **state)
     free(hv2(fx)->cpu_features[1]);
     hv2(fx)->cpu_features[1] = mr_xstrdup("avx512f");
     r = run(fx, &mr_check_libvirt_cpu_compat);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     expect(r, "hv2 has CPU Skylake, this host Skylake; missing there: avx2; only there: avx512f: "
               "cpu_mode = host-passthrough needs identical CPUs", MR_FAIL);
     forget_stub();
@@ -464,7 +439,7 @@ static void test_cpu_emulated_and_arch(void **state)
     own(fx)->virt_type = mr_xstrdup("qemu");
     forget_stub();
     const struct mr_result *r = run(fx, &mr_check_libvirt_cpu_compat);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     expect(r, "virt_type = qemu: guests run on an emulated CPU", MR_PASS);
     assert_null(seen_uri); /* Nova does not compare, nor do we */
 
@@ -483,17 +458,17 @@ static void test_host_uuid(void **state)
 {
     struct fixture *fx = *state;
     const struct mr_result *r = run(fx, &mr_check_libvirt_host_uuid);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     expect(r, "hv2 has its own host UUID 11111111-aaaa-4bbb-8ccc-000000000002", MR_PASS);
     expect_unreachable(r);
 
     free(hv2(fx)->host_uuid);
     hv2(fx)->host_uuid = mr_xstrdup("11111111-AAAA-4bbb-8ccc-000000000001");
     r = run(fx, &mr_check_libvirt_host_uuid);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     expect(r, "hv2 has the same host UUID 11111111-AAAA-4bbb-8ccc-000000000001 as this host: "
               "libvirt refuses to migrate", MR_FAIL);
-    assert_non_null(strstr(finding(r, "same host UUID")->remedy, "host_uuid"));
+    assert_non_null(strstr(mr_test_finding(r, "same host UUID")->remedy, "host_uuid"));
 
     free(hv2(fx)->host_uuid);
     hv2(fx)->host_uuid = mr_xstrdup("03000200-0400-0500-0006-000700080009");

@@ -21,68 +21,23 @@
 #include "ops.h"
 #include "testutil.h"
 
-struct fixture {
-    char *dir;
-    char *site;
-    struct mr_ctx *ctx;
-    struct mr_result res;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = mr_xcalloc(1, sizeof(*f));
-    f->dir = mr_test_root("seed-good");
-    chmod(f->dir, 0755);
-    *state = f;
+    *state = mr_test_fixture_new("seed-good");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    mr_result_clear(&f->res);
-    mr_ctx_free(f->ctx);
-    mr_test_rmtree(f->dir);
-    if (f->site)
-        unlink(f->site);
-    free(f->site);
-    free(f->dir);
-    free(f);
+    mr_test_fixture_free(*state);
     return 0;
 }
 
-static char *slurp(const char *rel)
+static void put(struct mr_test_fixture *f, const char *path, const char *data_rel)
 {
-    char *path = mr_test_path(rel);
-    FILE *fp = fopen(path, "re");
-    if (!fp)
-        fail_msg("cannot open %s", path);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(fp);
-    fclose(m);
-    free(path);
-    return buf;
-}
-
-static void put(struct fixture *f, const char *path, const char *data_rel)
-{
-    char *text = slurp(data_rel);
+    char *text = mr_test_slurp(data_rel);
     mr_test_write(f->dir, path, text);
     free(text);
-}
-
-static void set_site(struct fixture *f, const char *content)
-{
-    char *dir = mr_test_scratch();
-    mr_test_write(dir, "/migready.conf", content);
-    f->site = mr_xasprintf("%s/migready.conf", dir);
-    free(dir);
 }
 
 /* Stubbed live sources: what iptables-save and nft print. */
@@ -115,7 +70,7 @@ static int stub_resolve(const char *name, char ***ret)
 
 static const struct mr_ops stub_ops = {.run = stub_run, .resolve = stub_resolve};
 
-static const struct mr_result *run_check(struct fixture *f, bool live)
+static const struct mr_result *run_check(struct mr_test_fixture *f, bool live)
 {
     mr_result_clear(&f->res);
     mr_ctx_free(f->ctx);
@@ -131,14 +86,6 @@ static const struct mr_result *run_check(struct fixture *f, bool live)
     return &f->res;
 }
 
-static void dump(const struct mr_result *r)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        fprintf(stderr, "  [%s] %s (%s:%d) -> %s\n", mr_status_name(r->findings[i].status),
-                r->findings[i].message, r->findings[i].file ? r->findings[i].file : "-",
-                r->findings[i].line, r->findings[i].remedy ? r->findings[i].remedy : "-");
-}
-
 /* Status, a piece of the primary message, its place (NULL: none) and a
  * piece of its remedy (NULL: not checked). */
 static void expect(const struct mr_result *r, enum mr_status st, const char *text,
@@ -152,14 +99,14 @@ static void expect(const struct mr_result *r, enum mr_status st, const char *tex
         fprintf(stderr, "expected %s \"%s\" at %s:%d remedy \"%s\", got %s:\n",
                 mr_status_name(st), text, file ? file : "-", line, remedy ? remedy : "-",
                 mr_status_name(r->status));
-        dump(r);
+        mr_test_dump(r);
         fail();
     }
 }
 
 static void test_seed_passes(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     const struct mr_result *r = run_check(f, false);
     expect(r, MR_PASS, "/etc/iptables/rules.v4 accepts new connections to libvirt's port 16509",
            NULL, 0, NULL);
@@ -168,7 +115,7 @@ static void test_seed_passes(void **state)
 
 static void test_no_firewall(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     char *p = mr_xasprintf("%s/etc/iptables/rules.v4", f->dir);
     unlink(p);
     free(p);
@@ -189,7 +136,7 @@ static void test_no_firewall(void **state)
 
 static void test_reject_16509(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     put(f, "/etc/iptables/rules.v4", "data/firewall/reject-16509.iptables-save");
     const struct mr_result *r = run_check(f, false);
     expect(r, MR_FAIL, "rejects new connections to libvirt's port 16509", "/etc/iptables/rules.v4",
@@ -206,7 +153,7 @@ static void test_reject_16509(void **state)
 /* With peers named, verdicts are per address and remedies name them. */
 static void test_peers(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     put(f, "/etc/iptables/rules.v4", "data/firewall/peer-source.iptables-save");
     /* no peers: the answer depends on the source, so a warn */
     expect(run_check(f, false), MR_WARN, "depends on the source address", "/etc/iptables/rules.v4",
@@ -214,11 +161,9 @@ static void test_peers(void **state)
     mr_test_write(f->dir, "/etc/hosts",
                   "127.0.0.1 localhost\n192.0.2.11 compute-1\n192.0.2.12 compute-2\n"
                   "192.0.2.13 compute-3 # not allowed\n");
-    set_site(f, "[site]\npeers = compute-2\n");
+    mr_test_fixture_site(f, "[site]\npeers = compute-2\n");
     expect(run_check(f, false), MR_PASS, "from 192.0.2.12", NULL, 0, NULL);
-    unlink(f->site);
-    free(f->site);
-    set_site(f, "[site]\npeers = compute-2, compute-3, nowhere\n");
+    mr_test_fixture_site(f, "[site]\npeers = compute-2, compute-3, nowhere\n");
     const struct mr_result *r = run_check(f, false);
     expect(r, MR_FAIL, "drops new connections to libvirt's port 16509 (tcp transport) from "
            "192.0.2.13: the policy DROP of chain INPUT", "/etc/iptables/rules.v4", 3,
@@ -231,7 +176,7 @@ static void test_peers(void **state)
 
 static void test_partial_range(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     put(f, "/etc/iptables/rules.v4", "data/firewall/multichain.iptables-save");
     expect(run_check(f, false), MR_FAIL,
            "drops new connections to the migration ports 49152-49215 (ports 49200-49215)",
@@ -239,7 +184,7 @@ static void test_partial_range(void **state)
     assert_non_null(strstr(mr_result_primary(&f->res)->message, "only 48 of the 64 ports"));
     /* qemu.conf's range beyond the rules of the guides */
     put(f, "/etc/iptables/rules.v4", "data/firewall/guides.iptables-save");
-    char *q = slurp("roots/seed-good/etc/libvirt/qemu.conf");
+    char *q = mr_test_slurp("roots/seed-good/etc/libvirt/qemu.conf");
     char *at = strstr(q, "migration_port_max = 49215");
     assert_non_null(at);
     memcpy(at, "migration_port_max = 49300", 26);
@@ -251,7 +196,7 @@ static void test_partial_range(void **state)
 
 static void test_nftables_conf(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     char *p = mr_xasprintf("%s/etc/iptables/rules.v4", f->dir);
     unlink(p);
     free(p);
@@ -277,7 +222,7 @@ static void test_nftables_conf(void **state)
 
 static void test_unreadable_rule(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_write(f->dir, "/etc/iptables/rules.v4",
                   "*filter\n:INPUT DROP [0:0]\n"
                   "-A INPUT -p tcp -m recent --name mig --rcheck -j ACCEPT\n"
@@ -290,7 +235,7 @@ static void test_unreadable_rule(void **state)
 
 static void test_junk(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     char junk[2048];
     srand(3);
     for (size_t i = 0; i < sizeof(junk) - 1; i++)
@@ -311,12 +256,12 @@ static void test_junk(void **state)
 
 static void test_live(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     char *p = mr_xasprintf("%s/etc/iptables/rules.v4", f->dir);
     unlink(p);
     free(p);
-    char *ipt = slurp("data/firewall/reject-16509.iptables-save");
-    char *ipt_json = slurp("data/firewall/reject-16509.iptables-nft.json");
+    char *ipt = mr_test_slurp("data/firewall/reject-16509.iptables-save");
+    char *ipt_json = mr_test_slurp("data/firewall/reject-16509.iptables-nft.json");
     stub_ipt = ipt;
     stub_nft = ipt_json; /* iptables-nft's tables, dropped: judged through iptables-save */
     const struct mr_result *r = run_check(f, true);
@@ -328,10 +273,10 @@ static void test_live(void **state)
             assert_string_equal(r->findings[i].message, "the loaded nftables rules hold no rules "
                                 "for incoming traffic: everything is accepted");
 
-    char *nft = slurp("data/firewall/nft-reject-16509.json");
+    char *nft = mr_test_slurp("data/firewall/nft-reject-16509.json");
     stub_ipt = NULL;
     stub_nft = nft;
-    set_site(f, "[site]\npeers = compute-2\n");
+    mr_test_fixture_site(f, "[site]\npeers = compute-2\n");
     expect(run_check(f, true), MR_FAIL, "the loaded nftables rules reject new connections to "
            "libvirt's port 16509 (tcp transport) from 192.0.2.12: rule handle 7 in chain input "
            "of table inet filter", NULL, 0,
@@ -352,7 +297,7 @@ static void test_live(void **state)
 
 static void test_transports(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     put(f, "/etc/iptables/rules.v4", "data/firewall/guides.iptables-save");
     mr_result_clear(&f->res);
     mr_ctx_free(f->ctx);

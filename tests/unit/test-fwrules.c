@@ -18,28 +18,9 @@
 #include "migready.h"
 #include "testutil.h"
 
-static char *slurp(const char *rel)
-{
-    char *path = mr_test_path(rel);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(f);
-    fclose(m);
-    free(path);
-    return buf;
-}
-
 static struct mr_fw_ruleset *ipt(const char *rel, const char *origin)
 {
-    char *text = slurp(rel), *msg = NULL;
+    char *text = mr_test_slurp(rel), *msg = NULL;
     struct mr_fw_ruleset *rs = NULL;
     int r = mr_fw_parse_iptables(text, origin, true, &rs, &msg);
     if (r < 0)
@@ -59,7 +40,7 @@ static struct mr_fw_ruleset *ipt_text(const char *text)
 
 static struct mr_fw_ruleset *nft_json(const char *rel)
 {
-    char *text = slurp(rel), *msg = NULL;
+    char *text = mr_test_slurp(rel), *msg = NULL;
     struct mr_fw_ruleset *rs = NULL;
     if (mr_fw_parse_nft_json(text, "nft", &rs, &msg) < 0)
         fail_msg("%s: %s", rel, msg);
@@ -69,7 +50,7 @@ static struct mr_fw_ruleset *nft_json(const char *rel)
 
 static struct mr_fw_ruleset *nft_src(const char *rel)
 {
-    char *text = slurp(rel), *msg = NULL;
+    char *text = mr_test_slurp(rel), *msg = NULL;
     struct mr_fw_ruleset *rs = NULL;
     if (mr_fw_parse_nft_text(text, "/etc/nftables.conf", NULL, NULL, &rs, &msg) < 0)
         fail_msg("%s: %s", rel, msg);
@@ -388,7 +369,7 @@ static void test_junk(void **state)
                      "unterminated quote");
 
     /* truncated and invalid JSON */
-    char *text = slurp("data/firewall/nft-inet.json");
+    char *text = mr_test_slurp("data/firewall/nft-inet.json");
     text[strlen(text) / 2] = '\0';
     msg = NULL;
     assert_int_equal(mr_fw_parse_nft_json(text, "nft -j list ruleset", &rs, &msg), -EINVAL);

@@ -26,47 +26,19 @@
 #define SSH_DIR "/var/lib/nova/.ssh"
 #define AK SSH_DIR "/authorized_keys"
 
-struct fixture {
-    char *dir;
-    char *site_dir;
-    char *site;
-    struct mr_ctx *ctx;
-    struct mr_result res;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = mr_xcalloc(1, sizeof(*f));
-    f->dir = mr_test_root("seed-good");
-    chmod(f->dir, 0755);
-    *state = f;
+    *state = mr_test_fixture_new("seed-good");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    mr_result_clear(&f->res);
-    mr_ctx_free(f->ctx);
-    mr_test_rmtree(f->dir);
-    mr_test_rmtree(f->site_dir);
-    free(f->site_dir);
-    free(f->site);
-    free(f->dir);
-    free(f);
+    mr_test_fixture_free(*state);
     return 0;
 }
 
-static void set_site(struct fixture *f, const char *content)
-{
-    if (!f->site_dir)
-        f->site_dir = mr_test_scratch();
-    mr_test_write(f->site_dir, "/migready.conf", content);
-    free(f->site);
-    f->site = mr_xasprintf("%s/migready.conf", f->site_dir);
-}
-
-static void new_ctx(struct fixture *f)
+static void new_ctx(struct mr_test_fixture *f)
 {
     mr_result_clear(&f->res);
     mr_ctx_free(f->ctx);
@@ -74,7 +46,7 @@ static void new_ctx(struct fixture *f)
     assert_int_equal(mr_ctx_new_for_test(f->dir, NULL, f->site, &f->ctx), 0);
 }
 
-static const struct mr_result *run_check(struct fixture *f, const struct mr_check *check)
+static const struct mr_result *run_check(struct mr_test_fixture *f, const struct mr_check *check)
 {
     mr_result_clear(&f->res);
     f->res = (struct mr_result){.check = check};
@@ -86,43 +58,10 @@ static const struct mr_result *run_check(struct fixture *f, const struct mr_chec
     return &f->res;
 }
 
-static const struct mr_result *run(struct fixture *f, const struct mr_check *check)
+static const struct mr_result *run(struct mr_test_fixture *f, const struct mr_check *check)
 {
     new_ctx(f);
     return run_check(f, check);
-}
-
-static void dump(const struct mr_result *r)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        fprintf(stderr, "  finding %zu [%s] %s:%d: %s\n", i, mr_status_name(r->findings[i].status),
-                r->findings[i].file ? r->findings[i].file : "-", r->findings[i].line,
-                r->findings[i].message);
-}
-
-static const struct mr_finding *finding(const struct mr_result *r, const char *needle)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        if (strstr(r->findings[i].message, needle))
-            return &r->findings[i];
-    dump(r);
-    fail_msg("no finding mentions '%s'", needle);
-    return NULL;
-}
-
-static void assert_status(const struct mr_result *r, enum mr_status st)
-{
-    if (r->status != st) {
-        dump(r);
-        fail_msg("status %s, expected %s", mr_status_name(r->status), mr_status_name(st));
-    }
-}
-
-static void assert_at(const struct mr_finding *fi, const char *file, int line)
-{
-    assert_non_null(fi->file);
-    assert_string_equal(fi->file, file);
-    assert_int_equal(fi->line, line);
 }
 
 static void assert_remedy(const struct mr_finding *fi, const char *needle)
@@ -145,7 +84,7 @@ static char *fixture_text(const char *rel)
     return buf;
 }
 
-static char *own_pub(struct fixture *f)
+static char *own_pub(struct mr_test_fixture *f)
 {
     char *rel = mr_xasprintf("roots/seed-good%s/id_ed25519.pub", SSH_DIR);
     char *s = fixture_text(rel);
@@ -157,24 +96,24 @@ static char *own_pub(struct fixture *f)
 
 static void test_hosts_good(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     const struct mr_result *r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_PASS);
-    assert_at(finding(r, "compute-1 resolves to 192.0.2.11"), "/etc/hosts", 4);
-    finding(r, "compute-1.example.org resolves to 192.0.2.11");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_assert_at(mr_test_finding(r, "compute-1 resolves to 192.0.2.11"), "/etc/hosts", 4);
+    mr_test_finding(r, "compute-1.example.org resolves to 192.0.2.11");
 }
 
 /* The file Debian's installer writes: 127.0.1.1 for the host's name. */
 static void test_hosts_debian_default(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     char *debian = fixture_text("roots/hosts-debian/etc/hosts");
     mr_test_write(f->dir, "/etc/hosts", debian);
     free(debian);
     const struct mr_result *r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_FAIL);
-    const struct mr_finding *fi = finding(r, "to 127.0.1.1, a loopback address");
-    assert_at(fi, "/etc/hosts", 2);
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(r, "to 127.0.1.1, a loopback address");
+    mr_test_assert_at(fi, "/etc/hosts", 2);
     /* One finding for the line, though it maps both names. */
     size_t n = 0;
     for (size_t i = 0; i < r->n_findings; i++)
@@ -186,111 +125,112 @@ static void test_hosts_debian_default(void **state)
 
 static void test_hosts_debian_root(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_rmtree(f->dir);
     free(f->dir);
     f->dir = mr_test_root("hosts-debian");
     const struct mr_result *r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_FAIL);
-    const struct mr_finding *fi = finding(r, "compute-1 to 127.0.1.1");
-    assert_at(fi, "/etc/hosts", 2);
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(r, "compute-1 to 127.0.1.1");
+    mr_test_assert_at(fi, "/etc/hosts", 2);
     /* No nova.conf: the remedy says what to put, not a made-up address. */
     assert_remedy(fi, "'ADDRESS compute-1.example.org compute-1'");
 }
 
 static void test_hosts_ipv6(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_write(f->dir, "/etc/hosts", "::1 localhost\n2001:db8::11 compute-1\n");
     const struct mr_result *r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_PASS);
-    assert_at(finding(r, "resolves to 2001:db8::11"), "/etc/hosts", 2);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_assert_at(mr_test_finding(r, "resolves to 2001:db8::11"), "/etc/hosts", 2);
 
     mr_test_write(f->dir, "/etc/hosts", "# comment\n::1 localhost compute-1 # loopback\n");
     r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_FAIL);
-    assert_at(finding(r, "to ::1, a loopback"), "/etc/hosts", 2);
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_assert_at(mr_test_finding(r, "to ::1, a loopback"), "/etc/hosts", 2);
 }
 
 static void test_hosts_missing_name(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_write(f->dir, "/etc/hosts", "127.0.0.1 localhost\n");
     const struct mr_result *r = run(f, &mr_check_hosts_resolution);
     /* files dns: DNS may know it, which cannot be decided offline. */
-    assert_status(r, MR_WARN);
-    finding(r, "cannot be decided offline");
+    mr_test_assert_status(r, MR_WARN);
+    mr_test_finding(r, "cannot be decided offline");
 
     mr_test_write(f->dir, "/etc/nsswitch.conf", "hosts: files\n");
     r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_FAIL);
-    assert_at(finding(r, "it does not resolve"), "/etc/nsswitch.conf", 1);
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_assert_at(mr_test_finding(r, "it does not resolve"), "/etc/nsswitch.conf", 1);
 }
 
 static void test_hosts_dns_first(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_write(f->dir, "/etc/nsswitch.conf",
                   "passwd: files\n# comment\nhosts:  dns [NOTFOUND=return] files\n");
     const struct mr_result *r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_WARN);
-    const struct mr_finding *fi = finding(r, "asks dns before files");
-    assert_at(fi, "/etc/nsswitch.conf", 3);
+    mr_test_assert_status(r, MR_WARN);
+    const struct mr_finding *fi = mr_test_finding(r, "asks dns before files");
+    mr_test_assert_at(fi, "/etc/nsswitch.conf", 3);
     assert_remedy(fi, "hosts: files dns");
 
     /* systemd-resolved reads /etc/hosts itself; mDNS only knows .local. */
     mr_test_write(f->dir, "/etc/nsswitch.conf",
                   "hosts: mdns4_minimal [NOTFOUND=return] resolve [!UNAVAIL=return] files dns\n");
     r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
 }
 
 static void test_hosts_peers_offline(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_write(f->dir, "/etc/hosts",
                   "127.0.0.1 localhost\n192.0.2.11 compute-1\n192.0.2.12 compute-2\n"
                   "127.0.0.1 nfs-server\n");
-    set_site(f, "[site]\npeers = compute-2, compute-3, 192.0.2.14\nnfs_server = nfs-server\n");
+    mr_test_fixture_site(f, "[site]\npeers = compute-2, compute-3, 192.0.2.14\n"
+                            "nfs_server = nfs-server\n");
     const struct mr_result *r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_FAIL);
-    assert_at(finding(r, "peer compute-2 resolves to 192.0.2.12"), "/etc/hosts", 3);
-    assert_int_equal(finding(r, "peer compute-3 is not in /etc/hosts")->status, MR_WARN);
-    finding(r, "peer 192.0.2.14 is an address");
-    assert_at(finding(r, "NFS server nfs-server to 127.0.0.1"), "/etc/hosts", 4);
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_assert_at(mr_test_finding(r, "peer compute-2 resolves to 192.0.2.12"), "/etc/hosts", 3);
+    assert_int_equal(mr_test_finding(r, "peer compute-3 is not in /etc/hosts")->status, MR_WARN);
+    mr_test_finding(r, "peer 192.0.2.14 is an address");
+    mr_test_assert_at(mr_test_finding(r, "NFS server nfs-server to 127.0.0.1"), "/etc/hosts", 4);
 }
 
 static void test_hosts_bad_lines(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_write(f->dir, "/etc/hosts", "192.0.2.11 compute-1\ncompute-2 192.0.2.12\n");
     const struct mr_result *r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_WARN);
-    assert_at(finding(r, "does not start with an IP address"), "/etc/hosts", 2);
+    mr_test_assert_status(r, MR_WARN);
+    mr_test_assert_at(mr_test_finding(r, "does not start with an IP address"), "/etc/hosts", 2);
 }
 
 static void test_hosts_binary(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     char *path = mr_xasprintf("%s/etc/hosts", f->dir);
     FILE *fp = fopen(path, "w");
     fwrite("192.0.2.11 compute-1\n\x7f" "ELF\0\0\x01\x02\n", 1, 29, fp);
     fclose(fp);
     free(path);
     const struct mr_result *r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_ERROR);
-    assert_at(finding(r, "not a text file"), "/etc/hosts", 2);
+    mr_test_assert_status(r, MR_ERROR);
+    mr_test_assert_at(mr_test_finding(r, "not a text file"), "/etc/hosts", 2);
 }
 
 static void test_hosts_no_hostname(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     char *path = mr_xasprintf("%s/etc/hostname", f->dir);
     unlink(path);
     free(path);
     const struct mr_result *r = run(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_WARN);
-    finding(r, "this host's name is unknown");
+    mr_test_assert_status(r, MR_WARN);
+    mr_test_finding(r, "this host's name is unknown");
 }
 
 static int stub_resolve(const char *name, char ***ret)
@@ -311,97 +251,101 @@ static bool stub_enforcing(void)
 /* Live: the resolver is asked and compared with /etc/hosts. */
 static void test_hosts_live(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     static const struct mr_ops ops = {.resolve = stub_resolve,
                                       .selinux_enforcing = stub_enforcing};
     mr_test_write(f->dir, "/etc/hosts", "127.0.0.1 localhost\n192.0.2.12 compute-2\n");
-    set_site(f, "[site]\npeers = compute-2, compute-3\n");
+    mr_test_fixture_site(f, "[site]\npeers = compute-2, compute-3\n");
     new_ctx(f);
     f->ctx->live = true;
     f->ctx->ops = &ops;
     const struct mr_result *r = run_check(f, &mr_check_hosts_resolution);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     /* This machine's own name (whatever it is) resolves to 127.0.1.1 here. */
-    assert_int_equal(finding(r, "the resolver answers 127.0.1.1 for this host's name")->status,
-                     MR_FAIL);
-    const struct mr_finding *fi = finding(r, "the resolver answers 198.51.100.12 for peer");
+    assert_int_equal(
+        mr_test_finding(r, "the resolver answers 127.0.1.1 for this host's name")->status, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(r, "the resolver answers 198.51.100.12 for peer");
     assert_int_equal(fi->status, MR_WARN);
-    assert_at(fi, "/etc/hosts", 2);
-    assert_int_equal(finding(r, "peer compute-3 does not resolve")->status, MR_FAIL);
-    assert_non_null(strstr(finding(r, "SELinux is enforcing")->remedy, "restorecon /etc/hosts"));
+    mr_test_assert_at(fi, "/etc/hosts", 2);
+    assert_int_equal(mr_test_finding(r, "peer compute-3 does not resolve")->status, MR_FAIL);
+    assert_non_null(
+        strstr(mr_test_finding(r, "SELinux is enforcing")->remedy, "restorecon /etc/hosts"));
 }
 
 /* ---- ids.nova ---- */
 
 static void test_ids_good(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     const struct mr_result *r = run(f, &mr_check_ids_nova);
-    assert_status(r, MR_PASS);
-    assert_at(finding(r, "nova has UID 162 and group nova GID 162; nova_uid/nova_gid are not set"),
-              "/etc/passwd", 3);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_assert_at(
+        mr_test_finding(r,
+                        "nova has UID 162 and group nova GID 162; nova_uid/nova_gid are not set"),
+        "/etc/passwd", 3);
 
-    set_site(f, "[site]\nnova_uid = 162\nnova_gid = 162\n");
+    mr_test_fixture_site(f, "[site]\nnova_uid = 162\nnova_gid = 162\n");
     r = run(f, &mr_check_ids_nova);
-    assert_status(r, MR_PASS);
-    finding(r, "as the site configuration says");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "as the site configuration says");
 }
 
 static void test_ids_uid_mismatch(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_write(f->dir, "/etc/passwd",
                   "root:x:0:0:root:/root:/bin/bash\n"
                   "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
                   "nova:x:163:162:OpenStack Compute:/var/lib/nova:/bin/sh\n");
-    set_site(f, "[site]\nnova_uid = 162\nnova_gid = 162\n");
+    mr_test_fixture_site(f, "[site]\nnova_uid = 162\nnova_gid = 162\n");
     const struct mr_result *r = run(f, &mr_check_ids_nova);
-    assert_status(r, MR_FAIL);
-    const struct mr_finding *fi = finding(r, "nova has UID 163");
-    assert_at(fi, "/etc/passwd", 3);
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(r, "nova has UID 163");
+    mr_test_assert_at(fi, "/etc/passwd", 3);
     assert_remedy(fi, "usermod -u 162 nova && find / -xdev -uid 163 -exec chown -h 162 {} +");
 }
 
 static void test_ids_gid_mismatch(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_write(f->dir, "/etc/group", "root:x:0:\nkvm:x:108:libvirt-qemu,nova\nnova:x:170:\n");
-    set_site(f, "[site]\nnova_gid = 162\n");
+    mr_test_fixture_site(f, "[site]\nnova_gid = 162\n");
     const struct mr_result *r = run(f, &mr_check_ids_nova);
-    assert_status(r, MR_FAIL);
-    const struct mr_finding *fi = finding(r, "group nova has GID 170");
-    assert_at(fi, "/etc/group", 3);
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(r, "group nova has GID 170");
+    mr_test_assert_at(fi, "/etc/group", 3);
     assert_remedy(fi, "groupmod -g 162 nova && find / -xdev -gid 170 -exec chgrp -h 162 {} +");
     /* nova's primary group 162 is no longer the nova group. */
-    assert_int_equal(finding(r, "primary group is GID 162")->status, MR_WARN);
+    assert_int_equal(mr_test_finding(r, "primary group is GID 162")->status, MR_WARN);
 }
 
 static void test_ids_missing_and_broken(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_write(f->dir, "/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nnova:x:16\n");
     const struct mr_result *r = run(f, &mr_check_ids_nova);
-    assert_status(r, MR_FAIL);
-    const struct mr_finding *fi = finding(r, "truncated or malformed (3 of 7 fields");
-    assert_at(fi, "/etc/passwd", 2);
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(r, "truncated or malformed (3 of 7 fields");
+    mr_test_assert_at(fi, "/etc/passwd", 2);
     assert_remedy(fi, "vipw");
 
     mr_test_write(f->dir, "/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
-    set_site(f, "[site]\nnova_uid = 162\nnova_gid = 162\n");
+    mr_test_fixture_site(f, "[site]\nnova_uid = 162\nnova_gid = 162\n");
     r = run(f, &mr_check_ids_nova);
-    assert_status(r, MR_FAIL);
-    assert_remedy(finding(r, "the nova user 'nova' does not exist"), "useradd --system -u 162");
+    mr_test_assert_status(r, MR_FAIL);
+    assert_remedy(mr_test_finding(r, "the nova user 'nova' does not exist"),
+                  "useradd --system -u 162");
 
-    set_site(f, "[site]\nnova_uid = many\n");
+    mr_test_fixture_site(f, "[site]\nnova_uid = many\n");
     r = run(f, &mr_check_ids_nova);
-    assert_status(r, MR_FAIL);
-    finding(r, "nova_uid = \"many\"");
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_finding(r, "nova_uid = \"many\"");
 }
 
 /* The instances folder searchable by nova's group only, QEMU not in it. */
 static void test_ids_qemu_group(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     if (!mr_test_is_root())
         skip();
     char *inst = mr_xasprintf("%s/var/lib/nova/instances", f->dir);
@@ -409,27 +353,27 @@ static void test_ids_qemu_group(void **state)
     assert_int_equal(chmod(inst, 0750), 0);
     free(inst);
     const struct mr_result *r = run(f, &mr_check_ids_nova);
-    assert_status(r, MR_WARN);
-    const struct mr_finding *fi = finding(r, "searchable by group nova only");
+    mr_test_assert_status(r, MR_WARN);
+    const struct mr_finding *fi = mr_test_finding(r, "searchable by group nova only");
     assert_remedy(fi, "usermod -a -G nova libvirt-qemu");
 
     mr_test_write(f->dir, "/etc/group", "root:x:0:\nkvm:x:108:libvirt-qemu,nova\n"
                   "nova:x:162:libvirt-qemu\nlibvirt-qemu:x:64055:libvirt-qemu\n");
     r = run(f, &mr_check_ids_nova);
-    assert_status(r, MR_PASS);
-    finding(r, "reaches /var/lib/nova/instances through group nova");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "reaches /var/lib/nova/instances through group nova");
 }
 
 /* ---- ssh.keys ---- */
 
-static void chmod_in(struct fixture *f, const char *path, mode_t mode)
+static void chmod_in(struct mr_test_fixture *f, const char *path, mode_t mode)
 {
     char *p = mr_xasprintf("%s%s", f->dir, path);
     assert_int_equal(chmod(p, mode), 0);
     free(p);
 }
 
-static void write_ak(struct fixture *f, const char *content)
+static void write_ak(struct mr_test_fixture *f, const char *content)
 {
     mr_test_write(f->dir, AK, content);
     chmod_in(f, AK, 0600);
@@ -437,67 +381,67 @@ static void write_ak(struct fixture *f, const char *content)
 
 static void test_ssh_good(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     const struct mr_result *r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_PASS);
-    finding(r, "nova has a key pair (" SSH_DIR "/id_ed25519, ssh-ed25519)");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "nova has a key pair (" SSH_DIR "/id_ed25519, ssh-ed25519)");
 }
 
 static void test_ssh_dir_modes(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     chmod_in(f, SSH_DIR, 0755);
     const struct mr_result *r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_WARN);
-    const struct mr_finding *fi = finding(r, "is mode 0755, not 0700");
-    assert_at(fi, SSH_DIR, 0);
+    mr_test_assert_status(r, MR_WARN);
+    const struct mr_finding *fi = mr_test_finding(r, "is mode 0755, not 0700");
+    mr_test_assert_at(fi, SSH_DIR, 0);
     assert_remedy(fi, "chmod 0700 " SSH_DIR);
 
     chmod_in(f, SSH_DIR, 0775);
     r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    assert_remedy(finding(r, "group- or world-writable"), "chmod go-w " SSH_DIR);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_remedy(mr_test_finding(r, "group- or world-writable"), "chmod go-w " SSH_DIR);
 
     chmod_in(f, SSH_DIR, 0700);
     chmod_in(f, "/var/lib/nova", 0777);
     r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    assert_at(finding(r, "/var/lib/nova (mode 0777) is group- or world-writable"),
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_assert_at(mr_test_finding(r, "/var/lib/nova (mode 0777) is group- or world-writable"),
               "/var/lib/nova", 0);
 }
 
 static void test_ssh_private_key_mode(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     chmod_in(f, SSH_DIR "/id_ed25519", 0644);
     const struct mr_result *r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    const struct mr_finding *fi = finding(r, "other users can read it");
-    assert_at(fi, SSH_DIR "/id_ed25519", 0);
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(r, "other users can read it");
+    mr_test_assert_at(fi, SSH_DIR "/id_ed25519", 0);
     assert_remedy(fi, "chmod 0600 " SSH_DIR "/id_ed25519");
 }
 
 static void test_ssh_no_keys(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     char *p = mr_xasprintf("%s%s/id_ed25519", f->dir, SSH_DIR);
     unlink(p);
     free(p);
     const struct mr_result *r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    assert_remedy(finding(r, "nova has no key pair"), "ssh-keygen -t ed25519 -N ''");
+    mr_test_assert_status(r, MR_FAIL);
+    assert_remedy(mr_test_finding(r, "nova has no key pair"), "ssh-keygen -t ed25519 -N ''");
 
     mr_test_write(f->dir, SSH_DIR "/id_rsa", "not a key\n");
     chmod_in(f, SSH_DIR "/id_rsa", 0600);
     r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    finding(r, "is not a private key");
-    finding(r, "id_rsa.pub of nova's key is missing");
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_finding(r, "is not a private key");
+    mr_test_finding(r, "id_rsa.pub of nova's key is missing");
 }
 
 static void test_ssh_authorized_keys_parse(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     char *pub = own_pub(f);
     char *ak = mr_xasprintf("# keys of the compute hosts\n%s"
                             "this is junk\n"
@@ -510,11 +454,15 @@ static void test_ssh_authorized_keys_parse(void **state)
                             pub, PEER_KEY);
     write_ak(f, ak);
     const struct mr_result *r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    assert_at(finding(r, ":3 cannot be read: 'this' is not a key type"), AK, 3);
-    assert_at(finding(r, ":5 cannot be read: the key data is not a whole ssh-ed25519 key"), AK, 5);
-    assert_at(finding(r, ":6 cannot be read: the key data is not a whole ssh-rsa key"), AK, 6);
-    assert_at(finding(r, ":7 cannot be read: an option's quote is not closed"), AK, 7);
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_assert_at(mr_test_finding(r, ":3 cannot be read: 'this' is not a key type"), AK, 3);
+    mr_test_assert_at(
+        mr_test_finding(r, ":5 cannot be read: the key data is not a whole ssh-ed25519 key"), AK,
+        5);
+    mr_test_assert_at(
+        mr_test_finding(r, ":6 cannot be read: the key data is not a whole ssh-rsa key"), AK, 6);
+    mr_test_assert_at(mr_test_finding(r, ":7 cannot be read: an option's quote is not closed"), AK,
+                      7);
     size_t n = 0;
     for (size_t i = 0; i < r->n_findings; i++)
         n += r->findings[i].status == MR_FAIL;
@@ -525,67 +473,69 @@ static void test_ssh_authorized_keys_parse(void **state)
 
 static void test_ssh_authorized_keys_content(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     write_ak(f, PEER_KEY " nova@compute-2\n");
     const struct mr_result *r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    assert_remedy(finding(r, "does not hold nova's own public key"),
+    mr_test_assert_status(r, MR_FAIL);
+    assert_remedy(mr_test_finding(r, "does not hold nova's own public key"),
                   "cat " SSH_DIR "/id_ed25519.pub >> " AK);
 
     /* The site's keys, inline or in a file of the root. */
     char *pub = own_pub(f);
     write_ak(f, pub);
-    set_site(f, "[site]\nauthorized_keys = " PEER_KEY " nova@compute-2, /etc/migready/peers.pub\n");
+    mr_test_fixture_site(f, "[site]\nauthorized_keys = " PEER_KEY
+                            " nova@compute-2, /etc/migready/peers.pub\n");
     mr_test_write(f->dir, "/etc/migready/peers.pub", PEER_KEY " nova@compute-2\n");
     r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    const struct mr_finding *fi = finding(r, "lacks the ssh-ed25519 key nova@compute-2");
-    assert_at(fi, AK, 0);
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(r, "lacks the ssh-ed25519 key nova@compute-2");
+    mr_test_assert_at(fi, AK, 0);
     assert_remedy(fi, "echo '" PEER_KEY " nova@compute-2' >> " AK);
 
     char *both = mr_xasprintf("%s%s nova@compute-2\n", pub, PEER_KEY);
     write_ak(f, both);
     r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_PASS);
-    finding(r, "and the site's keys (2 keys)");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "and the site's keys (2 keys)");
     free(both);
     free(pub);
 
-    set_site(f, "[site]\nauthorized_keys = /etc/migready/nope.pub\n");
+    mr_test_fixture_site(f, "[site]\nauthorized_keys = /etc/migready/nope.pub\n");
     r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    finding(r, "names /etc/migready/nope.pub, which cannot be read");
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_finding(r, "names /etc/migready/nope.pub, which cannot be read");
 }
 
 static void test_ssh_missing_authorized_keys(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     char *p = mr_xasprintf("%s%s", f->dir, AK);
     unlink(p);
     free(p);
     const struct mr_result *r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    assert_at(finding(r, "nova has no " AK), AK, 0);
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_assert_at(mr_test_finding(r, "nova has no " AK), AK, 0);
 }
 
 static void test_ssh_root_user(void **state)
 {
-    struct fixture *f = *state;
-    set_site(f, "[site]\nmigration_user = root\n");
+    struct mr_test_fixture *f = *state;
+    mr_test_fixture_site(f, "[site]\nmigration_user = root\n");
     const struct mr_result *r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    const struct mr_finding *fi = finding(r, "/root, the home of root, does not exist");
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(r, "/root, the home of root, does not exist");
     assert_remedy(fi, "sudo -u root ssh-keygen");
 
     mr_test_mkdir(f->dir, "/root", 0700);
     r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    assert_at(finding(r, "root has no /root/.ssh, so no key pair"), "/root/.ssh", 0);
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_assert_at(mr_test_finding(r, "root has no /root/.ssh, so no key pair"), "/root/.ssh",
+                      0);
 }
 
 static void test_ssh_passphrase(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     /* An openssh-key-v1 body whose cipher is aes256-ctr: "openssh-key-v1\0",
      * then the cipher name's length and name. */
     mr_test_write(f->dir, SSH_DIR "/id_ed25519",
@@ -594,8 +544,8 @@ static void test_ssh_passphrase(void **state)
                   "-----END OPENSSH PRIVATE KEY-----\n");
     chmod_in(f, SSH_DIR "/id_ed25519", 0600);
     const struct mr_result *r = run(f, &mr_check_ssh_keys);
-    assert_status(r, MR_FAIL);
-    assert_remedy(finding(r, "has a passphrase"), "ssh-keygen -p -N ''");
+    mr_test_assert_status(r, MR_FAIL);
+    assert_remedy(mr_test_finding(r, "has a passphrase"), "ssh-keygen -p -N ''");
 }
 
 int main(void)

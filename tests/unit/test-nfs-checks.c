@@ -105,49 +105,20 @@ static const struct mr_result *run(struct fixture *f, const struct mr_check *che
     return run_full(f, check, NULL, false);
 }
 
-static void dump(const struct mr_result *r)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        fprintf(stderr, "  finding %zu [%s] %s:%d: %s\n", i,
-                mr_status_name(r->findings[i].status),
-                r->findings[i].file ? r->findings[i].file : "-", r->findings[i].line,
-                r->findings[i].message);
-}
-
-static const struct mr_finding *finding(const struct mr_result *r, const char *needle)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        if (strstr(r->findings[i].message, needle))
-            return &r->findings[i];
-    dump(r);
-    fail_msg("no finding mentions '%s'", needle);
-    return NULL;
-}
-
 static void assert_status(const struct mr_result *r, enum mr_status st)
 {
-    if (r->status != st) {
-        dump(r);
-        fail_msg("status %s, expected %s", mr_status_name(r->status), mr_status_name(st));
-    }
+    mr_test_assert_status(r, st);
     /* Every warn or fail says what to do. */
     for (size_t i = 0; i < r->n_findings; i++)
         if (r->findings[i].status == MR_WARN || r->findings[i].status == MR_FAIL)
             assert_non_null(r->findings[i].remedy);
 }
 
-static void assert_at(const struct mr_finding *fi, const char *file, int line)
-{
-    assert_non_null(fi->file);
-    assert_string_equal(fi->file, file);
-    assert_int_equal(fi->line, line);
-}
-
 static void assert_primary(const struct mr_result *r, const char *needle)
 {
     const struct mr_finding *p = mr_result_primary(r);
     if (!strstr(p->message, needle)) {
-        dump(r);
+        mr_test_dump(r);
         fail_msg("primary message '%s' lacks '%s'", p->message, needle);
     }
 }
@@ -168,8 +139,9 @@ static void test_fstab_guide_line(void **state)
     struct fixture *f = *state;
     const struct mr_result *r = run(f, &mr_check_nfs_fstab);
     assert_status(r, MR_PASS);
-    assert_at(finding(r, "mounts /var/lib/nova/instances from nfs-server:/ (nfs4, defaults)"),
-              "/etc/fstab", 7);
+    mr_test_assert_at(
+        mr_test_finding(r, "mounts /var/lib/nova/instances from nfs-server:/ (nfs4, defaults)"),
+        "/etc/fstab", 7);
 }
 
 static void test_fstab_trailing_slash_and_escapes(void **state)
@@ -180,7 +152,8 @@ static void test_fstab_trailing_slash_and_escapes(void **state)
                "rw,hard,intr,vers=4.2,_netdev 0 0\n");
     const struct mr_result *r = run(f, &mr_check_nfs_fstab);
     assert_status(r, MR_PASS);
-    assert_at(finding(r, "from nfs-server.example.org:/srv/nova disks (nfs,"), "/etc/fstab", 3);
+    mr_test_assert_at(mr_test_finding(r, "from nfs-server.example.org:/srv/nova disks (nfs,"),
+                      "/etc/fstab", 3);
 }
 
 static void test_fstab_parent_mount(void **state)
@@ -200,7 +173,7 @@ static void test_fstab_no_entry(void **state)
     assert_status(r, MR_FAIL);
     assert_primary(r, "/etc/fstab has no entry for /var/lib/nova/instances: the instances are on "
                    "the local file system / (ext4, /etc/fstab:2)");
-    assert_at(mr_result_primary(r), "/etc/fstab", 2);
+    mr_test_assert_at(mr_result_primary(r), "/etc/fstab", 2);
 
     char *p = mr_xasprintf("%s/etc/fstab", f->dir);
     unlink(p);
@@ -217,7 +190,7 @@ static void test_fstab_bind_not_nfs(void **state)
     assert_status(r, MR_FAIL);
     assert_primary(r, "/etc/fstab:3 mounts /srv/instances on /var/lib/nova/instances as none, "
                    "not NFS");
-    assert_at(mr_result_primary(r), "/etc/fstab", 3);
+    mr_test_assert_at(mr_result_primary(r), "/etc/fstab", 3);
 }
 
 static void test_fstab_options(void **state)
@@ -227,18 +200,18 @@ static void test_fstab_options(void **state)
                FSTAB_HEAD "nfs-server:/ /var/lib/nova/instances nfs4 soft,timeo=30 0 0\n");
     const struct mr_result *r = run(f, &mr_check_nfs_fstab);
     assert_status(r, MR_WARN);
-    assert_at(finding(r, "with soft: when the server is slow"), "/etc/fstab", 3);
-    assert_string_equal(finding(r, "with soft")->remedy,
+    mr_test_assert_at(mr_test_finding(r, "with soft: when the server is slow"), "/etc/fstab", 3);
+    assert_string_equal(mr_test_finding(r, "with soft")->remedy,
                         "replace soft with hard in the options of line 3 of /etc/fstab");
 
     write_file(f, "/etc/fstab",
                FSTAB_HEAD "nfs-server:/ /var/lib/nova/instances nfs4 noauto,user 0 0\n");
     assert_status(run(f, &mr_check_nfs_fstab), MR_WARN);
-    finding(&f->res, "has noauto");
+    mr_test_finding(&f->res, "has noauto");
 
     write_file(f, "/etc/fstab", FSTAB_HEAD "nfs-server:/ /var/lib/nova/instances nfs4 ro 0 0\n");
     assert_status(run(f, &mr_check_nfs_fstab), MR_FAIL);
-    finding(&f->res, "read-only (ro)");
+    mr_test_finding(&f->res, "read-only (ro)");
 }
 
 static void test_fstab_wrong_server(void **state)
@@ -250,7 +223,7 @@ static void test_fstab_wrong_server(void **state)
     assert_status(r, MR_FAIL);
     assert_primary(r, "/etc/fstab:4 mounts /var/lib/nova/instances from old-filer, but the "
                    "site's NFS server is nfs-server.example.org");
-    assert_at(mr_result_primary(r), "/etc/fstab", 4);
+    mr_test_assert_at(mr_result_primary(r), "/etc/fstab", 4);
 }
 
 static void test_fstab_truncated_line(void **state)
@@ -260,12 +233,13 @@ static void test_fstab_truncated_line(void **state)
                "nfs-server:/ /var/lib/nova/instances nfs4 defaults 0 0\n   \n#\nlonely\n");
     const struct mr_result *r = run(f, &mr_check_nfs_fstab);
     assert_status(r, MR_ERROR);
-    const struct mr_finding *e = finding(r, "/etc/fstab:3 has 2 fields");
-    assert_at(e, "/etc/fstab", 3);
+    const struct mr_finding *e = mr_test_finding(r, "/etc/fstab:3 has 2 fields");
+    mr_test_assert_at(e, "/etc/fstab", 3);
     assert_string_equal(e->remedy, "complete or remove line 3 of /etc/fstab");
-    assert_at(finding(r, "/etc/fstab:7 has 1 field;"), "/etc/fstab", 7);
+    mr_test_assert_at(mr_test_finding(r, "/etc/fstab:7 has 1 field;"), "/etc/fstab", 7);
     /* The good entry is still judged. */
-    assert_at(finding(r, "mounts /var/lib/nova/instances from nfs-server:/"), "/etc/fstab", 4);
+    mr_test_assert_at(mr_test_finding(r, "mounts /var/lib/nova/instances from nfs-server:/"),
+                      "/etc/fstab", 4);
 }
 
 static void test_fstab_live(void **state)
@@ -275,7 +249,8 @@ static void test_fstab_live(void **state)
                        "nfs-server:/ /var/lib/nova/instances nfs4 rw,relatime,vers=4.2 0 0\n";
     const struct mr_result *r = run_full(f, &mr_check_nfs_fstab, NULL, true);
     assert_status(r, MR_PASS);
-    finding(r, "/var/lib/nova/instances is mounted from nfs-server:/ (nfs4), as /etc/fstab:7");
+    mr_test_finding(r,
+                    "/var/lib/nova/instances is mounted from nfs-server:/ (nfs4), as /etc/fstab:7");
 
     /* Not mounted at all: the instances are on the root file system. */
     stub_mount_table = "/dev/sda1 / ext4 rw,relatime 0 0\n";
@@ -283,7 +258,7 @@ static void test_fstab_live(void **state)
     assert_status(r, MR_FAIL);
     assert_primary(r, "/var/lib/nova/instances is not mounted: /etc/fstab:7 says nfs4 from "
                    "nfs-server:/, but /var/lib/nova/instances is on / (ext4)");
-    assert_at(mr_result_primary(r), "/etc/fstab", 7);
+    mr_test_assert_at(mr_result_primary(r), "/etc/fstab", 7);
 
     /* A bind mount in its place. */
     stub_mount_table = "/dev/sda1 / ext4 rw,relatime 0 0\n"
@@ -322,9 +297,10 @@ static void test_exports_good(void **state)
     assert_status(r, MR_PASS);
     /* The client is on the continuation line; the read-only backup client
      * serves no compute host and is not judged. */
-    assert_at(finding(r, "exports /var/lib/nova/instances to compute-1.example.org, compute-2 as "
-                      "'192.0.2.0/24(rw,sync,no_root_squash,no_subtree_check)'"),
-              "/etc/exports", 12);
+    mr_test_assert_at(
+        mr_test_finding(r, "exports /var/lib/nova/instances to compute-1.example.org, compute-2 as "
+                           "'192.0.2.0/24(rw,sync,no_root_squash,no_subtree_check)'"),
+        "/etc/exports", 12);
     for (size_t i = 0; i < r->n_findings; i++)
         assert_null(strstr(r->findings[i].message, "backup"));
 }
@@ -336,7 +312,7 @@ static void test_exports_root_squash(void **state)
     const struct mr_result *r = run_exports(f);
     assert_status(r, MR_FAIL);
     const struct mr_finding *p = mr_result_primary(r);
-    assert_at(p, "/etc/exports", 3);
+    mr_test_assert_at(p, "/etc/exports", 3);
     assert_primary(r, "with root_squash ('192.0.2.0/24(rw,sync)'; without no_root_squash root "
                    "is squashed)");
     assert_string_equal(p->remedy, "write the client as "
@@ -350,7 +326,8 @@ static void test_exports_async_ro(void **state)
     write_file(f, "/etc/exports", "/var/lib/nova/instances/ 192.0.2.0/24(rw,async,no_root_squash)\n");
     const struct mr_result *r = run_exports(f);
     assert_status(r, MR_WARN);
-    assert_at(finding(r, "with async: a crash of the NFS server"), "/etc/exports", 1);
+    mr_test_assert_at(mr_test_finding(r, "with async: a crash of the NFS server"), "/etc/exports",
+                      1);
 
     write_file(f, "/etc/exports", "/var/lib/nova/instances 192.0.2.0/24(no_root_squash)\n");
     assert_status(run_exports(f), MR_FAIL);
@@ -366,7 +343,7 @@ static void test_exports_world_pitfall(void **state)
     assert_status(r, MR_WARN);
     assert_primary(r, "/etc/exports:1: the blank before '(rw,sync,no_root_squash)' makes it an "
                    "export of /var/lib/nova/instances to every host in the world");
-    assert_at(mr_result_primary(r), "/etc/exports", 1);
+    mr_test_assert_at(mr_result_primary(r), "/etc/exports", 1);
 
     /* The guide's line: '*' on purpose, still the whole world. */
     write_file(f, "/etc/exports", "/var/lib/nova/instances *(rw,sync,fsid=0,no_root_squash)\n");
@@ -376,7 +353,7 @@ static void test_exports_world_pitfall(void **state)
     /* No client at all: the world, read-only, root squashed. */
     write_file(f, "/etc/exports", "/var/lib/nova/instances\n");
     assert_status(run_exports(f), MR_FAIL);
-    finding(&f->res, "with no client: exportfs exports it to every host in the world");
+    mr_test_finding(&f->res, "with no client: exportfs exports it to every host in the world");
 }
 
 static void test_exports_not_covered(void **state)
@@ -388,9 +365,9 @@ static void test_exports_not_covered(void **state)
     assert_status(r, MR_FAIL);
     assert_primary(r, "compute host compute-2 (192.0.2.12) is not among the clients of "
                    "/var/lib/nova/instances (/etc/exports:1)");
-    assert_at(mr_result_primary(r), "/etc/exports", 1);
+    mr_test_assert_at(mr_result_primary(r), "/etc/exports", 1);
     /* compute-1.example.org matches the short name. */
-    finding(r, "to compute-1.example.org as 'compute-1(rw,sync,no_root_squash)'");
+    mr_test_finding(r, "to compute-1.example.org as 'compute-1(rw,sync,no_root_squash)'");
 }
 
 static void test_exports_default_options_and_kinds(void **state)
@@ -402,7 +379,7 @@ static void test_exports_default_options_and_kinds(void **state)
                "    *.example.org\n");
     assert_status(run_exports(f), MR_PASS);
         /* compute-2 is known only by its short name; /etc/hosts gives its FQDN. */
-    finding(&f->res, "to compute-1.example.org, compute-2 as '*.example.org' "
+    mr_test_finding(&f->res, "to compute-1.example.org, compute-2 as '*.example.org' "
             "(rw,sync,no_root_squash)");
 
     write_file(f, "/etc/exports", "/var/lib/nova/instances "
@@ -418,7 +395,8 @@ static void test_exports_default_options_and_kinds(void **state)
     /* A netgroup cannot be judged offline. */
     write_file(f, "/etc/exports", "/var/lib/nova/instances @compute(rw,sync,no_root_squash)\n");
     assert_status(run_exports(f), MR_WARN);
-    finding(&f->res, "cannot tell whether compute host compute-1.example.org is in netgroup");
+    mr_test_finding(&f->res,
+                    "cannot tell whether compute host compute-1.example.org is in netgroup");
 }
 
 static void test_exports_d_and_export_path(void **state)
@@ -430,7 +408,8 @@ static void test_exports_d_and_export_path(void **state)
                "192.0.2.12(rw,sync,no_root_squash) # compute hosts\n");
     const struct mr_result *r = run_exports(f);
     assert_status(r, MR_PASS);
-    assert_at(finding(r, "to compute-2 as '192.0.2.12("), "/etc/exports.d/nova.exports", 1);
+    mr_test_assert_at(mr_test_finding(r, "to compute-2 as '192.0.2.12("),
+                      "/etc/exports.d/nova.exports", 1);
 
     /* The server exports a folder of its own; the site says which. */
     write_file(f, "/etc/migready/migready.conf", "[site]\nexport_path = /srv/nova\n"
@@ -449,17 +428,20 @@ static void test_exports_bad_input(void **state)
                "(rw,sync,no_root_squash)\n");
     const struct mr_result *r = run_exports(f);
     assert_status(r, MR_ERROR);
-    const struct mr_finding *e = finding(r, "client or options '(rw,sync,no_root_squash)' but "
-                                         "no path to export before them");
-    assert_at(e, "/etc/exports", 2);
+    const struct mr_finding *e =
+        mr_test_finding(r, "client or options '(rw,sync,no_root_squash)' but "
+                           "no path to export before them");
+    mr_test_assert_at(e, "/etc/exports", 2);
     assert_non_null(e->remedy);
 
     write_file(f, "/etc/exports", "192.0.2.0/24(rw)\n/x \"unclosed\n/y a(rw\n");
     r = run_exports(f);
     assert_status(r, MR_ERROR);
-    assert_at(finding(r, "client or options '192.0.2.0/24(rw)' but no path"), "/etc/exports", 1);
-    assert_at(finding(r, "a double quote is not closed"), "/etc/exports", 2);
-    assert_at(finding(r, "client 'a(rw' has an unbalanced parenthesis"), "/etc/exports", 3);
+    mr_test_assert_at(mr_test_finding(r, "client or options '192.0.2.0/24(rw)' but no path"),
+                      "/etc/exports", 1);
+    mr_test_assert_at(mr_test_finding(r, "a double quote is not closed"), "/etc/exports", 2);
+    mr_test_assert_at(mr_test_finding(r, "client 'a(rw' has an unbalanced parenthesis"),
+                      "/etc/exports", 3);
 
     /* Odd bytes never crash the parser. */
     write_file(f, "/etc/exports", "\\\n\\\\\n\"\n()\n-\n/ (\n/ )\n#\\\n\t\\");

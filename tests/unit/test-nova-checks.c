@@ -20,46 +20,19 @@
 #include "ops.h"
 #include "testutil.h"
 
-struct fixture {
-    char *dir; /* a copy of tests/roots/nova-good */
-    char *site; /* host path of a site configuration, or NULL */
-    struct mr_ctx *ctx;
-    struct mr_result res;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = mr_xcalloc(1, sizeof(*f));
-    f->dir = mr_test_root("nova-good");
-    /* mkdtemp makes the copy 0700; a root directory is 0755. */
-    chmod(f->dir, 0755);
-    *state = f;
+    *state = mr_test_fixture_new("nova-good");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    mr_result_clear(&f->res);
-    mr_ctx_free(f->ctx);
-    mr_test_rmtree(f->dir);
-    if (f->site)
-        unlink(f->site);
-    free(f->site);
-    free(f->dir);
-    free(f);
+    mr_test_fixture_free(*state);
     return 0;
 }
 
-static void set_site(struct fixture *f, const char *content)
-{
-    char *dir = mr_test_scratch();
-    mr_test_write(dir, "/migready.conf", content);
-    f->site = mr_xasprintf("%s/migready.conf", dir);
-    free(dir);
-}
-
-static const struct mr_result *run_with(struct fixture *f, const struct mr_check *check,
+static const struct mr_result *run_with(struct mr_test_fixture *f, const struct mr_check *check,
                                         const char *const *profiles)
 {
     mr_result_clear(&f->res);
@@ -72,37 +45,14 @@ static const struct mr_result *run_with(struct fixture *f, const struct mr_check
     return &f->res;
 }
 
-static const struct mr_result *run(struct fixture *f, const struct mr_check *check)
+static const struct mr_result *run(struct mr_test_fixture *f, const struct mr_check *check)
 {
     return run_with(f, check, NULL);
 }
 
-static void conf(struct fixture *f, const char *content)
+static void conf(struct mr_test_fixture *f, const char *content)
 {
     mr_test_write(f->dir, "/etc/nova/nova.conf", content);
-}
-
-/* The finding whose message contains NEEDLE; fails the test if none. */
-static const struct mr_finding *finding(const struct mr_result *r, const char *needle)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        if (strstr(r->findings[i].message, needle))
-            return &r->findings[i];
-    for (size_t i = 0; i < r->n_findings; i++)
-        fprintf(stderr, "  finding %zu [%s]: %s\n", i, mr_status_name(r->findings[i].status),
-                r->findings[i].message);
-    fail_msg("no finding mentions '%s'", needle);
-    return NULL;
-}
-
-static void assert_status(const struct mr_result *r, enum mr_status st)
-{
-    if (r->status != st) {
-        for (size_t i = 0; i < r->n_findings; i++)
-            fprintf(stderr, "  finding %zu [%s]: %s\n", i,
-                    mr_status_name(r->findings[i].status), r->findings[i].message);
-        fail_msg("status %s, expected %s", mr_status_name(r->status), mr_status_name(st));
-    }
 }
 
 static void assert_primary(const struct mr_result *r, const char *needle)
@@ -110,13 +60,6 @@ static void assert_primary(const struct mr_result *r, const char *needle)
     const struct mr_finding *p = mr_result_primary(r);
     if (!strstr(p->message, needle))
         fail_msg("primary message '%s' lacks '%s'", p->message, needle);
-}
-
-static void assert_at(const struct mr_finding *fi, const char *file, int line)
-{
-    assert_non_null(fi->file);
-    assert_string_equal(fi->file, file);
-    assert_int_equal(fi->line, line);
 }
 
 /* Every non-pass finding says what to do. */
@@ -137,7 +80,7 @@ static void assert_no_secrets(const struct mr_result *r)
 }
 
 /* Gives the instances directory to nova, as a packaged host has it. */
-static bool own_instances(struct fixture *f, uid_t uid, gid_t gid, mode_t mode)
+static bool own_instances(struct mr_test_fixture *f, uid_t uid, gid_t gid, mode_t mode)
 {
     char *p = mr_xasprintf("%s/var/lib/nova/instances", f->dir);
     bool ok = chown(p, uid, gid) == 0 && chmod(p, mode) == 0;
@@ -157,22 +100,22 @@ static bool own_instances(struct fixture *f, uid_t uid, gid_t gid, mode_t mode)
 
 static void test_vnc_catch_all(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     const struct mr_result *r = run(f, &mr_check_nova_vnc_listen);
-    assert_status(r, MR_PASS);
-    assert_at(finding(r, "server_listen = 0.0.0.0"), "/etc/nova/nova.conf", 13);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_assert_at(mr_test_finding(r, "server_listen = 0.0.0.0"), "/etc/nova/nova.conf", 13);
     assert_no_secrets(r);
 
     conf(f, "[vnc]\nserver_listen = ::\n");
-    assert_status(run(f, &mr_check_nova_vnc_listen), MR_PASS);
+    mr_test_assert_status(run(f, &mr_check_nova_vnc_listen), MR_PASS);
 }
 
 static void test_vnc_default_loopback(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[DEFAULT]\nmy_ip = 192.0.2.11\n");
     const struct mr_result *r = run(f, &mr_check_nova_vnc_listen);
-    assert_status(r, MR_WARN);
+    mr_test_assert_status(r, MR_WARN);
     assert_primary(r, "server_listen is Nova's default 127.0.0.1");
     const struct mr_finding *p = mr_result_primary(r);
     assert_null(p->file);
@@ -181,13 +124,13 @@ static void test_vnc_default_loopback(void **state)
 
 static void test_vnc_specific_address(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[vnc]\nenabled = True\n\nserver_listen = 192.0.2.11\n");
     const struct mr_result *r = run(f, &mr_check_nova_vnc_listen);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "server_listen = 192.0.2.11 is a specific address; the instance's VNC");
     const struct mr_finding *p = mr_result_primary(r);
-    assert_at(p, "/etc/nova/nova.conf", 4);
+    mr_test_assert_at(p, "/etc/nova/nova.conf", 4);
     assert_string_equal(p->remedy, "set server_listen = 0.0.0.0 in [vnc] of /etc/nova/nova.conf");
 }
 
@@ -203,7 +146,7 @@ static int stub_addresses(char ***ret)
 
 static void test_vnc_address_of_this_host(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     static const struct mr_ops ops = {.local_addresses = stub_addresses};
     conf(f, "[vnc]\nserver_listen = 192.0.2.11\n");
     assert_int_equal(mr_ctx_new_for_test(f->dir, NULL, NULL, &f->ctx), 0);
@@ -212,46 +155,46 @@ static void test_vnc_address_of_this_host(void **state)
     f->ctx->ops = &ops;
     f->res = (struct mr_result){.check = &mr_check_nova_vnc_listen};
     assert_int_equal(mr_check_nova_vnc_listen.run(f->ctx, &f->res), 0);
-    assert_status(&f->res, MR_FAIL);
+    mr_test_assert_status(&f->res, MR_FAIL);
     assert_primary(&f->res, "server_listen = 192.0.2.11 is an address of this host");
 }
 
 static void test_vnc_legacy_name(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[DEFAULT]\nvncserver_listen = 0.0.0.0\n");
     const struct mr_result *r = run(f, &mr_check_nova_vnc_listen);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     const struct mr_finding *n =
-        finding(r, "[DEFAULT] vncserver_listen is deprecated; use [vnc] server_listen");
-    assert_at(n, "/etc/nova/nova.conf", 2);
+        mr_test_finding(r, "[DEFAULT] vncserver_listen is deprecated; use [vnc] server_listen");
+    mr_test_assert_at(n, "/etc/nova/nova.conf", 2);
     assert_non_null(n->remedy);
 }
 
 static void test_vnc_disabled_and_spice(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[vnc]\nenabled = false\nserver_listen = 192.0.2.11\n");
     const struct mr_result *r = run(f, &mr_check_nova_vnc_listen);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     assert_primary(r, "VNC consoles are disabled");
 
     conf(f, "[vnc]\nenabled = false\n[spice]\nenabled = true\nserver_listen = 198.51.100.7\n");
     r = run(f, &mr_check_nova_vnc_listen);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "[spice] server_listen = 198.51.100.7 is a specific address");
     assert_string_equal(mr_result_primary(r)->remedy,
                         "set server_listen = 0.0.0.0 in [spice] of /etc/nova/nova.conf");
 
     conf(f, "[vnc]\nenabled = maybe\n");
     r = run(f, &mr_check_nova_vnc_listen);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "is not a boolean");
 }
 
 static void test_broken_conf_is_error(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[vnc]\nserver_listen = 0.0.0.0\nnot an assignment\n");
     const struct mr_check *const all[] = {
         &mr_check_nova_vnc_listen, &mr_check_nova_instances_path,
@@ -259,7 +202,7 @@ static void test_broken_conf_is_error(void **state)
     };
     for (size_t i = 0; i < MR_ARRAY_SIZE(all); i++) {
         const struct mr_result *r = run(f, all[i]);
-        assert_status(r, MR_ERROR);
+        mr_test_assert_status(r, MR_ERROR);
         assert_primary(r, "/etc/nova/nova.conf:3:");
     }
 }
@@ -268,71 +211,72 @@ static void test_broken_conf_is_error(void **state)
 
 static void test_instances_path_good(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     NEED_ROOT();
     assert_true(own_instances(f, 162, 162, 0755));
     const struct mr_result *r = run(f, &mr_check_nova_instances_path);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     const struct mr_finding *fi =
-        finding(r, "instances_path = $state_path/instances = /var/lib/nova/instances");
-    assert_at(fi, "/etc/nova/nova.conf", 6);
-    finding(r, "libvirt-qemu, the user QEMU runs as, can reach /var/lib/nova/instances");
+        mr_test_finding(r, "instances_path = $state_path/instances = /var/lib/nova/instances");
+    mr_test_assert_at(fi, "/etc/nova/nova.conf", 6);
+    mr_test_finding(r, "libvirt-qemu, the user QEMU runs as, can reach /var/lib/nova/instances");
 }
 
 static void test_instances_path_default(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     NEED_ROOT();
     conf(f, "[DEFAULT]\n");
     assert_true(own_instances(f, 162, 162, 0755));
     const struct mr_result *r = run(f, &mr_check_nova_instances_path);
-    assert_status(r, MR_PASS);
-    finding(r, "instances_path is Nova's default $state_path/instances = /var/lib/nova/instances");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(
+        r, "instances_path is Nova's default $state_path/instances = /var/lib/nova/instances");
 }
 
 static void test_instances_path_missing(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[DEFAULT]\ninstances_path = /srv/instances\n");
     const struct mr_result *r = run(f, &mr_check_nova_instances_path);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "instances_path = /srv/instances does not exist");
     const struct mr_finding *p = mr_result_primary(r);
-    assert_at(p, "/etc/nova/nova.conf", 2);
+    mr_test_assert_at(p, "/etc/nova/nova.conf", 2);
     assert_string_equal(p->remedy, "mkdir -p /srv/instances && chown nova:nova /srv/instances");
 }
 
 static void test_instances_path_not_dir(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     mr_test_write(f->dir, "/srv/instances", "a file\n");
     conf(f, "[DEFAULT]\ninstances_path = /srv/instances\n");
     const struct mr_result *r = run(f, &mr_check_nova_instances_path);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "is not a directory");
 }
 
 static void test_instances_path_wrong_owner(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     NEED_ROOT();
     assert_true(own_instances(f, 0, 0, 0755));
     const struct mr_result *r = run(f, &mr_check_nova_instances_path);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "/var/lib/nova/instances is owned by UID 0, not by nova (UID 162)");
     assert_string_equal(mr_result_primary(r)->remedy, "chown nova:nova /var/lib/nova/instances");
 }
 
 static void test_instances_path_no_search_bit(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     NEED_ROOT();
     assert_true(own_instances(f, 162, 162, 0755));
     char *p = mr_xasprintf("%s/var/lib/nova", f->dir);
     assert_int_equal(chown(p, 162, 162), 0);
     assert_int_equal(chmod(p, 0750), 0);
     const struct mr_result *r = run(f, &mr_check_nova_instances_path);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "/var/lib/nova (mode 0750) lacks the search bit for libvirt-qemu");
     assert_string_equal(mr_result_primary(r)->remedy, "chmod o+x /var/lib/nova");
     assert_remedies(r);
@@ -341,25 +285,25 @@ static void test_instances_path_no_search_bit(void **state)
     assert_int_equal(chown(p, 162, 108), 0);
     assert_int_equal(chmod(p, 0710), 0);
     r = run(f, &mr_check_nova_instances_path);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     free(p);
 }
 
 static void test_instances_path_site_mismatch_and_user(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     NEED_ROOT();
     assert_true(own_instances(f, 162, 162, 0755));
-    set_site(f, "[site]\ninstances_path = /var/lib/nova/instances/\nnova_user = nova\n");
-    assert_status(run(f, &mr_check_nova_instances_path), MR_PASS);
-    unlink(f->site);
-    free(f->site);
+    mr_test_fixture_site(f, "[site]\ninstances_path = /var/lib/nova/instances/\n"
+                            "nova_user = nova\n");
+    mr_test_assert_status(run(f, &mr_check_nova_instances_path), MR_PASS);
 
-    set_site(f, "[site]\ninstances_path = /srv/nova/instances\nnova_user = openstack-nova\n");
+    mr_test_fixture_site(f, "[site]\ninstances_path = /srv/nova/instances\n"
+                            "nova_user = openstack-nova\n");
     const struct mr_result *r = run(f, &mr_check_nova_instances_path);
-    assert_status(r, MR_FAIL);
-    finding(r, "the site configuration says instances_path = /srv/nova/instances");
-    finding(r, "the nova user 'openstack-nova' does not exist in /etc/passwd");
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_finding(r, "the site configuration says instances_path = /srv/nova/instances");
+    mr_test_finding(r, "the nova user 'openstack-nova' does not exist in /etc/passwd");
     assert_remedies(r);
 }
 
@@ -367,114 +311,117 @@ static void test_instances_path_site_mismatch_and_user(void **state)
 
 static void test_tuning_good(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     const struct mr_result *r = run(f, &mr_check_nova_migration_tuning);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     assert_primary(r, "downtime up to 500 ms in 10 steps every 75 s per GiB");
 
     conf(f, "[libvirt]\n");
     r = run(f, &mr_check_nova_migration_tuning);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     assert_primary(r, "(Nova's defaults)");
 }
 
 static void test_tuning_invalid_values(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[libvirt]\nlive_migration_downtime = fast\nlive_migration_downtime_steps = 2\n"
             "live_migration_timeout_action = pause\n");
     const struct mr_result *r = run(f, &mr_check_nova_migration_tuning);
-    assert_status(r, MR_FAIL);
-    assert_at(finding(r, "live_migration_downtime = fast is not an integer"),
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_assert_at(mr_test_finding(r, "live_migration_downtime = fast is not an integer"),
               "/etc/nova/nova.conf", 2);
-    assert_at(finding(r, "live_migration_downtime_steps = 2 is below Nova's minimum 3"),
-              "/etc/nova/nova.conf", 3);
-    assert_at(finding(r, "live_migration_timeout_action = pause is not one of"),
+    mr_test_assert_at(
+        mr_test_finding(r, "live_migration_downtime_steps = 2 is below Nova's minimum 3"),
+        "/etc/nova/nova.conf", 3);
+    mr_test_assert_at(mr_test_finding(r, "live_migration_timeout_action = pause is not one of"),
               "/etc/nova/nova.conf", 4);
     assert_remedies(r);
 }
 
 static void test_tuning_removed_and_combined(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[libvirt]\n"
             "live_migration_flag = VIR_MIGRATE_UNDEFINE_SOURCE,VIR_MIGRATE_PEER2PEER\n"
             "live_migration_progress_timeout = 150\n"
             "live_migration_permit_post_copy = True\n"
             "live_migration_permit_auto_converge = True\n");
     const struct mr_result *r = run(f, &mr_check_nova_migration_tuning);
-    assert_status(r, MR_WARN);
-    const struct mr_finding *fi = finding(r, "[libvirt] live_migration_flag was removed");
-    assert_at(fi, "/etc/nova/nova.conf", 2);
+    mr_test_assert_status(r, MR_WARN);
+    const struct mr_finding *fi = mr_test_finding(r, "[libvirt] live_migration_flag was removed");
+    mr_test_assert_at(fi, "/etc/nova/nova.conf", 2);
     assert_string_equal(fi->remedy, "remove live_migration_flag from [libvirt] of "
                                     "/etc/nova/nova.conf");
-    assert_at(finding(r, "live_migration_progress_timeout was removed"), "/etc/nova/nova.conf",
-              3);
-    assert_at(finding(r, "auto-converge will not be used"), "/etc/nova/nova.conf", 5);
+    mr_test_assert_at(mr_test_finding(r, "live_migration_progress_timeout was removed"),
+                      "/etc/nova/nova.conf", 3);
+    mr_test_assert_at(mr_test_finding(r, "auto-converge will not be used"), "/etc/nova/nova.conf",
+                      5);
     assert_remedies(r);
 }
 
 static void test_tuning_timeout_shorter_than_steps(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[libvirt]\nlive_migration_completion_timeout = 300\n");
     const struct mr_result *r = run(f, &mr_check_nova_migration_tuning);
-    assert_status(r, MR_WARN);
-    assert_at(finding(r, "is shorter than"), "/etc/nova/nova.conf", 2);
+    mr_test_assert_status(r, MR_WARN);
+    mr_test_assert_at(mr_test_finding(r, "is shorter than"), "/etc/nova/nova.conf", 2);
 }
 
 /* ---- nova.cpu-mode ---- */
 
 static void test_cpu_mode_default_and_models(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[libvirt]\n");
     const struct mr_result *r = run(f, &mr_check_nova_cpu_mode);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     assert_primary(r, "cpu_mode is unset: Nova uses host-model for virt_type kvm");
 
     conf(f, "[libvirt]\ncpu_mode = custom\ncpu_model = Haswell-noTSX\n");
     r = run(f, &mr_check_nova_cpu_mode);
-    assert_status(r, MR_PASS);
-    assert_at(finding(r, "[libvirt] cpu_model is deprecated; use [libvirt] cpu_models"),
-              "/etc/nova/nova.conf", 3);
-    finding(r, "cpu_models = Haswell-noTSX");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_assert_at(
+        mr_test_finding(r, "[libvirt] cpu_model is deprecated; use [libvirt] cpu_models"),
+        "/etc/nova/nova.conf", 3);
+    mr_test_finding(r, "cpu_models = Haswell-noTSX");
 }
 
 static void test_cpu_mode_passthrough(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[libvirt]\ncpu_mode = host-passthrough\n");
     const struct mr_result *r = run(f, &mr_check_nova_cpu_mode);
-    assert_status(r, MR_WARN);
+    mr_test_assert_status(r, MR_WARN);
     assert_primary(r, "identical CPU");
-    assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
     assert_remedies(r);
 
     conf(f, "[libvirt]\nvirt_type = qemu\ncpu_mode = host-passthrough\n");
-    assert_status(run(f, &mr_check_nova_cpu_mode), MR_PASS);
+    mr_test_assert_status(run(f, &mr_check_nova_cpu_mode), MR_PASS);
 }
 
 static void test_cpu_mode_invalid(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[libvirt]\ncpu_mode = custom\n");
     const struct mr_result *r = run(f, &mr_check_nova_cpu_mode);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "cpu_mode = custom needs cpu_models");
 
     conf(f, "[libvirt]\ncpu_mode = host-model\ncpu_models = Haswell\n");
     r = run(f, &mr_check_nova_cpu_mode);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "only with cpu_mode = custom");
-    assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 3);
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 3);
 
     conf(f, "[libvirt]\ncpu_mode = host-modle\n");
-    assert_status(run(f, &mr_check_nova_cpu_mode), MR_FAIL);
+    mr_test_assert_status(run(f, &mr_check_nova_cpu_mode), MR_FAIL);
 
     conf(f, "[libvirt]\nvirt_type = lxc\ncpu_mode = host-model\n");
     r = run(f, &mr_check_nova_cpu_mode);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "cannot select a CPU model");
     assert_remedies(r);
 }
@@ -485,46 +432,46 @@ static const char *const block_profiles[] = {"block", "tcp", NULL};
 
 static void test_config_drive_not_block(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     conf(f, "[DEFAULT]\nforce_config_drive = True\n");
     const struct mr_result *r = run(f, &mr_check_nova_config_drive);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     assert_primary(r, "not a block migration profile");
 }
 
 static void test_config_drive_block(void **state)
 {
-    struct fixture *f = *state;
+    struct mr_test_fixture *f = *state;
     const struct mr_result *r = run_with(f, &mr_check_nova_config_drive, block_profiles);
-    assert_status(r, MR_PASS);
+    mr_test_assert_status(r, MR_PASS);
     assert_primary(r, "config drives are not forced");
 
     /* nova has no key pair: the copy of the config drive cannot work. */
     conf(f, "[DEFAULT]\nforce_config_drive = True\n");
     r = run_with(f, &mr_check_nova_config_drive, block_profiles);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "iso9660 config");
     assert_primary(r, "nova has no SSH key pair");
-    assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
     assert_remedies(r);
 
     /* With a key, the copy can work if peers authorise it: a warning. */
     mr_test_write(f->dir, "/var/lib/nova/.ssh/id_ed25519", "not a real key\n");
     r = run_with(f, &mr_check_nova_config_drive, block_profiles);
-    assert_status(r, MR_WARN);
+    mr_test_assert_status(r, MR_WARN);
     assert_primary(r, "iso9660 config drive");
     assert_primary(r, "/var/lib/nova/.ssh/id_ed25519");
-    assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
     assert_remedies(r);
 
     conf(f, "[DEFAULT]\nforce_config_drive = True\nconfig_drive_format = vfat\n");
     r = run_with(f, &mr_check_nova_config_drive, block_profiles);
-    assert_status(r, MR_PASS);
-    finding(r, "config_drive_format is deprecated");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "config_drive_format is deprecated");
 
     conf(f, "[DEFAULT]\nforce_config_drive = sometimes\n");
     r = run_with(f, &mr_check_nova_config_drive, block_profiles);
-    assert_status(r, MR_FAIL);
+    mr_test_assert_status(r, MR_FAIL);
 }
 
 int main(void)

@@ -244,13 +244,6 @@ static void test_unresolved_and_unverified(void **state)
     assert_null(p[1]->facts);
 }
 
-static void dump(const struct mr_result *r)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        fprintf(stderr, "  [%s] %s\n    -> %s\n", mr_status_name(r->findings[i].status),
-                r->findings[i].message, r->findings[i].remedy ? r->findings[i].remedy : "");
-}
-
 static const struct mr_result *run(struct fixture *fx, const struct mr_check *check)
 {
     mr_result_clear(&fx->res);
@@ -258,20 +251,10 @@ static const struct mr_result *run(struct fixture *fx, const struct mr_check *ch
     assert_int_equal(check->run(fx->ctx, &fx->res), 0);
     for (size_t i = 0; i < fx->res.n_findings; i++)
         if (fx->res.findings[i].status != MR_PASS && !fx->res.findings[i].remedy) {
-            dump(&fx->res);
+            mr_test_dump(&fx->res);
             fail_msg("finding %zu has no remedy", i);
         }
     return &fx->res;
-}
-
-static const struct mr_finding *finding(const struct mr_result *r, const char *needle)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        if (strstr(r->findings[i].message, needle))
-            return &r->findings[i];
-    dump(r);
-    fail_msg("no finding mentions '%s'", needle);
-    return NULL;
 }
 
 static struct mr_peer *stub_peer(const char *name, enum mr_peer_ssh st, const char *msg)
@@ -313,7 +296,7 @@ static void test_ssh_peers_pass(void **state)
     preload(fx, v, 1);
     const struct mr_result *r = run(fx, &mr_check_ssh_peers);
     assert_int_equal(r->status, MR_PASS);
-    const struct mr_finding *f = finding(r, "hv2 (192.0.2.12)");
+    const struct mr_finding *f = mr_test_finding(r, "hv2 (192.0.2.12)");
     assert_non_null(strstr(f->message, "/var/lib/nova/.ssh/id_ed25519"));
     assert_non_null(strstr(f->message, "SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"));
 }
@@ -333,13 +316,13 @@ static void test_ssh_peers_hostkeys(void **state)
     preload(fx, v, 2);
     const struct mr_result *r = run(fx, &mr_check_ssh_peers);
     assert_int_equal(r->status, MR_FAIL);
-    const struct mr_finding *f = finding(r, "hv2 presents");
+    const struct mr_finding *f = mr_test_finding(r, "hv2 presents");
     assert_int_equal(f->status, MR_FAIL);
     assert_non_null(strstr(f->remedy, "ssh-keygen -R hv2 -f /var/lib/nova/.ssh/known_hosts"));
     assert_non_null(strstr(f->remedy, "ssh-keyscan -t ed25519 hv2 >> "
                                       "/var/lib/nova/.ssh/known_hosts"));
     assert_non_null(strstr(f->remedy, "SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"));
-    f = finding(r, "hv3 presents");
+    f = mr_test_finding(r, "hv3 presents");
     assert_int_equal(f->status, MR_FAIL);
     assert_non_null(strstr(f->remedy, "ssh-keyscan -t ed25519 hv3 >> "
                                       "/var/lib/nova/.ssh/known_hosts"));
@@ -361,14 +344,14 @@ static void test_ssh_peers_auth_and_remote(void **state)
     };
     preload(fx, v, 3);
     const struct mr_result *r = run(fx, &mr_check_ssh_peers);
-    const struct mr_finding *f = finding(r, "hv2 refuses nova's key");
+    const struct mr_finding *f = mr_test_finding(r, "hv2 refuses nova's key");
     assert_int_equal(f->status, MR_FAIL);
     assert_non_null(strstr(f->remedy, "ssh-copy-id -i /var/lib/nova/.ssh/id_ed25519.pub "
                                       "nova@hv2"));
-    f = finding(r, "migready is not installed on hv3");
+    f = mr_test_finding(r, "migready is not installed on hv3");
     assert_int_equal(f->status, MR_ERROR);
     assert_non_null(strstr(f->remedy, "remote_migready"));
-    f = finding(r, "cannot connect to hv4");
+    f = mr_test_finding(r, "cannot connect to hv4");
     assert_int_equal(f->status, MR_FAIL);
     assert_int_equal(r->status, MR_ERROR);
 }
@@ -382,9 +365,9 @@ static void test_reachability_open(void **state)
     const struct mr_result *r = run(fx, &mr_check_firewall_reachability);
     assert_int_equal(probes_seen, 3);
     assert_int_equal(r->status, MR_PASS);
-    finding(r, "hv2 (192.0.2.12): TCP 16509");
-    finding(r, "hv2 (192.0.2.12): TCP 22");
-    const struct mr_finding *f = finding(r, "TCP 49152");
+    mr_test_finding(r, "hv2 (192.0.2.12): TCP 16509");
+    mr_test_finding(r, "hv2 (192.0.2.12): TCP 22");
+    const struct mr_finding *f = mr_test_finding(r, "TCP 49152");
     assert_int_equal(f->status, MR_PASS);
     assert_non_null(strstr(f->message, "as expected"));
 }
@@ -402,15 +385,15 @@ static void test_reachability_refused_filtered(void **state)
     const struct mr_result *r = run(fx, &mr_check_firewall_reachability);
     assert_int_equal(probes_seen, 6);
     assert_int_equal(r->status, MR_FAIL);
-    const struct mr_finding *f = finding(r, "hv2 (192.0.2.12) refuses TCP 16509");
+    const struct mr_finding *f = mr_test_finding(r, "hv2 (192.0.2.12) refuses TCP 16509");
     assert_int_equal(f->status, MR_FAIL);
     assert_non_null(strstr(f->message, "REJECT"));
     assert_non_null(strstr(f->remedy, "on hv2"));
-    f = finding(r, "hv2 (192.0.2.12): TCP 49152");
+    f = mr_test_finding(r, "hv2 (192.0.2.12): TCP 49152");
     assert_int_equal(f->status, MR_FAIL);
     assert_non_null(strstr(f->message, "filtered"));
     assert_non_null(strstr(f->message, "DROP"));
-    finding(r, "hv3 (192.0.2.12) refuses TCP 16509");
+    mr_test_finding(r, "hv3 (192.0.2.12) refuses TCP 16509");
 }
 
 static void test_reachability_unresolved(void **state)
@@ -424,7 +407,7 @@ static void test_reachability_unresolved(void **state)
     const struct mr_result *r = run(fx, &mr_check_firewall_reachability);
     assert_int_equal(probes_seen, 0);
     assert_int_equal(r->status, MR_SKIP);
-    finding(r, "nowhere does not resolve");
+    mr_test_finding(r, "nowhere does not resolve");
 }
 
 int main(void)

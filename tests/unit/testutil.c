@@ -1,6 +1,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmocka.h>
+
+#include "ctx.h"
 #include "migready.h"
 #include "testutil.h"
 
@@ -103,4 +110,92 @@ void mr_test_rmtree(const char *dir)
 bool mr_test_is_root(void)
 {
     return geteuid() == 0;
+}
+
+char *mr_test_slurp(const char *rel)
+{
+    char *path = mr_test_path(rel);
+    FILE *fp = fopen(path, "re");
+    if (!fp)
+        fail_msg("cannot open %s", path);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+        fwrite(chunk, 1, n, m);
+    fclose(fp);
+    fclose(m);
+    free(path);
+    return buf;
+}
+
+void mr_test_dump(const struct mr_result *r)
+{
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const struct mr_finding *fi = &r->findings[i];
+        fprintf(stderr, "  finding %zu [%s] %s:%d: %s\n", i, mr_status_name(fi->status),
+                fi->file ? fi->file : "-", fi->line, fi->message);
+        if (fi->remedy)
+            fprintf(stderr, "    -> %s\n", fi->remedy);
+    }
+}
+
+const struct mr_finding *mr_test_finding(const struct mr_result *r, const char *needle)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (strstr(r->findings[i].message, needle))
+            return &r->findings[i];
+    mr_test_dump(r);
+    fail_msg("no finding mentions '%s'", needle);
+    return NULL;
+}
+
+void mr_test_assert_status(const struct mr_result *r, enum mr_status st)
+{
+    if (r->status != st) {
+        mr_test_dump(r);
+        fail_msg("status %s, expected %s", mr_status_name(r->status), mr_status_name(st));
+    }
+}
+
+void mr_test_assert_at(const struct mr_finding *fi, const char *file, int line)
+{
+    assert_non_null(fi->file);
+    assert_string_equal(fi->file, file);
+    assert_int_equal(fi->line, line);
+}
+
+struct mr_test_fixture *mr_test_fixture_new(const char *root)
+{
+    struct mr_test_fixture *f = mr_xcalloc(1, sizeof(*f));
+    f->dir = mr_test_root(root);
+    /* mkdtemp makes the copy 0700; a root directory is 0755. */
+    chmod(f->dir, 0755);
+    return f;
+}
+
+void mr_test_fixture_free(struct mr_test_fixture *f)
+{
+    if (!f)
+        return;
+    mr_result_clear(&f->res);
+    mr_ctx_free(f->ctx);
+    mr_test_rmtree(f->dir);
+    if (f->site_dir)
+        mr_test_rmtree(f->site_dir);
+    free(f->site_dir);
+    free(f->site);
+    free(f->dir);
+    free(f);
+}
+
+void mr_test_fixture_site(struct mr_test_fixture *f, const char *content)
+{
+    if (!f->site_dir)
+        f->site_dir = mr_test_scratch();
+    mr_test_write(f->site_dir, "/migready.conf", content);
+    free(f->site);
+    f->site = mr_xasprintf("%s/migready.conf", f->site_dir);
 }

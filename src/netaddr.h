@@ -1,0 +1,19 @@
+/* Addresses and host names as the resolver's files backend reads them, so
+ * that a check and the fixer that answers it judge an address alike. */
+#pragma once
+
+#include <stdbool.h>
+
+/* Parses a literal address, an IPv6 zone ("%eth0") allowed. Returns AF_INET,
+ * AF_INET6 or 0, with the binary form in OUT. */
+int mr_addr_parse(const char *s, unsigned char out[16]);
+/* A literal address; false for NULL. */
+bool mr_addr_is_literal(const char *s);
+/* An address no other host can use to reach this one: 127/8, 0.0.0.0, ::1,
+ * :: and their v4-mapped forms. */
+bool mr_addr_is_loopback(const char *s);
+/* The same address written two ways ("::1" and "0:0::1"). */
+bool mr_addr_same(const char *a, const char *b);
+/* True when A and B name the same host: equal ignoring case, or one is the
+ * other's short name ("nfs-server" and "nfs-server.example.org"). */
+bool mr_host_eq(const char *a, const char *b);
