@@ -30,10 +30,10 @@ static const char *get(augeas *aug, const char *entry, const char *child)
 {
     char *p = mr_xasprintf("%s/%s", entry, child);
     const char *v = NULL;
-    if (aug_get(aug, p, &v) != 1)
-        v = NULL;
+    int r = aug_get(aug, p, &v);
     free(p);
-    return v;
+    /* The value lives in Augeas's tree, not in this frame. */
+    return r == 1 ? v : NULL;
 }
 
 static void set(augeas *aug, const char *entry, const char *child, const char *value)
