@@ -122,7 +122,8 @@ static void add_peers(struct mr_ctx *ctx, char *const *extra)
     ctx->peers = v;
 }
 
-static int cmd_check(struct opts *o)
+/* --only/--skip validated, then the context: 0, or the exit code. */
+static int selected_ctx(struct opts *o, struct mr_ctx **ret)
 {
     char *msg = NULL;
     if (mr_select_validate(&o->sel, &msg) < 0) {
@@ -130,17 +131,16 @@ static int cmd_check(struct opts *o)
         free(msg);
         return r;
     }
-    struct mr_ctx *ctx = NULL;
-    int r = build_ctx(o, &ctx);
-    if (r)
-        return r;
-    add_peers(ctx, o->peers);
-    ctx->migrate = o->migrate;
-    struct mr_run *run = mr_run_checks(ctx, &o->sel, o->strict);
+    return build_ctx(o, ret);
+}
+
+/* Prints RUN in the chosen format, frees it and CTX; the exit code. */
+static int render_run(struct opts *o, struct mr_ctx *ctx, struct mr_run *run)
+{
     struct mr_render_opts ro = {
         .format = o->format, .color = want_color(o), .verbosity = o->verbosity};
     mr_render(stdout, ctx, run, &ro);
-    r = mr_run_exit_code(run);
+    int r = mr_run_exit_code(run);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         perror("migready: writing output");
         r = 2;
@@ -150,19 +150,24 @@ static int cmd_check(struct opts *o)
     return r;
 }
 
+static int cmd_check(struct opts *o)
+{
+    struct mr_ctx *ctx = NULL;
+    int r = selected_ctx(o, &ctx);
+    if (r)
+        return r;
+    add_peers(ctx, o->peers);
+    ctx->migrate = o->migrate;
+    return render_run(o, ctx, mr_run_checks(ctx, &o->sel, o->strict));
+}
+
 /* Repairs what check found (src/fix.h). The diff and the notes about
  * restarts go to standard output with the text format and to standard
  * error with the others, so that JSON, JUnit and TAP stay parseable. */
 static int cmd_fix(struct opts *o)
 {
-    char *msg = NULL;
-    if (mr_select_validate(&o->sel, &msg) < 0) {
-        int r = usage_error("%s", msg);
-        free(msg);
-        return r;
-    }
     struct mr_ctx *ctx = NULL;
-    int r = build_ctx(o, &ctx);
+    int r = selected_ctx(o, &ctx);
     if (r)
         return r;
     bool tty = isatty(STDIN_FILENO);
@@ -178,17 +183,7 @@ static int cmd_fix(struct opts *o)
     struct mr_run *run = mr_fix_run(ctx, mr_checks, mr_n_checks, &o->sel, &fo);
     if (o->format == MR_FORMAT_TEXT)
         fputc('\n', stdout);
-    struct mr_render_opts ro = {
-        .format = o->format, .color = want_color(o), .verbosity = o->verbosity};
-    mr_render(stdout, ctx, run, &ro);
-    r = mr_run_exit_code(run);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("migready: writing output");
-        r = 2;
-    }
-    mr_run_free(run);
-    mr_ctx_free(ctx);
-    return r;
+    return render_run(o, ctx, run);
 }
 
 /* What peers compare (src/facts.h); JSON is the only format. Under --root
