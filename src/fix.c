@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "facts.h"
 #include "fix.h"
 #include "libvirtconf.h"
 #include "novaconf.h"
@@ -630,10 +631,14 @@ static int apply_one(struct mr_change_set *cs, struct change *c)
     return r;
 }
 
-/* The configuration was cached by the first run of the checks. */
+/* The configuration, and this host's facts drawn from it (its /etc/hosts,
+ * its nova user), were cached by the first run of the checks. The peers'
+ * facts stay: a fix here changes nothing there. */
 static void invalidate(const struct mr_ctx *ctx)
 {
     struct mr_cache *c = ctx->cache;
+    mr_facts_free(c->facts);
+    c->facts = NULL;
     mr_novaconf_free(c->nova);
     free(c->nova_errmsg);
     c->nova = NULL;
