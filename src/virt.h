@@ -10,6 +10,8 @@ struct mr_libvirt_host;
 
 /* virInitialize() once, with libvirt's own printing of errors on stderr
  * turned off: errors are read back with mr_virt_last_error(). */
+/* The address of libvirt function NAME, libvirt loaded on first use (src/virt-dl.c). */
+void *mr_virt_sym(const char *name);
 void mr_virt_init(void);
 /* The message of libvirt's last error in this thread (caller frees). */
 char *mr_virt_last_error(void);
