@@ -150,17 +150,6 @@ static void map(struct hosts_edit *h, char *const *names, const char *addr, bool
     if (reuse && h->reused) {
         entry = h->reused;
         h->reused = NULL;
-        char *p = mr_xasprintf("%s/ipaddr", entry);
-        aug_set(aug, p, addr);
-        free(p);
-        p = mr_xasprintf("%s/canonical", entry);
-        aug_set(aug, p, names[0]);
-        free(p);
-        for (size_t i = 1; names[i]; i++) {
-            p = mr_xasprintf("%s/alias[last() + 1]", entry);
-            aug_set(aug, p, names[i]);
-            free(p);
-        }
     } else {
         /* After the last IPv4 entry (Debian keeps the IPv6 block last). */
         char **m = NULL;
@@ -173,17 +162,18 @@ static void map(struct hosts_edit *h, char *const *names, const char *addr, bool
         free_matches(m, n);
         entry = mr_xasprintf("%s/%s", top, label);
         free(label);
-        char *p = mr_xasprintf("%s/ipaddr", entry);
-        aug_set(aug, p, addr);
+    }
+    /* Reused or new, the entry gets the address and the names. */
+    char *p = mr_xasprintf("%s/ipaddr", entry);
+    aug_set(aug, p, addr);
+    free(p);
+    p = mr_xasprintf("%s/canonical", entry);
+    aug_set(aug, p, names[0]);
+    free(p);
+    for (size_t i = 1; names[i]; i++) {
+        p = mr_xasprintf("%s/alias[last() + 1]", entry);
+        aug_set(aug, p, names[i]);
         free(p);
-        p = mr_xasprintf("%s/canonical", entry);
-        aug_set(aug, p, names[0]);
-        free(p);
-        for (size_t i = 1; names[i]; i++) {
-            p = mr_xasprintf("%s/alias[last() + 1]", entry);
-            aug_set(aug, p, names[i]);
-            free(p);
-        }
     }
     free(entry);
     h->changed = true;

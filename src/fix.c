@@ -166,18 +166,25 @@ void mr_change_mkdir(struct mr_change_set *cs, const char *path, mode_t mode, ui
     own(cs, c);
 }
 
+/* Appends the formatted text to *DST, after SEP when *DST has some. */
+static void append_text(char **dst, const char *sep, const char *fmt, va_list ap)
+{
+    char *s = mr_xvasprintf(fmt, ap);
+    if (*dst) {
+        char *joined = mr_xasprintf("%s%s%s", *dst, sep, s);
+        free(s);
+        s = joined;
+    }
+    free(*dst);
+    *dst = s;
+}
+
 void mr_change_manual(struct mr_change_set *cs, const char *fmt, ...)
 {
-    struct plan *p = &cs->plans[cs->cur];
     va_list ap;
     va_start(ap, fmt);
-    char *s = mr_xvasprintf(fmt, ap);
+    append_text(&cs->plans[cs->cur].manual, "\n", fmt, ap);
     va_end(ap);
-    char *m = p->manual ? mr_xasprintf("%s\n%s", p->manual, s) : s;
-    if (p->manual)
-        free(s);
-    free(p->manual);
-    p->manual = m;
 }
 
 void mr_change_symlink(struct mr_change_set *cs, const char *path, const char *target)
@@ -242,16 +249,10 @@ void mr_change_restart(struct mr_change_set *cs, const char *unit)
 
 void mr_change_describe(struct mr_change_set *cs, const char *fmt, ...)
 {
-    struct plan *p = &cs->plans[cs->cur];
     va_list ap;
     va_start(ap, fmt);
-    char *s = mr_xvasprintf(fmt, ap);
+    append_text(&cs->plans[cs->cur].desc, "; ", fmt, ap);
     va_end(ap);
-    char *d = p->desc ? mr_xasprintf("%s; %s", p->desc, s) : s;
-    if (p->desc)
-        free(s);
-    free(p->desc);
-    p->desc = d;
 }
 
 void mr_change_error(struct mr_change_set *cs, const char *fmt, ...)

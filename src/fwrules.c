@@ -314,24 +314,33 @@ static bool parse_uint(const char *s, unsigned max, unsigned *ret)
     return true;
 }
 
-static const struct {
+/* A number up to MAX, or a name of TABLE (service or protocol names). */
+struct named_num {
     const char *name;
-    unsigned port;
-} services[] = {
+    unsigned num;
+};
+
+static bool parse_named(const char *s, unsigned max, const struct named_num *table, size_t n,
+                        unsigned *ret)
+{
+    if (parse_uint(s, max, ret))
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(s, table[i].name) == 0) {
+            *ret = table[i].num;
+            return true;
+        }
+    return false;
+}
+
+static const struct named_num services[] = {
     {"ssh", 22}, {"http", 80}, {"https", 443}, {"domain", 53}, {"ntp", 123},
     {"libvirt", 16509}, {"libvirt-tls", 16514},
 };
 
 static bool parse_port(const char *s, unsigned *ret)
 {
-    if (parse_uint(s, 65535, ret))
-        return true;
-    for (size_t i = 0; i < MR_ARRAY_SIZE(services); i++)
-        if (strcasecmp(s, services[i].name) == 0) {
-            *ret = services[i].port;
-            return true;
-        }
-    return false;
+    return parse_named(s, 65535, services, MR_ARRAY_SIZE(services), ret);
 }
 
 /* "22", "ssh", "49152:49215" (iptables) or "49152-49215" (nft). */
@@ -351,24 +360,14 @@ static bool parse_port_range(const char *s, char sep, struct range *ret)
     return true;
 }
 
-static const struct {
-    const char *name;
-    unsigned num;
-} protocols[] = {
+static const struct named_num protocols[] = {
     {"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"ipv6-icmp", 58}, {"icmpv6", 58}, {"sctp", 132},
     {"udplite", 136}, {"esp", 50}, {"ah", 51}, {"gre", 47}, {"igmp", 2}, {"dccp", 33},
 };
 
 static bool parse_proto(const char *s, unsigned *ret)
 {
-    if (parse_uint(s, 255, ret))
-        return true;
-    for (size_t i = 0; i < MR_ARRAY_SIZE(protocols); i++)
-        if (strcasecmp(s, protocols[i].name) == 0) {
-            *ret = protocols[i].num;
-            return true;
-        }
-    return false;
+    return parse_named(s, 255, protocols, MR_ARRAY_SIZE(protocols), ret);
 }
 
 static int family_bytes(int family)
