@@ -1,6 +1,6 @@
 /* firewall.ports: do the saved and the loaded firewall rules let a peer open
  * new TCP connections to libvirt's port, QEMU's migration range and SSH? The
- * rules are evaluated by src/fwrules.c as the kernel walks them; a rule it
+ * rules are evaluated by src/fw/model.c as the kernel walks them; a rule it
  * cannot read makes the answer a warn, never a guess. */
 #include "config.h"
 
@@ -16,9 +16,9 @@
 #include "checks.h"
 #include "ctx.h"
 #include "fwrules.h"
-#include "fwtargets.h"
 #include "libvirtconf.h"
 #include "ops.h"
+#include "targets.h"
 
 #define MAX_RULES_FILE (8 * 1024 * 1024)
 #define RUN_TIMEOUT_MS 10000

@@ -2,7 +2,7 @@
  * /etc/sysconfig/iptables, /etc/nftables.conf, /etc/sysconfig/nftables.conf)
  * get rules accepting new TCP connections to libvirt's port, the migration
  * range and SSH, from the peers' addresses when they are known.
- * src/fwrules.c evaluates each file as the check does; a port that is not
+ * src/fw/model.c evaluates each file as the check does; a port that is not
  * accepted gets an accept rule right before the rule that rejects or drops
  * it (so never after a final REJECT), or at the end of the chain whose policy
  * drops it. A port whose verdict cannot be decided is left alone.
@@ -20,9 +20,9 @@
 
 #include "fixers.h"
 #include "fwrules.h"
-#include "fwtargets.h"
 #include "libvirtconf.h"
 #include "ops.h"
+#include "targets.h"
 
 struct target {
     const char *what;

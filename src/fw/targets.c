@@ -5,10 +5,10 @@
 #include <strings.h>
 
 #include "ctx.h"
-#include "fwtargets.h"
 #include "libvirtconf.h"
 #include "migready.h"
 #include "ops.h"
+#include "targets.h"
 
 const struct mr_fw_saved_file mr_fw_saved_files[] = {
     {"/etc/sysconfig/iptables", false, "iptables"},
