@@ -1,0 +1,466 @@
+/* The iptables-save reader (mr_fw_parse_iptables); the filter table is kept. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "fw-internal.h"
+
+/* A line holds only text: no NUL, no control characters but tab and CR. */
+static bool is_text(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\t' && c != '\r' && c != '\n')
+            return false;
+        if (c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+/* Splits LINE into words as iptables-restore does: blanks separate, double
+ * quotes group, a backslash escapes. -EINVAL on an unterminated quote. */
+static int split_words(const char *line, char ***ret)
+{
+    char **v = mr_xcalloc(1, sizeof(char *));
+    const char *p = line;
+    size_t n = strlen(line);
+    char *buf = mr_xmalloc(n + 1);
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        size_t len = 0;
+        char quote = 0;
+        for (; *p; p++) {
+            if (quote) {
+                if (*p == quote)
+                    quote = 0;
+                else if (*p == '\\' && p[1] == quote)
+                    buf[len++] = *++p;
+                else
+                    buf[len++] = *p;
+            } else if (*p == '"' || *p == '\'') {
+                quote = *p;
+            } else if (*p == '\\' && p[1]) {
+                buf[len++] = *++p;
+            } else if (*p == ' ' || *p == '\t' || *p == '\r') {
+                break;
+            } else {
+                buf[len++] = *p;
+            }
+        }
+        if (quote) {
+            free(buf);
+            mr_strv_free(v);
+            return -EINVAL;
+        }
+        buf[len] = '\0';
+        mr_strv_push(&v, buf);
+    }
+    free(buf);
+    *ret = v;
+    return 0;
+}
+
+struct ipt_ctx {
+    const char *origin;
+    int line;
+    char *err;
+};
+
+static int ipt_err(struct ipt_ctx *c, const char *fmt, ...) MR_PRINTF(2, 3);
+static int ipt_err(struct ipt_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = mr_xvasprintf(fmt, ap);
+    va_end(ap);
+    free(c->err);
+    c->err = mr_xasprintf("%s:%d: %s", c->origin, c->line, m);
+    free(m);
+    return -EINVAL;
+}
+
+static bool add_nets(struct cond *c, const char *list)
+{
+    char **v = mr_split_list(list);
+    bool ok = v[0] != NULL;
+    for (size_t i = 0; ok && v[i]; i++) {
+        struct net n;
+        ok = fw_parse_net(v[i], &n);
+        if (ok)
+            fw_push_net(c, &n);
+    }
+    mr_strv_free(v);
+    return ok;
+}
+
+static bool add_port_list(struct cond *c, const char *list, char sep)
+{
+    char **v = mr_split_list(list);
+    bool ok = v[0] != NULL;
+    for (size_t i = 0; ok && v[i]; i++) {
+        struct range r;
+        ok = fw_parse_port_range(v[i], sep, &r);
+        if (ok)
+            fw_push_range(c, r.lo, r.hi);
+    }
+    mr_strv_free(v);
+    return ok;
+}
+
+static bool states_have_new(const char *list)
+{
+    char **v = mr_split_list(list);
+    bool hit = false;
+    for (size_t i = 0; v[i]; i++)
+        hit = hit || strcasecmp(v[i], "NEW") == 0;
+    mr_strv_free(v);
+    return hit;
+}
+
+static const char *const ipt_continue_targets[] = {
+    "LOG", "NFLOG", "ULOG", "MARK", "CONNMARK", "AUDIT", "TRACE", "NOTRACK", "CLASSIFY",
+    "TCPMSS", "DSCP", "TOS", "SET", "CT", "SECMARK", "CONNSECMARK", "TTL", "HL", "IDLETIMER",
+    "LED", "RATEEST", "CHECKSUM",
+};
+
+bool fw_ipt_continue_target(const char *name)
+{
+    for (size_t k = 0; k < MR_ARRAY_SIZE(ipt_continue_targets); k++)
+        if (!strcmp(name, ipt_continue_targets[k]))
+            return true;
+    return false;
+}
+
+/* Matches whose options this evaluator reads. */
+static const char *const ipt_known_modules[] = {
+    "tcp", "udp", "multiport", "state", "conntrack", "comment", "icmp", "icmp6",
+};
+
+/* One option of -A's rule; I is advanced past what it consumed. */
+static int ipt_option(struct ipt_ctx *c, struct mr_fw_rule *r, char **w, size_t *i, bool neg,
+                      char ***modules, bool *tcp_proto, bool *unknown_module, bool *after_target)
+{
+    const char *o = w[*i];
+    const char *arg = w[*i + 1];
+#define NEED_ARG()                                                                          \
+    do {                                                                                    \
+        if (!arg || (arg[0] == '-' && arg[1] == '-') || strcmp(arg, "!") == 0)              \
+            return ipt_err(c, "%s needs a value (a truncated line?)", o);                   \
+        (*i)++;                                                                             \
+    } while (0)
+    /* iptables' old syntax put the "!" after the option: -s ! 10.0.0.0/8. */
+    if (arg && strcmp(arg, "!") == 0 &&
+        (!strcmp(o, "-s") || !strcmp(o, "-d") || !strcmp(o, "-p") || !strcmp(o, "-i"))) {
+        neg = !neg;
+        (*i)++;
+        arg = w[*i + 1];
+    }
+    if (!strcmp(o, "-s") || !strcmp(o, "--source") || !strcmp(o, "--src") || !strcmp(o, "-d") ||
+        !strcmp(o, "--destination") || !strcmp(o, "--dst")) {
+        NEED_ARG();
+        struct cond *k = fw_add_cond(r, o[1] == 's' || !strcmp(o, "--source") || !strcmp(o, "--src")
+                                         ? C_SRC : C_DST, neg);
+        k->family = AF_INET;
+        if (!add_nets(k, arg))
+            return ipt_err(c, "'%s' is not an address", arg);
+    } else if (!strcmp(o, "-p") || !strcmp(o, "--protocol")) {
+        NEED_ARG();
+        unsigned p;
+        if (!strcasecmp(arg, "all") || !strcmp(arg, "0")) {
+            if (neg)
+                fw_add_cond(r, C_PROTO, false); /* ! -p all: matches nothing */
+        } else {
+            if (!fw_parse_proto(arg, &p))
+                return ipt_err(c, "unknown protocol '%s'", arg);
+            fw_push_range(fw_add_cond(r, C_PROTO, neg), p, p);
+            if (!neg && (p == 6 || p == 17))
+                *tcp_proto = true;
+        }
+    } else if (!strcmp(o, "-i") || !strcmp(o, "--in-interface")) {
+        NEED_ARG();
+        struct cond *k = fw_add_cond(r, C_IIF, neg);
+        k->names = mr_xcalloc(1, sizeof(char *));
+        mr_strv_push(&k->names, arg);
+    } else if (!strcmp(o, "-o") || !strcmp(o, "--out-interface")) {
+        NEED_ARG();
+        fw_add_opaque(r, "-o %s", arg);
+    } else if (!strcmp(o, "-f") || !strcmp(o, "--fragment")) {
+        /* Only later fragments match; a SYN is a first fragment. */
+        if (!neg)
+            fw_add_cond(r, C_PROTO, false);
+    } else if (!strcmp(o, "-m") || !strcmp(o, "--match")) {
+        NEED_ARG();
+        bool known = false;
+        for (size_t k = 0; k < MR_ARRAY_SIZE(ipt_known_modules); k++)
+            known = known || !strcmp(arg, ipt_known_modules[k]);
+        if (!known) {
+            fw_add_opaque(r, "-m %s", arg);
+            *unknown_module = true;
+        }
+        mr_strv_push(modules, arg);
+    } else if (!strcmp(o, "-j") || !strcmp(o, "--jump") || !strcmp(o, "-g") ||
+               !strcmp(o, "--goto")) {
+        NEED_ARG();
+        bool go = o[1] == 'g' || !strcmp(o, "--goto");
+        *after_target = true;
+        free(r->target_arg);
+        r->target_arg = NULL;
+        if (!strcmp(arg, "ACCEPT"))
+            r->target = T_ACCEPT;
+        else if (!strcmp(arg, "DROP"))
+            r->target = T_DROP;
+        else if (!strcmp(arg, "REJECT"))
+            r->target = T_REJECT;
+        else if (!strcmp(arg, "RETURN"))
+            r->target = T_RETURN;
+        else {
+            bool cont = fw_ipt_continue_target(arg);
+            r->target = cont ? T_CONTINUE : go ? T_GOTO : T_JUMP;
+            /* Upper-case names that are not chains are targets we do not know;
+             * resolved once every chain is known. */
+            r->target_arg = mr_xstrdup(arg);
+            if (cont) {
+                free(r->target_arg);
+                r->target_arg = NULL;
+            }
+        }
+    } else if (!strcmp(o, "--dport") || !strcmp(o, "--destination-port") ||
+               !strcmp(o, "--sport") || !strcmp(o, "--source-port")) {
+        NEED_ARG();
+        if (!*tcp_proto && !mr_strv_contains(*modules, "tcp") &&
+            !mr_strv_contains(*modules, "udp"))
+            return ipt_err(c, "%s needs -p tcp or -p udp", o);
+        bool d = !strcmp(o, "--dport") || !strcmp(o, "--destination-port");
+        struct cond *k = fw_add_cond(r, d ? C_DPORT : C_SPORT, neg);
+        struct range rg;
+        if (!fw_parse_port_range(arg, ':', &rg))
+            return ipt_err(c, "'%s' is not a port", arg);
+        fw_push_range(k, rg.lo, rg.hi);
+    } else if (!strcmp(o, "--dports") || !strcmp(o, "--destination-ports") ||
+               !strcmp(o, "--sports") || !strcmp(o, "--source-ports") || !strcmp(o, "--ports")) {
+        NEED_ARG();
+        if (!mr_strv_contains(*modules, "multiport"))
+            return ipt_err(c, "%s needs -m multiport", o);
+        enum cond_kind kind = !strcmp(o, "--ports")                                    ? C_PORTS
+                              : (!strcmp(o, "--dports") || !strcmp(o, "--destination-ports"))
+                                  ? C_DPORT
+                                  : C_SPORT;
+        if (!add_port_list(fw_add_cond(r, kind, neg), arg, ':'))
+            return ipt_err(c, "'%s' is not a list of ports", arg);
+    } else if (!strcmp(o, "--state") || !strcmp(o, "--ctstate")) {
+        NEED_ARG();
+        if (!mr_strv_contains(*modules, o[2] == 's' ? "state" : "conntrack"))
+            return ipt_err(c, "%s needs -m %s", o, o[2] == 's' ? "state" : "conntrack");
+        fw_add_cond(r, C_STATE, neg)->state_new = states_have_new(arg);
+    } else if (!strcmp(o, "--syn")) {
+        fw_add_cond(r, C_SYN, neg);
+    } else if (!strcmp(o, "--comment")) {
+        NEED_ARG();
+    } else if (!strcmp(o, "--icmp-type") || !strcmp(o, "--icmpv6-type")) {
+        NEED_ARG();
+    } else if (o[0] == '-' && o[1] == '-' && (*unknown_module || *after_target ||
+                                                mr_strv_len(*modules) > 0)) {
+        /* An option of a target or of a match we do not read: its value, if any. */
+        if (!*after_target && !*unknown_module)
+            fw_add_opaque(r, "%s", o);
+        while (w[*i + 1] && w[*i + 1][0] != '-' && strcmp(w[*i + 1], "!") != 0)
+            (*i)++;
+    } else {
+        return ipt_err(c, "unknown option '%s'", o);
+    }
+#undef NEED_ARG
+    return 0;
+}
+
+static int ipt_rule(struct ipt_ctx *c, struct mr_fw_ruleset *rs, const char *table, char **w,
+                    const char *text, bool has_lines)
+{
+    size_t i = 0;
+    if (w[i] && w[i][0] == '[')
+        i++; /* iptables-save -c counters */
+    const char *cmd = w[i];
+    if (!w[i + 1])
+        return ipt_err(c, "%s needs a chain", cmd);
+    const char *chain_name = w[i + 1];
+    i += 2;
+    int pos = -1;
+    if (!strcmp(cmd, "-I") || !strcmp(cmd, "--insert")) {
+        unsigned n;
+        pos = 0;
+        if (w[i] && fw_parse_uint(w[i], INT_MAX, &n)) {
+            pos = n > 0 ? (int)n - 1 : 0;
+            i++;
+        }
+    }
+    struct mr_fw_rule *r = fw_rule_new(has_lines ? c->origin : NULL, has_lines ? c->line : 0, text);
+    char **modules = mr_xcalloc(1, sizeof(char *));
+    bool tcp_proto = false, unknown_module = false, after_target = false, neg = false;
+    int ret = 0;
+    for (; w[i]; i++) {
+        if (!strcmp(w[i], "!")) {
+            neg = !neg;
+            continue;
+        }
+        if (w[i][0] != '-') {
+            ret = ipt_err(c, "unexpected '%s'", w[i]);
+            break;
+        }
+        ret = ipt_option(c, r, w, &i, neg, &modules, &tcp_proto, &unknown_module, &after_target);
+        if (ret < 0)
+            break;
+        neg = false;
+    }
+    mr_strv_free(modules);
+    if (ret < 0) {
+        fw_rule_free(r);
+        return ret;
+    }
+    if (strcmp(table, "filter") != 0) {
+        fw_rule_free(r);
+        return 0;
+    }
+    fw_chain_add_rule(fw_get_chain(rs, "ip", "filter", chain_name), r, pos);
+    return 0;
+}
+
+int mr_fw_parse_iptables(const char *text, const char *origin, bool has_lines,
+                         struct mr_fw_ruleset **ret, char **ret_msg)
+{
+    struct mr_fw_ruleset *rs = fw_ruleset_new(MR_FW_IPTABLES, origin);
+    struct ipt_ctx c = {.origin = origin};
+    char *table = NULL;
+    int r = 0;
+    const char *p = text;
+    while (*p) {
+        c.line++;
+        size_t n = strcspn(p, "\n");
+        char *line = mr_xstrndup(p, n);
+        p += n + (p[n] == '\n');
+        if (!is_text(line, n)) {
+            r = ipt_err(&c, "not iptables-save text (binary data)");
+            free(line);
+            break;
+        }
+        char *s = mr_strip(line);
+        if (!*s || *s == '#') {
+            free(line);
+            continue;
+        }
+        if (*s == '*') {
+            if (table) {
+                r = ipt_err(&c, "table %s starts before COMMIT of table %s", s + 1, table);
+                free(line);
+                break;
+            }
+            table = mr_xstrdup(mr_strip(s + 1));
+        } else if (!strcmp(s, "COMMIT")) {
+            if (!table) {
+                r = ipt_err(&c, "COMMIT outside a table");
+                free(line);
+                break;
+            }
+            free(table);
+            table = NULL;
+        } else if (!table) {
+            r = ipt_err(&c, "'%.40s' outside a table (no *filter line before it)", s);
+            free(line);
+            break;
+        } else if (*s == ':') {
+            char **w = NULL;
+            if (split_words(s + 1, &w) < 0 || !w[0] || !w[1]) {
+                mr_strv_free(w);
+                r = ipt_err(&c, "a chain line needs a name and a policy");
+                free(line);
+                break;
+            }
+            if (!strcmp(table, "filter")) {
+                struct mr_fw_chain *ch = fw_get_chain(rs, "ip", "filter", w[0]);
+                free(ch->file);
+                ch->file = has_lines ? mr_xstrdup(origin) : NULL;
+                ch->line = has_lines ? c.line : 0;
+                if (!strcmp(w[1], "ACCEPT"))
+                    ch->policy = T_ACCEPT;
+                else if (!strcmp(w[1], "DROP"))
+                    ch->policy = T_DROP;
+                else if (strcmp(w[1], "-") != 0) {
+                    mr_strv_free(w);
+                    r = ipt_err(&c, "unknown policy '%s'", w[1]);
+                    free(line);
+                    break;
+                }
+                ch->base = !strcmp(w[0], "INPUT");
+            }
+            mr_strv_free(w);
+        } else if (*s == '-' || *s == '[') {
+            char **w = NULL;
+            if (split_words(s, &w) < 0) {
+                r = ipt_err(&c, "unterminated quote");
+                free(line);
+                break;
+            }
+            size_t k = w[0] && w[0][0] == '[' ? 1 : 0;
+            const char *cmd = w[k] ? w[k] : "";
+            if (!strcmp(cmd, "-A") || !strcmp(cmd, "--append") || !strcmp(cmd, "-I") ||
+                !strcmp(cmd, "--insert")) {
+                r = ipt_rule(&c, rs, table, w, s, has_lines);
+            } else if ((!strcmp(cmd, "-N") || !strcmp(cmd, "--new-chain")) && w[k + 1]) {
+                if (!strcmp(table, "filter"))
+                    fw_get_chain(rs, "ip", "filter", w[k + 1]);
+            } else if ((!strcmp(cmd, "-P") || !strcmp(cmd, "--policy")) && w[k + 1] &&
+                       w[k + 2]) {
+                if (!strcmp(table, "filter")) {
+                    struct mr_fw_chain *ch = fw_get_chain(rs, "ip", "filter", w[k + 1]);
+                    ch->policy = !strcmp(w[k + 2], "DROP") ? T_DROP : T_ACCEPT;
+                    ch->base = !strcmp(w[k + 1], "INPUT");
+                    ch->file = has_lines && !ch->file ? mr_xstrdup(origin) : ch->file;
+                    ch->line = has_lines ? c.line : 0;
+                }
+            } else if (!strcmp(cmd, "-F") || !strcmp(cmd, "--flush") || !strcmp(cmd, "-X") ||
+                       !strcmp(cmd, "-Z")) {
+                /* iptables-restore flushes the table anyway. */
+            } else {
+                r = ipt_err(&c, "unknown command '%s'", cmd);
+            }
+            mr_strv_free(w);
+            if (r < 0) {
+                free(line);
+                break;
+            }
+        } else {
+            r = ipt_err(&c, "'%.40s' is not iptables-save syntax", s);
+            free(line);
+            break;
+        }
+        free(line);
+    }
+    if (r == 0 && table) {
+        c.line++;
+        r = ipt_err(&c, "table %s has no COMMIT (a truncated file?)", table);
+    }
+    free(table);
+    /* A jump to a name that is no chain is a target this evaluator does not know. */
+    for (size_t i = 0; r == 0 && i < rs->n_chains; i++)
+        for (size_t j = 0; j < rs->chains[i]->n_rules; j++) {
+            struct mr_fw_rule *ru = rs->chains[i]->rules[j];
+            if ((ru->target == T_JUMP || ru->target == T_GOTO) &&
+                !fw_find_chain(rs, "ip", "filter", ru->target_arg))
+                ru->target = T_UNKNOWN;
+        }
+    if (r < 0) {
+        *ret_msg = c.err;
+        mr_fw_ruleset_free(rs);
+        return r;
+    }
+    free(c.err);
+    *ret = rs;
+    return 0;
+}

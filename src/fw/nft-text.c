@@ -1,0 +1,763 @@
+/* The reader of nftables.conf (`nft -f` syntax) and its includes
+ * (mr_fw_parse_nft_text). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "fw-internal.h"
+
+#define MAX_INCLUDE_DEPTH 16
+
+struct tok {
+    char *s;
+    int line;
+    bool quoted;
+};
+
+struct nft_file {
+    const char *file;
+    struct tok *t;
+    size_t n;
+};
+
+struct nft_parser {
+    struct mr_fw_ruleset *rs;
+    mr_fw_include_fn include;
+    void *userdata;
+    char **define_names;
+    char **define_values; /* joined by spaces */
+    int depth;
+    char *err;
+};
+
+static void toks_free(struct tok *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(t[i].s);
+    free(t);
+}
+
+static void tok_push(struct tok **t, size_t *n, const char *s, size_t len, int line, bool q)
+{
+    *t = mr_xrealloc(*t, (*n + 1) * sizeof(**t));
+    (*t)[(*n)++] = (struct tok){mr_xstrndup(s, len), line, q};
+}
+
+/* Words, quoted strings, and { } ; , and newlines (as "\n") as tokens. */
+static int nft_tokenize(const char *text, const char *file, struct tok **ret, size_t *ret_n,
+                        char **ret_msg)
+{
+    struct tok *t = NULL;
+    size_t n = 0;
+    int line = 1;
+    const char *p = text;
+    while (*p) {
+        if (*p == '\n') {
+            tok_push(&t, &n, "\n", 1, line, false);
+            line++;
+            p++;
+        } else if (*p == '\\' && p[1] == '\n') {
+            line++;
+            p += 2;
+        } else if (*p == ' ' || *p == '\t' || *p == '\r') {
+            p++;
+        } else if (*p == '#') {
+            p += strcspn(p, "\n");
+        } else if (strchr("{};,", *p)) {
+            tok_push(&t, &n, p, 1, line, false);
+            p++;
+        } else if (*p == '"') {
+            const char *e = strchr(p + 1, '"');
+            const char *nl = strchr(p + 1, '\n');
+            if (!e || (nl && nl < e)) {
+                toks_free(t, n);
+                *ret_msg = mr_xasprintf("%s:%d: unterminated string", file, line);
+                return -EINVAL;
+            }
+            tok_push(&t, &n, p + 1, (size_t)(e - p - 1), line, true);
+            p = e + 1;
+        } else if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            toks_free(t, n);
+            *ret_msg = mr_xasprintf("%s:%d: not nft syntax (binary data)", file, line);
+            return -EINVAL;
+        } else {
+            size_t len = strcspn(p, " \t\r\n{};,#\"");
+            tok_push(&t, &n, p, len, line, false);
+            p += len;
+        }
+    }
+    *ret = t;
+    *ret_n = n;
+    return 0;
+}
+
+/* A statement: tokens up to a newline or ";" outside braces, or up to the
+ * "{" that opens a block. */
+struct stmt {
+    struct tok *t; /* borrowed */
+    size_t n;
+    bool opens_block;
+};
+
+static int nft_err(struct nft_parser *np, const char *file, int line, const char *fmt, ...)
+    MR_PRINTF(4, 5);
+static int nft_err(struct nft_parser *np, const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = mr_xvasprintf(fmt, ap);
+    va_end(ap);
+    if (!np->err)
+        np->err = mr_xasprintf("%s:%d: %s", file, line, m);
+    free(m);
+    return -EINVAL;
+}
+
+/* Reads the next statement from F at *I. BLOCK_OPENERS: a "{" after these
+ * words opens a block rather than an anonymous set. */
+static bool next_stmt(const struct nft_file *f, size_t *i, struct stmt *s, bool allow_block)
+{
+    while (*i < f->n && (!strcmp(f->t[*i].s, "\n") || !strcmp(f->t[*i].s, ";")) &&
+           !f->t[*i].quoted)
+        (*i)++;
+    if (*i >= f->n)
+        return false;
+    size_t start = *i;
+    int depth = 0;
+    s->opens_block = false;
+    for (; *i < f->n; (*i)++) {
+        const struct tok *k = &f->t[*i];
+        if (k->quoted)
+            continue;
+        if (!strcmp(k->s, "{")) {
+            /* "table x {", "chain y {", "set z {": a block, not a set of values. */
+            if (allow_block && depth == 0 && *i > start) {
+                const char *w0 = f->t[start].s;
+                if (!strcmp(w0, "table") || !strcmp(w0, "chain") || !strcmp(w0, "set") ||
+                    !strcmp(w0, "map") || !strcmp(w0, "flowtable") || !strcmp(w0, "counter") ||
+                    !strcmp(w0, "quota") || !strcmp(w0, "ct") || !strcmp(w0, "limit") ||
+                    !strcmp(w0, "secmark") || !strcmp(w0, "synproxy") ||
+                    ((!strcmp(w0, "add") || !strcmp(w0, "create")) && *i > start + 1 &&
+                     (!strcmp(f->t[start + 1].s, "table") || !strcmp(f->t[start + 1].s, "chain") ||
+                      !strcmp(f->t[start + 1].s, "set")))) {
+                    s->opens_block = true;
+                    s->t = &f->t[start];
+                    s->n = *i - start;
+                    (*i)++;
+                    return true;
+                }
+            }
+            depth++;
+        } else if (!strcmp(k->s, "}")) {
+            if (depth == 0)
+                break;
+            depth--;
+        } else if (depth == 0 && (!strcmp(k->s, "\n") || !strcmp(k->s, ";"))) {
+            break;
+        }
+    }
+    s->t = &f->t[start];
+    s->n = *i - start;
+    return true;
+}
+
+/* Skips to the "}" that closes a block opened before *I. */
+static bool skip_block(const struct nft_file *f, size_t *i)
+{
+    int depth = 1;
+    for (; *i < f->n; (*i)++) {
+        if (f->t[*i].quoted)
+            continue;
+        if (!strcmp(f->t[*i].s, "{"))
+            depth++;
+        else if (!strcmp(f->t[*i].s, "}") && --depth == 0) {
+            (*i)++;
+            return true;
+        }
+    }
+    return false;
+}
+
+static char *stmt_text(const struct stmt *s)
+{
+    char *out = mr_xstrdup("");
+    for (size_t i = 0; i < s->n; i++) {
+        if (!strcmp(s->t[i].s, "\n"))
+            continue;
+        char *n = mr_xasprintf("%s%s%s%s%s", out, *out && strcmp(s->t[i].s, ",") ? " " : "",
+                               s->t[i].quoted ? "\"" : "", s->t[i].s, s->t[i].quoted ? "\"" : "");
+        free(out);
+        out = n;
+    }
+    return out;
+}
+
+static bool is_family(const char *s)
+{
+    return !strcmp(s, "ip") || !strcmp(s, "ip6") || !strcmp(s, "inet") || !strcmp(s, "arp") ||
+           !strcmp(s, "bridge") || !strcmp(s, "netdev");
+}
+
+/* A value of a rule at W[*I]: one word, a comma list, or a { } set. */
+static char **nft_values(struct nft_parser *np, const struct tok *w, size_t n, size_t *i,
+                         bool *ret_bad)
+{
+    char **v = mr_xcalloc(1, sizeof(char *));
+    *ret_bad = false;
+    if (*i >= n) {
+        *ret_bad = true;
+        return v;
+    }
+    if (!w[*i].quoted && !strcmp(w[*i].s, "{")) {
+        (*i)++;
+        for (; *i < n && (w[*i].quoted || strcmp(w[*i].s, "}")); (*i)++) {
+            if (!w[*i].quoted && (!strcmp(w[*i].s, ",") || !strcmp(w[*i].s, "\n")))
+                continue;
+            if (!w[*i].quoted && !strcmp(w[*i].s, "{")) {
+                *ret_bad = true; /* concatenations and nested sets */
+                continue;
+            }
+            mr_strv_push(&v, w[*i].s);
+        }
+        if (*i >= n)
+            *ret_bad = true;
+        else
+            (*i)++;
+        return v;
+    }
+    for (;;) {
+        const char *s = w[*i].s;
+        if (!w[*i].quoted && s[0] == '$') {
+            bool found = false;
+            for (size_t d = 0; np->define_names && np->define_names[d]; d++)
+                if (!strcmp(np->define_names[d], s + 1)) {
+                    char **parts = mr_split_list(np->define_values[d]);
+                    for (size_t k = 0; parts[k]; k++)
+                        if (strcmp(parts[k], "{") && strcmp(parts[k], "}"))
+                            mr_strv_push(&v, parts[k]);
+                    mr_strv_free(parts);
+                    found = true;
+                }
+            if (!found)
+                *ret_bad = true;
+        } else {
+            mr_strv_push(&v, s);
+        }
+        (*i)++;
+        if (*i + 1 < n && !w[*i].quoted && !strcmp(w[*i].s, ",")) {
+            (*i)++;
+            continue;
+        }
+        break;
+    }
+    return v;
+}
+
+static bool is_verdict_word(const char *s)
+{
+    return !strcmp(s, "accept") || !strcmp(s, "drop") || !strcmp(s, "reject") ||
+           !strcmp(s, "return") || !strcmp(s, "jump") || !strcmp(s, "goto") ||
+           !strcmp(s, "continue") || !strcmp(s, "queue");
+}
+
+/* Reads "SELECTOR [op] VALUE" at *I into R. */
+static void nft_text_match(struct nft_parser *np, struct mr_fw_rule *r, const struct tok *w,
+                           size_t n, size_t *i, enum cond_kind kind, enum nft_sel sel, int family,
+                           const char *proto, const char *label)
+{
+    bool neg = false;
+    if (*i < n && (!strcmp(w[*i].s, "!=") || !strcmp(w[*i].s, "ne"))) {
+        neg = true;
+        (*i)++;
+    } else if (*i < n && (!strcmp(w[*i].s, "==") || !strcmp(w[*i].s, "eq"))) {
+        (*i)++;
+    } else if (*i < n && !w[*i].quoted &&
+               (!strcmp(w[*i].s, "<") || !strcmp(w[*i].s, ">") || !strcmp(w[*i].s, "<=") ||
+                !strcmp(w[*i].s, ">=") || !strcmp(w[*i].s, "lt") || !strcmp(w[*i].s, "gt") ||
+                !strcmp(w[*i].s, "le") || !strcmp(w[*i].s, "ge"))) {
+        fw_add_opaque(r, "%s %s", label, w[*i].s);
+        (*i)++;
+        bool bad;
+        mr_strv_free(nft_values(np, w, n, i, &bad));
+        return;
+    }
+    if (*i < n && !strcmp(w[*i].s, "vmap")) {
+        r->target = T_UNKNOWN;
+        free(r->target_arg);
+        r->target_arg = mr_xasprintf("a verdict map on %s", label);
+        (*i)++;
+        bool bad;
+        mr_strv_free(nft_values(np, w, n, i, &bad));
+        return;
+    }
+    bool bad;
+    char **vals = nft_values(np, w, n, i, &bad);
+    if (bad || !vals[0]) {
+        fw_add_opaque(r, "%s with a value it cannot read", label);
+        mr_strv_free(vals);
+        return;
+    }
+    if (proto) {
+        unsigned p = 0;
+        fw_parse_proto(proto, &p);
+        fw_push_range(fw_add_cond(r, C_PROTO, false), p, p);
+    }
+    if (family && kind != C_SRC && kind != C_DST)
+        fw_add_cond(r, C_FAMILY, false)->family = family;
+    const char *ref = vals[0][0] == '@' && !vals[1] ? vals[0] : NULL;
+    fw_nft_cond(r, kind, sel, family, neg, vals, ref, label);
+    mr_strv_free(vals);
+}
+
+/* Skips the arguments of a non-terminal statement (counter, log, ...). */
+static void skip_args(const struct tok *w, size_t n, size_t *i, const char *const *args)
+{
+    while (*i < n) {
+        bool hit = false;
+        for (size_t k = 0; args[k] && !hit; k++)
+            hit = !strcmp(w[*i].s, args[k]);
+        if (!hit)
+            return;
+        (*i)++;
+        if (*i < n)
+            (*i)++; /* its value */
+    }
+}
+
+static struct mr_fw_rule *nft_text_rule(struct nft_parser *np, const char *file,
+                                        const struct stmt *s, size_t from)
+{
+    char *text = stmt_text(&(struct stmt){s->t + from, s->n - from, false});
+    struct mr_fw_rule *r = fw_rule_new(file, s->t[from].line, text);
+    free(text);
+    const struct tok *w = s->t;
+    size_t n = s->n;
+    for (size_t i = from; i < n;) {
+        const char *k = w[i].s;
+        const char *k1 = i + 1 < n ? w[i + 1].s : "";
+        if (!strcmp(k, "\n") || !strcmp(k, ",")) {
+            i++;
+        } else if ((!strcmp(k, "tcp") || !strcmp(k, "udp") || !strcmp(k, "th") ||
+                    !strcmp(k, "sctp")) &&
+                   (!strcmp(k1, "dport") || !strcmp(k1, "sport"))) {
+            char *label = mr_xasprintf("%s %s", k, k1);
+            i += 2;
+            nft_text_match(np, r, w, n, &i, k1[0] == 'd' ? C_DPORT : C_SPORT, SEL_PORT, 0,
+                           strcmp(k, "th") ? k : NULL, label);
+            free(label);
+        } else if ((!strcmp(k, "ip") || !strcmp(k, "ip6")) &&
+                   (!strcmp(k1, "saddr") || !strcmp(k1, "daddr"))) {
+            char *label = mr_xasprintf("%s %s", k, k1);
+            i += 2;
+            nft_text_match(np, r, w, n, &i, k1[0] == 's' ? C_SRC : C_DST, SEL_ADDR,
+                           k[2] ? AF_INET6 : AF_INET, NULL, label);
+            free(label);
+        } else if ((!strcmp(k, "ip") && !strcmp(k1, "protocol")) ||
+                   (!strcmp(k, "ip6") && !strcmp(k1, "nexthdr"))) {
+            char *label = mr_xasprintf("%s %s", k, k1);
+            i += 2;
+            nft_text_match(np, r, w, n, &i, C_PROTO, SEL_PROTO, k[2] ? AF_INET6 : AF_INET, NULL,
+                           label);
+            free(label);
+        } else if (!strcmp(k, "meta") && (!strcmp(k1, "l4proto") || !strcmp(k1, "iifname") ||
+                                         !strcmp(k1, "iif") || !strcmp(k1, "nfproto"))) {
+            char *label = mr_xasprintf("meta %s", k1);
+            i += 2;
+            bool proto = !strcmp(k1, "l4proto"), fam = !strcmp(k1, "nfproto");
+            nft_text_match(np, r, w, n, &i, proto ? C_PROTO : fam ? C_FAMILY : C_IIF,
+                           proto ? SEL_PROTO : fam ? SEL_FAMILY : SEL_IFACE, 0, NULL, label);
+            free(label);
+        } else if (!strcmp(k, "iifname") || !strcmp(k, "iif")) {
+            i++;
+            nft_text_match(np, r, w, n, &i, C_IIF, SEL_IFACE, 0, NULL, k);
+        } else if (!strcmp(k, "l4proto")) {
+            i++;
+            nft_text_match(np, r, w, n, &i, C_PROTO, SEL_PROTO, 0, NULL, k);
+        } else if (!strcmp(k, "ct") && !strcmp(k1, "state")) {
+            i += 2;
+            nft_text_match(np, r, w, n, &i, C_STATE, SEL_STATE, 0, NULL, "ct state");
+        } else if ((!strcmp(k, "icmp") || !strcmp(k, "icmpv6") || !strcmp(k, "udp") ||
+                    !strcmp(k, "igmp")) && i + 1 < n) {
+            /* A header match of another protocol: never a TCP SYN. */
+            fw_push_range(fw_add_cond(r, C_PROTO, false), 0, 0);
+            i += 2;
+            bool bad;
+            if (i < n && (!strcmp(w[i].s, "!=") || !strcmp(w[i].s, "==")))
+                i++;
+            mr_strv_free(nft_values(np, w, n, &i, &bad));
+        } else if (!strcmp(k, "counter")) {
+            i++;
+            static const char *const a[] = {"packets", "bytes", "name", NULL};
+            skip_args(w, n, &i, a);
+        } else if (!strcmp(k, "log")) {
+            i++;
+            static const char *const a[] = {"prefix", "level", "flags", "group", "snaplen",
+                                            "queue-threshold", NULL};
+            skip_args(w, n, &i, a);
+        } else if (!strcmp(k, "comment")) {
+            i += 2;
+        } else if (!strcmp(k, "notrack")) {
+            i++;
+        } else if (!strcmp(k, "accept") || !strcmp(k, "drop") || !strcmp(k, "return") ||
+                   !strcmp(k, "continue")) {
+            r->target = k[0] == 'a' ? T_ACCEPT : k[0] == 'd' ? T_DROP
+                        : k[0] == 'r' ? T_RETURN : T_CONTINUE;
+            i++;
+        } else if (!strcmp(k, "reject")) {
+            r->target = T_REJECT;
+            i++;
+            if (i < n && !strcmp(w[i].s, "with")) {
+                /* with tcp reset | with icmp[x|v6] [type] X */
+                i++;
+                while (i < n && strcmp(w[i].s, "comment") && strcmp(w[i].s, "\n"))
+                    i++;
+            }
+        } else if ((!strcmp(k, "jump") || !strcmp(k, "goto")) && i + 1 < n) {
+            r->target = k[0] == 'j' ? T_JUMP : T_GOTO;
+            free(r->target_arg);
+            r->target_arg = mr_xstrdup(k1);
+            i += 2;
+        } else {
+            /* Something this reader does not know: if a verdict follows, it is
+             * a match or a statement before it; if not, it may be the verdict. */
+            size_t j = i + 1;
+            while (j < n && !is_verdict_word(w[j].s))
+                j++;
+            if (j < n) {
+                fw_add_opaque(r, "'%s %s'", k, i + 1 < j ? k1 : "");
+                i = j;
+            } else {
+                r->target = T_UNKNOWN;
+                free(r->target_arg);
+                r->target_arg = mr_xasprintf("'%s'", k);
+                i = n;
+            }
+        }
+    }
+    return r;
+}
+
+static int parse_prio(const struct tok *w, size_t n, size_t *i, int *ret)
+{
+    static const struct {
+        const char *name;
+        int v;
+    } names[] = {{"raw", -300}, {"mangle", -150}, {"dstnat", -100},
+                 {"filter", 0}, {"security", 50},  {"srcnat", 100}};
+    if (*i >= n)
+        return -EINVAL;
+    const char *s = w[*i].s;
+    int v = 0;
+    bool ok = false;
+    for (size_t k = 0; k < MR_ARRAY_SIZE(names); k++)
+        if (!strcmp(s, names[k].name)) {
+            v = names[k].v;
+            ok = true;
+        }
+    if (!ok) {
+        long l;
+        if (mr_parse_long(s, &l) < 0)
+            return -EINVAL;
+        v = (int)l;
+    }
+    (*i)++;
+    if (*i + 1 < n && (!strcmp(w[*i].s, "+") || !strcmp(w[*i].s, "-"))) {
+        long l;
+        if (mr_parse_long(w[*i + 1].s, &l) == 0) {
+            v += w[*i].s[0] == '+' ? (int)l : -(int)l;
+            *i += 2;
+        }
+    }
+    *ret = v;
+    return 0;
+}
+
+/* "type filter hook input priority 0" and "policy drop" of a chain. */
+static bool chain_setting(struct mr_fw_chain *ch, const struct stmt *s, const char *file)
+{
+    const struct tok *w = s->t;
+    if (!strcmp(w[0].s, "type")) {
+        const char *type = s->n > 1 ? w[1].s : "";
+        const char *hook = NULL;
+        int prio = 0;
+        for (size_t i = 2; i < s->n;) {
+            if (!strcmp(w[i].s, "hook") && i + 1 < s->n) {
+                hook = w[i + 1].s;
+                i += 2;
+            } else if (!strcmp(w[i].s, "priority")) {
+                i++;
+                if (parse_prio(w, s->n, &i, &prio) < 0)
+                    i++;
+            } else {
+                i++; /* device ... */
+            }
+        }
+        if (hook) {
+            ch->base = !strcmp(hook, "input") && !strcmp(type, "filter");
+            ch->other_hook = !ch->base;
+            ch->prio = prio;
+            if (ch->policy == T_CONTINUE)
+                ch->policy = T_ACCEPT;
+            if (!ch->file) {
+                ch->file = mr_xstrdup(file);
+                ch->line = w[0].line;
+            }
+        }
+        return true;
+    }
+    if (!strcmp(w[0].s, "policy") && s->n > 1) {
+        ch->policy = !strcmp(w[1].s, "drop") ? T_DROP : T_ACCEPT;
+        free(ch->file);
+        ch->file = mr_xstrdup(file);
+        ch->line = w[0].line;
+        return true;
+    }
+    return !strcmp(w[0].s, "comment") || !strcmp(w[0].s, "devices") || !strcmp(w[0].s, "flags");
+}
+
+static int parse_nft_file(struct nft_parser *np, const char *file, const char *text);
+
+static void chain_body(struct nft_parser *np, const struct nft_file *f, size_t *i,
+                       struct mr_fw_chain *ch)
+{
+    struct stmt s;
+    while (*i < f->n) {
+        if (!next_stmt(f, i, &s, false))
+            break;
+        if (s.n == 0) {
+            if (*i < f->n && !strcmp(f->t[*i].s, "}"))
+                (*i)++;
+            return;
+        }
+        if (chain_setting(ch, &s, f->file))
+            continue;
+        fw_chain_add_rule(ch, nft_text_rule(np, f->file, &s, 0), -1);
+    }
+}
+
+/* "elements = { ... }" of a named set. */
+static void set_body(const struct nft_file *f, size_t *i, char ***elems)
+{
+    int depth = 1;
+    bool in_elems = false;
+    for (; *i < f->n; (*i)++) {
+        const struct tok *k = &f->t[*i];
+        if (!k->quoted && !strcmp(k->s, "{")) {
+            depth++;
+            continue;
+        }
+        if (!k->quoted && !strcmp(k->s, "}")) {
+            if (--depth == 0) {
+                (*i)++;
+                return;
+            }
+            in_elems = false;
+            continue;
+        }
+        if (!strcmp(k->s, "elements")) {
+            in_elems = true;
+            continue;
+        }
+        if (in_elems && depth == 2 && strcmp(k->s, ",") && strcmp(k->s, "\n") &&
+            strcmp(k->s, "="))
+            mr_strv_push(elems, k->s);
+    }
+}
+
+static void table_body(struct nft_parser *np, const struct nft_file *f, size_t *i,
+                       const char *family, const char *table)
+{
+    struct stmt s;
+    while (*i < f->n) {
+        if (!next_stmt(f, i, &s, true))
+            break;
+        if (s.n == 0) {
+            if (*i < f->n && !strcmp(f->t[*i].s, "}"))
+                (*i)++;
+            return;
+        }
+        const char *w0 = s.t[0].s;
+        if (!strcmp(w0, "chain") && s.n >= 2 && s.opens_block) {
+            struct mr_fw_chain *ch = fw_get_chain(np->rs, family, table, s.t[1].s);
+            chain_body(np, f, i, ch);
+        } else if (!strcmp(w0, "set") && s.n >= 2 && s.opens_block) {
+            char **elems = mr_xcalloc(1, sizeof(char *));
+            set_body(f, i, &elems);
+            fw_add_set(np->rs, family, table, s.t[1].s, elems);
+        } else if (s.opens_block) {
+            skip_block(f, i); /* maps, flowtables, named objects */
+        } else if (!strcmp(w0, "flags") || !strcmp(w0, "comment")) {
+            /* table flags (dormant is rare enough to leave to the reader) */
+        } else {
+            fw_set_problem(np->rs, f->file, s.t[0].line, "'%s' in table %s %s", w0, family, table);
+        }
+    }
+}
+
+/* FAMILY TABLE at W[*K] (the family optional, "ip" by default). */
+static bool family_table(const struct stmt *s, size_t *k, const char **family, const char **table)
+{
+    *family = "ip";
+    if (*k < s->n && is_family(s->t[*k].s)) {
+        *family = s->t[*k].s;
+        (*k)++;
+    }
+    if (*k >= s->n)
+        return false;
+    *table = s->t[*k].s;
+    (*k)++;
+    return true;
+}
+
+static void do_include(struct nft_parser *np, const char *file, int line, const char *pattern)
+{
+    if (!np->include) {
+        fw_set_problem(np->rs, file, line, "include \"%s\"", pattern);
+        return;
+    }
+    if (np->depth >= MAX_INCLUDE_DEPTH) {
+        fw_set_problem(np->rs, file, line, "includes nested more than %d deep", MAX_INCLUDE_DEPTH);
+        return;
+    }
+    char *pat;
+    if (pattern[0] == '/') {
+        pat = mr_xstrdup(pattern);
+    } else {
+        /* nft looks in its include path, /etc by default, relative to nothing else. */
+        pat = mr_xasprintf("/etc/%s", pattern);
+    }
+    char **paths = NULL, **texts = NULL;
+    int r = np->include(np->userdata, pat, &paths, &texts);
+    if (r < 0) {
+        if (!strpbrk(pat, "*?[")) /* a glob that matches nothing is fine for nft */
+            fw_set_problem(np->rs, file, line, "include \"%s\", which cannot be read (%s)", pattern,
+                        strerror(-r));
+        free(pat);
+        return;
+    }
+    np->depth++;
+    for (size_t k = 0; paths[k] && !np->err; k++)
+        parse_nft_file(np, paths[k], texts[k]);
+    np->depth--;
+    mr_strv_free(paths);
+    mr_strv_free(texts);
+    free(pat);
+}
+
+static int parse_nft_file(struct nft_parser *np, const char *file, const char *text)
+{
+    struct nft_file f = {.file = file};
+    char *msg = NULL;
+    if (nft_tokenize(text, file, &f.t, &f.n, &msg) < 0) {
+        if (!np->err)
+            np->err = msg;
+        else
+            free(msg);
+        return -EINVAL;
+    }
+    size_t i = 0;
+    struct stmt s;
+    while (!np->err && next_stmt(&f, &i, &s, true)) {
+        if (s.n == 0) {
+            nft_err(np, file, f.t[i].line, "unexpected '}'");
+            break;
+        }
+        const char *w0 = s.t[0].s;
+        int line = s.t[0].line;
+        size_t k = 1;
+        const char *family, *table;
+        if (!strcmp(w0, "table") || ((!strcmp(w0, "add") || !strcmp(w0, "create")) && s.n > 1 &&
+                                     !strcmp(s.t[1].s, "table"))) {
+            k = !strcmp(w0, "table") ? 1 : 2;
+            if (!family_table(&s, &k, &family, &table)) {
+                nft_err(np, file, line, "a table needs a name");
+                break;
+            }
+            if (s.opens_block)
+                table_body(np, &f, &i, family, table);
+        } else if ((!strcmp(w0, "add") || !strcmp(w0, "create")) && s.n > 1 &&
+                   !strcmp(s.t[1].s, "chain")) {
+            k = 2;
+            if (!family_table(&s, &k, &family, &table) || k >= s.n) {
+                nft_err(np, file, line, "a chain needs a table and a name");
+                break;
+            }
+            struct mr_fw_chain *ch = fw_get_chain(np->rs, family, table, s.t[k].s);
+            if (s.opens_block)
+                chain_body(np, &f, &i, ch);
+        } else if ((!strcmp(w0, "add") || !strcmp(w0, "insert")) && s.n > 1 &&
+                   !strcmp(s.t[1].s, "rule")) {
+            k = 2;
+            if (!family_table(&s, &k, &family, &table) || k + 1 >= s.n) {
+                nft_err(np, file, line, "a rule needs a table, a chain and an expression");
+                break;
+            }
+            struct mr_fw_chain *ch = fw_get_chain(np->rs, family, table, s.t[k].s);
+            k++;
+            if (k + 1 < s.n && (!strcmp(s.t[k].s, "position") || !strcmp(s.t[k].s, "handle") ||
+                                !strcmp(s.t[k].s, "index"))) {
+                fw_set_problem(np->rs, file, line, "a rule placed by %s", s.t[k].s);
+                k += 2;
+            }
+            fw_chain_add_rule(ch, nft_text_rule(np, file, &s, k), w0[0] == 'i' ? 0 : -1);
+        } else if (!strcmp(w0, "flush") && s.n > 1 && !strcmp(s.t[1].s, "ruleset")) {
+            fw_ruleset_clear(np->rs);
+        } else if (!strcmp(w0, "flush") || !strcmp(w0, "delete") || !strcmp(w0, "destroy")) {
+            /* Flushing or deleting a table before redefining it: what follows defines it. */
+            if (s.n > 1 && strcmp(s.t[1].s, "table") != 0)
+                fw_set_problem(np->rs, file, line, "'%s %s'", w0, s.t[1].s);
+        } else if (!strcmp(w0, "define") || !strcmp(w0, "redefine")) {
+            if (s.n < 4 || strcmp(s.t[2].s, "=") != 0) {
+                nft_err(np, file, line, "define needs NAME = VALUE");
+                break;
+            }
+            char *val = mr_xstrdup("");
+            for (size_t j = 3; j < s.n; j++) {
+                char *nv = mr_xasprintf("%s %s", val, s.t[j].s);
+                free(val);
+                val = nv;
+            }
+            if (!np->define_names) {
+                np->define_names = mr_xcalloc(1, sizeof(char *));
+                np->define_values = mr_xcalloc(1, sizeof(char *));
+            }
+            mr_strv_push(&np->define_names, s.t[1].s);
+            mr_strv_push(&np->define_values, val);
+            free(val);
+        } else if (!strcmp(w0, "include") && s.n >= 2) {
+            do_include(np, file, line, s.t[1].s);
+        } else if (s.opens_block) {
+            fw_set_problem(np->rs, file, line, "'%s'", w0);
+            skip_block(&f, &i);
+        } else {
+            char *t = stmt_text(&s);
+            nft_err(np, file, line, "'%.60s' is not a command nft -f knows", t);
+            free(t);
+        }
+    }
+    toks_free(f.t, f.n);
+    return np->err ? -EINVAL : 0;
+}
+
+int mr_fw_parse_nft_text(const char *text, const char *file, mr_fw_include_fn include,
+                         void *userdata, struct mr_fw_ruleset **ret, char **ret_msg)
+{
+    struct nft_parser np = {.rs = fw_ruleset_new(MR_FW_NFT, file), .include = include,
+                            .userdata = userdata};
+    int r = parse_nft_file(&np, file, text);
+    mr_strv_free(np.define_names);
+    mr_strv_free(np.define_values);
+    if (r < 0) {
+        *ret_msg = np.err ? np.err : mr_xasprintf("%s: cannot be read", file);
+        mr_fw_ruleset_free(np.rs);
+        return r;
+    }
+    free(np.err);
+    fw_resolve_sets(np.rs);
+    fw_resolve_jumps(np.rs);
+    *ret = np.rs;
+    return 0;
+}
