@@ -71,6 +71,7 @@ static int split_words(const char *line, char ***ret)
 
 struct ipt_ctx {
     const char *origin;
+    bool has_lines; /* rules and chains carry ORIGIN and their line */
     int line;
     char *err;
 };
@@ -145,18 +146,184 @@ static const char *const ipt_known_modules[] = {
     "tcp", "udp", "multiport", "state", "conntrack", "comment", "icmp", "icmp6",
 };
 
+/* A rule being read, and what its options so far said. */
+struct ipt_rule_rd {
+    struct ipt_ctx *c;
+    struct mr_fw_rule *r;
+    char **modules;      /* the -m names so far */
+    bool tcp_proto;      /* -p tcp or -p udp */
+    bool unknown_module; /* a -m whose options this evaluator does not read */
+    bool after_target;   /* -j or -g: what follows are the target's options */
+};
+
+/* Reads option O (as written) with its value ARG (NULL when it takes none). */
+typedef int ipt_option_fn(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg);
+
+static int ipt_address(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    bool src = o[1] == 's' || !strcmp(o, "--source") || !strcmp(o, "--src");
+    struct cond *k = fw_add_cond(rd->r, src ? C_SRC : C_DST, neg);
+    k->family = AF_INET;
+    if (!add_nets(k, arg))
+        return ipt_err(rd->c, "'%s' is not an address", arg);
+    return 0;
+}
+
+static int ipt_protocol(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    unsigned p;
+    if (!strcasecmp(arg, "all") || !strcmp(arg, "0")) {
+        if (neg)
+            fw_add_cond(rd->r, C_PROTO, false); /* ! -p all: matches nothing */
+        return 0;
+    }
+    if (!fw_parse_proto(arg, &p))
+        return ipt_err(rd->c, "unknown protocol '%s'", arg);
+    fw_push_range(fw_add_cond(rd->r, C_PROTO, neg), p, p);
+    if (!neg && (p == 6 || p == 17))
+        rd->tcp_proto = true;
+    return 0;
+}
+
+static int ipt_in_iface(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    struct cond *k = fw_add_cond(rd->r, C_IIF, neg);
+    k->names = mr_xcalloc(1, sizeof(char *));
+    mr_strv_push(&k->names, arg);
+    return 0;
+}
+
+static int ipt_out_iface(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    fw_add_opaque(rd->r, "-o %s", arg);
+    return 0;
+}
+
+static int ipt_fragment(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    /* Only later fragments match; a SYN is a first fragment. */
+    if (!neg)
+        fw_add_cond(rd->r, C_PROTO, false);
+    return 0;
+}
+
+static int ipt_match(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    bool known = false;
+    for (size_t k = 0; k < MR_ARRAY_SIZE(ipt_known_modules); k++)
+        known = known || !strcmp(arg, ipt_known_modules[k]);
+    if (!known) {
+        fw_add_opaque(rd->r, "-m %s", arg);
+        rd->unknown_module = true;
+    }
+    mr_strv_push(&rd->modules, arg);
+    return 0;
+}
+
+static int ipt_target(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    struct mr_fw_rule *r = rd->r;
+    bool go = o[1] == 'g' || !strcmp(o, "--goto");
+    rd->after_target = true;
+    free(r->target_arg);
+    r->target_arg = NULL;
+    if (!strcmp(arg, "ACCEPT")) {
+        r->target = T_ACCEPT;
+    } else if (!strcmp(arg, "DROP")) {
+        r->target = T_DROP;
+    } else if (!strcmp(arg, "REJECT")) {
+        r->target = T_REJECT;
+    } else if (!strcmp(arg, "RETURN")) {
+        r->target = T_RETURN;
+    } else {
+        bool cont = fw_ipt_continue_target(arg);
+        r->target = cont ? T_CONTINUE : go ? T_GOTO : T_JUMP;
+        /* Upper-case names that are not chains are targets we do not know;
+         * resolved once every chain is known. */
+        r->target_arg = cont ? NULL : mr_xstrdup(arg);
+    }
+    return 0;
+}
+
+/* --dport, --sport of -p tcp/udp or -m tcp/udp. */
+static int ipt_port(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    if (!rd->tcp_proto && !mr_strv_contains(rd->modules, "tcp") &&
+        !mr_strv_contains(rd->modules, "udp"))
+        return ipt_err(rd->c, "%s needs -p tcp or -p udp", o);
+    bool d = !strcmp(o, "--dport") || !strcmp(o, "--destination-port");
+    struct cond *k = fw_add_cond(rd->r, d ? C_DPORT : C_SPORT, neg);
+    struct range rg;
+    if (!fw_parse_port_range(arg, ':', &rg))
+        return ipt_err(rd->c, "'%s' is not a port", arg);
+    fw_push_range(k, rg.lo, rg.hi);
+    return 0;
+}
+
+/* --dports, --sports, --ports of -m multiport. */
+static int ipt_ports(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    if (!mr_strv_contains(rd->modules, "multiport"))
+        return ipt_err(rd->c, "%s needs -m multiport", o);
+    enum cond_kind kind = !strcmp(o, "--ports")                                    ? C_PORTS
+                          : (!strcmp(o, "--dports") || !strcmp(o, "--destination-ports"))
+                              ? C_DPORT
+                              : C_SPORT;
+    if (!add_port_list(fw_add_cond(rd->r, kind, neg), arg, ':'))
+        return ipt_err(rd->c, "'%s' is not a list of ports", arg);
+    return 0;
+}
+
+static int ipt_state(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    const char *module = o[2] == 's' ? "state" : "conntrack";
+    if (!mr_strv_contains(rd->modules, module))
+        return ipt_err(rd->c, "%s needs -m %s", o, module);
+    fw_add_cond(rd->r, C_STATE, neg)->state_new = states_have_new(arg);
+    return 0;
+}
+
+static int ipt_syn(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    fw_add_cond(rd->r, C_SYN, neg);
+    return 0;
+}
+
+/* One row per option, so that which options take a value is said once. */
+static const struct ipt_option {
+    const char *names[6];
+    bool has_arg;
+    ipt_option_fn *read; /* NULL: the value does not matter here */
+} ipt_options[] = {
+    {{"-s", "--source", "--src", "-d", "--destination", "--dst"}, true, ipt_address},
+    {{"-p", "--protocol"}, true, ipt_protocol},
+    {{"-i", "--in-interface"}, true, ipt_in_iface},
+    {{"-o", "--out-interface"}, true, ipt_out_iface},
+    {{"-f", "--fragment"}, false, ipt_fragment},
+    {{"-m", "--match"}, true, ipt_match},
+    {{"-j", "--jump", "-g", "--goto"}, true, ipt_target},
+    {{"--dport", "--destination-port", "--sport", "--source-port"}, true, ipt_port},
+    {{"--dports", "--destination-ports", "--sports", "--source-ports", "--ports"}, true, ipt_ports},
+    {{"--state", "--ctstate"}, true, ipt_state},
+    {{"--syn"}, false, ipt_syn},
+    {{"--comment", "--icmp-type", "--icmpv6-type"}, true, NULL},
+};
+
+static const struct ipt_option *ipt_find_option(const char *o)
+{
+    for (size_t i = 0; i < MR_ARRAY_SIZE(ipt_options); i++)
+        for (size_t k = 0; k < MR_ARRAY_SIZE(ipt_options[i].names) && ipt_options[i].names[k];
+             k++)
+            if (!strcmp(o, ipt_options[i].names[k]))
+                return &ipt_options[i];
+    return NULL;
+}
+
 /* One option of -A's rule; I is advanced past what it consumed. */
-static int ipt_option(struct ipt_ctx *c, struct mr_fw_rule *r, char **w, size_t *i, bool neg,
-                      char ***modules, bool *tcp_proto, bool *unknown_module, bool *after_target)
+static int ipt_option(struct ipt_rule_rd *rd, char **w, size_t *i, bool neg)
 {
     const char *o = w[*i];
     const char *arg = w[*i + 1];
-#define NEED_ARG()                                                                          \
-    do {                                                                                    \
-        if (!arg || (arg[0] == '-' && arg[1] == '-') || strcmp(arg, "!") == 0)              \
-            return ipt_err(c, "%s needs a value (a truncated line?)", o);                   \
-        (*i)++;                                                                             \
-    } while (0)
     /* iptables' old syntax put the "!" after the option: -s ! 10.0.0.0/8. */
     if (arg && strcmp(arg, "!") == 0 &&
         (!strcmp(o, "-s") || !strcmp(o, "-d") || !strcmp(o, "-p") || !strcmp(o, "-i"))) {
@@ -164,125 +331,31 @@ static int ipt_option(struct ipt_ctx *c, struct mr_fw_rule *r, char **w, size_t 
         (*i)++;
         arg = w[*i + 1];
     }
-    if (!strcmp(o, "-s") || !strcmp(o, "--source") || !strcmp(o, "--src") || !strcmp(o, "-d") ||
-        !strcmp(o, "--destination") || !strcmp(o, "--dst")) {
-        NEED_ARG();
-        struct cond *k = fw_add_cond(r, o[1] == 's' || !strcmp(o, "--source") || !strcmp(o, "--src")
-                                         ? C_SRC : C_DST, neg);
-        k->family = AF_INET;
-        if (!add_nets(k, arg))
-            return ipt_err(c, "'%s' is not an address", arg);
-    } else if (!strcmp(o, "-p") || !strcmp(o, "--protocol")) {
-        NEED_ARG();
-        unsigned p;
-        if (!strcasecmp(arg, "all") || !strcmp(arg, "0")) {
-            if (neg)
-                fw_add_cond(r, C_PROTO, false); /* ! -p all: matches nothing */
+    const struct ipt_option *opt = ipt_find_option(o);
+    if (opt) {
+        if (!opt->has_arg) {
+            arg = NULL;
         } else {
-            if (!fw_parse_proto(arg, &p))
-                return ipt_err(c, "unknown protocol '%s'", arg);
-            fw_push_range(fw_add_cond(r, C_PROTO, neg), p, p);
-            if (!neg && (p == 6 || p == 17))
-                *tcp_proto = true;
+            if (!arg || (arg[0] == '-' && arg[1] == '-') || strcmp(arg, "!") == 0)
+                return ipt_err(rd->c, "%s needs a value (a truncated line?)", o);
+            (*i)++;
         }
-    } else if (!strcmp(o, "-i") || !strcmp(o, "--in-interface")) {
-        NEED_ARG();
-        struct cond *k = fw_add_cond(r, C_IIF, neg);
-        k->names = mr_xcalloc(1, sizeof(char *));
-        mr_strv_push(&k->names, arg);
-    } else if (!strcmp(o, "-o") || !strcmp(o, "--out-interface")) {
-        NEED_ARG();
-        fw_add_opaque(r, "-o %s", arg);
-    } else if (!strcmp(o, "-f") || !strcmp(o, "--fragment")) {
-        /* Only later fragments match; a SYN is a first fragment. */
-        if (!neg)
-            fw_add_cond(r, C_PROTO, false);
-    } else if (!strcmp(o, "-m") || !strcmp(o, "--match")) {
-        NEED_ARG();
-        bool known = false;
-        for (size_t k = 0; k < MR_ARRAY_SIZE(ipt_known_modules); k++)
-            known = known || !strcmp(arg, ipt_known_modules[k]);
-        if (!known) {
-            fw_add_opaque(r, "-m %s", arg);
-            *unknown_module = true;
-        }
-        mr_strv_push(modules, arg);
-    } else if (!strcmp(o, "-j") || !strcmp(o, "--jump") || !strcmp(o, "-g") ||
-               !strcmp(o, "--goto")) {
-        NEED_ARG();
-        bool go = o[1] == 'g' || !strcmp(o, "--goto");
-        *after_target = true;
-        free(r->target_arg);
-        r->target_arg = NULL;
-        if (!strcmp(arg, "ACCEPT"))
-            r->target = T_ACCEPT;
-        else if (!strcmp(arg, "DROP"))
-            r->target = T_DROP;
-        else if (!strcmp(arg, "REJECT"))
-            r->target = T_REJECT;
-        else if (!strcmp(arg, "RETURN"))
-            r->target = T_RETURN;
-        else {
-            bool cont = fw_ipt_continue_target(arg);
-            r->target = cont ? T_CONTINUE : go ? T_GOTO : T_JUMP;
-            /* Upper-case names that are not chains are targets we do not know;
-             * resolved once every chain is known. */
-            r->target_arg = mr_xstrdup(arg);
-            if (cont) {
-                free(r->target_arg);
-                r->target_arg = NULL;
-            }
-        }
-    } else if (!strcmp(o, "--dport") || !strcmp(o, "--destination-port") ||
-               !strcmp(o, "--sport") || !strcmp(o, "--source-port")) {
-        NEED_ARG();
-        if (!*tcp_proto && !mr_strv_contains(*modules, "tcp") &&
-            !mr_strv_contains(*modules, "udp"))
-            return ipt_err(c, "%s needs -p tcp or -p udp", o);
-        bool d = !strcmp(o, "--dport") || !strcmp(o, "--destination-port");
-        struct cond *k = fw_add_cond(r, d ? C_DPORT : C_SPORT, neg);
-        struct range rg;
-        if (!fw_parse_port_range(arg, ':', &rg))
-            return ipt_err(c, "'%s' is not a port", arg);
-        fw_push_range(k, rg.lo, rg.hi);
-    } else if (!strcmp(o, "--dports") || !strcmp(o, "--destination-ports") ||
-               !strcmp(o, "--sports") || !strcmp(o, "--source-ports") || !strcmp(o, "--ports")) {
-        NEED_ARG();
-        if (!mr_strv_contains(*modules, "multiport"))
-            return ipt_err(c, "%s needs -m multiport", o);
-        enum cond_kind kind = !strcmp(o, "--ports")                                    ? C_PORTS
-                              : (!strcmp(o, "--dports") || !strcmp(o, "--destination-ports"))
-                                  ? C_DPORT
-                                  : C_SPORT;
-        if (!add_port_list(fw_add_cond(r, kind, neg), arg, ':'))
-            return ipt_err(c, "'%s' is not a list of ports", arg);
-    } else if (!strcmp(o, "--state") || !strcmp(o, "--ctstate")) {
-        NEED_ARG();
-        if (!mr_strv_contains(*modules, o[2] == 's' ? "state" : "conntrack"))
-            return ipt_err(c, "%s needs -m %s", o, o[2] == 's' ? "state" : "conntrack");
-        fw_add_cond(r, C_STATE, neg)->state_new = states_have_new(arg);
-    } else if (!strcmp(o, "--syn")) {
-        fw_add_cond(r, C_SYN, neg);
-    } else if (!strcmp(o, "--comment")) {
-        NEED_ARG();
-    } else if (!strcmp(o, "--icmp-type") || !strcmp(o, "--icmpv6-type")) {
-        NEED_ARG();
-    } else if (o[0] == '-' && o[1] == '-' && (*unknown_module || *after_target ||
-                                                mr_strv_len(*modules) > 0)) {
+        return opt->read ? opt->read(rd, o, arg, neg) : 0;
+    }
+    if (o[0] == '-' && o[1] == '-' &&
+        (rd->unknown_module || rd->after_target || mr_strv_len(rd->modules) > 0)) {
         /* An option of a target or of a match we do not read: its value, if any. */
-        if (!*after_target && !*unknown_module)
-            fw_add_opaque(r, "%s", o);
+        if (!rd->after_target && !rd->unknown_module)
+            fw_add_opaque(rd->r, "%s", o);
         while (w[*i + 1] && w[*i + 1][0] != '-' && strcmp(w[*i + 1], "!") != 0)
             (*i)++;
-    } else {
-        return ipt_err(c, "unknown option '%s'", o);
+        return 0;
     }
-#undef NEED_ARG
-    return 0;
+    return ipt_err(rd->c, "unknown option '%s'", o);
 }
 
 static int ipt_rule(struct ipt_ctx *c, struct mr_fw_ruleset *rs, const char *table, char **w,
-                    const char *text, bool has_lines)
+                    const char *text)
 {
     size_t i = 0;
     if (w[i] && w[i][0] == '[')
@@ -301,9 +374,12 @@ static int ipt_rule(struct ipt_ctx *c, struct mr_fw_ruleset *rs, const char *tab
             i++;
         }
     }
-    struct mr_fw_rule *r = fw_rule_new(has_lines ? c->origin : NULL, has_lines ? c->line : 0, text);
-    char **modules = mr_xcalloc(1, sizeof(char *));
-    bool tcp_proto = false, unknown_module = false, after_target = false, neg = false;
+    struct ipt_rule_rd rd = {
+        .c = c,
+        .r = fw_rule_new(c->has_lines ? c->origin : NULL, c->has_lines ? c->line : 0, text),
+        .modules = mr_xcalloc(1, sizeof(char *)),
+    };
+    bool neg = false;
     int ret = 0;
     for (; w[i]; i++) {
         if (!strcmp(w[i], "!")) {
@@ -314,132 +390,142 @@ static int ipt_rule(struct ipt_ctx *c, struct mr_fw_ruleset *rs, const char *tab
             ret = ipt_err(c, "unexpected '%s'", w[i]);
             break;
         }
-        ret = ipt_option(c, r, w, &i, neg, &modules, &tcp_proto, &unknown_module, &after_target);
+        ret = ipt_option(&rd, w, &i, neg);
         if (ret < 0)
             break;
         neg = false;
     }
-    mr_strv_free(modules);
+    mr_strv_free(rd.modules);
     if (ret < 0) {
-        fw_rule_free(r);
+        fw_rule_free(rd.r);
         return ret;
     }
     if (strcmp(table, "filter") != 0) {
-        fw_rule_free(r);
+        fw_rule_free(rd.r);
         return 0;
     }
-    fw_chain_add_rule(fw_get_chain(rs, "ip", "filter", chain_name), r, pos);
+    fw_chain_add_rule(fw_get_chain(rs, "ip", "filter", chain_name), rd.r, pos);
     return 0;
+}
+
+/* ":NAME POLICY [packets:bytes]" (S is what follows the colon). */
+static int ipt_chain_line(struct ipt_ctx *c, struct mr_fw_ruleset *rs, const char *table,
+                          const char *s)
+{
+    char **w = NULL;
+    if (split_words(s, &w) < 0 || !w[0] || !w[1]) {
+        mr_strv_free(w);
+        return ipt_err(c, "a chain line needs a name and a policy");
+    }
+    if (!strcmp(table, "filter")) {
+        struct mr_fw_chain *ch = fw_get_chain(rs, "ip", "filter", w[0]);
+        free(ch->file);
+        ch->file = c->has_lines ? mr_xstrdup(c->origin) : NULL;
+        ch->line = c->has_lines ? c->line : 0;
+        if (!strcmp(w[1], "ACCEPT")) {
+            ch->policy = T_ACCEPT;
+        } else if (!strcmp(w[1], "DROP")) {
+            ch->policy = T_DROP;
+        } else if (strcmp(w[1], "-") != 0) {
+            mr_strv_free(w);
+            return ipt_err(c, "unknown policy '%s'", w[1]);
+        }
+        ch->base = !strcmp(w[0], "INPUT");
+    }
+    mr_strv_free(w);
+    return 0;
+}
+
+/* A line of iptables commands: -A, -I, -N, -P, -F, -X, -Z. */
+static int ipt_command(struct ipt_ctx *c, struct mr_fw_ruleset *rs, const char *table,
+                       const char *s)
+{
+    char **w = NULL;
+    if (split_words(s, &w) < 0)
+        return ipt_err(c, "unterminated quote");
+    int r = 0;
+    size_t k = w[0] && w[0][0] == '[' ? 1 : 0;
+    const char *cmd = w[k] ? w[k] : "";
+    if (!strcmp(cmd, "-A") || !strcmp(cmd, "--append") || !strcmp(cmd, "-I") ||
+        !strcmp(cmd, "--insert")) {
+        r = ipt_rule(c, rs, table, w, s);
+    } else if ((!strcmp(cmd, "-N") || !strcmp(cmd, "--new-chain")) && w[k + 1]) {
+        if (!strcmp(table, "filter"))
+            fw_get_chain(rs, "ip", "filter", w[k + 1]);
+    } else if ((!strcmp(cmd, "-P") || !strcmp(cmd, "--policy")) && w[k + 1] && w[k + 2]) {
+        if (!strcmp(table, "filter")) {
+            struct mr_fw_chain *ch = fw_get_chain(rs, "ip", "filter", w[k + 1]);
+            ch->policy = !strcmp(w[k + 2], "DROP") ? T_DROP : T_ACCEPT;
+            ch->base = !strcmp(w[k + 1], "INPUT");
+            ch->file = c->has_lines && !ch->file ? mr_xstrdup(c->origin) : ch->file;
+            ch->line = c->has_lines ? c->line : 0;
+        }
+    } else if (!strcmp(cmd, "-F") || !strcmp(cmd, "--flush") || !strcmp(cmd, "-X") ||
+               !strcmp(cmd, "-Z")) {
+        /* iptables-restore flushes the table anyway. */
+    } else {
+        r = ipt_err(c, "unknown command '%s'", cmd);
+    }
+    mr_strv_free(w);
+    return r;
+}
+
+/* One line, S, stripped; *TABLE is the table it is in (NULL: between tables). */
+static int ipt_line(struct ipt_ctx *c, struct mr_fw_ruleset *rs, char **table, char *s)
+{
+    if (!*s || *s == '#')
+        return 0;
+    if (*s == '*') {
+        if (*table)
+            return ipt_err(c, "table %s starts before COMMIT of table %s", s + 1, *table);
+        *table = mr_xstrdup(mr_strip(s + 1));
+        return 0;
+    }
+    if (!strcmp(s, "COMMIT")) {
+        if (!*table)
+            return ipt_err(c, "COMMIT outside a table");
+        free(*table);
+        *table = NULL;
+        return 0;
+    }
+    if (!*table)
+        return ipt_err(c, "'%.40s' outside a table (no *filter line before it)", s);
+    if (*s == ':')
+        return ipt_chain_line(c, rs, *table, s + 1);
+    if (*s == '-' || *s == '[')
+        return ipt_command(c, rs, *table, s);
+    return ipt_err(c, "'%.40s' is not iptables-save syntax", s);
+}
+
+/* A jump to a name that is no chain is a target this evaluator does not know. */
+static void ipt_unknown_targets(struct mr_fw_ruleset *rs)
+{
+    for (size_t i = 0; i < rs->n_chains; i++)
+        for (size_t j = 0; j < rs->chains[i]->n_rules; j++) {
+            struct mr_fw_rule *ru = rs->chains[i]->rules[j];
+            if ((ru->target == T_JUMP || ru->target == T_GOTO) &&
+                !fw_find_chain(rs, "ip", "filter", ru->target_arg))
+                ru->target = T_UNKNOWN;
+        }
 }
 
 int mr_fw_parse_iptables(const char *text, const char *origin, bool has_lines,
                          struct mr_fw_ruleset **ret, char **ret_msg)
 {
     struct mr_fw_ruleset *rs = fw_ruleset_new(MR_FW_IPTABLES, origin);
-    struct ipt_ctx c = {.origin = origin};
+    struct ipt_ctx c = {.origin = origin, .has_lines = has_lines};
     char *table = NULL;
     int r = 0;
     const char *p = text;
-    while (*p) {
+    while (r == 0 && *p) {
         c.line++;
         size_t n = strcspn(p, "\n");
         char *line = mr_xstrndup(p, n);
         p += n + (p[n] == '\n');
-        if (!is_text(line, n)) {
+        if (!is_text(line, n))
             r = ipt_err(&c, "not iptables-save text (binary data)");
-            free(line);
-            break;
-        }
-        char *s = mr_strip(line);
-        if (!*s || *s == '#') {
-            free(line);
-            continue;
-        }
-        if (*s == '*') {
-            if (table) {
-                r = ipt_err(&c, "table %s starts before COMMIT of table %s", s + 1, table);
-                free(line);
-                break;
-            }
-            table = mr_xstrdup(mr_strip(s + 1));
-        } else if (!strcmp(s, "COMMIT")) {
-            if (!table) {
-                r = ipt_err(&c, "COMMIT outside a table");
-                free(line);
-                break;
-            }
-            free(table);
-            table = NULL;
-        } else if (!table) {
-            r = ipt_err(&c, "'%.40s' outside a table (no *filter line before it)", s);
-            free(line);
-            break;
-        } else if (*s == ':') {
-            char **w = NULL;
-            if (split_words(s + 1, &w) < 0 || !w[0] || !w[1]) {
-                mr_strv_free(w);
-                r = ipt_err(&c, "a chain line needs a name and a policy");
-                free(line);
-                break;
-            }
-            if (!strcmp(table, "filter")) {
-                struct mr_fw_chain *ch = fw_get_chain(rs, "ip", "filter", w[0]);
-                free(ch->file);
-                ch->file = has_lines ? mr_xstrdup(origin) : NULL;
-                ch->line = has_lines ? c.line : 0;
-                if (!strcmp(w[1], "ACCEPT"))
-                    ch->policy = T_ACCEPT;
-                else if (!strcmp(w[1], "DROP"))
-                    ch->policy = T_DROP;
-                else if (strcmp(w[1], "-") != 0) {
-                    mr_strv_free(w);
-                    r = ipt_err(&c, "unknown policy '%s'", w[1]);
-                    free(line);
-                    break;
-                }
-                ch->base = !strcmp(w[0], "INPUT");
-            }
-            mr_strv_free(w);
-        } else if (*s == '-' || *s == '[') {
-            char **w = NULL;
-            if (split_words(s, &w) < 0) {
-                r = ipt_err(&c, "unterminated quote");
-                free(line);
-                break;
-            }
-            size_t k = w[0] && w[0][0] == '[' ? 1 : 0;
-            const char *cmd = w[k] ? w[k] : "";
-            if (!strcmp(cmd, "-A") || !strcmp(cmd, "--append") || !strcmp(cmd, "-I") ||
-                !strcmp(cmd, "--insert")) {
-                r = ipt_rule(&c, rs, table, w, s, has_lines);
-            } else if ((!strcmp(cmd, "-N") || !strcmp(cmd, "--new-chain")) && w[k + 1]) {
-                if (!strcmp(table, "filter"))
-                    fw_get_chain(rs, "ip", "filter", w[k + 1]);
-            } else if ((!strcmp(cmd, "-P") || !strcmp(cmd, "--policy")) && w[k + 1] &&
-                       w[k + 2]) {
-                if (!strcmp(table, "filter")) {
-                    struct mr_fw_chain *ch = fw_get_chain(rs, "ip", "filter", w[k + 1]);
-                    ch->policy = !strcmp(w[k + 2], "DROP") ? T_DROP : T_ACCEPT;
-                    ch->base = !strcmp(w[k + 1], "INPUT");
-                    ch->file = has_lines && !ch->file ? mr_xstrdup(origin) : ch->file;
-                    ch->line = has_lines ? c.line : 0;
-                }
-            } else if (!strcmp(cmd, "-F") || !strcmp(cmd, "--flush") || !strcmp(cmd, "-X") ||
-                       !strcmp(cmd, "-Z")) {
-                /* iptables-restore flushes the table anyway. */
-            } else {
-                r = ipt_err(&c, "unknown command '%s'", cmd);
-            }
-            mr_strv_free(w);
-            if (r < 0) {
-                free(line);
-                break;
-            }
-        } else {
-            r = ipt_err(&c, "'%.40s' is not iptables-save syntax", s);
-            free(line);
-            break;
-        }
+        else
+            r = ipt_line(&c, rs, &table, mr_strip(line));
         free(line);
     }
     if (r == 0 && table) {
@@ -447,19 +533,12 @@ int mr_fw_parse_iptables(const char *text, const char *origin, bool has_lines,
         r = ipt_err(&c, "table %s has no COMMIT (a truncated file?)", table);
     }
     free(table);
-    /* A jump to a name that is no chain is a target this evaluator does not know. */
-    for (size_t i = 0; r == 0 && i < rs->n_chains; i++)
-        for (size_t j = 0; j < rs->chains[i]->n_rules; j++) {
-            struct mr_fw_rule *ru = rs->chains[i]->rules[j];
-            if ((ru->target == T_JUMP || ru->target == T_GOTO) &&
-                !fw_find_chain(rs, "ip", "filter", ru->target_arg))
-                ru->target = T_UNKNOWN;
-        }
     if (r < 0) {
         *ret_msg = c.err;
         mr_fw_ruleset_free(rs);
         return r;
     }
+    ipt_unknown_targets(rs);
     free(c.err);
     *ret = rs;
     return 0;

@@ -41,6 +41,17 @@ static char *json_value_text(struct json_object *v)
     }
 }
 
+/* Appends the text of value O to *V; false when it cannot be read. */
+static bool push_value_text(char ***v, struct json_object *o)
+{
+    char *t = json_value_text(o);
+    if (!t)
+        return false;
+    mr_strv_push(v, t);
+    free(t);
+    return true;
+}
+
 /* The values of a right-hand side: a value, a list, {"set": [...]}. NULL
  * when one cannot be read; *ret_setref for "@name". */
 static char **json_values(struct json_object *right, char **ret_setref)
@@ -57,25 +68,17 @@ static char **json_values(struct json_object *right, char **ret_setref)
     else if (json_object_get_type(right) == json_type_object)
         json_object_object_get_ex(right, "set", &list);
     char **v = mr_xcalloc(1, sizeof(char *));
+    bool ok = true;
     if (list && json_object_get_type(list) == json_type_array) {
-        for (size_t i = 0; i < json_object_array_length(list); i++) {
-            char *t = json_value_text(json_object_array_get_idx(list, i));
-            if (!t) {
-                mr_strv_free(v);
-                return NULL;
-            }
-            mr_strv_push(&v, t);
-            free(t);
-        }
-        return v;
+        for (size_t i = 0; ok && i < json_object_array_length(list); i++)
+            ok = push_value_text(&v, json_object_array_get_idx(list, i));
+    } else {
+        ok = push_value_text(&v, right);
     }
-    char *t = json_value_text(right);
-    if (!t) {
+    if (!ok) {
         mr_strv_free(v);
         return NULL;
     }
-    mr_strv_push(&v, t);
-    free(t);
     return v;
 }
 
