@@ -427,8 +427,9 @@ static int ipt_chain_line(struct ipt_ctx *c, struct mr_fw_ruleset *rs, const cha
         } else if (!strcmp(w[1], "DROP")) {
             ch->policy = T_DROP;
         } else if (strcmp(w[1], "-") != 0) {
+            int r = ipt_err(c, "unknown policy '%s'", w[1]);
             mr_strv_free(w);
-            return ipt_err(c, "unknown policy '%s'", w[1]);
+            return r;
         }
         ch->base = !strcmp(w[0], "INPUT");
     }

@@ -334,6 +334,14 @@ static void expect_ipt_error(const char *text, const char *needle)
     free(msg);
 }
 
+/* The message names the policy it refuses: read before the words are freed. */
+static void test_unknown_policy(void **state)
+{
+    (void)state;
+    expect_ipt_error("*filter\n:INPUT FOOBAR [0:0]\nCOMMIT\n",
+                     "rules.v4:2: unknown policy 'FOOBAR'");
+}
+
 static void test_junk(void **state)
 {
     (void)state;
@@ -413,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_interface),
         cmocka_unit_test(test_unreadable),
         cmocka_unit_test(test_junk),
+        cmocka_unit_test(test_unknown_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
