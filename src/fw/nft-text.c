@@ -327,6 +327,55 @@ static void skip_args(const struct tok *w, size_t n, size_t *i, const char *cons
     }
 }
 
+/* A selector of a rule, as json_selector() reads it from JSON. */
+struct nft_selector {
+    enum cond_kind kind;
+    enum nft_sel sel;
+    int family;        /* the family a payload match implies; 0: any */
+    const char *proto; /* the protocol a port match implies; NULL: none */
+    char *label;       /* the selector as written, for messages */
+};
+
+/* How many words of K K1 are a selector this reader knows (0: none), and *RET. */
+static size_t nft_text_selector(const char *k, const char *k1, struct nft_selector *ret)
+{
+    *ret = (struct nft_selector){.label = NULL};
+    if ((!strcmp(k, "tcp") || !strcmp(k, "udp") || !strcmp(k, "th") || !strcmp(k, "sctp")) &&
+        (!strcmp(k1, "dport") || !strcmp(k1, "sport"))) {
+        ret->kind = k1[0] == 'd' ? C_DPORT : C_SPORT;
+        ret->sel = SEL_PORT;
+        ret->proto = strcmp(k, "th") ? k : NULL;
+    } else if ((!strcmp(k, "ip") || !strcmp(k, "ip6")) &&
+               (!strcmp(k1, "saddr") || !strcmp(k1, "daddr"))) {
+        ret->kind = k1[0] == 's' ? C_SRC : C_DST;
+        ret->sel = SEL_ADDR;
+        ret->family = k[2] ? AF_INET6 : AF_INET;
+    } else if ((!strcmp(k, "ip") && !strcmp(k1, "protocol")) ||
+               (!strcmp(k, "ip6") && !strcmp(k1, "nexthdr"))) {
+        ret->kind = C_PROTO;
+        ret->sel = SEL_PROTO;
+        ret->family = k[2] ? AF_INET6 : AF_INET;
+    } else if (!strcmp(k, "meta") && (!strcmp(k1, "l4proto") || !strcmp(k1, "iifname") ||
+                                      !strcmp(k1, "iif") || !strcmp(k1, "nfproto"))) {
+        bool proto = !strcmp(k1, "l4proto"), fam = !strcmp(k1, "nfproto");
+        ret->kind = proto ? C_PROTO : fam ? C_FAMILY : C_IIF;
+        ret->sel = proto ? SEL_PROTO : fam ? SEL_FAMILY : SEL_IFACE;
+    } else if (!strcmp(k, "iifname") || !strcmp(k, "iif") || !strcmp(k, "l4proto")) {
+        bool proto = !strcmp(k, "l4proto");
+        ret->kind = proto ? C_PROTO : C_IIF;
+        ret->sel = proto ? SEL_PROTO : SEL_IFACE;
+        ret->label = mr_xstrdup(k);
+        return 1;
+    } else if (!strcmp(k, "ct") && !strcmp(k1, "state")) {
+        ret->kind = C_STATE;
+        ret->sel = SEL_STATE;
+    } else {
+        return 0;
+    }
+    ret->label = mr_xasprintf("%s %s", k, k1);
+    return 2;
+}
+
 static struct mr_fw_rule *nft_text_rule(struct nft_parser *np, const char *file,
                                         const struct stmt *s, size_t from)
 {
@@ -338,47 +387,14 @@ static struct mr_fw_rule *nft_text_rule(struct nft_parser *np, const char *file,
     for (size_t i = from; i < n;) {
         const char *k = w[i].s;
         const char *k1 = i + 1 < n ? w[i + 1].s : "";
+        struct nft_selector sel;
+        size_t words;
         if (!strcmp(k, "\n") || !strcmp(k, ",")) {
             i++;
-        } else if ((!strcmp(k, "tcp") || !strcmp(k, "udp") || !strcmp(k, "th") ||
-                    !strcmp(k, "sctp")) &&
-                   (!strcmp(k1, "dport") || !strcmp(k1, "sport"))) {
-            char *label = mr_xasprintf("%s %s", k, k1);
-            i += 2;
-            nft_text_match(np, r, w, n, &i, k1[0] == 'd' ? C_DPORT : C_SPORT, SEL_PORT, 0,
-                           strcmp(k, "th") ? k : NULL, label);
-            free(label);
-        } else if ((!strcmp(k, "ip") || !strcmp(k, "ip6")) &&
-                   (!strcmp(k1, "saddr") || !strcmp(k1, "daddr"))) {
-            char *label = mr_xasprintf("%s %s", k, k1);
-            i += 2;
-            nft_text_match(np, r, w, n, &i, k1[0] == 's' ? C_SRC : C_DST, SEL_ADDR,
-                           k[2] ? AF_INET6 : AF_INET, NULL, label);
-            free(label);
-        } else if ((!strcmp(k, "ip") && !strcmp(k1, "protocol")) ||
-                   (!strcmp(k, "ip6") && !strcmp(k1, "nexthdr"))) {
-            char *label = mr_xasprintf("%s %s", k, k1);
-            i += 2;
-            nft_text_match(np, r, w, n, &i, C_PROTO, SEL_PROTO, k[2] ? AF_INET6 : AF_INET, NULL,
-                           label);
-            free(label);
-        } else if (!strcmp(k, "meta") && (!strcmp(k1, "l4proto") || !strcmp(k1, "iifname") ||
-                                         !strcmp(k1, "iif") || !strcmp(k1, "nfproto"))) {
-            char *label = mr_xasprintf("meta %s", k1);
-            i += 2;
-            bool proto = !strcmp(k1, "l4proto"), fam = !strcmp(k1, "nfproto");
-            nft_text_match(np, r, w, n, &i, proto ? C_PROTO : fam ? C_FAMILY : C_IIF,
-                           proto ? SEL_PROTO : fam ? SEL_FAMILY : SEL_IFACE, 0, NULL, label);
-            free(label);
-        } else if (!strcmp(k, "iifname") || !strcmp(k, "iif")) {
-            i++;
-            nft_text_match(np, r, w, n, &i, C_IIF, SEL_IFACE, 0, NULL, k);
-        } else if (!strcmp(k, "l4proto")) {
-            i++;
-            nft_text_match(np, r, w, n, &i, C_PROTO, SEL_PROTO, 0, NULL, k);
-        } else if (!strcmp(k, "ct") && !strcmp(k1, "state")) {
-            i += 2;
-            nft_text_match(np, r, w, n, &i, C_STATE, SEL_STATE, 0, NULL, "ct state");
+        } else if ((words = nft_text_selector(k, k1, &sel)) > 0) {
+            i += words;
+            nft_text_match(np, r, w, n, &i, sel.kind, sel.sel, sel.family, sel.proto, sel.label);
+            free(sel.label);
         } else if ((!strcmp(k, "icmp") || !strcmp(k, "icmpv6") || !strcmp(k, "udp") ||
                     !strcmp(k, "igmp")) && i + 1 < n) {
             /* A header match of another protocol: never a TCP SYN. */
