@@ -1,8 +1,9 @@
-/* The command line: one table of commands, options parsed in one place. */
+/* The command line: a table of commands, each with the groups of options it
+ * takes; src/cliopts.c parses them and prints their help. */
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,27 +21,7 @@
 #include "profile.h"
 #include "render.h"
 
-enum {
-    OPT_ROOT = 0x100,
-    OPT_CONFIG,
-    OPT_PROFILE,
-    OPT_ONLY,
-    OPT_SKIP,
-    OPT_FORMAT,
-    OPT_STRICT,
-    OPT_NO_COLOR,
-    OPT_DRY_RUN,
-    OPT_NO_BACKUP,
-    OPT_YES,
-    OPT_RESTART,
-    OPT_PEER,
-    OPT_MIGRATE,
-    OPT_BLOCK,
-    OPT_TRANSPORT,
-    OPT_TIMEOUT,
-};
-
-struct opts {
+struct mr_cli_opts {
     const char *root;
     const char *config;
     char **profiles;
@@ -57,31 +38,21 @@ struct opts {
     long timeout;
 };
 
-struct command {
-    const char *name;
-    const char *summary;
-    int (*run)(struct opts *o);
-    /* Options this command accepts beyond the common ones. */
-    bool takes_common, takes_strict;
-    const char *formats; /* accepted --format values */
-    bool takes_fix;      /* --dry-run, --no-backup, --yes, --restart */
-    bool takes_peer;
-};
+static int usage_error(const char *cmd, const char *fmt, ...) MR_PRINTF(2, 3);
 
-static int usage_error(const char *fmt, ...) MR_PRINTF(1, 2);
-
-static int usage_error(const char *fmt, ...)
+/* git's style: the word quoted, lower case, no full stop; then where to look. */
+static int usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("migready: ", stderr);
+    fprintf(stderr, "migready: %s%s", cmd ? cmd : "", cmd ? ": " : "");
     vfprintf(stderr, fmt, ap);
-    fputs("\nTry 'migready --help'.\n", stderr);
+    fprintf(stderr, "\nTry 'migready%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
     va_end(ap);
     return 2;
 }
 
-static bool want_color(const struct opts *o)
+static bool want_color(const struct mr_cli_opts *o)
 {
     if (o->no_color || o->format != MR_FORMAT_TEXT)
         return false;
@@ -94,7 +65,8 @@ static bool want_color(const struct opts *o)
     return isatty(STDOUT_FILENO);
 }
 
-static int build_ctx(struct opts *o, struct mr_ctx **ret)
+/* The one place a context is made. */
+static int build_ctx(struct mr_cli_opts *o, struct mr_ctx **ret)
 {
     char *msg = NULL;
     int r = mr_ctx_new(o->root, (const char *const *)o->profiles, o->config, ret, &msg);
@@ -123,37 +95,44 @@ static void add_peers(struct mr_ctx *ctx, char *const *extra)
 }
 
 /* --only/--skip validated, then the context: 0, or the exit code. */
-static int selected_ctx(struct opts *o, struct mr_ctx **ret)
+static int selected_ctx(const char *cmd, struct mr_cli_opts *o, struct mr_ctx **ret)
 {
     char *msg = NULL;
     if (mr_select_validate(&o->sel, &msg) < 0) {
-        int r = usage_error("%s", msg);
+        int r = usage_error(cmd, "%s", msg);
         free(msg);
         return r;
     }
     return build_ctx(o, ret);
 }
 
+static int flush_stdout(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("migready: writing output");
+        return 2;
+    }
+    return 0;
+}
+
 /* Prints RUN in the chosen format, frees it and CTX; the exit code. */
-static int render_run(struct opts *o, struct mr_ctx *ctx, struct mr_run *run)
+static int render_run(struct mr_cli_opts *o, struct mr_ctx *ctx, struct mr_run *run)
 {
     struct mr_render_opts ro = {
         .format = o->format, .color = want_color(o), .verbosity = o->verbosity};
     mr_render(stdout, ctx, run, &ro);
     int r = mr_run_exit_code(run);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("migready: writing output");
+    if (flush_stdout())
         r = 2;
-    }
     mr_run_free(run);
     mr_ctx_free(ctx);
     return r;
 }
 
-static int cmd_check(struct opts *o)
+static int cmd_check(struct mr_cli_opts *o)
 {
     struct mr_ctx *ctx = NULL;
-    int r = selected_ctx(o, &ctx);
+    int r = selected_ctx("check", o, &ctx);
     if (r)
         return r;
     add_peers(ctx, o->peers);
@@ -164,10 +143,10 @@ static int cmd_check(struct opts *o)
 /* Repairs what check found (src/fix.h). The diff and the notes about
  * restarts go to standard output with the text format and to standard
  * error with the others, so that JSON, JUnit and TAP stay parseable. */
-static int cmd_fix(struct opts *o)
+static int cmd_fix(struct mr_cli_opts *o)
 {
     struct mr_ctx *ctx = NULL;
-    int r = selected_ctx(o, &ctx);
+    int r = selected_ctx("fix", o, &ctx);
     if (r)
         return r;
     bool tty = isatty(STDIN_FILENO);
@@ -187,11 +166,12 @@ static int cmd_fix(struct opts *o)
 }
 
 /* What peers compare (src/facts.h); JSON is the only format. Under --root
- * the live parts are absent and its "notes" say so. */
-static int cmd_facts(struct opts *o)
+ * the live parts are absent and its "notes" say so. --only and --skip
+ * choose no fact, but a typo in them is still a usage error, as in check. */
+static int cmd_facts(struct mr_cli_opts *o)
 {
     struct mr_ctx *ctx = NULL;
-    int r = build_ctx(o, &ctx);
+    int r = selected_ctx("facts", o, &ctx);
     if (r)
         return r;
     struct mr_facts *f = NULL;
@@ -206,38 +186,38 @@ static int cmd_facts(struct opts *o)
     free(json);
     mr_facts_free(f);
     mr_ctx_free(ctx);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("migready: writing output");
-        return 2;
-    }
-    return 0;
+    return flush_stdout();
 }
 
 static const char *const need_names[] = {"live", "libvirt", "peers", "network"};
 
-static int cmd_list(struct opts *o)
+static json_object *check_to_json(const struct mr_check *c)
 {
-    if (o->format == MR_FORMAT_JSON) {
-        json_object *arr = json_object_new_array();
-        for (size_t i = 0; i < mr_n_checks; i++) {
-            const struct mr_check *c = mr_checks[i];
-            json_object *e = json_object_new_object();
-            json_object_object_add(e, "id", json_object_new_string(c->id));
-            json_object_object_add(e, "title", json_object_new_string(c->title));
-            json_object *needs = json_object_new_array();
-            for (size_t b = 0; b < MR_ARRAY_SIZE(need_names); b++)
-                if (c->needs & (1u << b))
-                    json_object_array_add(needs, json_object_new_string(need_names[b]));
-            json_object_object_add(e, "needs", needs);
-            json_object_object_add(e, "optional", json_object_new_boolean(c->optional));
-            json_object_object_add(e, "fixable", json_object_new_boolean(c->fixable));
-            json_object_array_add(arr, e);
-        }
-        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(arr);
-        return fflush(stdout) == 0 ? 0 : 2;
-    }
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "id", json_object_new_string(c->id));
+    json_object_object_add(e, "title", json_object_new_string(c->title));
+    json_object *needs = json_object_new_array();
+    for (size_t b = 0; b < MR_ARRAY_SIZE(need_names); b++)
+        if (c->needs & (1u << b))
+            json_object_array_add(needs, json_object_new_string(need_names[b]));
+    json_object_object_add(e, "needs", needs);
+    json_object_object_add(e, "optional", json_object_new_boolean(c->optional));
+    json_object_object_add(e, "fixable", json_object_new_boolean(c->fixable));
+    return e;
+}
+
+static void list_json(void)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < mr_n_checks; i++)
+        json_object_array_add(arr, check_to_json(mr_checks[i]));
+    puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(arr);
+}
+
+static void list_text(void)
+{
     int idw = 0;
     for (size_t i = 0; i < mr_n_checks; i++) {
         int w = (int)strlen(mr_checks[i]->id);
@@ -258,17 +238,23 @@ static int cmd_list(struct opts *o)
             fputs(" [profile]", stdout);
         putchar('\n');
     }
+}
+
+static int cmd_list(struct mr_cli_opts *o)
+{
+    if (o->format == MR_FORMAT_JSON)
+        list_json();
+    else
+        list_text();
     return fflush(stdout) == 0 ? 0 : 2;
 }
 
 /* A real round trip to one peer (src/migrate.h); exit 0 only when the probe
- * came back. */
-static int cmd_migrate_test(struct opts *o)
+ * came back. The table makes --peer required; one peer is this command's. */
+static int cmd_migrate_test(struct mr_cli_opts *o)
 {
-    size_t n = mr_strv_len(o->peers);
-    if (n != 1)
-        return usage_error("migrate-test: %s", n ? "give exactly one --peer"
-                                                 : "--peer HOST is required");
+    if (mr_strv_len(o->peers) != 1)
+        return usage_error("migrate-test", "give exactly one --peer");
     struct mr_ctx *ctx = NULL;
     int r = build_ctx(o, &ctx);
     if (r)
@@ -290,282 +276,300 @@ static int cmd_migrate_test(struct opts *o)
     } else {
         mr_migrate_print_text(&rep, want_color(o));
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("migready: writing output");
+    if (flush_stdout())
         r = 2;
-    }
     mr_migrate_report_clear(&rep);
     mr_ctx_free(ctx);
     return r;
 }
 
-static const struct command commands[] = {
+/* Option values that need more than storing. */
+
+static int take_format(void *dest, const struct mr_opt *opt, const char *arg, char **ret_msg)
+{
+    struct mr_cli_opts *o = dest;
+    if (mr_format_parse(arg, &o->format) < 0) {
+        *ret_msg = mr_xasprintf("unknown format '%s'", arg);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int take_peer(void *dest, const struct mr_opt *opt, const char *arg, char **ret_msg)
+{
+    struct mr_cli_opts *o = dest;
+    if (!*arg || arg[0] == '-' || strpbrk(arg, " \t,")) {
+        *ret_msg = mr_xasprintf("--peer needs a host name or address, not '%s'", arg);
+        return -EINVAL;
+    }
+    mr_strv_push(&o->peers, arg);
+    return 0;
+}
+
+static int take_timeout(void *dest, const struct mr_opt *opt, const char *arg, char **ret_msg)
+{
+    struct mr_cli_opts *o = dest;
+    if (mr_parse_long(arg, &o->timeout) < 0 || o->timeout < 1 || o->timeout > 86400) {
+        *ret_msg = mr_xasprintf("--timeout needs seconds (1 to 86400), not '%s'", arg);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* The tables. A command's own group comes first; the shared groups are
+ * included, never copied. */
+
+#define OFF(field) offsetof(struct mr_cli_opts, field)
+#define END {.kind = MR_OPT_END}
+
+static const char *const formats_all[] = {"text", "json", "junit", "tap", NULL};
+static const char *const formats_text_json[] = {"text", "json", NULL};
+static const char *const formats_json[] = {"json", NULL};
+static const char *const transports[] = {"tcp", "tls", "ssh", NULL};
+
+#define FORMAT_OPT(list)                                                                          \
+    {.kind = MR_OPT_CALL, .name = "format", .argh = "FMT", .help = "the output format",            \
+     .choices = (list), .call = take_format}
+
+/* What the commands that judge this host read and run: check, fix, facts. */
+static const struct mr_opt site_opts[] = {
+    {.kind = MR_OPT_STRING, .name = "root", .argh = "DIR", .off = OFF(root),
+     .help = "read every file inside DIR (offline; live checks skip)"},
+    {.kind = MR_OPT_STRING, .name = "config", .argh = "FILE", .off = OFF(config),
+     .help = "site configuration (default ROOT/etc/migready/migready.conf)"},
+    {.kind = MR_OPT_LIST, .name = "profile", .argh = "NAME", .off = OFF(profiles),
+     .flags = MR_OPT_REPEAT,
+     .help = "shared-nfs, block, volume, nfs-server, tcp, tls, ssh"},
+    {.kind = MR_OPT_LIST, .name = "only", .argh = "ID[,ID]", .off = OFF(sel.only),
+     .flags = MR_OPT_REPEAT, .help = "run only these checks; globs allowed: 'nova.*'"},
+    {.kind = MR_OPT_LIST, .name = "skip", .argh = "ID[,ID]", .off = OFF(sel.skip),
+     .flags = MR_OPT_REPEAT, .help = "do not run these checks"},
+    END,
+};
+
+/* How much to show, and help: every command takes these. */
+static const struct mr_opt output_opts[] = {
+    {.kind = MR_OPT_SET_INT, .name = "quiet", .short_name = 'q', .off = OFF(verbosity),
+     .val = -1, .help = "show only what is not passing"},
+    {.kind = MR_OPT_SET_INT, .name = "verbose", .short_name = 'v', .off = OFF(verbosity),
+     .val = 1, .help = "show every finding"},
+    {.kind = MR_OPT_BOOL, .name = "no-color", .off = OFF(no_color),
+     .help = "no colour (also when NO_COLOR is set)"},
+    {.kind = MR_OPT_HELP, .name = "help", .short_name = 'h', .help = "show this help"},
+    {.kind = MR_OPT_VERSION, .name = "version", .short_name = 'V',
+     .help = "print migready's version"},
+    END,
+};
+
+static const struct mr_opt check_opts[] = {
+    FORMAT_OPT(formats_all),
+    {.kind = MR_OPT_BOOL, .name = "strict", .off = OFF(strict),
+     .help = "a warning also makes the host not ready"},
+    {.kind = MR_OPT_CALL, .name = "peer", .argh = "HOST", .call = take_peer,
+     .flags = MR_OPT_REPEAT, .help = "compare with this peer too; added to the site's peers"},
+    {.kind = MR_OPT_BOOL, .name = "migrate", .off = OFF(migrate),
+     .help = "migrate.roundtrip: a real live migration to each peer"},
+    END,
+};
+
+static const struct mr_opt fix_opts[] = {
+    {.kind = MR_OPT_BOOL, .name = "dry-run", .off = OFF(dry_run),
+     .help = "change nothing; print the diff of what would change"},
+    {.kind = MR_OPT_BOOL, .name = "yes", .off = OFF(yes),
+     .help = "do not ask before writing (nor does fix without a terminal)"},
+    {.kind = MR_OPT_BOOL, .name = "no-backup", .off = OFF(no_backup),
+     .help = "no copy of the changed files under /var/lib/migready/backups"},
+    {.kind = MR_OPT_BOOL, .name = "restart", .off = OFF(restart),
+     .help = "restart the services the changes need (live host only)"},
+    FORMAT_OPT(formats_all),
+    END,
+};
+
+static const struct mr_opt facts_opts[] = {FORMAT_OPT(formats_json), END};
+
+static const struct mr_opt list_opts[] = {FORMAT_OPT(formats_text_json), END};
+
+static const struct mr_opt migrate_test_opts[] = {
+    {.kind = MR_OPT_CALL, .name = "peer", .argh = "HOST", .call = take_peer,
+     .flags = MR_OPT_REQUIRED, .help = "the host to migrate the probe to, and back from"},
+    {.kind = MR_OPT_BOOL, .name = "block", .off = OFF(block),
+     .help = "copy the disk: a block migration"},
+    {.kind = MR_OPT_STRING, .name = "transport", .argh = "T", .choices = transports,
+     .off = OFF(transport), .help = "the transport (default: as nova.conf says)"},
+    {.kind = MR_OPT_CALL, .name = "timeout", .argh = "SEC", .call = take_timeout,
+     .help = "abort the round trip after SEC s (default 300)"},
+    FORMAT_OPT(formats_text_json),
+    END,
+};
+
+static const struct mr_opt_group site_group = {"Common options", site_opts};
+static const struct mr_opt_group output_group = {"Other options", output_opts};
+
+#define GROUPS(own)                                                                               \
+    (const struct mr_opt_group *const[])                                                          \
+    {                                                                                             \
+        &(const struct mr_opt_group){"Options", own}, &site_group, &output_group, NULL            \
+    }
+/* list reads nothing of the host, and migrate-test works on the live host with its
+ * default configuration: neither takes the site group. */
+#define GROUPS_NO_SITE(own)                                                                       \
+    (const struct mr_opt_group *const[])                                                          \
+    {                                                                                             \
+        &(const struct mr_opt_group){"Options", own}, &output_group, NULL                         \
+    }
+
+const struct mr_cli_command mr_cli_commands[] = {
     {.name = "check",
      .summary = "check this host's readiness for live migration",
-     .run = cmd_check,
-     .takes_common = true,
-     .takes_strict = true,
-     .formats = "text,json,junit,tap",
-     .takes_peer = true},
+     .groups = GROUPS(check_opts),
+     .run = cmd_check},
     {.name = "fix",
      .summary = "repair what check found (shows a diff, asks, keeps backups)",
-     .run = cmd_fix,
-     .takes_common = true,
-     .formats = "text,json,junit,tap",
-     .takes_fix = true},
+     .groups = GROUPS(fix_opts),
+     .run = cmd_fix},
     {.name = "facts",
      .summary = "print what peers compare, as JSON",
-     .run = cmd_facts,
-     .takes_common = true,
-     .formats = "json"},
-    {.name = "list", .summary = "list the checks", .run = cmd_list, .formats = "text,json"},
+     .groups = GROUPS(facts_opts),
+     .run = cmd_facts},
+    {.name = "list",
+     .summary = "list the checks",
+     .groups = GROUPS_NO_SITE(list_opts),
+     .run = cmd_list},
     {.name = "migrate-test",
      .summary = "live-migrate a probe domain to --peer HOST and back",
-     .run = cmd_migrate_test,
-     .formats = "text,json",
-     .takes_peer = true},
+     .groups = GROUPS_NO_SITE(migrate_test_opts),
+     .run = cmd_migrate_test},
 };
+const size_t mr_n_cli_commands = MR_ARRAY_SIZE(mr_cli_commands);
+
+void mr_cli_help(FILE *out, const struct mr_cli_command *cmd)
+{
+    char *prog = mr_xasprintf("migready %s", cmd->name);
+    mr_opt_help(out, prog, cmd->summary, cmd->groups);
+    free(prog);
+}
 
 static void help(FILE *out)
 {
     fputs("Usage: migready COMMAND [OPTIONS]\n\n"
           "Proves an OpenStack compute host is ready for live migration.\n\nCommands:\n",
           out);
-    for (size_t i = 0; i < MR_ARRAY_SIZE(commands); i++)
-        fprintf(out, "  %-14s%s\n", commands[i].name, commands[i].summary);
-    fputs("\nCommon options:\n"
-          "  --root DIR        read every file inside DIR (offline; live checks skip)\n"
-          "  --config FILE     site configuration (default ROOT/etc/migready/migready.conf)\n"
-          "  --profile NAME    shared-nfs, block, volume, nfs-server, tcp, tls, ssh (repeatable)\n"
-          "  --only ID[,ID]    run only these checks (globs allowed: 'nova.*')\n"
-          "  --skip ID[,ID]    do not run these checks\n"
-          "  --format FMT      text, json, junit or tap (list: text or json; facts: json)\n"
-          "  --strict          a warning also makes the host not ready\n"
-          "  --peer HOST       (check) compare with this peer too (repeatable; added to the\n"
-          "                    site's peers)\n"
-          "  --migrate         (check) migrate.roundtrip: a real live migration to each peer\n"
-          "  --block           (migrate-test) copy the disk: a block migration\n"
-          "  --transport T     (migrate-test) tcp, tls or ssh (default: as nova.conf says)\n"
-          "  --timeout SEC     (migrate-test) abort the round trip after SEC s (default 300)\n"
-          "  -q, --quiet       show only what is not passing\n"
-          "  -v, --verbose     show every finding\n"
-          "  --no-color        no colour (also when NO_COLOR is set)\n"
-          "\nfix options:\n"
-          "  --dry-run         change nothing; print the diff of what would change\n"
-          "  --yes             do not ask before writing (nor does fix without a terminal)\n"
-          "  --no-backup       no copy of the changed files under /var/lib/migready/backups\n"
-          "  --restart         restart the services the changes need (live host only)\n"
+    for (size_t i = 0; i < mr_n_cli_commands; i++)
+        fprintf(out, "  %-14s%s\n", mr_cli_commands[i].name, mr_cli_commands[i].summary);
+    fputs("\n'migready COMMAND --help' shows the options of COMMAND.\n"
           "\nExit status: 0 ready, 1 not ready, 2 could not judge (usage, unreadable root, "
           "error).\n",
           out);
 }
 
-static void push_list(char ***v, const char *arg)
+static const struct mr_cli_command *find_command(const char *name)
 {
-    char **items = mr_split_list(arg);
-    for (size_t i = 0; items[i]; i++)
-        mr_strv_push(v, items[i]);
-    mr_strv_free(items);
+    for (size_t i = 0; i < mr_n_cli_commands; i++)
+        if (strcmp(name, mr_cli_commands[i].name) == 0)
+            return &mr_cli_commands[i];
+    return NULL;
+}
+
+/* WORD is no option of CMD; when other commands take it, say which. */
+static int unknown_option(const struct mr_cli_command *cmd, const char *word)
+{
+    char *takers = NULL;
+    for (size_t i = 0; i < mr_n_cli_commands; i++) {
+        const struct mr_cli_command *c = &mr_cli_commands[i];
+        if (c == cmd || !mr_opt_find(c->groups, word))
+            continue;
+        char *t = mr_xasprintf("%s%s%s", takers ? takers : "", takers ? ", " : "", c->name);
+        free(takers);
+        takers = t;
+    }
+    int r = takers ? usage_error(cmd->name, "unknown option '%s' (an option of %s, not of %s)",
+                                 word, takers, cmd->name)
+                   : usage_error(cmd->name, "unknown option '%s'", word);
+    free(takers);
+    return r;
+}
+
+static void free_opts(struct mr_cli_opts *o)
+{
+    mr_strv_free(o->profiles);
+    mr_strv_free(o->sel.only);
+    mr_strv_free(o->sel.skip);
+    mr_strv_free(o->peers);
+}
+
+/* The words after CMD into O: -1 to go on, else the exit code. */
+static int parse_command_line(const struct mr_cli_command *cmd, int argc, char **argv,
+                              struct mr_cli_opts *o)
+{
+    char *msg = NULL;
+    int r = mr_opt_parse(cmd->groups, argc, argv, o, &msg);
+    if (r == -ENOENT) {
+        r = unknown_option(cmd, msg);
+    } else if (r < 0) {
+        r = usage_error(cmd->name, "%s", msg);
+    } else if (r == MR_OPT_WANT_HELP) {
+        mr_cli_help(stdout, cmd);
+        r = 0;
+    } else if (r == MR_OPT_WANT_VERSION) {
+        printf("migready %s\n", PACKAGE_VERSION);
+        r = 0;
+    } else {
+        r = -1;
+    }
+    free(msg);
+    return r;
+}
+
+static int run_command(const struct mr_cli_command *cmd, int argc, char **argv)
+{
+    struct mr_cli_opts o = {.format = MR_FORMAT_TEXT};
+    int r = parse_command_line(cmd, argc, argv, &o);
+    if (r >= 0)
+        goto cleanup;
+    if (o.config && access(o.config, R_OK) < 0) {
+        fprintf(stderr, "migready: cannot read configuration '%s': %s\n", o.config,
+                strerror(errno));
+        r = 2;
+        goto cleanup;
+    }
+    r = cmd->run(&o);
+
+cleanup:
+    free_opts(&o);
+    return r;
+}
+
+/* `migready help [COMMAND]`. */
+static int help_command(int argc, char **argv)
+{
+    if (argc < 1) {
+        help(stdout);
+        return 0;
+    }
+    const struct mr_cli_command *cmd = find_command(argv[0]);
+    if (!cmd)
+        return usage_error(NULL, "unknown command '%s'", argv[0]);
+    mr_cli_help(stdout, cmd);
+    return 0;
 }
 
 int mr_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"root", required_argument, NULL, OPT_ROOT},
-        {"config", required_argument, NULL, OPT_CONFIG},
-        {"profile", required_argument, NULL, OPT_PROFILE},
-        {"only", required_argument, NULL, OPT_ONLY},
-        {"skip", required_argument, NULL, OPT_SKIP},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"strict", no_argument, NULL, OPT_STRICT},
-        {"no-color", no_argument, NULL, OPT_NO_COLOR},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"no-backup", no_argument, NULL, OPT_NO_BACKUP},
-        {"yes", no_argument, NULL, OPT_YES},
-        {"restart", no_argument, NULL, OPT_RESTART},
-        {"peer", required_argument, NULL, OPT_PEER},
-        {"migrate", no_argument, NULL, OPT_MIGRATE},
-        {"block", no_argument, NULL, OPT_BLOCK},
-        {"transport", required_argument, NULL, OPT_TRANSPORT},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {0},
-    };
     if (argc < 2) {
         help(stderr);
         return 2;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        help(stdout);
-        return 0;
-    }
-    if (strcmp(argv[1], "--version") == 0) {
+    const char *word = argv[1];
+    if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
+        return help_command(0, NULL);
+    if (strcmp(word, "help") == 0)
+        return help_command(argc - 2, argv + 2);
+    if (strcmp(word, "--version") == 0) {
         printf("migready %s\n", PACKAGE_VERSION);
         return 0;
     }
-    const struct command *cmd = NULL;
-    for (size_t i = 0; i < MR_ARRAY_SIZE(commands); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            cmd = &commands[i];
+    const struct mr_cli_command *cmd = find_command(word);
     if (!cmd)
-        return usage_error("unknown command '%s'", argv[1]);
-
-    struct opts o = {.format = MR_FORMAT_TEXT};
-    int ret = 2, c;
-    const char *format = NULL;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, ":qvhV", longopts, NULL)) != -1) {
-        bool common = true;
-        switch (c) {
-        case OPT_ROOT:
-            o.root = optarg;
-            break;
-        case OPT_CONFIG:
-            o.config = optarg;
-            break;
-        case OPT_PROFILE:
-            push_list(&o.profiles, optarg);
-            break;
-        case OPT_ONLY:
-            push_list(&o.sel.only, optarg);
-            break;
-        case OPT_SKIP:
-            push_list(&o.sel.skip, optarg);
-            break;
-        case OPT_FORMAT:
-            format = optarg;
-            common = false;
-            break;
-        case OPT_STRICT:
-            if (!cmd->takes_strict) {
-                ret = usage_error("%s: unknown option '--strict'", cmd->name);
-                goto cleanup;
-            }
-            o.strict = true;
-            break;
-        case OPT_NO_COLOR:
-            o.no_color = true;
-            break;
-        case OPT_DRY_RUN:
-        case OPT_NO_BACKUP:
-        case OPT_YES:
-        case OPT_RESTART:
-            if (!cmd->takes_fix) {
-                ret = usage_error("%s: unknown option '%s'", cmd->name, argv[optind]);
-                goto cleanup;
-            }
-            if (c == OPT_DRY_RUN)
-                o.dry_run = true;
-            else if (c == OPT_NO_BACKUP)
-                o.no_backup = true;
-            else if (c == OPT_YES)
-                o.yes = true;
-            else
-                o.restart = true;
-            break;
-        case OPT_PEER:
-            if (!cmd->takes_peer) {
-                ret = usage_error("%s: unknown option '--peer'", cmd->name);
-                goto cleanup;
-            }
-            if (!*optarg || optarg[0] == '-' || strpbrk(optarg, " \t,")) {
-                ret = usage_error("%s: --peer needs a host name or address, not '%s'", cmd->name,
-                                  optarg);
-                goto cleanup;
-            }
-            mr_strv_push(&o.peers, optarg);
-            break;
-        case OPT_MIGRATE:
-            if (strcmp(cmd->name, "check") != 0) {
-                ret = usage_error("%s: unknown option '--migrate'", cmd->name);
-                goto cleanup;
-            }
-            o.migrate = true;
-            break;
-        case OPT_BLOCK:
-        case OPT_TRANSPORT:
-        case OPT_TIMEOUT:
-            if (strcmp(cmd->name, "migrate-test") != 0) {
-                ret = usage_error("%s: unknown option '--%s'", cmd->name,
-                                  c == OPT_BLOCK ? "block" : c == OPT_TRANSPORT ? "transport"
-                                                                                : "timeout");
-                goto cleanup;
-            }
-            if (c == OPT_BLOCK) {
-                o.block = true;
-            } else if (c == OPT_TRANSPORT) {
-                if (strcmp(optarg, "tcp") && strcmp(optarg, "tls") && strcmp(optarg, "ssh")) {
-                    ret = usage_error("migrate-test: unknown transport '%s' (known: tcp, tls, ssh)",
-                                      optarg);
-                    goto cleanup;
-                }
-                o.transport = optarg;
-            } else if (mr_parse_long(optarg, &o.timeout) < 0 || o.timeout < 1 ||
-                       o.timeout > 86400) {
-                ret = usage_error("migrate-test: --timeout needs seconds (1 to 86400), not '%s'",
-                                  optarg);
-                goto cleanup;
-            }
-            break;
-        case 'q':
-            o.verbosity = -1;
-            break;
-        case 'v':
-            o.verbosity = 1;
-            break;
-        case 'h':
-            help(stdout);
-            ret = 0;
-            goto cleanup;
-        case 'V':
-            printf("migready %s\n", PACKAGE_VERSION);
-            ret = 0;
-            goto cleanup;
-        case ':':
-            ret = usage_error("%s: option '%s' needs a value", cmd->name, argv[optind]);
-            goto cleanup;
-        default:
-            ret = usage_error("%s: unknown option '%s'", cmd->name, argv[optind]);
-            goto cleanup;
-        }
-        if (common && !cmd->takes_common &&
-            (c == OPT_ROOT || c == OPT_CONFIG || c == OPT_PROFILE || c == OPT_ONLY ||
-             c == OPT_SKIP)) {
-            ret = usage_error("%s: unknown option '%s'", cmd->name, argv[optind - 1]);
-            goto cleanup;
-        }
-    }
-    if (optind < argc - 1) {
-        ret = usage_error("%s: unexpected argument '%s'", cmd->name, argv[optind + 1]);
-        goto cleanup;
-    }
-    if (format) {
-        char **allowed = mr_split_list(cmd->formats);
-        bool ok = mr_strv_contains(allowed, format) && mr_format_parse(format, &o.format) == 0;
-        mr_strv_free(allowed);
-        if (!ok) {
-            ret = usage_error("%s: unknown format '%s' (known: %s)", cmd->name, format,
-                              cmd->formats);
-            goto cleanup;
-        }
-    }
-    if (o.config && access(o.config, R_OK) < 0) {
-        fprintf(stderr, "migready: cannot read configuration '%s': %s\n", o.config,
-                strerror(errno));
-        ret = 2;
-        goto cleanup;
-    }
-    ret = cmd->run(&o);
-
-cleanup:
-    mr_strv_free(o.profiles);
-    mr_strv_free(o.sel.only);
-    mr_strv_free(o.sel.skip);
-    mr_strv_free(o.peers);
-    return ret;
+        return usage_error(NULL, "unknown command '%s'", word);
+    return run_command(cmd, argc - 2, argv + 2);
 }
