@@ -742,14 +742,12 @@ static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
 const struct mr_check mr_check_nova_vnc_listen = {
     .id = "nova.vnc-listen",
     .title = "consoles listen on a catch-all address",
-    .fixable = true,
     .run = run_vnc_listen,
 };
 
 const struct mr_check mr_check_nova_instances_path = {
     .id = "nova.instances-path",
     .title = "instances_path exists, is owned by nova and reachable by QEMU",
-    .fixable = true,
     .run = run_instances_path,
 };
 

@@ -18,6 +18,7 @@
 #include "migrate.h"
 #include "ops.h"
 #include "profile.h"
+#include "registry.h"
 #include "render.h"
 
 enum {
@@ -180,7 +181,7 @@ static int cmd_fix(struct opts *o)
         .tty_in = tty ? stdin : NULL,
         .tty_out = stderr,
     };
-    struct mr_run *run = mr_fix_run(ctx, mr_checks, mr_n_checks, &o->sel, &fo);
+    struct mr_run *run = mr_fix_run(ctx, mr_rows, mr_n_rows, &o->sel, &fo);
     if (o->format == MR_FORMAT_TEXT)
         fputc('\n', stdout);
     return render_run(o, ctx, run);
@@ -219,8 +220,8 @@ static int cmd_list(struct opts *o)
 {
     if (o->format == MR_FORMAT_JSON) {
         json_object *arr = json_object_new_array();
-        for (size_t i = 0; i < mr_n_checks; i++) {
-            const struct mr_check *c = mr_checks[i];
+        for (size_t i = 0; i < mr_n_rows; i++) {
+            const struct mr_check *c = mr_rows[i].check;
             json_object *e = json_object_new_object();
             json_object_object_add(e, "id", json_object_new_string(c->id));
             json_object_object_add(e, "title", json_object_new_string(c->title));
@@ -230,7 +231,7 @@ static int cmd_list(struct opts *o)
                     json_object_array_add(needs, json_object_new_string(need_names[b]));
             json_object_object_add(e, "needs", needs);
             json_object_object_add(e, "optional", json_object_new_boolean(c->optional));
-            json_object_object_add(e, "fixable", json_object_new_boolean(c->fixable));
+            json_object_object_add(e, "fixable", json_object_new_boolean(mr_row_fixable(&mr_rows[i])));
             json_object_array_add(arr, e);
         }
         puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -239,12 +240,12 @@ static int cmd_list(struct opts *o)
         return fflush(stdout) == 0 ? 0 : 2;
     }
     int idw = 0;
-    for (size_t i = 0; i < mr_n_checks; i++) {
-        int w = (int)strlen(mr_checks[i]->id);
+    for (size_t i = 0; i < mr_n_rows; i++) {
+        int w = (int)strlen(mr_rows[i].check->id);
         idw = w > idw ? w : idw;
     }
-    for (size_t i = 0; i < mr_n_checks; i++) {
-        const struct mr_check *c = mr_checks[i];
+    for (size_t i = 0; i < mr_n_rows; i++) {
+        const struct mr_check *c = mr_rows[i].check;
         printf("%-*s  %s", idw, c->id, c->title);
         bool first = true;
         for (size_t b = 0; b < MR_ARRAY_SIZE(need_names); b++)

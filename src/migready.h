@@ -43,7 +43,6 @@ struct mr_check {
     unsigned needs;
     /* Runs only when an active profile enables it (e.g. nfs.exports with nfs-server). */
     bool optional;
-    bool fixable;
     /* Negative only when the checker itself broke; what is wrong with the
      * host is reported through mr_report(). */
     int (*run)(const struct mr_ctx *ctx, struct mr_result *res);
@@ -57,8 +56,11 @@ struct mr_finding {
     int line;     /* 0 when unknown */
 };
 
+struct mr_row;
+
 struct mr_result {
     const struct mr_check *check;
+    const struct mr_row *row; /* the registry row the check came from (src/engine.h) */
     enum mr_status status;
     struct mr_finding *findings;
     size_t n_findings;
