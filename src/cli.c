@@ -99,6 +99,10 @@ static int build_ctx(struct opts *o, struct mr_ctx **ret)
 {
     char *msg = NULL;
     int r = mr_ctx_new(o->root, (const char *const *)o->profiles, o->config, ret, &msg);
+    if (r >= 0 && (r = mr_registry_validate_profiles((*ret)->profiles, &msg)) < 0) {
+        mr_ctx_free(*ret);
+        *ret = NULL;
+    }
     if (r < 0) {
         fprintf(stderr, "migready: %s\n", msg ? msg : strerror(-r));
         free(msg);

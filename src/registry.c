@@ -8,6 +8,7 @@
 
 #include "checks.h"
 #include "../fixers/fixers.h"
+#include "profile.h"
 #include "registry.h"
 
 const struct mr_row mr_rows[] = {
@@ -59,4 +60,14 @@ int mr_select_validate(const struct mr_select *sel, char **ret_msg)
 struct mr_run *mr_run_checks(const struct mr_ctx *ctx, const struct mr_select *sel, bool strict)
 {
     return mr_run_list(ctx, mr_rows, mr_n_rows, sel, strict);
+}
+
+int mr_registry_validate_profiles(const struct mr_profile_set *set, char **ret_msg)
+{
+    char **ids = mr_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; i < mr_n_rows; i++)
+        mr_strv_push(&ids, mr_rows[i].check->id);
+    int r = mr_profile_set_validate(set, ids, ret_msg);
+    mr_strv_free(ids);
+    return r;
 }
