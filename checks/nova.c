@@ -187,6 +187,12 @@ static void check_listen(const struct mr_ctx *ctx, struct mr_result *res,
         at(f, &v);
         mr_finding_remedy(f, "set server_listen = 0.0.0.0 in [%s] of %s", section,
                           edit_file(&v));
+        mr_finding_code(f, "listen-specific");
+        mr_finding_key(f, section, "server_listen");
+        mr_finding_value(f, addr);
+        mr_finding_want(f, "0.0.0.0");
+        if (v.legacy)
+            mr_finding_alias(f, v.section, v.name);
         break;
     }
     }

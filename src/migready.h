@@ -54,6 +54,15 @@ struct mr_finding {
     char *remedy; /* NULL when there is nothing to do */
     char *file;   /* as seen inside the root, NULL when the finding has no place */
     int line;     /* 0 when unknown */
+    /* What the check found, as data for its fixer: the fixer edits exactly
+     * this instead of judging the host again. Never rendered. */
+    char *code;    /* the kind of finding (the check's own words), NULL: nothing to act on */
+    char *section; /* the setting: its section (NULL when the file has none) and name */
+    char *key;
+    char *value;   /* the value found, NULL when unset */
+    char *want;    /* the value that passes, NULL when the check knows none */
+    char *alias_section; /* the deprecated name that set the value, NULL when none */
+    char *alias_key;
 };
 
 struct mr_row;
@@ -76,6 +85,15 @@ struct mr_finding *mr_vreport(struct mr_result *res, enum mr_status st, const ch
     MR_PRINTF(3, 0);
 void mr_finding_at(struct mr_finding *f, const char *file, int line);
 void mr_finding_remedy(struct mr_finding *f, const char *fmt, ...) MR_PRINTF(2, 3);
+/* The data a fixer acts on (see struct mr_finding); each copies its strings
+ * and accepts NULL. */
+void mr_finding_code(struct mr_finding *f, const char *code);
+void mr_finding_key(struct mr_finding *f, const char *section, const char *name);
+void mr_finding_value(struct mr_finding *f, const char *value);
+void mr_finding_want(struct mr_finding *f, const char *value);
+void mr_finding_alias(struct mr_finding *f, const char *section, const char *name);
+/* Whether F is a fail of kind CODE (NULL: any kind with data). */
+bool mr_finding_is(const struct mr_finding *f, const char *code);
 const struct mr_finding *mr_result_primary(const struct mr_result *res);
 void mr_result_clear(struct mr_result *res);
 
