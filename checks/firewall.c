@@ -706,7 +706,6 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
 
 const struct mr_check mr_check_firewall_ports = {
     .id = "firewall.ports",
-    .fixable = true,
     .title = "the firewall accepts libvirt, migration and SSH connections from the peers",
     .run = run_ports,
 };

@@ -556,7 +556,6 @@ cleanup:
 
 const struct mr_check mr_check_hosts_resolution = {
     .id = "hosts.resolution",
-    .fixable = true,
     .title = "this host's name and its peers resolve to reachable addresses",
     .run = run_resolution,
 };

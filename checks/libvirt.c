@@ -341,7 +341,6 @@ static int run_auth(const struct mr_ctx *ctx, struct mr_result *res)
 const struct mr_check mr_check_libvirt_listen = {
     .id = "libvirt.listen",
     .title = "libvirtd accepts migration connections",
-    .fixable = true,
     .run = run_listen,
 };
 

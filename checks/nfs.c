@@ -382,7 +382,6 @@ cleanup:
 
 const struct mr_check mr_check_nfs_fstab = {
     .id = "nfs.fstab",
-    .fixable = true,
     .title = "the instances path is an NFS mount in fstab and mounted",
     .run = run_fstab,
 };
@@ -1011,7 +1010,6 @@ cleanup:
 
 const struct mr_check mr_check_nfs_exports = {
     .id = "nfs.exports",
-    .fixable = true,
     .title = "the instances path is exported rw, sync, no_root_squash",
     .optional = true,
     .run = run_exports,

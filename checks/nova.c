@@ -187,6 +187,12 @@ static void check_listen(const struct mr_ctx *ctx, struct mr_result *res,
         at(f, &v);
         mr_finding_remedy(f, "set server_listen = 0.0.0.0 in [%s] of %s", section,
                           edit_file(&v));
+        mr_finding_code(f, "listen-specific");
+        mr_finding_key(f, section, "server_listen");
+        mr_finding_value(f, addr);
+        mr_finding_want(f, "0.0.0.0");
+        if (v.legacy)
+            mr_finding_alias(f, v.section, v.name);
         break;
     }
     }
@@ -742,14 +748,12 @@ static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
 const struct mr_check mr_check_nova_vnc_listen = {
     .id = "nova.vnc-listen",
     .title = "consoles listen on a catch-all address",
-    .fixable = true,
     .run = run_vnc_listen,
 };
 
 const struct mr_check mr_check_nova_instances_path = {
     .id = "nova.instances-path",
     .title = "instances_path exists, is owned by nova and reachable by QEMU",
-    .fixable = true,
     .run = run_instances_path,
 };
 

@@ -149,6 +149,5 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
 const struct mr_check mr_check_qemu_migration_ports = {
     .id = "qemu.migration-ports",
     .title = "QEMU's migration port range is valid",
-    .fixable = true,
     .run = run_ports,
 };

@@ -599,7 +599,6 @@ cleanup:
 
 const struct mr_check mr_check_ssh_keys = {
     .id = "ssh.keys",
-    .fixable = true,
     .title = "the migration user has an SSH key pair with correct permissions",
     .run = run_keys,
 };

@@ -218,6 +218,5 @@ static int run_transport(const struct mr_ctx *ctx, struct mr_result *res)
 const struct mr_check mr_check_nova_migration_transport = {
     .id = "nova.migration-transport",
     .title = "Nova's live-migration transport agrees with libvirt",
-    .fixable = true,
     .run = run_transport,
 };

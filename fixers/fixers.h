@@ -30,6 +30,11 @@ int fx_commit(struct mr_change_set *cs, struct mr_aug_edit *e, const char *path,
 /* A tree path to section SECTION of a nova.conf edit: its last occurrence,
  * or a new one at the end (caller frees). */
 char *fx_nova_section(struct mr_aug_edit *e, const char *section);
+/* Sets the key of finding F ([section] key = want) in the file F names,
+ * else nova.conf; a deprecated name that set the value (F's alias) is
+ * commented out there. Describes the change; records an error and returns
+ * a negative errno on failure. */
+int fx_nova_set(struct mr_change_set *cs, const struct mr_finding *f);
 /* The transport profile: tcp, tls or ssh. */
 const char *fx_transport(const struct mr_ctx *ctx);
 

@@ -55,6 +55,45 @@ char *fx_nova_section(struct mr_aug_edit *e, const char *section)
     return p;
 }
 
+int fx_nova_set(struct mr_change_set *cs, const struct mr_finding *f)
+{
+    const char *file = f->file ? f->file : FX_NOVA_CONF;
+    struct mr_aug_edit *e = NULL;
+    int r = fx_open(cs, "Nova.lns", file, &e);
+    if (r < 0)
+        return r;
+    if (f->alias_key) {
+        /* Commented out, not deleted: the operator sees what it was. */
+        char *pat = mr_xasprintf("%s/%s/%s", mr_aug_edit_top(e), f->alias_section, f->alias_key);
+        char **m = NULL;
+        int n = aug_match(mr_aug_edit_aug(e), pat, &m);
+        for (int i = n - 1; i >= 0; i--) {
+            const char *old = NULL;
+            aug_get(mr_aug_edit_aug(e), m[i], &old);
+            char *text = mr_xasprintf("%s = %s (replaced by [%s] %s)", f->alias_key,
+                                      old ? old : "", f->section, f->key);
+            mr_aug_edit_comment_out(e, m[i], text);
+            free(text);
+        }
+        for (int i = 0; i < n; i++)
+            free(m[i]);
+        free(m);
+        free(pat);
+        mr_change_describe(cs, "commented out the deprecated [%s] %s in %s", f->alias_section,
+                           f->alias_key, file);
+    }
+    char *parent = fx_nova_section(e, f->section);
+    r = mr_aug_edit_set(e, parent, f->key, f->want);
+    free(parent);
+    if (r < 0) {
+        mr_aug_edit_free(e);
+        mr_change_error(cs, "%s: cannot set [%s] %s", file, f->section, f->key);
+        return r;
+    }
+    mr_change_describe(cs, "set [%s] %s = %s in %s", f->section, f->key, f->want, file);
+    return fx_commit(cs, e, file, 0640);
+}
+
 const char *fx_transport(const struct mr_ctx *ctx)
 {
     const char *t = mr_ctx_value(ctx, "transport");

@@ -19,6 +19,7 @@
 #include "migrate.h"
 #include "ops.h"
 #include "profile.h"
+#include "registry.h"
 #include "render.h"
 
 struct mr_cli_opts {
@@ -70,6 +71,10 @@ static int build_ctx(struct mr_cli_opts *o, struct mr_ctx **ret)
 {
     char *msg = NULL;
     int r = mr_ctx_new(o->root, (const char *const *)o->profiles, o->config, ret, &msg);
+    if (r >= 0 && (r = mr_registry_validate_profiles((*ret)->profiles, &msg)) < 0) {
+        mr_ctx_free(*ret);
+        *ret = NULL;
+    }
     if (r < 0) {
         fprintf(stderr, "migready: %s\n", msg ? msg : strerror(-r));
         free(msg);
@@ -159,7 +164,7 @@ static int cmd_fix(struct mr_cli_opts *o)
         .tty_in = tty ? stdin : NULL,
         .tty_out = stderr,
     };
-    struct mr_run *run = mr_fix_run(ctx, mr_checks, mr_n_checks, &o->sel, &fo);
+    struct mr_run *run = mr_fix_run(ctx, mr_rows, mr_n_rows, &o->sel, &fo);
     if (o->format == MR_FORMAT_TEXT)
         fputc('\n', stdout);
     return render_run(o, ctx, run);
@@ -191,8 +196,9 @@ static int cmd_facts(struct mr_cli_opts *o)
 
 static const char *const need_names[] = {"live", "libvirt", "peers", "network"};
 
-static json_object *check_to_json(const struct mr_check *c)
+static json_object *check_to_json(const struct mr_row *row)
 {
+    const struct mr_check *c = row->check;
     json_object *e = json_object_new_object();
     json_object_object_add(e, "id", json_object_new_string(c->id));
     json_object_object_add(e, "title", json_object_new_string(c->title));
@@ -202,15 +208,15 @@ static json_object *check_to_json(const struct mr_check *c)
             json_object_array_add(needs, json_object_new_string(need_names[b]));
     json_object_object_add(e, "needs", needs);
     json_object_object_add(e, "optional", json_object_new_boolean(c->optional));
-    json_object_object_add(e, "fixable", json_object_new_boolean(c->fixable));
+    json_object_object_add(e, "fixable", json_object_new_boolean(mr_row_fixable(row)));
     return e;
 }
 
 static void list_json(void)
 {
     json_object *arr = json_object_new_array();
-    for (size_t i = 0; i < mr_n_checks; i++)
-        json_object_array_add(arr, check_to_json(mr_checks[i]));
+    for (size_t i = 0; i < mr_n_rows; i++)
+        json_object_array_add(arr, check_to_json(&mr_rows[i]));
     puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(arr);
@@ -219,12 +225,12 @@ static void list_json(void)
 static void list_text(void)
 {
     int idw = 0;
-    for (size_t i = 0; i < mr_n_checks; i++) {
-        int w = (int)strlen(mr_checks[i]->id);
+    for (size_t i = 0; i < mr_n_rows; i++) {
+        int w = (int)strlen(mr_rows[i].check->id);
         idw = w > idw ? w : idw;
     }
-    for (size_t i = 0; i < mr_n_checks; i++) {
-        const struct mr_check *c = mr_checks[i];
+    for (size_t i = 0; i < mr_n_rows; i++) {
+        const struct mr_check *c = mr_rows[i].check;
         printf("%-*s  %s", idw, c->id, c->title);
         bool first = true;
         for (size_t b = 0; b < MR_ARRAY_SIZE(need_names); b++)

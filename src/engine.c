@@ -17,12 +17,18 @@ static bool matches(char *const *globs, const char *id)
     return false;
 }
 
-static int validate_list(char *const *globs, const char *opt, char **ret_msg)
+bool mr_row_fixable(const struct mr_row *row)
+{
+    return row && row->fixer && !row->manual_only;
+}
+
+static int validate_list(const struct mr_row *rows, size_t n, char *const *globs,
+                         const char *opt, char **ret_msg)
 {
     for (size_t i = 0; globs && globs[i]; i++) {
         bool any = false;
-        for (size_t c = 0; c < mr_n_checks && !any; c++)
-            any = fnmatch(globs[i], mr_checks[c]->id, 0) == 0;
+        for (size_t c = 0; c < n && !any; c++)
+            any = fnmatch(globs[i], rows[c].check->id, 0) == 0;
         if (!any) {
             *ret_msg = mr_xasprintf("%s: no check matches '%s' (see 'migready list')", opt,
                                     globs[i]);
@@ -32,10 +38,11 @@ static int validate_list(char *const *globs, const char *opt, char **ret_msg)
     return 0;
 }
 
-int mr_select_validate(const struct mr_select *sel, char **ret_msg)
+int mr_select_validate_rows(const struct mr_row *rows, size_t n, const struct mr_select *sel,
+                            char **ret_msg)
 {
-    int r = validate_list(sel->only, "--only", ret_msg);
-    return r < 0 ? r : validate_list(sel->skip, "--skip", ret_msg);
+    int r = validate_list(rows, n, sel->only, "--only", ret_msg);
+    return r < 0 ? r : validate_list(rows, n, sel->skip, "--skip", ret_msg);
 }
 
 bool mr_selected(const struct mr_select *sel, const char *id)
@@ -76,19 +83,20 @@ static bool skipped(const struct mr_ctx *ctx, const struct mr_check *c, struct m
     return false;
 }
 
-struct mr_run *mr_run_list(const struct mr_ctx *ctx, const struct mr_check *const *checks,
-                           size_t n, const struct mr_select *sel, bool strict)
+struct mr_run *mr_run_list(const struct mr_ctx *ctx, const struct mr_row *rows, size_t n,
+                           const struct mr_select *sel, bool strict)
 {
     struct mr_run *run = mr_xcalloc(1, sizeof(*run));
     run->strict = strict;
     run->host = mr_ctx_hostname(ctx);
     run->results = mr_xcalloc(n, sizeof(*run->results));
     for (size_t i = 0; i < n; i++) {
-        const struct mr_check *c = checks[i];
+        const struct mr_check *c = rows[i].check;
         if (!mr_selected(sel, c->id))
             continue;
         struct mr_result *res = &run->results[run->n++];
         res->check = c;
+        res->row = &rows[i];
         if (skipped(ctx, c, res))
             goto counted;
         double t0 = now();
@@ -102,11 +110,6 @@ struct mr_run *mr_run_list(const struct mr_ctx *ctx, const struct mr_check *cons
         run->counts[res->status]++;
     }
     return run;
-}
-
-struct mr_run *mr_run_checks(const struct mr_ctx *ctx, const struct mr_select *sel, bool strict)
-{
-    return mr_run_list(ctx, mr_checks, mr_n_checks, sel, strict);
 }
 
 void mr_run_free(struct mr_run *run)

@@ -4,8 +4,21 @@
 #include "ctx.h"
 #include "migready.h"
 
-extern const struct mr_check *const mr_checks[];
-extern const size_t mr_n_checks;
+struct mr_fixer;
+
+/* One row of a registry (the program's is src/registry.c, tests make their
+ * own): a check and what repairs it. Everything `list`, `check` and `fix`
+ * know about an item comes from its row. */
+struct mr_row {
+    const struct mr_check *check;
+    const struct mr_fixer *fixer; /* NULL: `fix` leaves a fail as it is */
+    /* The written exception to "fixable = has a fixer": a fixer that changes
+     * nothing and only prints commands for the operator. Says why. */
+    const char *manual_only;
+};
+
+/* Whether `fix` can repair the check (list and JSON say "fixable"). */
+bool mr_row_fixable(const struct mr_row *row);
 
 struct mr_select {
     char **only; /* IDs or globs; NULL: every check */
@@ -20,14 +33,14 @@ struct mr_run {
     char *host;
 };
 
-/* Every --only/--skip item must match a known check: a typo is a usage
+/* Every --only/--skip item must match a check of ROWS: a typo is a usage
  * error, not an empty run. Returns 0 or -EINVAL with *ret_msg. */
-int mr_select_validate(const struct mr_select *sel, char **ret_msg);
+int mr_select_validate_rows(const struct mr_row *rows, size_t n, const struct mr_select *sel,
+                            char **ret_msg);
 bool mr_selected(const struct mr_select *sel, const char *id);
-/* Runs CHECKS (the registry, or a test's own list). */
-struct mr_run *mr_run_list(const struct mr_ctx *ctx, const struct mr_check *const *checks,
-                           size_t n, const struct mr_select *sel, bool strict);
-struct mr_run *mr_run_checks(const struct mr_ctx *ctx, const struct mr_select *sel, bool strict);
+/* Runs the checks of ROWS (the registry, or a test's own rows) in order. */
+struct mr_run *mr_run_list(const struct mr_ctx *ctx, const struct mr_row *rows, size_t n,
+                           const struct mr_select *sel, bool strict);
 void mr_run_free(struct mr_run *run);
 /* Ready: no fail, no error, and under --strict no warn. */
 bool mr_run_ready(const struct mr_run *run);

@@ -64,14 +64,6 @@ struct mr_change_set {
     size_t cur; /* the plan being made */
 };
 
-const struct mr_fixer *mr_fixer_find(const char *check_id)
-{
-    for (size_t i = 0; i < mr_n_fixers; i++)
-        if (strcmp(mr_fixers[i]->check_id, check_id) == 0)
-            return mr_fixers[i];
-    return NULL;
-}
-
 const struct mr_ctx *mr_change_ctx(const struct mr_change_set *cs)
 {
     return cs->ctx;
@@ -811,27 +803,23 @@ static void recheck(const struct mr_ctx *ctx, struct mr_result *res, const struc
     free(msg);
 }
 
-struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_check *const *checks,
-                          size_t n, const struct mr_select *sel, const struct mr_fix_opts *o)
+struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_row *rows, size_t n,
+                          const struct mr_select *sel, const struct mr_fix_opts *o)
 {
-    const struct mr_fixer *const *fixers = o->fixers ? o->fixers : mr_fixers;
-    size_t n_fixers = o->fixers ? o->n_fixers : mr_n_fixers;
     FILE *out = o->diff_out ? o->diff_out : stdout;
-    struct mr_run *run = mr_run_list(ctx, checks, n, sel, false);
+    struct mr_run *run = mr_run_list(ctx, rows, n, sel, false);
     struct mr_change_set cs = {.ctx = ctx};
 
-    /* One plan per failed check that has a fixer. */
+    /* One plan per failed check that has a fixer, in the order of the rows:
+     * a fixer may read what an earlier one planned. */
     cs.plans = mr_xcalloc(run->n ? run->n : 1, sizeof(*cs.plans));
     const struct mr_fixer **which = mr_xcalloc(run->n ? run->n : 1, sizeof(*which));
     for (size_t i = 0; i < run->n; i++) {
         const struct mr_result *res = &run->results[i];
-        if (res->status != MR_FAIL)
+        if (res->status != MR_FAIL || !res->row->fixer)
             continue;
-        for (size_t f = 0; f < n_fixers; f++)
-            if (strcmp(fixers[f]->check_id, res->check->id) == 0)
-                which[cs.n_plans] = fixers[f];
-        if (which[cs.n_plans])
-            cs.plans[cs.n_plans++].result = i;
+        which[cs.n_plans] = res->row->fixer;
+        cs.plans[cs.n_plans++].result = i;
     }
     /* Owner flags are sized by the number of plans, known from here on. */
     for (cs.cur = 0; cs.cur < cs.n_plans; cs.cur++) {

@@ -2,7 +2,8 @@
  * runs only on a `fail`; afterwards its check runs again: `pass` becomes
  * `fixed`, anything else `error`.
  *
- * Writing a fixer (one file in fixers/, listed in fixers/fixers.c):
+ * Writing a fixer (one file in fixers/, named in its check's row of
+ * src/registry.c, which makes the check fixable):
  *
  *     static int run(const struct mr_ctx *ctx, const struct mr_result *res,
  *                    struct mr_change_set *cs)
@@ -18,7 +19,7 @@
  *     const struct mr_fixer mr_fixer_hosts_resolution = {
  *         .check_id = "hosts.resolution", .run = run};
  *
- * and `.fixable = true` on the check. A fixer only records the edits it
+ * A fixer only records the edits it
  * wants in the change set: nothing is written until every fixer has
  * planned, the user has seen the diff and agreed. Paths are absolute as
  * seen inside the root. Returning a negative errno after mr_change_error()
@@ -42,10 +43,6 @@ struct mr_fixer {
     const char *check_id;
     int (*run)(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs);
 };
-
-extern const struct mr_fixer *const mr_fixers[];
-extern const size_t mr_n_fixers;
-const struct mr_fixer *mr_fixer_find(const char *check_id);
 
 /* The text PATH will have: what an earlier fixer planned, else the file
  * read root-safely. -ENOENT when it neither exists nor is planned. The
@@ -93,18 +90,16 @@ struct mr_fix_opts {
     FILE *diff_out; /* where the diff and the restart notes go */
     FILE *tty_in;   /* answers to the question; NULL: never ask */
     FILE *tty_out;  /* where the question goes */
-    /* Fixers to use (NULL: mr_fixers); for tests. */
-    const struct mr_fixer *const *fixers;
-    size_t n_fixers;
     /* Time of the backup folder's name (0: now); for tests. */
     time_t now;
 };
 
-/* Runs the checks, plans the fixers of every `fail`, shows the diff, asks,
- * backs up, writes, restarts and runs the fixed checks again. Returns the
- * run (render it like check's) whose exit code mr_run_exit_code() gives. */
-struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_check *const *checks,
-                          size_t n, const struct mr_select *sel, const struct mr_fix_opts *o);
+/* Runs the checks of ROWS, plans the fixers of every `fail` (in the order of
+ * the rows), shows the diff, asks, backs up, writes, restarts and runs the
+ * fixed checks again. Returns the run (render it like check's) whose exit
+ * code mr_run_exit_code() gives. */
+struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_row *rows, size_t n,
+                          const struct mr_select *sel, const struct mr_fix_opts *o);
 
 /* ---- pieces, exposed for the unit tests ---- */
 

@@ -43,7 +43,6 @@ struct mr_check {
     unsigned needs;
     /* Runs only when an active profile enables it (e.g. nfs.exports with nfs-server). */
     bool optional;
-    bool fixable;
     /* Negative only when the checker itself broke; what is wrong with the
      * host is reported through mr_report(). */
     int (*run)(const struct mr_ctx *ctx, struct mr_result *res);
@@ -55,10 +54,22 @@ struct mr_finding {
     char *remedy; /* NULL when there is nothing to do */
     char *file;   /* as seen inside the root, NULL when the finding has no place */
     int line;     /* 0 when unknown */
+    /* What the check found, as data for its fixer: the fixer edits exactly
+     * this instead of judging the host again. Never rendered. */
+    char *code;    /* the kind of finding (the check's own words), NULL: nothing to act on */
+    char *section; /* the setting: its section (NULL when the file has none) and name */
+    char *key;
+    char *value;   /* the value found, NULL when unset */
+    char *want;    /* the value that passes, NULL when the check knows none */
+    char *alias_section; /* the deprecated name that set the value, NULL when none */
+    char *alias_key;
 };
+
+struct mr_row;
 
 struct mr_result {
     const struct mr_check *check;
+    const struct mr_row *row; /* the registry row the check came from (src/engine.h) */
     enum mr_status status;
     struct mr_finding *findings;
     size_t n_findings;
@@ -74,6 +85,15 @@ struct mr_finding *mr_vreport(struct mr_result *res, enum mr_status st, const ch
     MR_PRINTF(3, 0);
 void mr_finding_at(struct mr_finding *f, const char *file, int line);
 void mr_finding_remedy(struct mr_finding *f, const char *fmt, ...) MR_PRINTF(2, 3);
+/* The data a fixer acts on (see struct mr_finding); each copies its strings
+ * and accepts NULL. */
+void mr_finding_code(struct mr_finding *f, const char *code);
+void mr_finding_key(struct mr_finding *f, const char *section, const char *name);
+void mr_finding_value(struct mr_finding *f, const char *value);
+void mr_finding_want(struct mr_finding *f, const char *value);
+void mr_finding_alias(struct mr_finding *f, const char *section, const char *name);
+/* Whether F is a fail of kind CODE (NULL: any kind with data). */
+bool mr_finding_is(const struct mr_finding *f, const char *code);
 const struct mr_finding *mr_result_primary(const struct mr_result *res);
 void mr_result_clear(struct mr_result *res);
 

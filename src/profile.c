@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,6 +72,7 @@ static void profile_free(struct mr_profile *p)
     mr_strv_free(p->disable);
     mr_strv_free(p->keys);
     mr_strv_free(p->vals);
+    free(p->path);
     free(p);
 }
 
@@ -114,6 +116,36 @@ int mr_ini_load(const char *path, dictionary **ret, char **ret_msg)
     return 0;
 }
 
+/* The line of KEY in [SECTION] of PATH, 0 when not found: iniparser does not
+ * keep lines, and a message about a value should point at it. */
+static int key_line(const char *path, const char *section, const char *key)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char buf[1024];
+    bool in = false;
+    int line = 0, found = 0;
+    while (!found && fgets(buf, sizeof(buf), f)) {
+        line++;
+        char *s = mr_strip(buf);
+        if (*s == '[') {
+            char *end = strchr(s, ']');
+            in = end && (size_t)(end - s - 1) == strlen(section) &&
+                 strncasecmp(s + 1, section, strlen(section)) == 0;
+            continue;
+        }
+        size_t n = strcspn(s, "=:");
+        if (!in || !s[n])
+            continue;
+        s[n] = '\0';
+        if (strcasecmp(mr_strip(s), key) == 0)
+            found = line;
+    }
+    fclose(f);
+    return found;
+}
+
 static int profile_load(const char *name, struct mr_profile **ret, char **ret_msg)
 {
     if (!valid_name(name)) {
@@ -140,11 +172,15 @@ static int profile_load(const char *name, struct mr_profile **ret, char **ret_ms
     }
     dictionary *d = NULL;
     int r = mr_ini_load(path, &d, ret_msg);
-    free(path);
-    if (r < 0)
+    if (r < 0) {
+        free(path);
         return r;
+    }
     struct mr_profile *p = mr_xcalloc(1, sizeof(*p));
     p->name = mr_xstrdup(name);
+    p->path = path;
+    p->enable_line = key_line(path, "checks", "enable");
+    p->disable_line = key_line(path, "checks", "disable");
     p->kind = mr_xstrdup(iniparser_getstring(d, "profile:kind", "role"));
     p->description = mr_xstrdup(iniparser_getstring(d, "profile:description", ""));
     p->enable = mr_split_list(iniparser_getstring(d, "checks:enable", NULL));
@@ -240,6 +276,36 @@ bool mr_profile_set_has(const struct mr_profile_set *set, const char *name)
         if (strcmp(set->items[i]->name, name) == 0)
             return true;
     return false;
+}
+
+static int validate_list(const struct mr_profile *p, char *const *globs, const char *key,
+                         int line, char *const *ids, char **ret_msg)
+{
+    for (size_t g = 0; globs && globs[g]; g++) {
+        bool known = false;
+        for (size_t i = 0; ids[i] && !known; i++)
+            known = fnmatch(globs[g], ids[i], 0) == 0;
+        if (!known) {
+            *ret_msg = mr_xasprintf("%s:%d: no check matches '%s' in [checks] %s "
+                                    "(see 'migready list')",
+                                    p->path, line, globs[g], key);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+int mr_profile_set_validate(const struct mr_profile_set *set, char *const *ids, char **ret_msg)
+{
+    for (size_t i = 0; set && i < set->n; i++) {
+        const struct mr_profile *p = set->items[i];
+        int r = validate_list(p, p->enable, "enable", p->enable_line, ids, ret_msg);
+        if (r == 0)
+            r = validate_list(p, p->disable, "disable", p->disable_line, ids, ret_msg);
+        if (r < 0)
+            return r;
+    }
+    return 0;
 }
 
 static bool matches_any(char *const *globs, const char *id)

@@ -13,6 +13,9 @@ struct mr_profile {
     char **disable; /* ... and off */
     char **keys;    /* [values], parallel to vals */
     char **vals;
+    char *path;       /* the INI file, for messages */
+    int enable_line;  /* where [checks] enable and disable are, 0 when absent */
+    int disable_line;
 };
 
 struct mr_profile_set {
@@ -26,6 +29,10 @@ char **mr_profile_names(void);
  * completes the set with the default of every kind not chosen. */
 int mr_profile_set_load(char *const *names, struct mr_profile_set **ret, char **ret_msg);
 void mr_profile_set_free(struct mr_profile_set *set);
+/* Every check ID or glob the profiles of SET enable or disable must match
+ * one of IDS (NULL-terminated): a typo would silently change nothing.
+ * Returns 0, or -EINVAL with *ret_msg naming the profile's file and line. */
+int mr_profile_set_validate(const struct mr_profile_set *set, char *const *ids, char **ret_msg);
 const char *mr_profile_set_value(const struct mr_profile_set *set, const char *key);
 bool mr_profile_set_has(const struct mr_profile_set *set, const char *name);
 /* Whether the profiles turn a check on (+1), off (-1) or say nothing (0),

@@ -183,7 +183,7 @@ static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
         json_str(o, "title", r->check->title);
         json_str(o, "status", mr_status_name(r->status));
         json_finding_fields(o, f);
-        json_object_object_add(o, "fixable", json_object_new_boolean(r->check->fixable));
+        json_object_object_add(o, "fixable", json_object_new_boolean(mr_row_fixable(r->row)));
         if (r->n_findings > 1) {
             json_object *details = json_object_new_array();
             for (size_t k = 0; k < r->n_findings; k++) {

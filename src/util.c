@@ -244,6 +244,44 @@ void mr_finding_remedy(struct mr_finding *f, const char *fmt, ...)
     va_end(ap);
 }
 
+static void set_str(char **field, const char *s)
+{
+    free(*field);
+    *field = s ? mr_xstrdup(s) : NULL;
+}
+
+void mr_finding_code(struct mr_finding *f, const char *code)
+{
+    set_str(&f->code, code);
+}
+
+void mr_finding_key(struct mr_finding *f, const char *section, const char *name)
+{
+    set_str(&f->section, section);
+    set_str(&f->key, name);
+}
+
+void mr_finding_value(struct mr_finding *f, const char *value)
+{
+    set_str(&f->value, value);
+}
+
+void mr_finding_want(struct mr_finding *f, const char *value)
+{
+    set_str(&f->want, value);
+}
+
+void mr_finding_alias(struct mr_finding *f, const char *section, const char *name)
+{
+    set_str(&f->alias_section, section);
+    set_str(&f->alias_key, name);
+}
+
+bool mr_finding_is(const struct mr_finding *f, const char *code)
+{
+    return f->status == MR_FAIL && f->code && (!code || strcmp(f->code, code) == 0);
+}
+
 const struct mr_finding *mr_result_primary(const struct mr_result *res)
 {
     return res->n_findings ? &res->findings[res->primary] : NULL;
@@ -255,6 +293,13 @@ void mr_result_clear(struct mr_result *res)
         free(res->findings[i].message);
         free(res->findings[i].remedy);
         free(res->findings[i].file);
+        free(res->findings[i].code);
+        free(res->findings[i].section);
+        free(res->findings[i].key);
+        free(res->findings[i].value);
+        free(res->findings[i].want);
+        free(res->findings[i].alias_section);
+        free(res->findings[i].alias_key);
     }
     free(res->findings);
     res->findings = NULL;

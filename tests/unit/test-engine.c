@@ -60,8 +60,9 @@ static const struct mr_check c_nfs = {.id = "nfs.fstab", .title = "N", .run = ru
 static const struct mr_check c_exports = {
     .id = "nfs.exports", .title = "E", .optional = true, .run = run_pass};
 
-static const struct mr_check *const all[] = {&c_pass, &c_warn, &c_fail, &c_live,
-                                             &c_peers, &c_broken, &c_nfs, &c_exports};
+static const struct mr_row all[] = {{.check = &c_pass},   {.check = &c_warn},  {.check = &c_fail},
+                                    {.check = &c_live},   {.check = &c_peers}, {.check = &c_broken},
+                                    {.check = &c_nfs},    {.check = &c_exports}};
 
 static struct mr_ctx *ctx_with(const char *const *profiles)
 {

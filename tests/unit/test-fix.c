@@ -21,6 +21,7 @@
 #include "fix.h"
 #include "migready.h"
 #include "ops.h"
+#include "registry.h"
 #include "rootfs.h"
 #include "testutil.h"
 
@@ -191,23 +192,22 @@ static int fixer_broken(const struct mr_ctx *ctx, const struct mr_result *res,
     return -EINVAL;
 }
 
-static const struct mr_check c_x = {.id = "x.good", .title = "X", .fixable = true,
-                                    .run = check_good};
-static const struct mr_check *const checks[] = {&c_x};
+static const struct mr_check c_x = {.id = "x.good", .title = "X", .run = check_good};
 static const struct mr_fixer f_good = {.check_id = "x.good", .run = fixer_good};
 static const struct mr_fixer f_wrong = {.check_id = "x.good", .run = fixer_wrong};
 static const struct mr_fixer f_broken = {.check_id = "x.good", .run = fixer_broken};
 
 static struct mr_run *fix_with(const char *dir, const struct mr_fixer *f, bool dry, FILE *out)
 {
-    static const struct mr_fixer *list[1];
-    list[0] = f;
+    /* Static: the run's results point at their row. */
+    static struct mr_row rows[1];
+    rows[0] = (struct mr_row){.check = &c_x, .fixer = f};
     struct mr_ctx *ctx;
     assert_int_equal(mr_ctx_new_for_test(dir, NULL, NULL, &ctx), 0);
     struct mr_select sel = {0};
-    struct mr_fix_opts o = {.dry_run = dry, .yes = true, .diff_out = out, .fixers = list,
-                            .n_fixers = 1, .now = 1767323045 /* 2026-01-02 03:04:05 UTC */};
-    struct mr_run *run = mr_fix_run(ctx, checks, 1, &sel, &o);
+    struct mr_fix_opts o = {.dry_run = dry, .yes = true, .diff_out = out,
+                            .now = 1767323045 /* 2026-01-02 03:04:05 UTC */};
+    struct mr_run *run = mr_fix_run(ctx, rows, 1, &sel, &o);
     mr_ctx_free(ctx);
     return run;
 }
@@ -310,7 +310,7 @@ static void test_engine_still_failing_is_error(void **state)
 static void test_engine_asks(void **state)
 {
     (void)state;
-    static const struct mr_fixer *list[] = {&f_good};
+    static const struct mr_row rows[] = {{.check = &c_x, .fixer = &f_good}};
     char *dir = mr_test_scratch();
     mr_test_write(dir, "/etc/x.conf", "a\nbad\nc\n");
     const char *answers[] = {"n\n", "\n", "y\n"};
@@ -323,9 +323,8 @@ static void test_engine_asks(void **state)
         FILE *tty = open_memstream(&prompt, &plen);
         FILE *out = fopen("/dev/null", "w");
         struct mr_select sel = {0};
-        struct mr_fix_opts o = {.tty_in = in, .tty_out = tty, .diff_out = out, .no_backup = true,
-                                .fixers = list, .n_fixers = 1};
-        struct mr_run *run = mr_fix_run(ctx, checks, 1, &sel, &o);
+        struct mr_fix_opts o = {.tty_in = in, .tty_out = tty, .diff_out = out, .no_backup = true};
+        struct mr_run *run = mr_fix_run(ctx, rows, 1, &sel, &o);
         fclose(in);
         fclose(tty);
         fclose(out);
@@ -365,7 +364,7 @@ static int stub_run(const char *const *argv, int timeout_ms, char **ret_out)
 static void test_engine_restart(void **state)
 {
     (void)state;
-    static const struct mr_fixer *list[] = {&f_good};
+    static const struct mr_row rows[] = {{.check = &c_x, .fixer = &f_good}};
     static struct mr_ops ops;
     ops.run = stub_run;
     char *dir = mr_test_scratch();
@@ -380,9 +379,8 @@ static void test_engine_restart(void **state)
         size_t len = 0;
         FILE *f = open_memstream(&out, &len);
         struct mr_select sel = {0};
-        struct mr_fix_opts o = {.yes = true, .restart = true, .no_backup = true, .diff_out = f,
-                                .fixers = list, .n_fixers = 1};
-        struct mr_run *run = mr_fix_run(ctx, checks, 1, &sel, &o);
+        struct mr_fix_opts o = {.yes = true, .restart = true, .no_backup = true, .diff_out = f};
+        struct mr_run *run = mr_fix_run(ctx, rows, 1, &sel, &o);
         fclose(f);
         assert_int_equal(run->results[0].status, MR_FIXED);
         if (live) {
@@ -412,7 +410,7 @@ static void test_libvirt_listen_fixture(void **state)
     sel.only = only;
     FILE *out = fopen("/dev/null", "w");
     struct mr_fix_opts o = {.yes = true, .no_backup = true, .diff_out = out};
-    struct mr_run *run = mr_fix_run(ctx, mr_checks, mr_n_checks, &sel, &o);
+    struct mr_run *run = mr_fix_run(ctx, mr_rows, mr_n_rows, &sel, &o);
     fclose(out);
     assert_int_equal(run->n, 1);
     assert_int_equal(run->results[0].status, MR_FIXED);

@@ -16,6 +16,7 @@
 
 #include "ctx.h"
 #include "engine.h"
+#include "fix.h"
 #include "render.h"
 #include "testutil.h"
 
@@ -50,13 +51,15 @@ static int run_error(const struct mr_ctx *ctx, struct mr_result *res)
 }
 
 static const struct mr_check c1 = {.id = "nova.vnc-listen", .title = "VNC", .run = run_pass};
-static const struct mr_check c2 = {
-    .id = "libvirt.listen", .title = "listen", .fixable = true, .run = run_fail};
+static const struct mr_check c2 = {.id = "libvirt.listen", .title = "listen", .run = run_fail};
 static const struct mr_check c3 = {.id = "x.secret", .title = "secret", .run = run_secret};
 static const struct mr_check c4 = {
     .id = "b.live", .title = "live", .needs = MR_NEED_LIVE, .run = run_pass};
 static const struct mr_check c5 = {.id = "y.error", .title = "error", .run = run_error};
-static const struct mr_check *const all[] = {&c1, &c2, &c3, &c4, &c5};
+/* c2 has a fixer: JSON says it is fixable. */
+static const struct mr_fixer fixer2 = {.check_id = "libvirt.listen"};
+static const struct mr_row all[] = {
+    {.check = &c1}, {.check = &c2, .fixer = &fixer2}, {.check = &c3}, {.check = &c4}, {.check = &c5}};
 
 struct fixture {
     struct mr_ctx *ctx;
@@ -246,7 +249,7 @@ static void test_text_place_once(void **state)
 {
     struct fixture *f = *state;
     static const struct mr_check named = {.id = "x.named", .title = "named", .run = run_named};
-    const struct mr_check *const list[] = {&named};
+    static const struct mr_row list[] = {{.check = &named}};
     struct mr_select sel = {0};
     mr_run_free(f->run);
     f->run = mr_run_list(f->ctx, list, 1, &sel, false);

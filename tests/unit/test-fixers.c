@@ -1,0 +1,128 @@
+/* Fixers act on what their check found: given a hand-made result, a fixer
+ * edits exactly the settings its failing findings name, with the values
+ * they want, and plans nothing for a result without such a finding. The
+ * host is not judged again: the fixture's values would pass the real check. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ctx.h"
+#include "engine.h"
+#include "fix.h"
+#include "migready.h"
+#include "testutil.h"
+
+#include "../fixers/fixers.h"
+
+/* The result the stand-in check reports, set by each test. */
+static void (*make_result)(struct mr_result *res);
+
+static int stand_in(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    (void)ctx;
+    make_result(res);
+    return 0;
+}
+
+/* Plans FIXER (a dry run) on a copy of fixture ROOT for a check whose
+ * result MAKE builds; returns the diff (caller frees). */
+static char *plan(const char *root, const char *id, const struct mr_fixer *fixer,
+                  void (*make)(struct mr_result *res))
+{
+    static struct mr_check check;
+    static struct mr_row rows[1];
+    check = (struct mr_check){.id = id, .title = "stand-in", .run = stand_in};
+    rows[0] = (struct mr_row){.check = &check, .fixer = fixer};
+    make_result = make;
+    char *dir = mr_test_root(root);
+    struct mr_ctx *ctx = NULL;
+    assert_int_equal(mr_ctx_new_for_test(dir, NULL, NULL, &ctx), 0);
+    char *diff = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&diff, &len);
+    struct mr_select sel = {0};
+    struct mr_fix_opts o = {.dry_run = true, .yes = true, .diff_out = out};
+    struct mr_run *run = mr_fix_run(ctx, rows, 1, &sel, &o);
+    fclose(out);
+    assert_int_equal(run->n, 1);
+    assert_int_equal(run->results[0].status, MR_FAIL);
+    mr_run_free(run);
+    mr_ctx_free(ctx);
+    mr_test_rmtree(dir);
+    free(dir);
+    return diff;
+}
+
+static void assert_has(const char *text, const char *needle)
+{
+    if (!strstr(text, needle))
+        fail_msg("expected '%s' in:\n%s", needle, text);
+}
+
+/* ---- nova.vnc-listen ---- */
+
+static void vnc_spice_key(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made");
+    mr_finding_at(f, "/etc/nova/nova.conf", 13);
+    mr_finding_code(f, "listen-specific");
+    mr_finding_key(f, "spice", "server_listen");
+    mr_finding_want(f, "192.0.2.99");
+}
+
+static void vnc_with_alias(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made");
+    mr_finding_code(f, "listen-specific");
+    mr_finding_key(f, "vnc", "server_listen");
+    mr_finding_want(f, "0.0.0.0");
+    mr_finding_alias(f, "DEFAULT", "my_ip");
+}
+
+/* Fails without data, or with data of another kind, or only warns. */
+static void vnc_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "[vnc] enabled = maybe is not a boolean");
+    struct mr_finding *f = mr_report(res, MR_FAIL, "another kind");
+    mr_finding_code(f, "something-else");
+    mr_finding_key(f, "vnc", "server_listen");
+    mr_finding_want(f, "192.0.2.99");
+    f = mr_report(res, MR_WARN, "a loopback address");
+    mr_finding_code(f, "listen-specific");
+    mr_finding_key(f, "vnc", "server_listen");
+    mr_finding_want(f, "192.0.2.98");
+}
+
+static void test_vnc_listen(void **state)
+{
+    (void)state;
+    /* nova-good listens on 0.0.0.0: the real check passes, the finding decides. */
+    char *d = plan("nova-good", "nova.vnc-listen", &mr_fixer_nova_vnc_listen, vnc_spice_key);
+    assert_has(d, "+[spice]\n+server_listen = 192.0.2.99\n");
+    assert_null(strstr(d, "-server_listen = 0.0.0.0"));
+    free(d);
+
+    d = plan("nova-good", "nova.vnc-listen", &mr_fixer_nova_vnc_listen, vnc_with_alias);
+    assert_has(d, "-my_ip = 192.0.2.11\n+#my_ip = 192.0.2.11 (replaced by [vnc] server_listen)\n");
+    free(d);
+
+    d = plan("nova-good", "nova.vnc-listen", &mr_fixer_nova_vnc_listen, vnc_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vnc_listen),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
