@@ -176,18 +176,6 @@ static void nss_load(const struct mr_ctx *ctx, struct nss *n)
     free(buf);
 }
 
-/* "files dns" as written. */
-static char *nss_order(const struct nss *n)
-{
-    char *s = mr_xstrdup("");
-    for (size_t i = 0; n->services[i]; i++) {
-        char *t = mr_xasprintf("%s%s%s", s, i ? " " : "", n->services[i]);
-        free(s);
-        s = t;
-    }
-    return s;
-}
-
 static bool nss_uses_files(const struct nss *n)
 {
     return mr_strv_contains(n->services, "files");
@@ -244,7 +232,7 @@ static char *own_address(const struct mr_ctx *ctx, const char **ret_from)
     struct mr_novaval v;
     if (mr_ctx_nova(ctx, &conf, &msg) == 0 && conf &&
         mr_novaconf_get(conf, "DEFAULT", "my_ip", &v) && v.value && v.file &&
-        mr_addr_is_literal(v.value) && !mr_addr_is_loopback(v.value)) {
+        mr_addr_is_literal(v.value) && !mr_addr_is_local_only(v.value)) {
         *ret_from = "my_ip in nova.conf";
         return mr_xstrdup(v.value);
     }
@@ -272,21 +260,10 @@ static char **ask(const struct mr_ctx *ctx, const char *name, int *r)
     return addrs;
 }
 
-static char *join(char *const *v)
-{
-    char *s = mr_xstrdup("");
-    for (size_t i = 0; v && v[i]; i++) {
-        char *t = mr_xasprintf("%s%s%s", s, i ? ", " : "", v[i]);
-        free(s);
-        s = t;
-    }
-    return s;
-}
-
 static const char *first_loopback(char *const *v)
 {
     for (size_t i = 0; v && v[i]; i++)
-        if (mr_addr_is_loopback(v[i]))
+        if (mr_addr_is_local_only(v[i]))
             return v[i];
     return NULL;
 }
@@ -323,7 +300,7 @@ static void compare_resolver(struct run *rn, const char *what, const char *name,
                           name, HOSTS);
         return;
     }
-    char *list = join(addrs);
+    char *list = mr_strv_join(addrs, ", ");
     const char *loop = first_loopback(addrs);
     if (loop && !loop_in_file) {
         f = mr_report(rn->res, MR_FAIL,
@@ -442,7 +419,7 @@ static void check_remote(struct run *rn, const char *what, const char *name)
 {
     struct mr_finding *f;
     if (mr_addr_is_literal(name)) {
-        if (mr_addr_is_loopback(name)) {
+        if (mr_addr_is_local_only(name)) {
             f = mr_report(rn->res, MR_FAIL, "%s %s is a loopback address", what, name);
             mr_finding_remedy(f, "name the %s by a name or address other hosts can reach in %s",
                               what, mr_ctx_site_path(rn->ctx) ? mr_ctx_site_path(rn->ctx)
@@ -499,7 +476,7 @@ static int run_resolution(const struct mr_ctx *ctx, struct mr_result *res)
     struct mr_finding *f;
 
     nss_load(ctx, &rn.nss);
-    rn.order = nss_order(&rn.nss);
+    rn.order = mr_strv_join(rn.nss.services, " "); /* "files dns" as written */
     if (!hosts_load(ctx, res, &rn.hosts))
         goto cleanup;
 

@@ -62,12 +62,6 @@ static bool instances_path(const struct mr_ctx *ctx, struct mr_result *res,
     return true;
 }
 
-static const char *site_file(const struct mr_ctx *ctx)
-{
-    const char *p = mr_ctx_site_path(ctx);
-    return p ? p : SITE_CONF;
-}
-
 /* ---- fstab and the mount table ---- */
 
 struct mnt {
@@ -339,7 +333,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
                       FSTAB, e->line, e->dir, host, want);
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "mount %s:%s in line %d of %s, or correct nfs_server in [site] of "
-                          "%s", want, src_path, e->line, FSTAB, site_file(ctx));
+                          "%s", want, src_path, e->line, FSTAB, mr_ctx_site_file(ctx));
     }
     if (has_opt(e->opts, "ro")) {
         f = mr_report(res, MR_FAIL, "%s:%d mounts %s read-only (ro): nova cannot write instance "
@@ -846,24 +840,10 @@ static char *opts_text(const struct exp_opts *o)
                         o->all_squash ? ",all_squash" : "");
 }
 
-static char *joined(char *const *v)
-{
-    size_t len = 1;
-    for (size_t i = 0; v[i]; i++)
-        len += strlen(v[i]) + 2;
-    char *s = mr_xcalloc(1, len);
-    for (size_t i = 0; v[i]; i++) {
-        if (i)
-            strcat(s, ", ");
-        strcat(s, v[i]);
-    }
-    return s;
-}
-
 /* Judges the options one client gives. */
 static void judge_client(struct mr_result *res, const struct client *c, const char *path)
 {
-    char *who = c->served[0] ? joined(c->served) : mr_xstrdup("its hosts");
+    char *who = c->served[0] ? mr_strv_join(c->served, ", ") : mr_xstrdup("its hosts");
     char *eff = opts_text(&c->opts);
     char *fix = mr_xasprintf("%s(rw,sync,no_root_squash,no_subtree_check)",
                              c->kind == CL_ANON ? "COMPUTE-NETWORK" : c->host);
@@ -944,7 +924,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_remedy(f, "add '%s 192.0.2.0/24(rw,sync,no_root_squash,no_subtree_check)' "
                           "(your compute hosts' network) to %s, then run exportfs -ra; or set "
                           "export_path in [site] of %s to the folder this server exports",
-                          path, EXPORTS, site_file(ctx));
+                          path, EXPORTS, mr_ctx_site_file(ctx));
         goto cleanup;
     }
     if (ex.n == 0)
@@ -983,7 +963,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
             mr_finding_remedy(f, "add %s to %s, or name it in the clients of %s in %s:%d",
                               ctx->peers[p], HOSTS, path, ex.v[0].file, ex.v[0].line);
         } else {
-            char *a = joined(addrs);
+            char *a = mr_strv_join(addrs, ", ");
             f = mr_report(res, MR_FAIL, "compute host %s (%s) is not among the clients of %s "
                           "(%s:%d): it cannot mount the instances path", ctx->peers[p], a,
                           path, ex.v[0].file, ex.v[0].line);
@@ -1019,16 +999,6 @@ const struct mr_check mr_check_nfs_exports = {
 
 /* ---- nfs.access ---- */
 
-static bool site_id(const struct mr_ctx *ctx, const char *key, unsigned *ret)
-{
-    const char *s = mr_ctx_site(ctx, key);
-    long v;
-    if (!s || mr_parse_long(s, &v) < 0 || v < 0 || v > 0x7fffffffL)
-        return false;
-    *ret = (unsigned)v;
-    return true;
-}
-
 static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
 {
     struct mr_novaval iv;
@@ -1051,7 +1021,7 @@ static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
     if (!server) {
         f = mr_report(res, MR_ERROR, "no NFS server to probe: nfs_server is not set in the site "
                       "configuration and %s has no NFS entry for %s", FSTAB, iv.value);
-        mr_finding_remedy(f, "set nfs_server in [site] of %s", site_file(ctx));
+        mr_finding_remedy(f, "set nfs_server in [site] of %s", mr_ctx_site_file(ctx));
         goto cleanup;
     }
 
@@ -1059,14 +1029,17 @@ static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
     if (!user)
         user = "nova";
     unsigned uid = 0, gid = 0;
-    bool have_uid = site_id(ctx, "nova_uid", &uid), have_gid = site_id(ctx, "nova_gid", &gid);
+    /* A value that is not an ID counts as unset here: ids.nova reports it. */
+    bool have_uid = mr_ctx_site_id(ctx, "nova_uid", &uid, NULL) > 0;
+    bool have_gid = mr_ctx_site_id(ctx, "nova_gid", &gid, NULL) > 0;
     if (!have_uid || !have_gid) {
         uid_t u;
         gid_t g;
         if (mr_ctx_user(ctx, user, &u, &g) < 0) {
             f = mr_report(res, MR_ERROR, "nova's UID is unknown: user %s does not exist here and "
                           "the site configuration sets no nova_uid and nova_gid", user);
-            mr_finding_remedy(f, "set nova_uid and nova_gid in [site] of %s", site_file(ctx));
+            mr_finding_remedy(f, "set nova_uid and nova_gid in [site] of %s",
+                              mr_ctx_site_file(ctx));
             goto cleanup;
         }
         if (!have_uid)
@@ -1101,7 +1074,7 @@ static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
         f = mr_report(res, MR_FAIL, "server unreachable: the NFS server name %s does not "
                       "resolve (%s)", server, why);
         mr_finding_remedy(f, "add %s to /etc/hosts or DNS, or correct nfs_server in [site] of %s",
-                          server, site_file(ctx));
+                          server, mr_ctx_site_file(ctx));
     } else if (out.stage == MR_NFS_CONNECT) {
         f = mr_report(res, MR_FAIL, "server unreachable: nothing answers on %s port 2049 (%s)",
                       addr, out.err == -ETIMEDOUT ? "no answer within the timeout" : why);
@@ -1112,7 +1085,7 @@ static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
                       why);
         mr_finding_remedy(f, "export %s on %s (/etc/exports, then exportfs -ra), or set "
                           "nfs_export in [site] of %s to the path the server exports",
-                          export, server, site_file(ctx));
+                          export, server, mr_ctx_site_file(ctx));
     } else if (out.stage == MR_NFS_MOUNT && squashy) {
         f = mr_report(res, MR_FAIL, "permission denied: %s refuses to let this host mount %s "
                       "(%s)", addr, export, why);

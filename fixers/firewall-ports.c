@@ -111,17 +111,6 @@ static void find_spot(const struct mr_fw_ruleset *rs, const char *file, const st
         s->undecided = true;
 }
 
-static char *join(char *const *v, const char *sep)
-{
-    char *s = mr_xstrdup("");
-    for (size_t i = 0; v && v[i]; i++) {
-        char *n = mr_xasprintf("%s%s%s", s, i ? sep : "", v[i]);
-        free(s);
-        s = n;
-    }
-    return s;
-}
-
 static char *ports_text(const struct target *t, char sep)
 {
     return t->lo == t->hi ? mr_xasprintf("%u", t->lo) : mr_xasprintf("%u%c%u", t->lo, sep, t->hi);
@@ -182,7 +171,7 @@ static int ipt_insert(struct mr_aug_edit *e, const char *text, const struct spot
             mr_strv_push(&cidr, c);
             free(c);
         }
-        char *src = join(cidr, ",");
+        char *src = mr_strv_join(cidr, ",");
         ipt_set(aug, node, "source", src);
         free(src);
         mr_strv_free(cidr);
@@ -205,7 +194,7 @@ static char *nft_rule(const struct target *t, const char *fam, char *const *addr
     char *ports = ports_text(t, '-');
     char *src = NULL;
     if (addrs && addrs[0]) {
-        char *j = join(addrs, ", ");
+        char *j = mr_strv_join(addrs, ", ");
         src = addrs[1] ? mr_xasprintf("%s saddr { %s } ", fam, j)
                        : mr_xasprintf("%s saddr %s ", fam, j);
         free(j);

@@ -5,7 +5,6 @@
  * migration user's keys only the public halves are read. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -96,14 +95,6 @@ static void entry_push(struct mr_host_entry **v, size_t *n, const char *name, co
             return;
     *v = mr_xrealloc(*v, (*n + 1) * sizeof(**v));
     (*v)[(*n)++] = (struct mr_host_entry){mr_xstrdup(name), mr_xstrdup(addr)};
-}
-
-static bool is_loopback(const char *s)
-{
-    unsigned char b[16];
-    if (inet_pton(AF_INET, s, b) == 1)
-        return b[0] == 127;
-    return strcmp(s, "::1") == 0;
 }
 
 const char *mr_facts_lookup(const struct mr_facts *f, const char *name)
@@ -222,7 +213,7 @@ static void collect_live_net(const struct mr_ctx *ctx, struct mr_facts *f)
     char **all = NULL;
     if (ctx->ops && ctx->ops->local_addresses && ctx->ops->local_addresses(&all) == 0) {
         for (size_t i = 0; all && all[i]; i++)
-            if (!is_loopback(all[i]) && strncasecmp(all[i], "fe80:", 5) != 0)
+            if (!mr_addr_is_local_only(all[i]) && strncasecmp(all[i], "fe80:", 5) != 0)
                 mr_strv_push(&f->addresses, all[i]);
     } else {
         note(f, "addresses: the interfaces could not be listed");
