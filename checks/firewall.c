@@ -17,6 +17,7 @@
 #include "ctx.h"
 #include "fwrules.h"
 #include "fwtargets.h"
+#include "hostsfile.h"
 #include "libvirtconf.h"
 #include "ops.h"
 
@@ -66,7 +67,7 @@ static size_t targets_for(const struct mr_ctx *ctx, struct target *t)
 static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
 {
     char **out = mr_xcalloc(1, sizeof(char *));
-    char *hosts = NULL;
+    struct mr_hosts *hosts = NULL;
     bool hosts_read = false;
     for (size_t i = 0; ctx->peers && ctx->peers[i]; i++) {
         const char *p = ctx->peers[i];
@@ -76,12 +77,9 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
             if (!mr_strv_contains(out, p))
                 mr_strv_push(&out, p);
         } else {
-            if (!hosts_read) {
-                size_t len;
-                if (mr_root_read(ctx->root, "/etc/hosts", 1024 * 1024, &hosts, &len) < 0)
-                    hosts = NULL;
-                hosts_read = true;
-            }
+            if (!hosts_read && mr_hosts_read(ctx->root, &hosts, NULL) < 0)
+                hosts = NULL;
+            hosts_read = true;
             mr_fw_peer_lookup(ctx, p, hosts, &out);
         }
         if (mr_strv_len(out) == before)
@@ -90,7 +88,7 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
                       "hosts.resolution)",
                       p, ctx->live ? "" : " in /etc/hosts");
     }
-    free(hosts);
+    mr_hosts_free(hosts);
     return out;
 }
 

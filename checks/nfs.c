@@ -25,6 +25,7 @@
 
 #include "checks.h"
 #include "ctx.h"
+#include "hostsfile.h"
 #include "migready.h"
 #include "nfsprobe.h"
 #include "novaconf.h"
@@ -35,8 +36,7 @@
 #define FSTAB "/etc/fstab"
 #define EXPORTS "/etc/exports"
 #define EXPORTS_D "/etc/exports.d"
-#define HOSTS "/etc/hosts"
-#define SITE_CONF "/etc/migready/migready.conf"
+#define HOSTS MR_HOSTS_PATH
 #define FILE_MAX (4u << 20)
 #define PROBE_TIMEOUT_MS 3000
 
@@ -383,49 +383,9 @@ const struct mr_check mr_check_nfs_fstab = {
 
 /* ---- /etc/hosts ---- */
 
-struct host_ent {
-    char *addr;
-    char **names;
-};
-
-struct hosts {
-    struct host_ent *v;
-    size_t n;
-};
-
-static void hosts_load(const struct mr_ctx *ctx, struct hosts *h)
-{
-    char *buf = NULL;
-    if (mr_root_read(ctx->root, HOSTS, FILE_MAX, &buf, NULL) < 0)
-        return;
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        line[strcspn(line, "#")] = '\0';
-        char *s2 = NULL;
-        char *addr = strtok_r(line, " \t\r", &s2);
-        if (!addr)
-            continue;
-        struct host_ent e = {mr_xstrdup(addr), mr_xcalloc(1, sizeof(char *))};
-        for (char *n = strtok_r(NULL, " \t\r", &s2); n; n = strtok_r(NULL, " \t\r", &s2))
-            mr_strv_push(&e.names, n);
-        h->v = mr_xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
-        h->v[h->n++] = e;
-    }
-    free(buf);
-}
-
-static void hosts_free(struct hosts *h)
-{
-    for (size_t i = 0; i < h->n; i++) {
-        free(h->v[i].addr);
-        mr_strv_free(h->v[i].names);
-    }
-    free(h->v);
-}
-
 /* The names (NAME, its aliases) and addresses of a host, from /etc/hosts
  * and, live, from the resolver. */
-static void host_identity(const struct mr_ctx *ctx, const struct hosts *h, const char *name,
+static void host_identity(const struct mr_ctx *ctx, const struct mr_hosts *h, const char *name,
                           char ***names, char ***addrs)
 {
     *names = mr_xcalloc(1, sizeof(char *));
@@ -434,7 +394,7 @@ static void host_identity(const struct mr_ctx *ctx, const struct hosts *h, const
     struct in6_addr tmp;
     if (inet_pton(AF_INET, name, &tmp) == 1 || inet_pton(AF_INET6, name, &tmp) == 1)
         mr_strv_push(addrs, name);
-    for (size_t i = 0; i < h->n; i++) {
+    for (size_t i = 0; h && i < h->n; i++) {
         bool hit = strcmp(h->v[i].addr, name) == 0;
         for (size_t j = 0; h->v[i].names[j] && !hit; j++)
             hit = mr_host_eq(h->v[i].names[j], name);
@@ -781,7 +741,7 @@ static bool in_net(const char *net, const char *mask, char *const *addrs)
 
 /* "192.0.2.0/24", "192.0.2.0/255.255.255.0", or a host name with a mask
  * ("HostA/255.255.0.0", as an old guide writes it). */
-static bool net_match(const struct mr_ctx *ctx, const struct hosts *h, const char *spec,
+static bool net_match(const struct mr_ctx *ctx, const struct mr_hosts *h, const char *spec,
                       char *const *addrs)
 {
     char *net = mr_xstrdup(spec);
@@ -800,7 +760,7 @@ static bool net_match(const struct mr_ctx *ctx, const struct hosts *h, const cha
     return hit;
 }
 
-static bool client_match(const struct mr_ctx *ctx, const struct hosts *h, const struct client *c,
+static bool client_match(const struct mr_ctx *ctx, const struct mr_hosts *h, const struct client *c,
                          char *const *names, char *const *addrs)
 {
     switch (c->kind) {
@@ -913,7 +873,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
     if (!path)
         path = iv.value;
     struct exports ex = {0};
-    struct hosts h = {0};
+    struct mr_hosts *h = NULL;
     struct mr_finding *f;
     if (!load_exports(ctx, res, path, &ex))
         goto cleanup;
@@ -930,11 +890,12 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
     if (ex.n == 0)
         goto cleanup; /* only broken lines named the path: reported as errors */
 
-    hosts_load(ctx, &h);
+    if (mr_hosts_read(ctx->root, &h, NULL) < 0)
+        h = NULL; /* none or unreadable: hosts.resolution says which */
     bool peers = ctx->peers && ctx->peers[0];
     for (size_t p = 0; peers && ctx->peers[p]; p++) {
         char **names = NULL, **addrs = NULL;
-        host_identity(ctx, &h, ctx->peers[p], &names, &addrs);
+        host_identity(ctx, h, ctx->peers[p], &names, &addrs);
         struct client *hit = NULL;
         const struct client *netgroup = NULL;
         for (int kind = CL_HOST; kind < _CL_LAST && !hit; kind++)
@@ -943,7 +904,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
                     continue;
                 if (kind == CL_NETGROUP && !netgroup)
                     netgroup = &ex.v[i];
-                if (client_match(ctx, &h, &ex.v[i], names, addrs))
+                if (client_match(ctx, h, &ex.v[i], names, addrs))
                     hit = &ex.v[i];
             }
         if (hit) {
@@ -984,7 +945,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
                   "judged, but not whether they cover the compute hosts", path);
 
 cleanup:
-    hosts_free(&h);
+    mr_hosts_free(h);
     exports_free(&ex);
     return 0;
 }

@@ -21,6 +21,7 @@
 #include "fixers.h"
 #include "fwrules.h"
 #include "fwtargets.h"
+#include "hostsfile.h"
 #include "libvirtconf.h"
 #include "ops.h"
 
@@ -48,8 +49,10 @@ static size_t targets_for(const struct mr_ctx *ctx, struct target *t)
 static char **peer_addresses(const struct mr_ctx *ctx, struct mr_change_set *cs)
 {
     char **out = mr_xcalloc(1, sizeof(char *));
-    const char *hosts = NULL;
-    if (mr_change_text(cs, "/etc/hosts", &hosts) < 0)
+    const char *text = NULL;
+    struct mr_hosts *hosts = NULL;
+    if (mr_change_text(cs, MR_HOSTS_PATH, &text) < 0 || !text ||
+        mr_hosts_parse(text, strlen(text), &hosts, NULL) < 0)
         hosts = NULL;
     for (size_t i = 0; ctx->peers && ctx->peers[i]; i++) {
         const char *p = ctx->peers[i];
@@ -60,6 +63,7 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_change_set *cs)
             mr_fw_peer_lookup(ctx, p, hosts, &out);
         }
     }
+    mr_hosts_free(hosts);
     return out;
 }
 
