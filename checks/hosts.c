@@ -164,15 +164,9 @@ static char *own_address(const struct mr_ctx *ctx, const char **ret_from)
 {
     const struct mr_novaconf *conf = NULL;
     const char *msg = NULL;
-    struct mr_novaval v;
-    if (mr_ctx_nova(ctx, &conf, &msg) == 0 && conf &&
-        mr_novaconf_get(conf, "DEFAULT", "my_ip", &v) && v.value && v.file &&
-        mr_addr_is_literal(v.value) && !mr_addr_is_local_only(v.value)) {
-        *ret_from = "my_ip in nova.conf";
-        return mr_xstrdup(v.value);
-    }
-    *ret_from = NULL;
-    return mr_xstrdup("ADDRESS");
+    const char *ip = mr_ctx_nova(ctx, &conf, &msg) == 0 ? mr_novaconf_my_ip(conf) : NULL;
+    *ret_from = ip ? "my_ip in nova.conf" : NULL;
+    return mr_xstrdup(ip ? ip : "ADDRESS");
 }
 
 /* Asks the live resolver; returns the addresses or NULL (with R set). */

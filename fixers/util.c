@@ -100,14 +100,10 @@ char *fx_own_address(const struct mr_ctx *ctx, const char **ret_from)
     }
     const struct mr_novaconf *conf = NULL;
     const char *msg = NULL;
-    struct mr_novaval v;
-    if (mr_ctx_nova(ctx, &conf, &msg) == 0 && conf &&
-        mr_novaconf_get(conf, "DEFAULT", "my_ip", &v) && v.value && v.file &&
-        mr_addr_is_literal(v.value) && !mr_addr_is_local_only(v.value)) {
+    const char *ip = mr_ctx_nova(ctx, &conf, &msg) == 0 ? mr_novaconf_my_ip(conf) : NULL;
+    if (ip)
         *ret_from = "my_ip in nova.conf";
-        return mr_xstrdup(v.value);
-    }
-    return NULL;
+    return ip ? mr_xstrdup(ip) : NULL;
 }
 
 char *fx_node_at_line(struct mr_aug_edit *e, const char *pattern, const char *text, int line)
