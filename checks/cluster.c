@@ -14,6 +14,7 @@
 #include "cluster.h"
 #include "ctx.h"
 #include "facts.h"
+#include "netaddr.h"
 #include "ops.h"
 #include "peers.h"
 #include "virt.h"
@@ -89,25 +90,6 @@ static bool addr_in(char *const *v, const char *a)
     return false;
 }
 
-static bool addr_loopback(const char *a)
-{
-    unsigned char x[16];
-    if (inet_pton(AF_INET, a, x) == 1)
-        return x[0] == 127;
-    return strcmp(a, "::1") == 0;
-}
-
-static char *join(char *const *v)
-{
-    char *s = mr_xstrdup("");
-    for (size_t i = 0; v && v[i]; i++) {
-        char *t = mr_xasprintf("%s%s%s", s, i ? ", " : "", v[i]);
-        free(s);
-        s = t;
-    }
-    return s;
-}
-
 static bool str_eq(const char *a, const char *b)
 {
     return a && b ? strcmp(a, b) == 0 : a == b;
@@ -173,13 +155,13 @@ static void hosts_my_name(struct mr_result *res, const struct mr_facts *own,
     struct mr_finding *f;
     if (!theirs)
         return; /* the peer was not asked for this name (DNS, not in its peers) */
-    if (addr_loopback(theirs)) {
+    if (mr_addr_is_local_only(theirs)) {
         f = mr_report(res, MR_FAIL, "%s resolves this host's name %s to %s, a loopback address: "
                       "it cannot migrate to this host", p->name, name, theirs);
         mr_finding_remedy(f, "map %s to %s in /etc/hosts (or DNS) on %s", name,
                           mine ? mine : "this host's address", p->name);
     } else if (own->addresses && own->addresses[0] && !addr_in(own->addresses, theirs)) {
-        char *list = join(own->addresses);
+        char *list = mr_strv_join(own->addresses, ", ");
         f = mr_report(res, MR_FAIL, "%s resolves this host's name %s to %s, which is not an "
                       "address of this host (%s)", p->name, name, theirs, list);
         mr_finding_remedy(f, "map %s to %s in /etc/hosts (or DNS) on %s", name,
@@ -208,7 +190,7 @@ static void hosts_peer(const struct mr_ctx *ctx, struct mr_result *res, const st
 
     /* The peer's own name on the peer. */
     const char *self = pf->host ? mr_facts_lookup(pf, pf->host) : NULL;
-    if (self && addr_loopback(self)) {
+    if (self && mr_addr_is_local_only(self)) {
         f = mr_report(res, MR_FAIL, "%s resolves its own name %s to %s, a loopback address: "
                       "libvirt there hands migration sources a name that leads back to "
                       "themselves", p->name, pf->host, self);
@@ -221,7 +203,7 @@ static void hosts_peer(const struct mr_ctx *ctx, struct mr_result *res, const st
     if (!mine)
         mine = p->address;
     if (mine && pf->addresses && pf->addresses[0] && !addr_in(pf->addresses, mine)) {
-        char *list = join(pf->addresses);
+        char *list = mr_strv_join(pf->addresses, ", ");
         f = mr_report(res, MR_FAIL, "this host resolves %s to %s, which is not an address of %s "
                       "(%s)", p->name, mine, p->name, list);
         mr_finding_remedy(f, "map %s to one of %s in /etc/hosts (or DNS) on this host", p->name,
@@ -283,7 +265,7 @@ static void cpu_mode_peer(const struct mr_ctx *ctx, struct mr_result *res,
                           "host");
         return;
     }
-    char *a = join(own->cpu_models), *b = join(pf->cpu_models);
+    char *a = mr_strv_join(own->cpu_models, ", "), *b = mr_strv_join(pf->cpu_models, ", ");
     if (own->cpu_mode && strcmp(own->cpu_mode, "custom") == 0 && strcasecmp(a, b) != 0) {
         f = mr_report(res, MR_WARN, "%s has cpu_models = %s, this host %s: instances may get a "
                       "model the other host does not offer", p->name, *b ? b : "(none)",
@@ -439,7 +421,7 @@ static void passthrough_peer(struct mr_result *res, const struct mr_facts *own,
     features_diff(own->cpu_features, pf->cpu_features, &missing);
     features_diff(pf->cpu_features, own->cpu_features, &extra);
     if (!str_eq(own->cpu_model, pf->cpu_model) || missing[0] || extra[0]) {
-        char *m = join(missing), *e = join(extra);
+        char *m = mr_strv_join(missing, ", "), *e = mr_strv_join(extra, ", ");
         struct mr_finding *f = mr_report(
             res, MR_FAIL,
             "%s has CPU %s, this host %s%s%s%s%s: cpu_mode = host-passthrough needs identical "

@@ -16,6 +16,7 @@
 #include "checks.h"
 #include "ctx.h"
 #include "fwrules.h"
+#include "hostsfile.h"
 #include "libvirtconf.h"
 #include "ops.h"
 #include "targets.h"
@@ -66,7 +67,7 @@ static size_t targets_for(const struct mr_ctx *ctx, struct target *t)
 static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
 {
     char **out = mr_xcalloc(1, sizeof(char *));
-    char *hosts = NULL;
+    struct mr_hosts *hosts = NULL;
     bool hosts_read = false;
     for (size_t i = 0; ctx->peers && ctx->peers[i]; i++) {
         const char *p = ctx->peers[i];
@@ -76,12 +77,9 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
             if (!mr_strv_contains(out, p))
                 mr_strv_push(&out, p);
         } else {
-            if (!hosts_read) {
-                size_t len;
-                if (mr_root_read(ctx->root, "/etc/hosts", 1024 * 1024, &hosts, &len) < 0)
-                    hosts = NULL;
-                hosts_read = true;
-            }
+            if (!hosts_read && mr_hosts_read(ctx->root, &hosts, NULL) < 0)
+                hosts = NULL;
+            hosts_read = true;
             mr_fw_peer_lookup(ctx, p, hosts, &out);
         }
         if (mr_strv_len(out) == before)
@@ -90,7 +88,7 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
                       "hosts.resolution)",
                       p, ctx->live ? "" : " in /etc/hosts");
     }
-    free(hosts);
+    mr_hosts_free(hosts);
     return out;
 }
 
@@ -325,17 +323,6 @@ static void groups_free(struct group *g, size_t n)
     free(g);
 }
 
-static char *join(char *const *v, const char *sep)
-{
-    char *s = mr_xstrdup("");
-    for (size_t i = 0; v && v[i]; i++) {
-        char *n = mr_xasprintf("%s%s%s", s, i ? sep : "", v[i]);
-        free(s);
-        s = n;
-    }
-    return s;
-}
-
 /* "16509", "49152-49199, 49210-49215" (SEP "-"), or iptables' "49152:49199,..." */
 static char *ranges_text(const struct group *g, const char *rsep, const char *lsep)
 {
@@ -377,7 +364,7 @@ static char *accept_rule(const struct source *s, const struct group *g, bool pee
                     mr_strv_push(&v4, a);
                     free(a);
                 }
-            char *j = join(v4, ",");
+            char *j = mr_strv_join(v4, ",");
             src = v4[0] ? mr_xasprintf("-s %s ", j) : NULL;
             free(j);
             mr_strv_free(v4);
@@ -395,7 +382,7 @@ static char *accept_rule(const struct source *s, const struct group *g, bool pee
         char **v4 = mr_xcalloc(1, sizeof(char *)), **v6 = mr_xcalloc(1, sizeof(char *));
         for (size_t i = 0; g->addrs[i]; i++)
             mr_strv_push(strchr(g->addrs[i], ':') ? &v6 : &v4, g->addrs[i]);
-        char *j4 = join(v4, ", "), *j6 = join(v6, ", ");
+        char *j4 = mr_strv_join(v4, ", "), *j6 = mr_strv_join(v6, ", ");
         free(src);
         src = v4[0]   ? (v4[1] ? mr_xasprintf("ip saddr { %s } ", j4)
                                  : mr_xasprintf("ip saddr %s ", j4))
@@ -545,7 +532,7 @@ static bool judge(struct mr_result *res, const struct source *s, const struct ta
     for (size_t i = 0; i < n; i++)
         if (g[i].v.outcome == MR_FW_ACCEPTED)
             acc = &g[i];
-    char *who_all = peers_known ? join(addrs, ", ") : NULL;
+    char *who_all = peers_known ? mr_strv_join(addrs, ", ") : NULL;
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
         const struct group *x = &g[i];
@@ -553,7 +540,7 @@ static bool judge(struct mr_result *res, const struct source *s, const struct ta
             continue;
         ok = false;
         char *ports = ranges_text(x, "-", ", ");
-        char *who = peers_known ? join(x->addrs, ", ")
+        char *who = peers_known ? mr_strv_join(x->addrs, ", ")
                                 : mr_xstrdup("any address (no peers configured; checked as "
                                              REPRESENTATIVE_ADDR ")");
         char *d = decider(s, &x->v);
@@ -667,8 +654,8 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
     for (size_t i = 0; i < detail.n_findings; i++)
         clean = clean && detail.findings[i].status == MR_PASS;
     if (clean) {
-        char *srcs = join(names, ", ");
-        char *who = peers_known ? join(addrs, ", ") : NULL;
+        char *srcs = mr_strv_join(names, ", ");
+        char *who = peers_known ? mr_strv_join(addrs, ", ") : NULL;
         if (judged == 0)
             mr_report(res, MR_PASS, "no firewall rules%s: everything is accepted",
                       ctx->live ? "" : " saved (offline --root: loaded rules not read)");

@@ -12,25 +12,13 @@
 #include "checks.h"
 #include "cluster.h"
 #include "ctx.h"
+#include "hostsfile.h"
 #include "netaddr.h"
 #include "novaconf.h"
 #include "ops.h"
 
-#define HOSTS "/etc/hosts"
+#define HOSTS MR_HOSTS_PATH
 #define NSSWITCH "/etc/nsswitch.conf"
-#define HOSTS_MAX (4u << 20)
-
-struct host_line {
-    int line;
-    char *addr;
-    char **names;
-};
-
-struct hosts {
-    struct host_line *v;
-    size_t n;
-    bool present;
-};
 
 struct nss {
     bool present;
@@ -38,92 +26,39 @@ struct nss {
     char **services; /* in order, actions in brackets left out */
 };
 
-static void hosts_free(struct hosts *h)
+/* Reads /etc/hosts into *RET (left NULL when there is none). Lines glibc
+ * skips are reported as warnings at their place; a file that is not text is
+ * an error. Returns false when the check cannot go on. */
+static bool hosts_load(const struct mr_ctx *ctx, struct mr_result *res, struct mr_hosts **ret)
 {
-    for (size_t i = 0; i < h->n; i++) {
-        free(h->v[i].addr);
-        mr_strv_free(h->v[i].names);
-    }
-    free(h->v);
-}
-
-/* Reads /etc/hosts. Lines glibc would skip are reported as warnings at
- * their place; a file that is not text is an error. Returns false when the
- * check cannot go on. */
-static bool hosts_load(const struct mr_ctx *ctx, struct mr_result *res, struct hosts *h)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    int r = mr_root_read(ctx->root, HOSTS, HOSTS_MAX, &buf, &len);
+    int line = 0;
+    int r = mr_hosts_read(ctx->root, ret, &line);
+    struct mr_finding *f;
     if (r == -ENOENT)
         return true;
-    if (r < 0) {
-        struct mr_finding *f = mr_report(res, MR_ERROR, "cannot read %s: %s", HOSTS,
-                                         r == -EFBIG ? "too large" : strerror(-r));
-        mr_finding_at(f, HOSTS, 0);
-        return false;
-    }
-    h->present = true;
-    const char *nul = memchr(buf, '\0', len);
-    if (nul) {
-        int line = 1;
-        for (const char *p = buf; p < nul; p++)
-            line += *p == '\n';
-        struct mr_finding *f = mr_report(res, MR_ERROR,
-                                         "%s is not a text file (a NUL byte on line %d): the "
-                                         "names it maps cannot be judged", HOSTS, line);
+    if (r == -EBADMSG) {
+        f = mr_report(res, MR_ERROR, "%s is not a text file (a NUL byte on line %d): the names "
+                      "it maps cannot be judged", HOSTS, line);
         mr_finding_at(f, HOSTS, line);
         mr_finding_remedy(f, "restore %s from a backup or rewrite it (one 'ADDRESS NAME "
                           "[ALIAS...]' per line)", HOSTS);
-        free(buf);
         return false;
     }
-    int lineno = 0;
-    for (char *line = buf, *next; line; line = next) {
-        lineno++;
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        line[strcspn(line, "#")] = '\0';
-        char *save = NULL;
-        char *addr = strtok_r(line, " \t\r\v\f", &save);
-        if (!addr)
-            continue;
-        if (!mr_addr_is_literal(addr)) {
-            struct mr_finding *f = mr_report(res, MR_WARN,
-                                             "%s:%d does not start with an IP address; the "
-                                             "resolver skips the line", HOSTS, lineno);
-            mr_finding_at(f, HOSTS, lineno);
-            mr_finding_remedy(f, "fix or remove line %d of %s (format: ADDRESS NAME "
-                              "[ALIAS...])", lineno, HOSTS);
-            continue;
-        }
-        char **names = mr_xcalloc(1, sizeof(char *));
-        const char *blanks = " \t\r\v\f";
-        for (char *n = strtok_r(NULL, blanks, &save); n; n = strtok_r(NULL, blanks, &save))
-            mr_strv_push(&names, n);
-        h->v = mr_xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
-        h->v[h->n++] = (struct host_line){lineno, mr_xstrdup(addr), names};
+    if (r < 0) {
+        f = mr_report(res, MR_ERROR, "cannot read %s: %s", HOSTS,
+                      r == -EFBIG ? "too large" : strerror(-r));
+        mr_finding_at(f, HOSTS, 0);
+        return false;
     }
-    free(buf);
+    for (size_t i = 0; i < (*ret)->n_skipped; i++) {
+        int n = (*ret)->skipped[i];
+        f = mr_report(res, MR_WARN, "%s:%d does not start with an IP address; the resolver "
+                      "skips the line", HOSTS, n);
+        mr_finding_at(f, HOSTS, n);
+        mr_finding_remedy(f, "fix or remove line %d of %s (format: ADDRESS NAME [ALIAS...])", n,
+                          HOSTS);
+    }
     return true;
-}
-
-static bool names_contain(char *const *names, const char *name)
-{
-    for (size_t i = 0; names && names[i]; i++)
-        if (strcasecmp(names[i], name) == 0)
-            return true;
-    return false;
-}
-
-/* The first line at or after *POS that maps NAME; advances *POS past it. */
-static const struct host_line *hosts_next(const struct hosts *h, const char *name, size_t *pos)
-{
-    for (; *pos < h->n; (*pos)++)
-        if (names_contain(h->v[*pos].names, name))
-            return &h->v[(*pos)++];
-    return NULL;
 }
 
 static void nss_load(const struct mr_ctx *ctx, struct nss *n)
@@ -176,18 +111,6 @@ static void nss_load(const struct mr_ctx *ctx, struct nss *n)
     free(buf);
 }
 
-/* "files dns" as written. */
-static char *nss_order(const struct nss *n)
-{
-    char *s = mr_xstrdup("");
-    for (size_t i = 0; n->services[i]; i++) {
-        char *t = mr_xasprintf("%s%s%s", s, i ? " " : "", n->services[i]);
-        free(s);
-        s = t;
-    }
-    return s;
-}
-
 static bool nss_uses_files(const struct nss *n)
 {
     return mr_strv_contains(n->services, "files");
@@ -219,7 +142,7 @@ static bool nss_elsewhere(const struct nss *n)
 struct run {
     const struct mr_ctx *ctx;
     struct mr_result *res;
-    struct hosts hosts;
+    struct mr_hosts *hosts; /* NULL when there is no /etc/hosts */
     struct nss nss;
     char *order;
     int *loop_lines; /* loopback lines already reported */
@@ -241,15 +164,9 @@ static char *own_address(const struct mr_ctx *ctx, const char **ret_from)
 {
     const struct mr_novaconf *conf = NULL;
     const char *msg = NULL;
-    struct mr_novaval v;
-    if (mr_ctx_nova(ctx, &conf, &msg) == 0 && conf &&
-        mr_novaconf_get(conf, "DEFAULT", "my_ip", &v) && v.value && v.file &&
-        mr_addr_is_literal(v.value) && !mr_addr_is_loopback(v.value)) {
-        *ret_from = "my_ip in nova.conf";
-        return mr_xstrdup(v.value);
-    }
-    *ret_from = NULL;
-    return mr_xstrdup("ADDRESS");
+    const char *ip = mr_ctx_nova(ctx, &conf, &msg) == 0 ? mr_novaconf_my_ip(conf) : NULL;
+    *ret_from = ip ? "my_ip in nova.conf" : NULL;
+    return mr_xstrdup(ip ? ip : "ADDRESS");
 }
 
 /* Asks the live resolver; returns the addresses or NULL (with R set). */
@@ -272,21 +189,10 @@ static char **ask(const struct mr_ctx *ctx, const char *name, int *r)
     return addrs;
 }
 
-static char *join(char *const *v)
-{
-    char *s = mr_xstrdup("");
-    for (size_t i = 0; v && v[i]; i++) {
-        char *t = mr_xasprintf("%s%s%s", s, i ? ", " : "", v[i]);
-        free(s);
-        s = t;
-    }
-    return s;
-}
-
 static const char *first_loopback(char *const *v)
 {
     for (size_t i = 0; v && v[i]; i++)
-        if (mr_addr_is_loopback(v[i]))
+        if (mr_addr_is_local_only(v[i]))
             return v[i];
     return NULL;
 }
@@ -302,7 +208,7 @@ static bool addr_in(char *const *v, const char *addr)
 /* The live resolver's answer for NAME against what /etc/hosts said (FILE_OK:
  * a non-loopback line, or NULL). WHAT names it in messages. */
 static void compare_resolver(struct run *rn, const char *what, const char *name,
-                             const struct host_line *file_ok, bool loop_in_file)
+                             const struct mr_hosts_entry *file_ok, bool loop_in_file)
 {
     int r;
     char **addrs = ask(rn->ctx, name, &r);
@@ -323,7 +229,7 @@ static void compare_resolver(struct run *rn, const char *what, const char *name,
                           name, HOSTS);
         return;
     }
-    char *list = join(addrs);
+    char *list = mr_strv_join(addrs, ", ");
     const char *loop = first_loopback(addrs);
     if (loop && !loop_in_file) {
         f = mr_report(rn->res, MR_FAIL,
@@ -349,15 +255,15 @@ static void compare_resolver(struct run *rn, const char *what, const char *name,
 /* This host's NAME (the short name or the FQDN) in /etc/hosts. Returns the
  * first non-loopback line, NULL when none; *RET_LOOP when a loopback line was
  * found (and reported). */
-static const struct host_line *check_own_name(struct run *rn, const char *name,
+static const struct mr_hosts_entry *check_own_name(struct run *rn, const char *name,
                                               const char *shortname, const char *fqdn,
                                               bool *ret_loop)
 {
-    const struct host_line *ok = NULL, *l;
+    const struct mr_hosts_entry *ok = NULL, *l;
     size_t pos = 0;
     *ret_loop = false;
-    while ((l = hosts_next(&rn->hosts, name, &pos))) {
-        if (!mr_addr_is_loopback(l->addr)) {
+    while ((l = mr_hosts_next(rn->hosts, name, &pos))) {
+        if (!mr_addr_is_local_only(l->addr)) {
             if (!ok)
                 ok = l;
             continue;
@@ -396,7 +302,7 @@ static void check_self(struct run *rn, const char *hostname)
     } else {
         /* The canonical name of the first line that lists the short name. */
         size_t pos = 0;
-        const struct host_line *l = hosts_next(&rn->hosts, shortname, &pos);
+        const struct mr_hosts_entry *l = mr_hosts_next(rn->hosts, shortname, &pos);
         if (l && strchr(l->names[0], '.'))
             fqdn = mr_xstrdup(l->names[0]);
     }
@@ -406,7 +312,7 @@ static void check_self(struct run *rn, const char *hostname)
         if (!name || (i == 1 && strcasecmp(name, hostname) == 0))
             continue;
         bool loop = false;
-        const struct host_line *ok = check_own_name(rn, name, shortname, fqdn, &loop);
+        const struct mr_hosts_entry *ok = check_own_name(rn, name, shortname, fqdn, &loop);
         struct mr_finding *f;
         if (ok && !loop) {
             f = mr_report(rn->res, MR_PASS, "this host's name %s resolves to %s (%s:%d)", name,
@@ -442,7 +348,7 @@ static void check_remote(struct run *rn, const char *what, const char *name)
 {
     struct mr_finding *f;
     if (mr_addr_is_literal(name)) {
-        if (mr_addr_is_loopback(name)) {
+        if (mr_addr_is_local_only(name)) {
             f = mr_report(rn->res, MR_FAIL, "%s %s is a loopback address", what, name);
             mr_finding_remedy(f, "name the %s by a name or address other hosts can reach in %s",
                               what, mr_ctx_site_path(rn->ctx) ? mr_ctx_site_path(rn->ctx)
@@ -453,10 +359,10 @@ static void check_remote(struct run *rn, const char *what, const char *name)
         return;
     }
     size_t pos = 0;
-    const struct host_line *l, *ok = NULL;
+    const struct mr_hosts_entry *l, *ok = NULL;
     bool loop = false;
-    while ((l = hosts_next(&rn->hosts, name, &pos))) {
-        if (!mr_addr_is_loopback(l->addr)) {
+    while ((l = mr_hosts_next(rn->hosts, name, &pos))) {
+        if (!mr_addr_is_local_only(l->addr)) {
             if (!ok)
                 ok = l;
             continue;
@@ -499,7 +405,7 @@ static int run_resolution(const struct mr_ctx *ctx, struct mr_result *res)
     struct mr_finding *f;
 
     nss_load(ctx, &rn.nss);
-    rn.order = nss_order(&rn.nss);
+    rn.order = mr_strv_join(rn.nss.services, " "); /* "files dns" as written */
     if (!hosts_load(ctx, res, &rn.hosts))
         goto cleanup;
 
@@ -549,7 +455,7 @@ cleanup:
     free(hostname);
     free(rn.order);
     free(rn.loop_lines);
-    hosts_free(&rn.hosts);
+    mr_hosts_free(rn.hosts);
     mr_strv_free(rn.nss.services);
     return 0;
 }

@@ -76,26 +76,20 @@ static int parse_id(const char *s, unsigned *ret)
     return 0;
 }
 
-static const char *site_file(const struct mr_ctx *ctx)
-{
-    return mr_ctx_site_path(ctx) ? mr_ctx_site_path(ctx) : "/etc/migready/migready.conf";
-}
-
 /* The site's wanted ID for KEY: false when unset; a value that is not an
  * ID is reported and counts as unset. */
 static bool site_id(const struct mr_ctx *ctx, struct mr_result *res, const char *key,
                     unsigned *ret)
 {
-    const char *s = mr_ctx_site(ctx, key);
-    if (!s)
-        return false;
-    if (parse_id(s, ret) == 0)
-        return true;
-    struct mr_finding *f = mr_report(res, MR_FAIL, "%s = \"%s\" in the site configuration is "
-                                     "not a numeric ID", key, s);
+    char *msg = NULL;
+    int r = mr_ctx_site_id(ctx, key, ret, &msg);
+    if (r >= 0)
+        return r > 0;
+    struct mr_finding *f = mr_report(res, MR_FAIL, "%s", msg);
     if (mr_ctx_site_path(ctx))
         mr_finding_at(f, mr_ctx_site_path(ctx), 0);
-    mr_finding_remedy(f, "set %s to a number (e.g. 162) in %s", key, site_file(ctx));
+    mr_finding_remedy(f, "set %s to a number (e.g. 162) in %s", key, mr_ctx_site_file(ctx));
+    free(msg);
     return false;
 }
 
@@ -259,7 +253,7 @@ static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
                               "/var/lib/nova %s", want_uid, group, user);
         else
             mr_finding_remedy(f, "install nova-compute (it creates the user), or set nova_user "
-                              "in %s", site_file(ctx));
+                              "in %s", mr_ctx_site_file(ctx));
     }
     if (!g.found) {
         f = mr_report(res, MR_FAIL, "the nova group '%s' does not exist (%s)", group, GROUP);
@@ -268,7 +262,7 @@ static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
             mr_finding_remedy(f, "groupadd --system -g %u %s", want_gid, group);
         else
             mr_finding_remedy(f, "install nova-compute (it creates the group), or set "
-                              "nova_group in %s", site_file(ctx));
+                              "nova_group in %s", mr_ctx_site_file(ctx));
     }
     if (u.found && has_uid && u.id != want_uid) {
         f = at(mr_report(res, MR_FAIL,

@@ -25,6 +25,7 @@
 
 #include "checks.h"
 #include "ctx.h"
+#include "hostsfile.h"
 #include "migready.h"
 #include "nfsprobe.h"
 #include "novaconf.h"
@@ -35,8 +36,7 @@
 #define FSTAB "/etc/fstab"
 #define EXPORTS "/etc/exports"
 #define EXPORTS_D "/etc/exports.d"
-#define HOSTS "/etc/hosts"
-#define SITE_CONF "/etc/migready/migready.conf"
+#define HOSTS MR_HOSTS_PATH
 #define FILE_MAX (4u << 20)
 #define PROBE_TIMEOUT_MS 3000
 
@@ -60,12 +60,6 @@ static bool instances_path(const struct mr_ctx *ctx, struct mr_result *res,
         return false;
     }
     return true;
-}
-
-static const char *site_file(const struct mr_ctx *ctx)
-{
-    const char *p = mr_ctx_site_path(ctx);
-    return p ? p : SITE_CONF;
 }
 
 /* ---- fstab and the mount table ---- */
@@ -339,7 +333,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
                       FSTAB, e->line, e->dir, host, want);
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "mount %s:%s in line %d of %s, or correct nfs_server in [site] of "
-                          "%s", want, src_path, e->line, FSTAB, site_file(ctx));
+                          "%s", want, src_path, e->line, FSTAB, mr_ctx_site_file(ctx));
     }
     if (has_opt(e->opts, "ro")) {
         f = mr_report(res, MR_FAIL, "%s:%d mounts %s read-only (ro): nova cannot write instance "
@@ -388,49 +382,9 @@ const struct mr_check mr_check_nfs_fstab = {
 
 /* ---- /etc/hosts ---- */
 
-struct host_ent {
-    char *addr;
-    char **names;
-};
-
-struct hosts {
-    struct host_ent *v;
-    size_t n;
-};
-
-static void hosts_load(const struct mr_ctx *ctx, struct hosts *h)
-{
-    char *buf = NULL;
-    if (mr_root_read(ctx->root, HOSTS, FILE_MAX, &buf, NULL) < 0)
-        return;
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        line[strcspn(line, "#")] = '\0';
-        char *s2 = NULL;
-        char *addr = strtok_r(line, " \t\r", &s2);
-        if (!addr)
-            continue;
-        struct host_ent e = {mr_xstrdup(addr), mr_xcalloc(1, sizeof(char *))};
-        for (char *n = strtok_r(NULL, " \t\r", &s2); n; n = strtok_r(NULL, " \t\r", &s2))
-            mr_strv_push(&e.names, n);
-        h->v = mr_xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
-        h->v[h->n++] = e;
-    }
-    free(buf);
-}
-
-static void hosts_free(struct hosts *h)
-{
-    for (size_t i = 0; i < h->n; i++) {
-        free(h->v[i].addr);
-        mr_strv_free(h->v[i].names);
-    }
-    free(h->v);
-}
-
 /* The names (NAME, its aliases) and addresses of a host, from /etc/hosts
  * and, live, from the resolver. */
-static void host_identity(const struct mr_ctx *ctx, const struct hosts *h, const char *name,
+static void host_identity(const struct mr_ctx *ctx, const struct mr_hosts *h, const char *name,
                           char ***names, char ***addrs)
 {
     *names = mr_xcalloc(1, sizeof(char *));
@@ -439,7 +393,7 @@ static void host_identity(const struct mr_ctx *ctx, const struct hosts *h, const
     struct in6_addr tmp;
     if (inet_pton(AF_INET, name, &tmp) == 1 || inet_pton(AF_INET6, name, &tmp) == 1)
         mr_strv_push(addrs, name);
-    for (size_t i = 0; i < h->n; i++) {
+    for (size_t i = 0; h && i < h->n; i++) {
         bool hit = strcmp(h->v[i].addr, name) == 0;
         for (size_t j = 0; h->v[i].names[j] && !hit; j++)
             hit = mr_host_eq(h->v[i].names[j], name);
@@ -786,7 +740,7 @@ static bool in_net(const char *net, const char *mask, char *const *addrs)
 
 /* "192.0.2.0/24", "192.0.2.0/255.255.255.0", or a host name with a mask
  * ("HostA/255.255.0.0", as an old guide writes it). */
-static bool net_match(const struct mr_ctx *ctx, const struct hosts *h, const char *spec,
+static bool net_match(const struct mr_ctx *ctx, const struct mr_hosts *h, const char *spec,
                       char *const *addrs)
 {
     char *net = mr_xstrdup(spec);
@@ -805,7 +759,7 @@ static bool net_match(const struct mr_ctx *ctx, const struct hosts *h, const cha
     return hit;
 }
 
-static bool client_match(const struct mr_ctx *ctx, const struct hosts *h, const struct client *c,
+static bool client_match(const struct mr_ctx *ctx, const struct mr_hosts *h, const struct client *c,
                          char *const *names, char *const *addrs)
 {
     switch (c->kind) {
@@ -845,24 +799,10 @@ static char *opts_text(const struct exp_opts *o)
                         o->all_squash ? ",all_squash" : "");
 }
 
-static char *joined(char *const *v)
-{
-    size_t len = 1;
-    for (size_t i = 0; v[i]; i++)
-        len += strlen(v[i]) + 2;
-    char *s = mr_xcalloc(1, len);
-    for (size_t i = 0; v[i]; i++) {
-        if (i)
-            strcat(s, ", ");
-        strcat(s, v[i]);
-    }
-    return s;
-}
-
 /* Judges the options one client gives. */
 static void judge_client(struct mr_result *res, const struct client *c, const char *path)
 {
-    char *who = c->served[0] ? joined(c->served) : mr_xstrdup("its hosts");
+    char *who = c->served[0] ? mr_strv_join(c->served, ", ") : mr_xstrdup("its hosts");
     char *eff = opts_text(&c->opts);
     char *fix = mr_xasprintf("%s(rw,sync,no_root_squash,no_subtree_check)",
                              c->kind == CL_ANON ? "COMPUTE-NETWORK" : c->host);
@@ -932,7 +872,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
     if (!path)
         path = iv.value;
     struct exports ex = {0};
-    struct hosts h = {0};
+    struct mr_hosts *h = NULL;
     struct mr_finding *f;
     if (!load_exports(ctx, res, path, &ex))
         goto cleanup;
@@ -943,17 +883,18 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_remedy(f, "add '%s 192.0.2.0/24(rw,sync,no_root_squash,no_subtree_check)' "
                           "(your compute hosts' network) to %s, then run exportfs -ra; or set "
                           "export_path in [site] of %s to the folder this server exports",
-                          path, EXPORTS, site_file(ctx));
+                          path, EXPORTS, mr_ctx_site_file(ctx));
         goto cleanup;
     }
     if (ex.n == 0)
         goto cleanup; /* only broken lines named the path: reported as errors */
 
-    hosts_load(ctx, &h);
+    if (mr_hosts_read(ctx->root, &h, NULL) < 0)
+        h = NULL; /* none or unreadable: hosts.resolution says which */
     bool peers = ctx->peers && ctx->peers[0];
     for (size_t p = 0; peers && ctx->peers[p]; p++) {
         char **names = NULL, **addrs = NULL;
-        host_identity(ctx, &h, ctx->peers[p], &names, &addrs);
+        host_identity(ctx, h, ctx->peers[p], &names, &addrs);
         struct client *hit = NULL;
         const struct client *netgroup = NULL;
         for (int kind = CL_HOST; kind < _CL_LAST && !hit; kind++)
@@ -962,7 +903,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
                     continue;
                 if (kind == CL_NETGROUP && !netgroup)
                     netgroup = &ex.v[i];
-                if (client_match(ctx, &h, &ex.v[i], names, addrs))
+                if (client_match(ctx, h, &ex.v[i], names, addrs))
                     hit = &ex.v[i];
             }
         if (hit) {
@@ -982,7 +923,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
             mr_finding_remedy(f, "add %s to %s, or name it in the clients of %s in %s:%d",
                               ctx->peers[p], HOSTS, path, ex.v[0].file, ex.v[0].line);
         } else {
-            char *a = joined(addrs);
+            char *a = mr_strv_join(addrs, ", ");
             f = mr_report(res, MR_FAIL, "compute host %s (%s) is not among the clients of %s "
                           "(%s:%d): it cannot mount the instances path", ctx->peers[p], a,
                           path, ex.v[0].file, ex.v[0].line);
@@ -1003,7 +944,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
                   "judged, but not whether they cover the compute hosts", path);
 
 cleanup:
-    hosts_free(&h);
+    mr_hosts_free(h);
     exports_free(&ex);
     return 0;
 }
@@ -1016,16 +957,6 @@ const struct mr_check mr_check_nfs_exports = {
 };
 
 /* ---- nfs.access ---- */
-
-static bool site_id(const struct mr_ctx *ctx, const char *key, unsigned *ret)
-{
-    const char *s = mr_ctx_site(ctx, key);
-    long v;
-    if (!s || mr_parse_long(s, &v) < 0 || v < 0 || v > 0x7fffffffL)
-        return false;
-    *ret = (unsigned)v;
-    return true;
-}
 
 static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
 {
@@ -1049,7 +980,7 @@ static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
     if (!server) {
         f = mr_report(res, MR_ERROR, "no NFS server to probe: nfs_server is not set in the site "
                       "configuration and %s has no NFS entry for %s", FSTAB, iv.value);
-        mr_finding_remedy(f, "set nfs_server in [site] of %s", site_file(ctx));
+        mr_finding_remedy(f, "set nfs_server in [site] of %s", mr_ctx_site_file(ctx));
         goto cleanup;
     }
 
@@ -1057,14 +988,17 @@ static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
     if (!user)
         user = "nova";
     unsigned uid = 0, gid = 0;
-    bool have_uid = site_id(ctx, "nova_uid", &uid), have_gid = site_id(ctx, "nova_gid", &gid);
+    /* A value that is not an ID counts as unset here: ids.nova reports it. */
+    bool have_uid = mr_ctx_site_id(ctx, "nova_uid", &uid, NULL) > 0;
+    bool have_gid = mr_ctx_site_id(ctx, "nova_gid", &gid, NULL) > 0;
     if (!have_uid || !have_gid) {
         uid_t u;
         gid_t g;
         if (mr_ctx_user(ctx, user, &u, &g) < 0) {
             f = mr_report(res, MR_ERROR, "nova's UID is unknown: user %s does not exist here and "
                           "the site configuration sets no nova_uid and nova_gid", user);
-            mr_finding_remedy(f, "set nova_uid and nova_gid in [site] of %s", site_file(ctx));
+            mr_finding_remedy(f, "set nova_uid and nova_gid in [site] of %s",
+                              mr_ctx_site_file(ctx));
             goto cleanup;
         }
         if (!have_uid)
@@ -1099,7 +1033,7 @@ static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
         f = mr_report(res, MR_FAIL, "server unreachable: the NFS server name %s does not "
                       "resolve (%s)", server, why);
         mr_finding_remedy(f, "add %s to /etc/hosts or DNS, or correct nfs_server in [site] of %s",
-                          server, site_file(ctx));
+                          server, mr_ctx_site_file(ctx));
     } else if (out.stage == MR_NFS_CONNECT) {
         f = mr_report(res, MR_FAIL, "server unreachable: nothing answers on %s port 2049 (%s)",
                       addr, out.err == -ETIMEDOUT ? "no answer within the timeout" : why);
@@ -1110,7 +1044,7 @@ static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
                       why);
         mr_finding_remedy(f, "export %s on %s (/etc/exports, then exportfs -ra), or set "
                           "nfs_export in [site] of %s to the path the server exports",
-                          export, server, site_file(ctx));
+                          export, server, mr_ctx_site_file(ctx));
     } else if (out.stage == MR_NFS_MOUNT && squashy) {
         f = mr_report(res, MR_FAIL, "permission denied: %s refuses to let this host mount %s "
                       "(%s)", addr, export, why);

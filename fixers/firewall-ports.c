@@ -20,6 +20,7 @@
 
 #include "fixers.h"
 #include "fwrules.h"
+#include "hostsfile.h"
 #include "libvirtconf.h"
 #include "ops.h"
 #include "targets.h"
@@ -48,8 +49,10 @@ static size_t targets_for(const struct mr_ctx *ctx, struct target *t)
 static char **peer_addresses(const struct mr_ctx *ctx, struct mr_change_set *cs)
 {
     char **out = mr_xcalloc(1, sizeof(char *));
-    const char *hosts = NULL;
-    if (mr_change_text(cs, "/etc/hosts", &hosts) < 0)
+    const char *text = NULL;
+    struct mr_hosts *hosts = NULL;
+    if (mr_change_text(cs, MR_HOSTS_PATH, &text) < 0 || !text ||
+        mr_hosts_parse(text, strlen(text), &hosts, NULL) < 0)
         hosts = NULL;
     for (size_t i = 0; ctx->peers && ctx->peers[i]; i++) {
         const char *p = ctx->peers[i];
@@ -60,6 +63,7 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_change_set *cs)
             mr_fw_peer_lookup(ctx, p, hosts, &out);
         }
     }
+    mr_hosts_free(hosts);
     return out;
 }
 
@@ -109,17 +113,6 @@ static void find_spot(const struct mr_fw_ruleset *rs, const char *file, const st
         s->line = 0;
     if (s->needed && !s->chain)
         s->undecided = true;
-}
-
-static char *join(char *const *v, const char *sep)
-{
-    char *s = mr_xstrdup("");
-    for (size_t i = 0; v && v[i]; i++) {
-        char *n = mr_xasprintf("%s%s%s", s, i ? sep : "", v[i]);
-        free(s);
-        s = n;
-    }
-    return s;
 }
 
 static char *ports_text(const struct target *t, char sep)
@@ -182,7 +175,7 @@ static int ipt_insert(struct mr_aug_edit *e, const char *text, const struct spot
             mr_strv_push(&cidr, c);
             free(c);
         }
-        char *src = join(cidr, ",");
+        char *src = mr_strv_join(cidr, ",");
         ipt_set(aug, node, "source", src);
         free(src);
         mr_strv_free(cidr);
@@ -205,7 +198,7 @@ static char *nft_rule(const struct target *t, const char *fam, char *const *addr
     char *ports = ports_text(t, '-');
     char *src = NULL;
     if (addrs && addrs[0]) {
-        char *j = join(addrs, ", ");
+        char *j = mr_strv_join(addrs, ", ");
         src = addrs[1] ? mr_xasprintf("%s saddr { %s } ", fam, j)
                        : mr_xasprintf("%s saddr %s ", fam, j);
         free(j);

@@ -76,7 +76,7 @@ static void unmap(struct hosts_edit *h, char *const *names, const char *addr, bo
         free(p);
         if (!ip || mr_addr_same(ip, addr))
             continue;
-        bool loop = mr_addr_is_loopback(ip);
+        bool loop = mr_addr_is_local_only(ip);
         /* The aliases, last first so that the positions stay right. */
         p = mr_xasprintf("%s/alias", m[i]);
         int na = aug_match(h->aug, p, NULL);

@@ -13,16 +13,6 @@
 #include "fixers.h"
 #include "novaconf.h"
 
-static bool site_id(const struct mr_ctx *ctx, const char *key, unsigned *ret)
-{
-    const char *s = mr_ctx_site(ctx, key);
-    long v;
-    if (!s || mr_parse_long(s, &v) < 0 || v < 0 || v > 0x7fffffffL)
-        return false;
-    *ret = (unsigned)v;
-    return true;
-}
-
 /* The folders whose files carry nova's IDs, those that exist. */
 static char *nova_paths(const struct mr_ctx *ctx, const char *user)
 {
@@ -68,8 +58,9 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
     if (!group)
         group = user;
     unsigned want_uid = 0, want_gid = 0;
-    bool has_uid = site_id(ctx, "nova_uid", &want_uid);
-    bool has_gid = site_id(ctx, "nova_gid", &want_gid);
+    /* A value that is not an ID is left alone: ids.nova reports it. */
+    bool has_uid = mr_ctx_site_id(ctx, "nova_uid", &want_uid, NULL) > 0;
+    bool has_gid = mr_ctx_site_id(ctx, "nova_gid", &want_gid, NULL) > 0;
     uid_t uid;
     gid_t gid, pgid;
     bool user_ok = mr_ctx_user(ctx, user, &uid, &pgid) == 0;

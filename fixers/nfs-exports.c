@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "fixers.h"
+#include "hostsfile.h"
 #include "novaconf.h"
 #include "ops.h"
 #include "pathutil.h"
@@ -88,19 +89,13 @@ static char **peer_addrs(const struct mr_ctx *ctx, char *const *pairs, const cha
     const char *a = fx_site_host_addr(pairs, peer);
     if (a)
         mr_strv_push(&v, a);
-    char *buf = NULL;
-    if (mr_root_read(ctx->root, "/etc/hosts", 4u << 20, &buf, NULL) == 0) {
-        char *save = NULL;
-        for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-            l[strcspn(l, "#")] = '\0';
-            char *s2 = NULL, *addr = strtok_r(l, " \t\r", &s2);
-            for (char *n = addr ? strtok_r(NULL, " \t\r", &s2) : NULL; n;
-                 n = strtok_r(NULL, " \t\r", &s2))
-                if (mr_host_eq(n, peer) && !mr_strv_contains(v, addr))
-                    mr_strv_push(&v, addr);
-        }
-    }
-    free(buf);
+    struct mr_hosts *h = NULL;
+    if (mr_hosts_read(ctx->root, &h, NULL) == 0)
+        for (size_t i = 0; i < h->n; i++)
+            for (size_t j = 0; h->v[i].names[j]; j++)
+                if (mr_host_eq(h->v[i].names[j], peer) && !mr_strv_contains(v, h->v[i].addr))
+                    mr_strv_push(&v, h->v[i].addr);
+    mr_hosts_free(h);
     char **more = NULL;
     if (ctx->live && ctx->ops && ctx->ops->resolve && ctx->ops->resolve(peer, &more) == 0)
         for (size_t i = 0; more && more[i]; i++)

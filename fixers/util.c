@@ -113,7 +113,7 @@ char **fx_site_hosts(const struct mr_ctx *ctx)
             continue;
         *eq = '\0';
         char *name = mr_strip(items[i]), *addr = mr_strip(eq + 1);
-        if (!*name || !mr_addr_is_literal(addr) || mr_addr_is_loopback(addr))
+        if (!*name || !mr_addr_is_literal(addr) || mr_addr_is_local_only(addr))
             continue;
         mr_strv_push(&v, name);
         mr_strv_push(&v, addr);
@@ -133,20 +133,16 @@ const char *fx_site_host_addr(char *const *pairs, const char *name)
 char *fx_own_address(const struct mr_ctx *ctx, const char **ret_from)
 {
     const char *a = mr_ctx_site(ctx, "address");
-    if (a && mr_addr_is_literal(a) && !mr_addr_is_loopback(a)) {
+    if (a && mr_addr_is_literal(a) && !mr_addr_is_local_only(a)) {
         *ret_from = "address in the site configuration";
         return mr_xstrdup(a);
     }
     const struct mr_novaconf *conf = NULL;
     const char *msg = NULL;
-    struct mr_novaval v;
-    if (mr_ctx_nova(ctx, &conf, &msg) == 0 && conf &&
-        mr_novaconf_get(conf, "DEFAULT", "my_ip", &v) && v.value && v.file &&
-        mr_addr_is_literal(v.value) && !mr_addr_is_loopback(v.value)) {
+    const char *ip = mr_ctx_nova(ctx, &conf, &msg) == 0 ? mr_novaconf_my_ip(conf) : NULL;
+    if (ip)
         *ret_from = "my_ip in nova.conf";
-        return mr_xstrdup(v.value);
-    }
-    return NULL;
+    return ip ? mr_xstrdup(ip) : NULL;
 }
 
 char *fx_node_at_line(struct mr_aug_edit *e, const char *pattern, const char *text, int line)

@@ -54,6 +54,12 @@ const char *mr_ctx_site_path(const struct mr_ctx *ctx)
     return ctx->site ? ctx->site->path : NULL;
 }
 
+const char *mr_ctx_site_file(const struct mr_ctx *ctx)
+{
+    const char *p = mr_ctx_site_path(ctx);
+    return p ? p : MR_SITE_DEFAULT;
+}
+
 int mr_ctx_nova(const struct mr_ctx *ctx, const struct mr_novaconf **ret, const char **ret_msg)
 {
     struct mr_cache *c = ctx->cache;
@@ -123,6 +129,19 @@ static int parse_id(const char *s, unsigned *ret)
         return -EINVAL;
     *ret = (unsigned)v;
     return 0;
+}
+
+int mr_ctx_site_id(const struct mr_ctx *ctx, const char *key, unsigned *ret, char **ret_msg)
+{
+    const char *s = mr_ctx_site(ctx, key);
+    if (!s)
+        return 0;
+    if (parse_id(s, ret) == 0)
+        return 1;
+    if (ret_msg)
+        *ret_msg = mr_xasprintf("%s = \"%s\" in [site] of %s is not a numeric ID", key, s,
+                                mr_ctx_site_file(ctx));
+    return -EINVAL;
 }
 
 int mr_ctx_user(const struct mr_ctx *ctx, const char *name, uid_t *ret_uid, gid_t *ret_gid)

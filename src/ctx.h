@@ -51,6 +51,13 @@ bool mr_ctx_has_profile(const struct mr_ctx *ctx, const char *name);
 /* Site configuration key of [site], NULL when unset. */
 const char *mr_ctx_site(const struct mr_ctx *ctx, const char *key);
 const char *mr_ctx_site_path(const struct mr_ctx *ctx);
+/* The site configuration's path for a message or a remedy: the file read,
+ * else where migready looks for one. */
+const char *mr_ctx_site_file(const struct mr_ctx *ctx);
+/* [site] KEY as a numeric user or group ID (nova_uid, nova_gid): 1 with *RET
+ * set, 0 when unset, -EINVAL when the value is not one; then *RET_MSG (NULL:
+ * not wanted) names the key, the value and the file (caller frees). */
+int mr_ctx_site_id(const struct mr_ctx *ctx, const char *key, unsigned *ret, char **ret_msg);
 
 /* nova.conf and its nova.conf.d overrides, parsed once per run. On failure
  * returns a negative errno and sets *ret_msg (owned by the cache) to a

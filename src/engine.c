@@ -4,7 +4,6 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine.h"
 #include "profile.h"
@@ -52,13 +51,6 @@ bool mr_selected(const struct mr_select *sel, const char *id)
     return !matches(sel->skip, id);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The harness alone turns a missing need into a skip. */
 static bool skipped(const struct mr_ctx *ctx, const struct mr_check *c, struct mr_result *res)
 {
@@ -99,9 +91,9 @@ struct mr_run *mr_run_list(const struct mr_ctx *ctx, const struct mr_row *rows, 
         res->row = &rows[i];
         if (skipped(ctx, c, res))
             goto counted;
-        double t0 = now();
+        double t0 = mr_now_s();
         int r = c->run(ctx, res);
-        res->seconds = now() - t0;
+        res->seconds = mr_now_s() - t0;
         if (r < 0)
             mr_report(res, MR_ERROR, "the check could not run: %s", strerror(-r));
         else if (res->n_findings == 0)

@@ -5,7 +5,6 @@
  * migration user's keys only the public halves are read. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,14 +18,13 @@
 
 #include "ctx.h"
 #include "facts.h"
+#include "hostsfile.h"
 #include "libvirtconf.h"
 #include "netaddr.h"
 #include "novaconf.h"
 #include "ops.h"
 #include "virt.h"
 
-#define HOSTS "/etc/hosts"
-#define HOSTS_MAX (4u << 20)
 #define PUBKEY_MAX (64u << 10)
 #define JSON_MAX (4u << 20)
 #define STRING_MAX (256u << 10)
@@ -98,14 +96,6 @@ static void entry_push(struct mr_host_entry **v, size_t *n, const char *name, co
     (*v)[(*n)++] = (struct mr_host_entry){mr_xstrdup(name), mr_xstrdup(addr)};
 }
 
-static bool is_loopback(const char *s)
-{
-    unsigned char b[16];
-    if (inet_pton(AF_INET, s, b) == 1)
-        return b[0] == 127;
-    return strcmp(s, "::1") == 0;
-}
-
 const char *mr_facts_lookup(const struct mr_facts *f, const char *name)
 {
     if (!f || !name)
@@ -152,32 +142,20 @@ static char *version_string(unsigned long long v)
 /* /etc/hosts as glibc's files backend reads it: the first address of each name. */
 static void collect_hosts(const struct mr_ctx *ctx, struct mr_facts *f)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    int r = mr_root_read(ctx->root, HOSTS, HOSTS_MAX, &buf, &len);
+    struct mr_hosts *h = NULL;
+    int r = mr_hosts_read(ctx->root, &h, NULL);
+    if (r == -EBADMSG) {
+        note(f, "hosts: %s is not a text file", MR_HOSTS_PATH);
+        return;
+    }
     if (r < 0) {
-        note(f, "hosts: cannot read %s: %s", HOSTS, strerror(-r));
+        note(f, "hosts: cannot read %s: %s", MR_HOSTS_PATH, strerror(-r));
         return;
     }
-    if (memchr(buf, '\0', len)) {
-        note(f, "hosts: %s is not a text file", HOSTS);
-        free(buf);
-        return;
-    }
-    for (char *line = buf, *next; line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        line[strcspn(line, "#")] = '\0';
-        const char *blanks = " \t\r\v\f";
-        char *save = NULL;
-        char *addr = strtok_r(line, blanks, &save);
-        if (!addr || !mr_addr_is_literal(addr))
-            continue;
-        for (char *n = strtok_r(NULL, blanks, &save); n; n = strtok_r(NULL, blanks, &save))
-            entry_push(&f->hosts, &f->n_hosts, n, addr);
-    }
-    free(buf);
+    for (size_t i = 0; i < h->n; i++)
+        for (size_t j = 0; h->v[i].names[j]; j++)
+            entry_push(&f->hosts, &f->n_hosts, h->v[i].names[j], h->v[i].addr);
+    mr_hosts_free(h);
 }
 
 static char *find_fqdn(const struct mr_facts *f)
@@ -222,7 +200,7 @@ static void collect_live_net(const struct mr_ctx *ctx, struct mr_facts *f)
     char **all = NULL;
     if (ctx->ops && ctx->ops->local_addresses && ctx->ops->local_addresses(&all) == 0) {
         for (size_t i = 0; all && all[i]; i++)
-            if (!is_loopback(all[i]) && strncasecmp(all[i], "fe80:", 5) != 0)
+            if (!mr_addr_is_local_only(all[i]) && strncasecmp(all[i], "fe80:", 5) != 0)
                 mr_strv_push(&f->addresses, all[i]);
     } else {
         note(f, "addresses: the interfaces could not be listed");

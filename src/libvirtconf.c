@@ -10,12 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <strings.h>
 #include <sys/stat.h>
 
 #include "libvirtconf.h"
+#include "netaddr.h"
 #include "paths.h"
 #include "migready.h"
 
@@ -751,13 +750,7 @@ bool mr_libvirt_addr_is_loopback(const char *addr)
         s[n - 1] = '\0';
         s++;
     }
-    struct in_addr v4;
-    struct in6_addr v6;
-    bool lo = strncasecmp(s, "localhost", 9) == 0 ||
-              (inet_pton(AF_INET, s, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127) ||
-              (inet_pton(AF_INET6, s, &v6) == 1 &&
-               (IN6_IS_ADDR_LOOPBACK(&v6) ||
-                (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127)));
+    bool lo = strncasecmp(s, "localhost", 9) == 0 || mr_addr_is_loopback(s);
     free(a);
     return lo;
 }

@@ -78,5 +78,8 @@ bool mr_libvirt_conf_args_listen(const struct mr_libvirt_conf *conf);
 const char *mr_libvirt_conf_note(const struct mr_libvirt_conf *conf);
 
 /* ADDR (a host name or a numeric address, IPv6 brackets allowed) names this
- * machine's loopback, as libvirt judges it: "localhost*", 127.0.0.0/8, ::1. */
+ * machine's loopback, as libvirt judges it: a name starting "localhost" (its
+ * qemu driver refuses such a migration host: "hostname on destination
+ * resolved to localhost"), else mr_addr_is_loopback(). The unspecified
+ * 0.0.0.0 and :: are not loopback here: as a listen address they mean all. */
 bool mr_libvirt_addr_is_loopback(const char *addr);

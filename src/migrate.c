@@ -42,6 +42,7 @@
 #include "ctx.h"
 #include "migrate.h"
 #include "migready.h"
+#include "netaddr.h"
 #include "novaconf.h"
 #include "ops.h"
 #include "sshpeer.h"
@@ -87,13 +88,6 @@ void mr_migrate_report_clear(struct mr_migrate_report *rep)
     mr_migrate_cause_clear(&rep->why);
     mr_strv_free(rep->notes);
     *rep = (struct mr_migrate_report){0};
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static const char *nova_str(const struct mr_novaconf *nova, const char *section, const char *key)
@@ -874,7 +868,7 @@ static int leg(struct run *rn, virConnectPtr src, virConnectPtr dst, const char 
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&j.cond, &ca);
     pthread_condattr_destroy(&ca);
-    double t0 = now_s(), last_abort = 0;
+    double t0 = mr_now_s(), last_abort = 0;
     pthread_t th;
     if (pthread_create(&th, NULL, job_thread, &j) != 0) {
         virTypedParamsFree(params, nparams);
@@ -900,7 +894,7 @@ static int leg(struct run *rn, virConnectPtr src, virConnectPtr dst, const char 
         if (finished)
             break;
         pthread_mutex_unlock(&j.lock);
-        double t = now_s();
+        double t = mr_now_s();
         bool stop = *rn->interrupted || t > rn->deadline;
         if (stop && t - last_abort > 0.5) {
             if (*rn->interrupted)
@@ -922,7 +916,7 @@ static int leg(struct run *rn, virConnectPtr src, virConnectPtr dst, const char 
     pthread_mutex_destroy(&j.lock);
     if (shown)
         fputs("\r\033[K", stderr);
-    l->seconds = now_s() - t0;
+    l->seconds = mr_now_s() - t0;
     virTypedParamsFree(params, nparams);
     virDomainFree(dom);
     if (j.ret < 0) {
@@ -964,11 +958,6 @@ static char *random_id(void)
     if (fd >= 0)
         close(fd);
     return mr_xasprintf("%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
-}
-
-static bool is_loopback(const char *addr)
-{
-    return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
 }
 
 /* The probe's disk and the probe itself, running here. */
@@ -1014,8 +1003,8 @@ static int prepare(struct run *rn)
     if (ctx->ops->local_addresses(&own) < 0)
         own = NULL;
     for (size_t i = 0; addrs[i]; i++) {
-        if (is_loopback(addrs[i]) || mr_strv_contains(own, addrs[i])) {
-            bool lo = is_loopback(addrs[i]);
+        bool lo = mr_addr_is_local_only(addrs[i]);
+        if (lo || mr_strv_contains(own, addrs[i])) {
             failed(rn, lo ? MR_MIGRATE_FAILED : MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host,
                    peer, 0, mr_xasprintf("resolve %s", peer),
                    mr_xasprintf("%s resolves to %s, %s", peer, addrs[i],
@@ -1156,7 +1145,7 @@ int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *o,
                    struct mr_migrate_report *rep)
 {
     mr_virt_init();
-    double t0 = now_s();
+    double t0 = mr_now_s();
     *rep = (struct mr_migrate_report){0};
     struct run rn = {.ctx = ctx, .o = o, .rep = rep, .interrupted = o->interrupted};
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, ign = {.sa_handler = SIG_IGN},
@@ -1221,7 +1210,7 @@ int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *o,
     free(rn.probe_file);
     free(rn.disk_dir);
     free(rn.cpu);
-    rep->seconds = now_s() - t0;
+    rep->seconds = mr_now_s() - t0;
     return (int)rep->outcome;
 }
 

@@ -111,9 +111,16 @@ void mr_strv_push(char ***v, const char *s);
 /* Split "a, b,c" on commas and blanks into a NULL-terminated vector. */
 char **mr_split_list(const char *s);
 bool mr_strv_contains(char *const *v, const char *s);
+/* V's strings with SEP between them; "" for an empty or NULL V (caller frees). */
+char *mr_strv_join(char *const *v, const char *sep);
 char *mr_strip(char *s);
 /* S in single quotes for a POSIX shell: 'a'\\''b' (caller frees). */
 char *mr_shell_quote(const char *s);
 /* Parse booleans the way oslo.config and libvirt do: true/false, yes/no, on/off, 1/0. */
 int mr_parse_bool(const char *s, bool *ret);
 int mr_parse_long(const char *s, long *ret);
+/* Milliseconds on the monotonic clock: for deadlines and durations, which
+ * must not jump when the wall clock is set. */
+long long mr_now_ms(void);
+/* The same clock in seconds, to the microsecond: how long a check took. */
+double mr_now_s(void);

@@ -25,22 +25,49 @@ bool mr_addr_is_literal(const char *s)
     return s && mr_addr_parse(s, b) != 0;
 }
 
+/* Parses S into RET: true for IPv4, a v4-mapped IPv6 address unwrapped to
+ * its four bytes (the kernel sends it to that IPv4 address); else false,
+ * with *RET_V6 set for any other IPv6 address, left whole in RET. */
+static bool addr_v4(const char *s, unsigned char ret[16], bool *ret_v6)
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    *ret_v6 = false;
+    if (!s)
+        return false;
+    int fam = mr_addr_parse(s, ret);
+    if (fam == AF_INET6 && memcmp(ret, mapped, sizeof(mapped)) == 0) {
+        memmove(ret, ret + 12, 4);
+        return true;
+    }
+    *ret_v6 = fam == AF_INET6;
+    return fam == AF_INET;
+}
+
 bool mr_addr_is_loopback(const char *s)
 {
-    unsigned char b[16];
-    int fam = mr_addr_parse(s, b);
-    if (fam == AF_INET)
-        return b[0] == 127 || (b[0] | b[1] | b[2] | b[3]) == 0;
-    if (fam == AF_INET6) {
-        static const unsigned char zero[10];
-        struct in6_addr a6;
-        memcpy(&a6, b, 16);
-        if (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6))
-            return true;
-        return memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff &&
-               (b[12] == 127 || (b[12] | b[13] | b[14] | b[15]) == 0);
-    }
-    return false;
+    unsigned char b[16] = {0};
+    bool v6;
+    if (addr_v4(s, b, &v6))
+        return b[0] == 127;
+    struct in6_addr a6;
+    memcpy(&a6, b, sizeof(a6));
+    return v6 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+bool mr_addr_is_unspecified(const char *s)
+{
+    unsigned char b[16] = {0};
+    bool v6;
+    if (addr_v4(s, b, &v6))
+        return (b[0] | b[1] | b[2] | b[3]) == 0;
+    struct in6_addr a6;
+    memcpy(&a6, b, sizeof(a6));
+    return v6 && IN6_IS_ADDR_UNSPECIFIED(&a6);
+}
+
+bool mr_addr_is_local_only(const char *s)
+{
+    return mr_addr_is_loopback(s) || mr_addr_is_unspecified(s);
 }
 
 bool mr_addr_same(const char *a, const char *b)

@@ -9,9 +9,18 @@
 int mr_addr_parse(const char *s, unsigned char out[16]);
 /* A literal address; false for NULL. */
 bool mr_addr_is_literal(const char *s);
-/* An address no other host can use to reach this one: 127/8, 0.0.0.0, ::1,
- * :: and their v4-mapped forms. */
+/* The one loopback test of the tree: S parses as an address (inet_pton, a
+ * zone allowed) in 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104, the v4-mapped
+ * form that a dual-stack socket sends to 127/8. Not the deprecated
+ * v4-compatible "::127.0.0.1": Linux routes it as an ordinary IPv6 address
+ * (out through the default route), not to lo. False for names and NULL. */
 bool mr_addr_is_loopback(const char *s);
+/* 0.0.0.0, :: or ::ffff:0.0.0.0: "any" to a listener; connect() sends it here. */
+bool mr_addr_is_unspecified(const char *s);
+/* An address no other host can use to reach this one: loopback or
+ * unspecified. What /etc/hosts, a resolver answer or a configured address
+ * must not be for a peer. */
+bool mr_addr_is_local_only(const char *s);
 /* The same address written two ways ("::1" and "0:0::1"). */
 bool mr_addr_same(const char *a, const char *b);
 /* True when A and B name the same host: equal ignoring case, or one is the

@@ -50,13 +50,6 @@ const char *mr_nfs_stage_name(enum mr_nfs_stage s)
     return (unsigned)s <= MR_NFS_DONE ? stage_names[s] : "?";
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sends the progress so far to the parent; a short write cannot happen
  * below PIPE_BUF, and a closed pipe only means the parent gave up. */
 static void report(int fd, const struct mr_nfs_result *res)
@@ -346,12 +339,12 @@ int mr_nfs_probe_run(const struct mr_nfs_probe *req, struct mr_nfs_result *res)
     close(pipefd[1]);
 
     /* Connect, two mount attempts of a few RPCs each, five file steps. */
-    long long deadline = now_ms() + 12LL * (req->timeout_ms > 0 ? req->timeout_ms : 1000) + 2000;
+    long long deadline = mr_now_ms() + 12LL * (req->timeout_ms > 0 ? req->timeout_ms : 1000) + 2000;
     struct mr_nfs_result got;
     size_t have = 0;
     bool finished = false, timed_out = false;
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - mr_now_ms();
         if (left <= 0) {
             timed_out = true;
             break;

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 
 #include "migready.h"
+#include "netaddr.h"
 #include "novaconf.h"
 
 #define NOVA_CONF "/etc/nova/nova.conf"
@@ -635,6 +636,15 @@ bool mr_novaconf_get(const struct mr_novaconf *conf, const char *section, const 
     }
     free(sect);
     return found;
+}
+
+const char *mr_novaconf_my_ip(const struct mr_novaconf *conf)
+{
+    struct mr_novaval v;
+    if (conf && mr_novaconf_get(conf, "DEFAULT", "my_ip", &v) && v.value && v.file &&
+        mr_addr_is_literal(v.value) && !mr_addr_is_local_only(v.value))
+        return v.value;
+    return NULL;
 }
 
 char *const *mr_novaconf_files(const struct mr_novaconf *conf)

@@ -33,5 +33,9 @@ void mr_novaconf_free(struct mr_novaconf *conf);
  * option is unset and has no default. */
 bool mr_novaconf_get(const struct mr_novaconf *conf, const char *section, const char *key,
                      struct mr_novaval *ret);
+/* [DEFAULT] my_ip when a file sets it to an address peers can reach (not
+ * loopback, not unspecified): this host's address for a remedy or a fix.
+ * NULL otherwise; Nova's default is a guess from the routes, not a fact. */
+const char *mr_novaconf_my_ip(const struct mr_novaconf *conf);
 /* The files read, in order (NULL-terminated, paths as seen in the root). */
 char *const *mr_novaconf_files(const struct mr_novaconf *conf);

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "migrate.h"
@@ -74,13 +73,6 @@ static int resolve(const char *name, char ***ret)
     return 0;
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int run(const char *const *argv, int timeout_ms, char **ret_out)
 {
     int pipefd[2];
@@ -101,10 +93,10 @@ static int run(const char *const *argv, int timeout_ms, char **ret_out)
     }
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = mr_now_ms() + timeout_ms;
     int r = 0;
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - mr_now_ms();
         if (left <= 0) {
             r = -ETIMEDOUT;
             break;

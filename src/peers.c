@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctx.h"
 #include "ops.h"
@@ -32,17 +31,10 @@ void mr_peer_free(struct mr_peer *p)
     free(p);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static struct mr_peer *fetch(const struct mr_ctx *ctx, const char *name)
 {
     struct mr_peer *p = mr_xcalloc(1, sizeof(*p));
-    double t0 = now();
+    double t0 = mr_now_s();
     p->name = mr_xstrdup(name);
     if (!ctx->live) {
         p->ssh = MR_PEER_SSH_REMOTE;
@@ -83,7 +75,7 @@ static struct mr_peer *fetch(const struct mr_ctx *ctx, const char *name)
             p->message = mr_xasprintf("cannot fetch %s's facts", name);
     }
 done:
-    p->seconds = now() - t0;
+    p->seconds = mr_now_s() - t0;
     return p;
 }
 

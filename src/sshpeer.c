@@ -14,7 +14,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libssh/libssh.h>
 
@@ -194,13 +193,6 @@ static bool verify_host(ssh_session s, const char *peer, const char *user_file, 
     }
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
 {
     if (*len + n + 1 > *cap) {
@@ -237,10 +229,10 @@ static int run_remote(ssh_session s, const char *cmd, struct mr_peer *p, const c
         outcome(p, MR_PEER_SSH_REMOTE, "cannot run a command on %s: %s", peer, ssh_get_error(s));
         goto cleanup;
     }
-    long long deadline = now_ms() + REMOTE_TIMEOUT_MS;
+    long long deadline = mr_now_ms() + REMOTE_TIMEOUT_MS;
     char chunk[16384];
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - mr_now_ms();
         if (left <= 0) {
             outcome(p, MR_PEER_SSH_REMOTE, "'%s' on %s did not finish within %d s", cmd, peer,
                     REMOTE_TIMEOUT_MS / 1000);
@@ -445,8 +437,7 @@ int mr_ssh_run(const char *host, const char *user, const char *ssh_dir, const ch
         r = -EIO;
         goto cleanup;
     }
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long long t0 = mr_now_ms();
     for (;;) {
         if (len + 4096 + 1 > cap) {
             cap = cap ? cap * 2 : 8192;
@@ -461,8 +452,7 @@ int mr_ssh_run(const char *host, const char *user, const char *ssh_dir, const ch
         len += (size_t)n;
         if (n == 0 && ssh_channel_is_eof(ch))
             break;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        if (t.tv_sec - t0.tv_sec > timeout) {
+        if (mr_now_ms() - t0 > timeout * 1000LL) {
             *ret_msg = mr_xasprintf("'%s' on %s did not finish within %ld s", cmd, host, timeout);
             r = -ETIMEDOUT;
             goto cleanup;

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "migready.h"
@@ -56,13 +55,6 @@ static void classify(struct mr_tcp_probe *p, int e)
         p->state = MR_TCP_ERROR;
         break;
     }
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Starts the connect of P; returns the socket while it is in progress, -1
@@ -119,9 +111,9 @@ int mr_tcp_probe_run(struct mr_tcp_probe *v, size_t n, int timeout_ms)
         if (pfd[i].fd >= 0)
             pending++;
     }
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = mr_now_ms() + timeout_ms;
     while (pending > 0) {
-        long long left = deadline - now_ms();
+        long long left = deadline - mr_now_ms();
         if (left <= 0)
             break;
         int r = poll(pfd, n, (int)left);

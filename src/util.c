@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "migready.h"
 
@@ -137,6 +138,39 @@ bool mr_strv_contains(char *const *v, const char *s)
         if (strcmp(v[i], s) == 0)
             return true;
     return false;
+}
+
+char *mr_strv_join(char *const *v, const char *sep)
+{
+    size_t len = 1, n = mr_strv_len(v), lsep = strlen(sep);
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]) + (i ? lsep : 0);
+    char *s = mr_xmalloc(len), *p = s;
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            memcpy(p, sep, lsep);
+            p += lsep;
+        }
+        size_t l = strlen(v[i]);
+        memcpy(p, v[i], l);
+        p += l;
+    }
+    *p = '\0';
+    return s;
+}
+
+long long mr_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double mr_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 char **mr_split_list(const char *s)

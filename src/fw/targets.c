@@ -2,9 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ctx.h"
+#include "hostsfile.h"
 #include "libvirtconf.h"
 #include "migready.h"
 #include "ops.h"
@@ -61,7 +61,7 @@ void mr_fw_targets_for(const struct mr_ctx *ctx, struct mr_fw_targets *ret)
     add(ret, MR_FW_PORT_SSH, 22, 22);
 }
 
-void mr_fw_peer_lookup(const struct mr_ctx *ctx, const char *name, const char *hosts,
+void mr_fw_peer_lookup(const struct mr_ctx *ctx, const char *name, const struct mr_hosts *hosts,
                        char ***out)
 {
     if (ctx->live && ctx->ops && ctx->ops->resolve) {
@@ -73,18 +73,8 @@ void mr_fw_peer_lookup(const struct mr_ctx *ctx, const char *name, const char *h
         mr_strv_free(a);
         return;
     }
-    if (!hosts)
-        return;
-    char *buf = mr_xstrdup(hosts), *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        line[strcspn(line, "#")] = '\0';
-        char *s2 = NULL;
-        char *addr = strtok_r(line, " \t\r", &s2);
-        if (!addr)
-            continue;
-        for (char *h = strtok_r(NULL, " \t\r", &s2); h; h = strtok_r(NULL, " \t\r", &s2))
-            if (strcasecmp(h, name) == 0 && !mr_strv_contains(*out, addr))
-                mr_strv_push(out, addr);
-    }
-    free(buf);
+    size_t pos = 0;
+    for (const struct mr_hosts_entry *e; (e = mr_hosts_next(hosts, name, &pos));)
+        if (!mr_strv_contains(*out, e->addr))
+            mr_strv_push(out, e->addr);
 }

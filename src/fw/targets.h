@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 struct mr_ctx;
+struct mr_hosts;
 
 /* Stands for "any address of the compute network" when no peer is named. */
 #define MR_FW_ANY_ADDR "192.0.2.1"
@@ -45,6 +46,6 @@ void mr_fw_targets_for(const struct mr_ctx *ctx, struct mr_fw_targets *ret);
 
 /* Adds the addresses of NAME, a peer that is not an address, to *OUT (no
  * duplicates): the live resolver's answer when there is one, else the lines
- * of HOSTS (the text of /etc/hosts; NULL when there is none) that name it. */
-void mr_fw_peer_lookup(const struct mr_ctx *ctx, const char *name, const char *hosts,
+ * of HOSTS (/etc/hosts; NULL when there is none) that name it. */
+void mr_fw_peer_lookup(const struct mr_ctx *ctx, const char *name, const struct mr_hosts *hosts,
                        char ***out);

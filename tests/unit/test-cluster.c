@@ -228,6 +228,20 @@ static void test_hosts_peer_loopback(void **state)
     expect(r, "hv2 resolves hv2 to 127.0.1.1, this host to 192.0.2.12", MR_FAIL);
 }
 
+/* The v4-mapped forms are loopback too, as hosts.resolution judges them. */
+static void test_hosts_peer_mapped_loopback(void **state)
+{
+    struct fixture *fx = *state;
+    free(hv2(fx)->hosts[1].address);
+    hv2(fx)->hosts[1].address = mr_xstrdup("::ffff:127.0.1.1");
+    free(hv2(fx)->hosts[0].address);
+    hv2(fx)->hosts[0].address = mr_xstrdup("::ffff:127.0.0.1");
+    const struct mr_result *r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2 resolves its own name hv2 to ::ffff:127.0.1.1, a loopback address", MR_FAIL);
+    expect(r, "hv2 resolves this host's name hv1 to ::ffff:127.0.0.1, a loopback address",
+           MR_FAIL);
+}
+
 static void test_hosts_third_party_and_peer_address(void **state)
 {
     struct fixture *fx = *state;
@@ -503,6 +517,7 @@ int main(void)
         T(test_hosts_agree),
         T(test_hosts_peer_sees_other_address),
         T(test_hosts_peer_loopback),
+        T(test_hosts_peer_mapped_loopback),
         T(test_hosts_third_party_and_peer_address),
         T(test_cpu_mode),
         T(test_cpu_models),

@@ -71,6 +71,8 @@ static int stub_addrs(char ***ret)
     mr_strv_push(&v, "127.0.0.1");
     mr_strv_push(&v, "192.0.2.11");
     mr_strv_push(&v, "::1");
+    /* Loopback as a dual-stack socket sees 127.0.1.1: not an address for peers. */
+    mr_strv_push(&v, "::ffff:127.0.1.1");
     mr_strv_push(&v, "fe80::1");
     *ret = v;
     return 0;

@@ -272,6 +272,39 @@ static void test_hosts_live(void **state)
         strstr(mr_test_finding(r, "SELinux is enforcing")->remedy, "restorecon /etc/hosts"));
 }
 
+/* The v4-mapped form of 127.0.1.1 leads back to this host as surely as
+ * 127.0.1.1 does (a dual-stack socket sends it to lo), in the file and in
+ * the resolver's answer; a tab and a CRLF do not hide it. */
+static int stub_resolve_mapped(const char *name, char ***ret)
+{
+    (void)name;
+    char **v = mr_xcalloc(1, sizeof(char *));
+    mr_strv_push(&v, "::ffff:127.0.1.1");
+    *ret = v;
+    return 0;
+}
+
+static void test_hosts_mapped_loopback(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    mr_test_write(f->dir, "/etc/hosts",
+                  "127.0.0.1 localhost\r\n::ffff:127.0.1.1\tcompute-1.example.org compute-1\r\n");
+    const struct mr_result *r = run(f, &mr_check_hosts_resolution);
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_assert_at(mr_test_finding(r, "compute-1 to ::ffff:127.0.1.1, a loopback address"),
+                      "/etc/hosts", 2);
+
+    static const struct mr_ops ops = {.resolve = stub_resolve_mapped};
+    mr_test_write(f->dir, "/etc/hosts", "127.0.0.1 localhost\n");
+    new_ctx(f);
+    f->ctx->live = true;
+    f->ctx->ops = &ops;
+    r = run_check(f, &mr_check_hosts_resolution);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_int_equal(mr_test_finding(r, "the resolver answers ::ffff:127.0.1.1 for this host's "
+                                        "name")->status, MR_FAIL);
+}
+
 /* ---- ids.nova ---- */
 
 static void test_ids_good(void **state)
@@ -339,7 +372,9 @@ static void test_ids_missing_and_broken(void **state)
     mr_test_fixture_site(f, "[site]\nnova_uid = many\n");
     r = run(f, &mr_check_ids_nova);
     mr_test_assert_status(r, MR_FAIL);
-    mr_test_finding(r, "nova_uid = \"many\"");
+    fi = mr_test_finding(r, "nova_uid = \"many\" in [site] of ");
+    assert_non_null(strstr(fi->message, f->site));
+    assert_non_null(strstr(fi->message, "is not a numeric ID"));
 }
 
 /* The instances folder searchable by nova's group only, QEMU not in it. */
@@ -562,6 +597,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hosts_binary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hosts_no_hostname, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hosts_live, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hosts_mapped_loopback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_good, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_uid_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_gid_mismatch, setup, teardown),

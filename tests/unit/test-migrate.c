@@ -280,6 +280,48 @@ static int stub_migrate(const struct mr_ctx *ctx, const struct mr_migrate_opts *
     return (int)rep->outcome;
 }
 
+static int resolve_mapped_loopback(const char *name, char ***ret)
+{
+    (void)name;
+    char **v = mr_xcalloc(1, sizeof(char *));
+    mr_strv_push(&v, "::ffff:127.0.1.1");
+    *ret = v;
+    return 0;
+}
+
+static int no_local_addresses(char ***ret)
+{
+    *ret = mr_xcalloc(1, sizeof(char *));
+    return 0;
+}
+
+/* A peer whose name resolves to the v4-mapped form of 127.0.1.1 is this
+ * host: migrate-test stops before it connects anywhere and names the check
+ * that fails it (hosts.resolution), as it does for 127.0.1.1. */
+static void test_run_peer_mapped_loopback(void **state)
+{
+    (void)state;
+    char *dir = mr_test_root("seed-good");
+    struct mr_ctx *ctx = NULL;
+    assert_int_equal(mr_ctx_new_for_test(dir, NULL, NULL, &ctx), 0);
+    static const struct mr_ops ops = {.resolve = resolve_mapped_loopback,
+                                      .local_addresses = no_local_addresses};
+    ctx->live = true;
+    ctx->ops = &ops;
+    volatile sig_atomic_t stop = 0;
+    struct mr_migrate_opts o = {.peer = "hv2", .timeout_s = 5, .interrupted = &stop};
+    struct mr_migrate_report rep;
+    assert_int_equal(mr_migrate_run(ctx, &o, &rep), MR_MIGRATE_FAILED);
+    assert_string_equal(rep.step, "resolve hv2");
+    assert_string_equal(rep.error, "hv2 resolves to ::ffff:127.0.1.1, a loopback address");
+    assert_non_null(rep.why.check);
+    assert_string_equal(rep.why.check, "hosts.resolution");
+    mr_migrate_report_clear(&rep);
+    mr_ctx_free(ctx);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
 static const struct mr_ops migrate_ops = {.migrate_test = stub_migrate};
 
 static void test_check(void **state)
@@ -339,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_explain),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_run_peer_mapped_loopback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
