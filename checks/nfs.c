@@ -26,7 +26,6 @@
 #include "checks.h"
 #include "ctx.h"
 #include "migready.h"
-#include "nfsprobe.h"
 #include "novaconf.h"
 #include "ops.h"
 #include "netaddr.h"

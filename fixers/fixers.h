@@ -30,8 +30,6 @@ int fx_commit(struct mr_change_set *cs, struct mr_aug_edit *e, const char *path,
 /* A tree path to section SECTION of a nova.conf edit: its last occurrence,
  * or a new one at the end (caller frees). */
 char *fx_nova_section(struct mr_aug_edit *e, const char *section);
-/* The transport profile: tcp, tls or ssh. */
-const char *fx_transport(const struct mr_ctx *ctx);
 
 /* The site's `hosts` key ("name=address, ..."): name, address, name,
  * address..., NULL-terminated (caller frees); loopback addresses left out. */

@@ -55,12 +55,6 @@ char *fx_nova_section(struct mr_aug_edit *e, const char *section)
     return p;
 }
 
-const char *fx_transport(const struct mr_ctx *ctx)
-{
-    const char *t = mr_ctx_value(ctx, "transport");
-    return t ? t : "tcp";
-}
-
 char **fx_site_hosts(const struct mr_ctx *ctx)
 {
     char **v = mr_xcalloc(1, sizeof(char *));

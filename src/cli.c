@@ -16,6 +16,7 @@
 #include "facts.h"
 #include "fix.h"
 #include "migrate.h"
+#include "ops-live.h"
 #include "ops.h"
 #include "profile.h"
 #include "render.h"
@@ -97,7 +98,8 @@ static bool want_color(const struct opts *o)
 static int build_ctx(struct opts *o, struct mr_ctx **ret)
 {
     char *msg = NULL;
-    int r = mr_ctx_new(o->root, (const char *const *)o->profiles, o->config, ret, &msg);
+    int r = mr_ctx_new(o->root, (const char *const *)o->profiles, o->config, &mr_ops_live, ret,
+                       &msg);
     if (r < 0) {
         fprintf(stderr, "migready: %s\n", msg ? msg : strerror(-r));
         free(msg);

@@ -24,14 +24,6 @@
 
 #define PROBE_TIMEOUT_MS 3000
 
-void mr_libvirt_host_clear(struct mr_libvirt_host *h)
-{
-    if (!h)
-        return;
-    free(h->capabilities);
-    *h = (struct mr_libvirt_host){0};
-}
-
 /* libvirt prints every error on stderr unless told otherwise; the errors
  * are read back with virGetLastError() and worded by the checks. */
 static void quiet(void *opaque, virErrorPtr err)
@@ -51,24 +43,6 @@ static void init(void)
 void mr_virt_init(void)
 {
     pthread_once(&init_once, init);
-}
-
-const char *mr_virt_local_uri(void)
-{
-    const char *env = getenv("LIBVIRT_DEFAULT_URI");
-    return env && *env ? env : "qemu:///system";
-}
-
-char *mr_virt_peer_uri(const char *transport, const char *peer)
-{
-    /* An IPv6 literal needs brackets in a URI. */
-    bool v6 = strchr(peer, ':') != NULL;
-    const char *l = v6 ? "[" : "", *r = v6 ? "]" : "";
-    if (transport && strcmp(transport, "ssh") == 0)
-        return mr_xasprintf("qemu+ssh://%s%s%s/system?no_tty=1", l, peer, r);
-    if (transport && strcmp(transport, "tls") == 0)
-        return mr_xasprintf("qemu+tls://%s%s%s/system", l, peer, r);
-    return mr_xasprintf("qemu+tcp://%s%s%s/system", l, peer, r);
 }
 
 char *mr_virt_last_error(void)
