@@ -956,6 +956,11 @@ static int prepare(struct run *rn)
     rep->cpu = desc;
 
     /* libvirt, here and there. */
+    if (mr_virt_init(&msg) < 0) {
+        free(cpu);
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, 0,
+                      mr_xstrdup("load libvirt"), msg);
+    }
     rn->lc = mr_virt_open(mr_uri_local());
     if (!rn->lc) {
         free(cpu);
@@ -1042,7 +1047,6 @@ static void cleanup(struct run *rn)
 int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *o,
                    struct mr_migrate_report *rep)
 {
-    mr_virt_init();
     double t0 = now_s();
     *rep = (struct mr_migrate_report){0};
     struct run rn = {.ctx = ctx, .o = o, .rep = rep, .interrupted = o->interrupted};

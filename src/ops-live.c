@@ -186,6 +186,7 @@ const struct mr_ops mr_ops_live = {
     .mounts = mounts,
     .selinux_enforcing = selinux_enforcing,
     .nfs_probe = mr_nfs_probe_run,
+    .libvirt_load = mr_virt_load,
     .libvirt_host = mr_virt_host,
     .libvirt_compare_cpu = mr_virt_compare_cpu,
     .peer_fetch = mr_ssh_peer_fetch,

@@ -89,6 +89,12 @@ static int none_nfs_probe(const struct mr_nfs_probe *req, struct mr_nfs_result *
     return -ENOSYS;
 }
 
+static int none_libvirt_load(char **ret_msg)
+{
+    *ret_msg = mr_xstrdup("no live sources in this context");
+    return -ENOSYS;
+}
+
 static int none_libvirt_host(const char *uri, struct mr_libvirt_host *ret, char **ret_msg)
 {
     (void)uri;
@@ -140,6 +146,7 @@ const struct mr_ops mr_ops_none = {
     .mounts = none_mounts,
     .selinux_enforcing = none_selinux_enforcing,
     .nfs_probe = none_nfs_probe,
+    .libvirt_load = none_libvirt_load,
     .libvirt_host = none_libvirt_host,
     .libvirt_compare_cpu = none_libvirt_compare_cpu,
     .peer_fetch = none_peer_fetch,

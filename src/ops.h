@@ -109,6 +109,10 @@ struct mr_ops {
      * reads back, stats and deletes a file (src/nfsprobe.c). 0 when the probe
      * ran (its outcome in *res), a negative errno when it could not start. */
     int (*nfs_probe)(const struct mr_nfs_probe *req, struct mr_nfs_result *res);
+    /* Whether the libvirt library can be used (the binary loads it on first
+     * use, src/virt-dl.c): 0, or a negative errno and *ret_msg (caller
+     * frees) naming the library. NULL (a test's stub table): it can. */
+    int (*libvirt_load)(char **ret_msg);
     /* Versions and capabilities of the hypervisor at URI, on a read-only
      * connection. A negative errno and *ret_msg (caller frees) on failure. */
     int (*libvirt_host)(const char *uri, struct mr_libvirt_host *ret, char **ret_msg);

@@ -40,13 +40,20 @@ static void init(void)
     virSetErrorFunc(NULL, quiet);
 }
 
-void mr_virt_init(void)
+int mr_virt_init(char **ret_msg)
 {
+    int r = mr_virt_load(ret_msg);
+    if (r < 0)
+        return r;
     pthread_once(&init_once, init);
+    return 0;
 }
 
 char *mr_virt_last_error(void)
 {
+    char *load = mr_virt_load_error();
+    if (load)
+        return load;
     virErrorPtr e = virGetLastError();
     return mr_xstrdup(e && e->message ? e->message : "unknown libvirt error");
 }
@@ -68,9 +75,10 @@ static int errno_of_last_error(int fallback)
 
 int mr_virt_host(const char *uri, struct mr_libvirt_host *ret, char **ret_msg)
 {
-    mr_virt_init();
+    int r = mr_virt_init(ret_msg);
+    if (r < 0)
+        return r;
     struct mr_libvirt_host h = {0};
-    int r = 0;
     virConnectPtr conn = virConnectOpenReadOnly(uri);
     if (!conn) {
         r = errno_of_last_error(-ECONNREFUSED);
@@ -198,8 +206,10 @@ virConnectPtr mr_virt_open(const char *uri)
 int mr_virt_compare_cpu(const char *uri, const char *virt_type, const char *cpu_xml,
                         int *ret_verdict, char **ret_msg)
 {
-    mr_virt_init();
-    int r = probe(uri, ret_msg);
+    int r = mr_virt_init(ret_msg);
+    if (r < 0)
+        return r;
+    r = probe(uri, ret_msg);
     if (r < 0)
         return r;
     virConnectPtr conn = mr_virt_open(uri);

@@ -8,12 +8,20 @@
 
 struct mr_libvirt_host;
 
-/* virInitialize() once, with libvirt's own printing of errors on stderr
- * turned off: errors are read back with mr_virt_last_error(). */
-/* The address of libvirt function NAME, libvirt loaded on first use (src/virt-dl.c). */
+/* The address of libvirt function NAME, libvirt loaded on first use
+ * (src/virt-dl.c); NULL when it cannot be loaded or lacks NAME. */
 void *mr_virt_sym(const char *name);
-void mr_virt_init(void);
-/* The message of libvirt's last error in this thread (caller frees). */
+/* Loads libvirt if the binary does not link it: 0, or -ELIBACC and
+ * *ret_msg (caller frees; RET_MSG may be NULL) naming the library and why. */
+int mr_virt_load(char **ret_msg);
+/* Why libvirt cannot be used (caller frees), NULL when it can. */
+char *mr_virt_load_error(void);
+/* mr_virt_load(), then virInitialize() once, with libvirt's own printing of
+ * errors on stderr turned off: errors are read back with
+ * mr_virt_last_error(). -ELIBACC and *ret_msg when libvirt cannot be loaded. */
+int mr_virt_init(char **ret_msg);
+/* The message of libvirt's last error in this thread, or why libvirt cannot
+ * be loaded (caller frees). */
 char *mr_virt_last_error(void);
 /* virConnectOpenAuth() offering no credentials: libvirt's default callback
  * would prompt on the terminal for a SASL user name. */
