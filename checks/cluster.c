@@ -17,7 +17,7 @@
 #include "netaddr.h"
 #include "ops.h"
 #include "peers.h"
-#include "virt.h"
+#include "uri.h"
 
 /* Nova's own floor: nova/virt/libvirt/driver.py MIN_LIBVIRT_VERSION and
  * MIN_QEMU_VERSION since 2025.1 (nova-compute refuses to start below them),
@@ -34,7 +34,7 @@ typedef void (*peer_fn)(const struct mr_ctx *ctx, struct mr_result *res,
 
 bool mr_cluster_active(const struct mr_ctx *ctx)
 {
-    return ctx->peers && ctx->peers[0] && (ctx->live || ctx->cache->peers_loaded);
+    return ctx->peers && ctx->peers[0] && (ctx->live || mr_ctx_peers_loaded(ctx));
 }
 
 /* Calls FN for every peer whose facts arrived; the others get a skip. */
@@ -478,7 +478,7 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
         mr_report(res, MR_ERROR, "%s: no way to ask libvirt there", p->name);
         return;
     }
-    char *uri = mr_virt_peer_uri(own->transport, p->name);
+    char *uri = mr_uri_peer(own->transport, p->name);
     int verdict = MR_CPU_INCOMPATIBLE;
     char *msg = NULL;
     int r = ctx->ops->libvirt_compare_cpu(uri, own->virt_type ? own->virt_type : "kvm", xml,

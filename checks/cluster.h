@@ -12,7 +12,7 @@
 #include "migready.h"
 
 /* Peers are configured and can be compared: the live host (or a unit test
- * that filled ctx->cache->peers). Under --root nothing is compared. */
+ * that set them with mr_ctx_set_peers). Under --root nothing is compared. */
 bool mr_cluster_active(const struct mr_ctx *ctx);
 
 void mr_cluster_ids(const struct mr_ctx *ctx, struct mr_result *res);

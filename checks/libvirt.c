@@ -10,12 +10,6 @@
 #include "ctx.h"
 #include "libvirtconf.h"
 
-static const char *transport(const struct mr_ctx *ctx)
-{
-    const char *t = mr_ctx_value(ctx, "transport");
-    return t ? t : "tcp";
-}
-
 /* Attaches the place a value was set; a built-in default has none. */
 static void at_value(struct mr_finding *f, const struct mr_confval *v)
 {
@@ -109,7 +103,7 @@ static void report_ignored_keys(const struct mr_libvirt_conf *conf, struct mr_re
 static void listen_socket_activated(const struct mr_ctx *ctx, const struct mr_libvirt_conf *conf,
                                     struct mr_result *res, const char *reason)
 {
-    const char *t = transport(ctx);
+    const char *t = mr_ctx_transport(ctx);
     const char *daemon = mr_libvirt_conf_daemon(conf);
     char *unit = mr_xasprintf("%s-%s.socket", daemon, t);
     const char *path = NULL;
@@ -148,7 +142,7 @@ static void listen_socket_activated(const struct mr_ctx *ctx, const struct mr_li
 static void listen_traditional(const struct mr_ctx *ctx, const struct mr_libvirt_conf *conf,
                                struct mr_result *res)
 {
-    const char *t = transport(ctx);
+    const char *t = mr_ctx_transport(ctx);
     bool tls = strcmp(t, "tls") == 0;
     const char *daemon = mr_libvirt_conf_daemon(conf);
     const char *conf_name = mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_CONF);
@@ -238,7 +232,7 @@ static int run_listen(const struct mr_ctx *ctx, struct mr_result *res)
     if (load(ctx, res, &conf) < 0)
         return 0;
 
-    const char *t = transport(ctx);
+    const char *t = mr_ctx_transport(ctx);
     const char *daemon = mr_libvirt_conf_daemon(conf);
     bool socket = mr_libvirt_conf_socket_activated(conf, &reason);
     const char *args_file = NULL;
@@ -283,7 +277,7 @@ static int run_auth(const struct mr_ctx *ctx, struct mr_result *res)
     if (load(ctx, res, &conf) < 0)
         return 0;
 
-    const char *t = transport(ctx);
+    const char *t = mr_ctx_transport(ctx);
     const char *conf_name = mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_CONF);
     const char *daemon = mr_libvirt_conf_daemon(conf);
 

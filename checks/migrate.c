@@ -7,7 +7,7 @@
 
 #include "checks.h"
 #include "ctx.h"
-#include "migrate.h"
+#include "migreport.h"
 #include "ops.h"
 
 static void one_peer(const struct mr_ctx *ctx, struct mr_result *res, const char *peer)

@@ -27,7 +27,6 @@
 #include "ctx.h"
 #include "hostsfile.h"
 #include "migready.h"
-#include "nfsprobe.h"
 #include "novaconf.h"
 #include "ops.h"
 #include "netaddr.h"

@@ -15,7 +15,6 @@
 #include "facts.h"
 #include "ops.h"
 #include "peers.h"
-#include "tcpprobe.h"
 
 #define PROBE_TIMEOUT_MS 1500
 

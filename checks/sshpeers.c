@@ -12,7 +12,6 @@
 #include "checks.h"
 #include "ctx.h"
 #include "peers.h"
-#include "sshpeer.h"
 
 static const char *or(const char *s, const char *dflt)
 {
@@ -30,7 +29,7 @@ static struct mr_finding *report(struct mr_result *res, enum mr_status st, const
 
 static void report_peer(const struct mr_ctx *ctx, struct mr_result *res, const struct mr_peer *p)
 {
-    const char *user = or(p->user, mr_ssh_migration_user(ctx));
+    const char *user = or(p->user, mr_ctx_migration_user(ctx));
     const char *key = or(p->key, "~/.ssh/id_ed25519");
     const char *kh = or(p->known_hosts, "~/.ssh/known_hosts");
     const char *type = or(p->hostkey_type, "ed25519");

@@ -11,14 +11,9 @@
 #include "ctx.h"
 #include "libvirtconf.h"
 #include "novaconf.h"
+#include "uri.h"
 
 #define NOVA_CONF "/etc/nova/nova.conf"
-
-static const char *transport(const struct mr_ctx *ctx)
-{
-    const char *t = mr_ctx_value(ctx, "transport");
-    return t ? t : "tcp";
-}
 
 static void at_nova(struct mr_finding *f, const struct mr_novaval *v)
 {
@@ -47,32 +42,10 @@ static bool nova_bool(const struct mr_novaconf *nova, const char *key, struct mr
     return on;
 }
 
-/* The transport a libvirt URI's scheme selects: "qemu+tcp://" is tcp, a bare
- * "qemu://" to a remote host is TLS, libssh and libssh2 are SSH. NULL when
- * the URI names no transport migready knows. */
-static char *uri_transport(const char *uri)
-{
-    const char *colon = strstr(uri, "://");
-    if (!colon)
-        return NULL;
-    char *scheme = mr_xstrndup(uri, (size_t)(colon - uri));
-    char *plus = strchr(scheme, '+');
-    char *ret = mr_xstrdup(plus ? plus + 1 : "tls");
-    free(scheme);
-    return ret;
-}
-
-static const char *normalise(const char *t)
-{
-    if (strcmp(t, "libssh") == 0 || strcmp(t, "libssh2") == 0)
-        return "ssh";
-    return t;
-}
-
 static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nova,
                          struct mr_result *res)
 {
-    const char *profile = transport(ctx);
+    const char *profile = mr_ctx_transport(ctx);
     struct mr_novaval uri, scheme = {0}, inbound;
     struct mr_finding *f;
     char *used = NULL, *what = NULL;
@@ -96,7 +69,7 @@ static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nov
             mr_finding_remedy(f, "put %%s where the destination host goes "
                               "(qemu+%s://%%s/system), or use live_migration_scheme", profile);
         }
-        used = uri_transport(uri.value);
+        used = mr_uri_transport(uri.value);
         what = mr_xasprintf("live_migration_uri = %s in %s:%d", uri.value, uri.file, uri.line);
         src = &uri;
     } else {
@@ -113,12 +86,13 @@ static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nov
                       "qemu+ssh://)", what);
         at_nova(f, src);
         mr_finding_remedy(f, "set [libvirt] live_migration_scheme = %s in %s", profile, NOVA_CONF);
-    } else if (strcmp(normalise(used), profile) != 0) {
+    } else if (strcmp(mr_uri_transport_name(used), profile) != 0) {
         f = mr_report(res, MR_FAIL, "%s but the transport profile is %s", what, profile);
         at_nova(f, src);
         mr_finding_remedy(f, "set [libvirt] live_migration_scheme = %s in %s%s, or choose "
                           "--profile %s", profile, NOVA_CONF,
-                          src == &uri ? " and remove live_migration_uri" : "", normalise(used));
+                          src == &uri ? " and remove live_migration_uri" : "",
+                          mr_uri_transport_name(used));
     } else {
         f = mr_report(res, MR_PASS, "%s, as the %s transport profile expects", what, profile);
         at_nova(f, src);

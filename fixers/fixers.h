@@ -35,8 +35,6 @@ char *fx_nova_section(struct mr_aug_edit *e, const char *section);
  * commented out there. Describes the change; records an error and returns
  * a negative errno on failure. */
 int fx_nova_set(struct mr_change_set *cs, const struct mr_finding *f);
-/* The transport profile: tcp, tls or ssh. */
-const char *fx_transport(const struct mr_ctx *ctx);
 
 /* The site's `hosts` key ("name=address, ..."): name, address, name,
  * address..., NULL-terminated (caller frees); loopback addresses left out. */

@@ -217,7 +217,7 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
         mr_change_error(cs, "%s", msg ? msg : "cannot read the libvirt configuration");
         return -EINVAL;
     }
-    const char *t = fx_transport(ctx);
+    const char *t = mr_ctx_transport(ctx);
     if (mr_libvirt_conf_socket_activated(conf, NULL))
         return fix_socket(ctx, conf, cs, t);
     if (strcmp(t, "ssh") == 0)

@@ -10,27 +10,11 @@
 
 #include "fixers.h"
 #include "novaconf.h"
+#include "uri.h"
 
 static bool nova_set(const struct mr_novaconf *nova, const char *key, struct mr_novaval *v)
 {
     return mr_novaconf_get(nova, "libvirt", key, v) && v->value && v->value[0] && !v->is_default;
-}
-
-/* The transport of a libvirt URI: "qemu+tcp://" tcp, "qemu://" tls,
- * libssh/libssh2 ssh; NULL when it names none. */
-static char *uri_transport(const char *uri)
-{
-    const char *colon = strstr(uri, "://");
-    if (!colon)
-        return NULL;
-    char *scheme = mr_xstrndup(uri, (size_t)(colon - uri));
-    char *plus = strchr(scheme, '+');
-    const char *t = plus ? plus + 1 : "tls";
-    if (strcmp(t, "libssh") == 0 || strcmp(t, "libssh2") == 0)
-        t = "ssh";
-    char *ret = mr_xstrdup(t);
-    free(scheme);
-    return ret;
 }
 
 /* Comments out [libvirt] KEY wherever a nova.conf file sets it. */
@@ -78,7 +62,7 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
         mr_change_error(cs, "%s", msg ? msg : "cannot read nova.conf");
         return -EINVAL;
     }
-    const char *profile = fx_transport(ctx);
+    const char *profile = mr_ctx_transport(ctx);
     struct mr_novaval uri, scheme, tun, native;
     bool has_uri = nova_set(conf, "live_migration_uri", &uri);
     bool has_scheme = nova_set(conf, "live_migration_scheme", &scheme);
@@ -86,7 +70,7 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
 
     bool uri_conflicts = false;
     if (has_uri) {
-        char *t = uri_transport(uri.value);
+        char *t = mr_uri_transport(uri.value);
         uri_conflicts = !t || strcmp(t, profile) != 0 || !strstr(uri.value, "%s");
         free(t);
     }

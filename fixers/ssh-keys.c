@@ -196,11 +196,7 @@ static int authorize(struct mr_change_set *cs, const struct who *w, const char *
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
 {
     (void)res;
-    struct who w = {.user = mr_ctx_site(ctx, "migration_user")};
-    if (!w.user)
-        w.user = mr_ctx_site(ctx, "nova_user");
-    if (!w.user)
-        w.user = "nova";
+    struct who w = {.user = mr_ctx_migration_user(ctx)};
     if (mr_ctx_user(ctx, w.user, &w.uid, &w.gid) < 0)
         return 0;
     char *home = mr_ctx_user_home(ctx, w.user);

@@ -94,12 +94,6 @@ int fx_nova_set(struct mr_change_set *cs, const struct mr_finding *f)
     return fx_commit(cs, e, file, 0640);
 }
 
-const char *fx_transport(const struct mr_ctx *ctx)
-{
-    const char *t = mr_ctx_value(ctx, "transport");
-    return t ? t : "tcp";
-}
-
 char **fx_site_hosts(const struct mr_ctx *ctx)
 {
     char **v = mr_xcalloc(1, sizeof(char *));

@@ -17,6 +17,7 @@
 #include "facts.h"
 #include "fix.h"
 #include "migrate.h"
+#include "ops-live.h"
 #include "ops.h"
 #include "profile.h"
 #include "registry.h"
@@ -70,7 +71,8 @@ static bool want_color(const struct mr_cli_opts *o)
 static int build_ctx(struct mr_cli_opts *o, struct mr_ctx **ret)
 {
     char *msg = NULL;
-    int r = mr_ctx_new(o->root, (const char *const *)o->profiles, o->config, ret, &msg);
+    int r = mr_ctx_new(o->root, (const char *const *)o->profiles, o->config, &mr_ops_live, ret,
+                       &msg);
     if (r >= 0 && (r = mr_registry_validate_profiles((*ret)->profiles, &msg)) < 0) {
         mr_ctx_free(*ret);
         *ret = NULL;

@@ -14,12 +14,19 @@
 #include <iniparser.h>
 
 #include "ctx.h"
-#include "facts.h"
 #include "libvirtconf.h"
 #include "novaconf.h"
 #include "ops.h"
-#include "peers.h"
 #include "profile.h"
+
+struct mr_slot_entry {
+    void *value;
+    void (*destroy)(void *);
+};
+
+struct mr_slots {
+    struct mr_slot_entry v[_MR_SLOT_LAST];
+};
 
 struct mr_site {
     dictionary *dict;
@@ -37,6 +44,20 @@ const char *mr_ctx_value(const struct mr_ctx *ctx, const char *key)
 bool mr_ctx_has_profile(const struct mr_ctx *ctx, const char *name)
 {
     return mr_profile_set_has(ctx->profiles, name);
+}
+
+const char *mr_ctx_transport(const struct mr_ctx *ctx)
+{
+    const char *t = mr_ctx_value(ctx, "transport");
+    return t ? t : "tcp";
+}
+
+const char *mr_ctx_migration_user(const struct mr_ctx *ctx)
+{
+    const char *u = mr_ctx_site(ctx, "migration_user");
+    if (!u)
+        u = mr_ctx_site(ctx, "nova_user");
+    return u ? u : "nova";
 }
 
 const char *mr_ctx_site(const struct mr_ctx *ctx, const char *key)
@@ -60,29 +81,83 @@ const char *mr_ctx_site_file(const struct mr_ctx *ctx)
     return p ? p : MR_SITE_DEFAULT;
 }
 
+void *mr_ctx_slot_get(const struct mr_ctx *ctx, enum mr_slot slot)
+{
+    return (unsigned)slot < _MR_SLOT_LAST ? ctx->slots->v[slot].value : NULL;
+}
+
+void mr_ctx_invalidate(const struct mr_ctx *ctx, enum mr_slot slot)
+{
+    if ((unsigned)slot >= _MR_SLOT_LAST)
+        return;
+    struct mr_slot_entry e = ctx->slots->v[slot];
+    ctx->slots->v[slot] = (struct mr_slot_entry){0};
+    if (e.value && e.destroy)
+        e.destroy(e.value);
+}
+
+void mr_ctx_slot_set(const struct mr_ctx *ctx, enum mr_slot slot, void *value,
+                     void (*destroy)(void *))
+{
+    if ((unsigned)slot >= _MR_SLOT_LAST)
+        return;
+    mr_ctx_invalidate(ctx, slot);
+    ctx->slots->v[slot] = (struct mr_slot_entry){.value = value, .destroy = destroy};
+}
+
+/* A configuration source as loaded, failure included: a broken file is
+ * read (and reported) once per run. */
+struct conf_slot {
+    void *conf;
+    int err;
+    char *errmsg;
+};
+
+static void nova_slot_free(void *p)
+{
+    struct conf_slot *s = p;
+    mr_novaconf_free(s->conf);
+    free(s->errmsg);
+    free(s);
+}
+
+static void libvirt_slot_free(void *p)
+{
+    struct conf_slot *s = p;
+    mr_libvirt_conf_free(s->conf);
+    free(s->errmsg);
+    free(s);
+}
+
 int mr_ctx_nova(const struct mr_ctx *ctx, const struct mr_novaconf **ret, const char **ret_msg)
 {
-    struct mr_cache *c = ctx->cache;
-    if (!c->nova_loaded) {
-        c->nova_err = mr_novaconf_load(ctx->root, &c->nova, &c->nova_errmsg);
-        c->nova_loaded = true;
+    struct conf_slot *s = mr_ctx_slot_get(ctx, MR_SLOT_NOVA);
+    if (!s) {
+        s = mr_xcalloc(1, sizeof(*s));
+        struct mr_novaconf *conf = NULL;
+        s->err = mr_novaconf_load(ctx->root, &conf, &s->errmsg);
+        s->conf = conf;
+        mr_ctx_slot_set(ctx, MR_SLOT_NOVA, s, nova_slot_free);
     }
-    *ret = c->nova;
-    *ret_msg = c->nova_errmsg;
-    return c->nova_err;
+    *ret = s->conf;
+    *ret_msg = s->errmsg;
+    return s->err;
 }
 
 int mr_ctx_libvirt(const struct mr_ctx *ctx, const struct mr_libvirt_conf **ret,
                    const char **ret_msg)
 {
-    struct mr_cache *c = ctx->cache;
-    if (!c->libvirt_loaded) {
-        c->libvirt_err = mr_libvirt_conf_load(ctx->root, &c->libvirt, &c->libvirt_errmsg);
-        c->libvirt_loaded = true;
+    struct conf_slot *s = mr_ctx_slot_get(ctx, MR_SLOT_LIBVIRT);
+    if (!s) {
+        s = mr_xcalloc(1, sizeof(*s));
+        struct mr_libvirt_conf *conf = NULL;
+        s->err = mr_libvirt_conf_load(ctx->root, &conf, &s->errmsg);
+        s->conf = conf;
+        mr_ctx_slot_set(ctx, MR_SLOT_LIBVIRT, s, libvirt_slot_free);
     }
-    *ret = c->libvirt;
-    *ret_msg = c->libvirt_errmsg;
-    return c->libvirt_err;
+    *ret = s->conf;
+    *ret_msg = s->errmsg;
+    return s->err;
 }
 
 /* Finds the colon-separated record whose first field is NAME in a passwd-
@@ -346,11 +421,12 @@ static int site_load(struct mr_ctx *ctx, const char *explicit_path, char **ret_m
 }
 
 static int ctx_build(const char *root, const char *const *profiles, const char *site_conf,
-                     bool detect_live, struct mr_ctx **ret, char **ret_msg)
+                     const struct mr_ops *ops, bool detect_live, struct mr_ctx **ret,
+                     char **ret_msg)
 {
     struct mr_ctx *ctx = mr_xcalloc(1, sizeof(*ctx));
-    ctx->cache = mr_xcalloc(1, sizeof(*ctx->cache));
-    ctx->ops = &mr_ops_default;
+    ctx->slots = mr_xcalloc(1, sizeof(*ctx->slots));
+    ctx->ops = ops ? ops : &mr_ops_none;
     ctx->root_path = mr_xstrdup(root ? root : "/");
     char **names = NULL;
     int r = mr_root_open(ctx->root_path, &ctx->root);
@@ -390,16 +466,16 @@ cleanup:
 }
 
 int mr_ctx_new(const char *root, const char *const *profiles, const char *site_conf,
-               struct mr_ctx **ret, char **ret_msg)
+               const struct mr_ops *ops, struct mr_ctx **ret, char **ret_msg)
 {
-    return ctx_build(root, profiles, site_conf, true, ret, ret_msg);
+    return ctx_build(root, profiles, site_conf, ops, true, ret, ret_msg);
 }
 
 int mr_ctx_new_for_test(const char *root, const char *const *profiles, const char *site_conf,
                         struct mr_ctx **ret)
 {
     char *msg = NULL;
-    int r = ctx_build(root, profiles, site_conf, false, ret, &msg);
+    int r = ctx_build(root, profiles, site_conf, NULL, false, ret, &msg);
     if (r < 0)
         fprintf(stderr, "test context: %s\n", msg ? msg : strerror(-r));
     free(msg);
@@ -410,16 +486,10 @@ void mr_ctx_free(struct mr_ctx *ctx)
 {
     if (!ctx)
         return;
-    if (ctx->cache) {
-        mr_novaconf_free(ctx->cache->nova);
-        free(ctx->cache->nova_errmsg);
-        mr_libvirt_conf_free(ctx->cache->libvirt);
-        free(ctx->cache->libvirt_errmsg);
-        mr_facts_free(ctx->cache->facts);
-        for (size_t i = 0; i < ctx->cache->n_peers; i++)
-            mr_peer_free(ctx->cache->peers[i]);
-        free(ctx->cache->peers);
-        free(ctx->cache);
+    if (ctx->slots) {
+        for (int s = _MR_SLOT_LAST - 1; s >= 0; s--)
+            mr_ctx_invalidate(ctx, (enum mr_slot)s);
+        free(ctx->slots);
     }
     if (ctx->site) {
         if (ctx->site->dict)

@@ -10,27 +10,20 @@ struct mr_site;
 struct mr_novaconf;
 struct mr_libvirt_conf;
 struct mr_ops;
-struct mr_facts;
-struct mr_peer;
 
-/* Sources loaded on first use and shared by the checks of one run. */
-struct mr_cache {
-    struct mr_novaconf *nova;
-    int nova_err;
-    char *nova_errmsg;
-    bool nova_loaded;
-    struct mr_libvirt_conf *libvirt;
-    int libvirt_err;
-    char *libvirt_errmsg;
-    bool libvirt_loaded;
-    /* This host's facts (src/facts.h), collected on first use. */
-    struct mr_facts *facts;
-    /* The peers and their facts (src/peers.h), fetched on first use; unit
-     * tests fill these and set peers_loaded instead. */
-    struct mr_peer **peers;
-    size_t n_peers;
-    bool peers_loaded;
+/* Sources loaded on first use and shared by the checks of one run, each in
+ * a slot owned by the module that loads it (through its accessor:
+ * mr_ctx_nova, mr_ctx_libvirt, mr_ctx_facts, mr_ctx_peer_list). The slots
+ * are private to src/ctx.c; their owners free them through the destructor
+ * they gave, so the context needs to know nothing of what they hold. */
+enum mr_slot {
+    MR_SLOT_NOVA,    /* nova.conf (mr_ctx_nova) */
+    MR_SLOT_LIBVIRT, /* libvirt's configuration (mr_ctx_libvirt) */
+    MR_SLOT_FACTS,   /* this host's facts (src/facts.c) */
+    MR_SLOT_PEERS,   /* the peers and their facts (src/peers.c) */
+    _MR_SLOT_LAST,
 };
+struct mr_slots;
 
 struct mr_ctx {
     char *root_path;              /* as given, "/" by default */
@@ -38,8 +31,8 @@ struct mr_ctx {
     bool live;                    /* the root is the running host's "/" */
     struct mr_site *site;
     struct mr_profile_set *profiles;
-    const struct mr_ops *ops;
-    struct mr_cache *cache;       /* mutable even through a const context */
+    const struct mr_ops *ops;     /* the live sources (src/ops.h), as mr_ctx_new was given */
+    struct mr_slots *slots;       /* private to src/ctx.c: use mr_ctx_slot_* */
     char **peers;                 /* from --peer and the site configuration */
     bool migrate;                 /* check --migrate: migrate.roundtrip migrates for real */
 };
@@ -48,6 +41,12 @@ struct mr_ctx {
  * (shared/block/volume), ... NULL when no profile sets it. */
 const char *mr_ctx_value(const struct mr_ctx *ctx, const char *key);
 bool mr_ctx_has_profile(const struct mr_ctx *ctx, const char *name);
+/* The transport of this run: the profiles' "transport" (tcp, tls, ssh),
+ * tcp when none sets it. */
+const char *mr_ctx_transport(const struct mr_ctx *ctx);
+/* The user that logs in to peers (SSH, migrate-test): the site's
+ * migration_user, else its nova_user, else nova. */
+const char *mr_ctx_migration_user(const struct mr_ctx *ctx);
 /* Site configuration key of [site], NULL when unset. */
 const char *mr_ctx_site(const struct mr_ctx *ctx, const char *key);
 const char *mr_ctx_site_path(const struct mr_ctx *ctx);
@@ -59,8 +58,20 @@ const char *mr_ctx_site_file(const struct mr_ctx *ctx);
  * not wanted) names the key, the value and the file (caller frees). */
 int mr_ctx_site_id(const struct mr_ctx *ctx, const char *key, unsigned *ret, char **ret_msg);
 
+/* The value in SLOT, NULL when it is empty (not loaded yet, or invalidated). */
+void *mr_ctx_slot_get(const struct mr_ctx *ctx, enum mr_slot slot);
+/* Puts VALUE in SLOT, owned by the context from now on: DESTROY (may be
+ * NULL) frees it when the slot is invalidated or the context freed. What
+ * was there before is freed first. Slots are run-wide caches, mutable
+ * through a const context; only their owner (see enum mr_slot) sets them. */
+void mr_ctx_slot_set(const struct mr_ctx *ctx, enum mr_slot slot, void *value,
+                     void (*destroy)(void *));
+/* Forgets what SLOT holds: the next use loads it again. `fix` calls this
+ * for what its changes may have made stale. */
+void mr_ctx_invalidate(const struct mr_ctx *ctx, enum mr_slot slot);
+
 /* nova.conf and its nova.conf.d overrides, parsed once per run. On failure
- * returns a negative errno and sets *ret_msg (owned by the cache) to a
+ * returns a negative errno and sets *ret_msg (owned by the slot) to a
  * message naming the file and line. */
 int mr_ctx_nova(const struct mr_ctx *ctx, const struct mr_novaconf **ret, const char **ret_msg);
 /* libvirtd.conf, qemu.conf, the libvirtd defaults file and socket units. */
@@ -80,11 +91,14 @@ char *mr_ctx_hostname(const struct mr_ctx *ctx);
 
 /* Builds a context for ROOT with the named profiles (NULL: the defaults)
  * and an optional site configuration file given as a host path (NULL: the
- * root's /etc/migready/migready.conf when it exists). On failure returns a
- * negative errno and prints nothing; *ret_msg (caller frees) says why. */
+ * root's /etc/migready/migready.conf when it exists), reaching live sources
+ * through OPS (the command line passes the real table, src/ops-live.h;
+ * tests their stubs; NULL: mr_ops_none). On failure returns a negative
+ * errno and prints nothing; *ret_msg (caller frees) says why. */
 int mr_ctx_new(const char *root, const char *const *profiles, const char *site_conf,
-               struct mr_ctx **ret, char **ret_msg);
-/* The same for tests, live host never assumed. */
+               const struct mr_ops *ops, struct mr_ctx **ret, char **ret_msg);
+/* The same for tests, live host never assumed; ctx->ops is mr_ops_none
+ * until the test sets its own table. */
 int mr_ctx_new_for_test(const char *root, const char *const *profiles, const char *site_conf,
                         struct mr_ctx **ret);
 void mr_ctx_free(struct mr_ctx *ctx);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "ops.h"
 #include "profile.h"
 
 static bool matches(char *const *globs, const char *id)
@@ -51,7 +52,8 @@ bool mr_selected(const struct mr_select *sel, const char *id)
     return !matches(sel->skip, id);
 }
 
-/* The harness alone turns a missing need into a skip. */
+/* The harness alone turns a missing need into a skip, or into an error
+ * when the host has what the check needs but migready cannot use it. */
 static bool skipped(const struct mr_ctx *ctx, const struct mr_check *c, struct mr_result *res)
 {
     const char *profile = NULL;
@@ -71,6 +73,17 @@ static bool skipped(const struct mr_ctx *ctx, const struct mr_check *c, struct m
     if ((c->needs & MR_NEED_PEERS) && !(ctx->peers && ctx->peers[0])) {
         mr_report(res, MR_SKIP, "no peers (give --peer HOST or peers in the site configuration)");
         return true;
+    }
+    if ((c->needs & MR_NEED_LIBVIRT) && ctx->ops && ctx->ops->libvirt_load) {
+        /* A broken installation (the package depends on libvirt): the check
+         * cannot decide, whatever the host's libvirtd would say. */
+        char *msg = NULL;
+        int r = ctx->ops->libvirt_load(&msg);
+        if (r < 0) {
+            mr_report(res, MR_ERROR, "%s", msg ? msg : strerror(-r));
+            free(msg);
+            return true;
+        }
     }
     return false;
 }

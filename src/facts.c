@@ -23,7 +23,7 @@
 #include "netaddr.h"
 #include "novaconf.h"
 #include "ops.h"
-#include "virt.h"
+#include "uri.h"
 
 #define PUBKEY_MAX (64u << 10)
 #define JSON_MAX (4u << 20)
@@ -299,7 +299,7 @@ static void collect_libvirt(const struct mr_ctx *ctx, struct mr_facts *f)
     }
     struct mr_libvirt_host h = {0};
     char *msg = NULL;
-    const char *uri = mr_virt_local_uri();
+    const char *uri = mr_uri_local();
     int r = ctx->ops->libvirt_host(uri, &h, &msg);
     if (r < 0) {
         note(f, "libvirt: %s", msg ? msg : strerror(-r));
@@ -368,8 +368,7 @@ static void collect_ids(const struct mr_ctx *ctx, struct mr_facts *f)
 
 static void collect_keys(const struct mr_ctx *ctx, struct mr_facts *f)
 {
-    const char *user = mr_ctx_site(ctx, "migration_user");
-    f->migration_user = mr_xstrdup(user ? user : f->nova_user);
+    f->migration_user = mr_xstrdup(mr_ctx_migration_user(ctx));
     f->public_keys = mr_xcalloc(1, sizeof(char *));
     char *home = mr_ctx_user_home(ctx, f->migration_user);
     if (!home) {
@@ -413,8 +412,7 @@ static int conf_port(const struct mr_libvirt_conf *lc, enum mr_libvirt_file file
 
 static void collect_ports(const struct mr_ctx *ctx, struct mr_facts *f)
 {
-    const char *t = mr_ctx_value(ctx, "transport");
-    f->transport = mr_xstrdup(t ? t : "tcp");
+    f->transport = mr_xstrdup(mr_ctx_transport(ctx));
     const struct mr_libvirt_conf *lc = NULL;
     const char *msg = NULL;
     if (mr_ctx_libvirt(ctx, &lc, &msg) < 0) {
@@ -450,12 +448,25 @@ int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret)
     return 0;
 }
 
+static void facts_slot_free(void *p)
+{
+    mr_facts_free(p);
+}
+
 const struct mr_facts *mr_ctx_facts(const struct mr_ctx *ctx)
 {
-    struct mr_cache *c = ctx->cache;
-    if (!c->facts && mr_facts_collect(ctx, &c->facts) < 0)
-        c->facts = facts_new();
-    return c->facts;
+    struct mr_facts *f = mr_ctx_slot_get(ctx, MR_SLOT_FACTS);
+    if (!f) {
+        if (mr_facts_collect(ctx, &f) < 0)
+            f = facts_new();
+        mr_ctx_slot_set(ctx, MR_SLOT_FACTS, f, facts_slot_free);
+    }
+    return f;
+}
+
+void mr_ctx_set_facts(const struct mr_ctx *ctx, struct mr_facts *f)
+{
+    mr_ctx_slot_set(ctx, MR_SLOT_FACTS, f, facts_slot_free);
 }
 
 /* ---- JSON ---- */

@@ -50,9 +50,12 @@ struct mr_facts {
  * libvirt) are absent and a note says so. Returns a negative errno only
  * when nothing sensible can be said. */
 int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret);
-/* This host's facts, collected once per run and kept in ctx->cache (unit
- * tests put their own there). Never NULL. */
+/* This host's facts, collected once per run and kept in the context's
+ * MR_SLOT_FACTS. Never NULL. */
 const struct mr_facts *mr_ctx_facts(const struct mr_ctx *ctx);
+/* Test hook: makes F (the context owns it from now on) this host's facts
+ * of the run, as if collected, so that unit tests need no live host. */
+void mr_ctx_set_facts(const struct mr_ctx *ctx, struct mr_facts *f);
 /* Fills the libvirt parts of F (cpu_*, host_uuid) from a capabilities XML. */
 int mr_facts_parse_capabilities(struct mr_facts *f, const char *xml, char **ret_msg);
 /* The address F's host gives NAME: the live resolver's answer, else /etc/hosts

@@ -12,10 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "facts.h"
 #include "fix.h"
-#include "libvirtconf.h"
-#include "novaconf.h"
 #include "ops.h"
 #include "render.h"
 
@@ -629,21 +626,9 @@ static int apply_one(struct mr_change_set *cs, struct change *c)
  * facts stay: a fix here changes nothing there. */
 static void invalidate(const struct mr_ctx *ctx)
 {
-    struct mr_cache *c = ctx->cache;
-    mr_facts_free(c->facts);
-    c->facts = NULL;
-    mr_novaconf_free(c->nova);
-    free(c->nova_errmsg);
-    c->nova = NULL;
-    c->nova_errmsg = NULL;
-    c->nova_err = 0;
-    c->nova_loaded = false;
-    mr_libvirt_conf_free(c->libvirt);
-    free(c->libvirt_errmsg);
-    c->libvirt = NULL;
-    c->libvirt_errmsg = NULL;
-    c->libvirt_err = 0;
-    c->libvirt_loaded = false;
+    mr_ctx_invalidate(ctx, MR_SLOT_FACTS);
+    mr_ctx_invalidate(ctx, MR_SLOT_NOVA);
+    mr_ctx_invalidate(ctx, MR_SLOT_LIBVIRT);
 }
 
 static bool is_socket(const char *unit)

@@ -46,6 +46,7 @@
 #include "novaconf.h"
 #include "ops.h"
 #include "sshpeer.h"
+#include "uri.h"
 #include "virt.h"
 
 #define SSH_TIMEOUT_S 15
@@ -56,38 +57,6 @@
  * out to be shared (Nova would refuse a block migration there). */
 #define LOCAL_DISK_DIR "/var/lib/libvirt/images"
 
-void mr_migrate_cause_clear(struct mr_migrate_cause *c)
-{
-    if (!c)
-        return;
-    free(c->cause);
-    free(c->remedy);
-    *c = (struct mr_migrate_cause){0};
-}
-
-void mr_migrate_report_clear(struct mr_migrate_report *rep)
-{
-    if (!rep)
-        return;
-    free(rep->host);
-    free(rep->peer);
-    free(rep->transport);
-    free(rep->storage);
-    free(rep->domain);
-    free(rep->domain_type);
-    free(rep->cpu);
-    free(rep->disk);
-    for (size_t i = 0; i < MR_ARRAY_SIZE(rep->legs); i++) {
-        free(rep->legs[i].from);
-        free(rep->legs[i].to);
-        free(rep->legs[i].uri);
-        free(rep->legs[i].migrate_uri);
-    }
-    free(rep->step);
-    free(rep->error);
-    mr_migrate_cause_clear(&rep->why);
-    mr_strv_free(rep->notes);
-    *rep = (struct mr_migrate_report){0};
 }
 
 static const char *nova_str(const struct mr_novaconf *nova, const char *section, const char *key)
@@ -103,90 +72,6 @@ static bool nova_bool(const struct mr_novaconf *nova, const char *key)
     bool b = false;
     const char *s = nova_str(nova, "libvirt", key);
     return s && mr_parse_bool(s, &b) == 0 && b;
-}
-
-/* ------------------------------------------------------------------ URIs */
-
-int mr_migrate_uris(const struct mr_novaconf *nova, const char *transport, const char *dest,
-                    bool with_stream, char **ret_uri, char **ret_migrate_uri, char **ret_msg)
-{
-    /* oslo_netutils.escape_ipv6 */
-    char *d = strchr(dest, ':') ? mr_xasprintf("[%s]", dest) : mr_xstrdup(dest);
-    char *uri = NULL;
-    const char *legacy = nova_str(nova, "libvirt", "live_migration_uri");
-    if (transport) {
-        uri = mr_xasprintf("qemu+%s://%s/system", transport, d);
-    } else if (legacy) {
-        /* Nova does `live_migration_uri % dest`: exactly one %s, and %% for a
-         * percent sign; anything else is a TypeError or ValueError there. */
-        const char *p = legacy;
-        size_t n_s = 0;
-        bool bad = false;
-        for (; *p; p++) {
-            if (*p != '%')
-                continue;
-            if (p[1] == 's')
-                n_s++;
-            else if (p[1] != '%')
-                bad = true;
-            p++;
-        }
-        if (n_s != 1 || bad) {
-            *ret_msg = mr_xasprintf("[libvirt] live_migration_uri = %s in nova.conf needs exactly "
-                                    "one %%s for the destination (Nova would fail on it)",
-                                    legacy);
-            free(d);
-            return -EINVAL;
-        }
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *m = open_memstream(&buf, &len);
-        for (p = legacy; *p; p++) {
-            if (*p == '%' && p[1] == 's') {
-                fputs(d, m);
-                p++;
-            } else if (*p == '%' && p[1] == '%') {
-                fputc('%', m);
-                p++;
-            } else {
-                fputc(*p, m);
-            }
-        }
-        fclose(m);
-        uri = buf;
-    } else {
-        const char *vt = nova_str(nova, "libvirt", "virt_type");
-        if (vt && strcmp(vt, "kvm") != 0 && strcmp(vt, "qemu") != 0) {
-            *ret_msg = mr_xasprintf("[libvirt] virt_type = %s: migrate-test migrates kvm and qemu "
-                                    "guests only",
-                                    vt);
-            free(d);
-            return -EINVAL;
-        }
-        const char *scheme = nova_str(nova, "libvirt", "live_migration_scheme");
-        uri = mr_xasprintf("qemu+%s://%s/system", scheme ? scheme : "tcp", d);
-    }
-    /* Nova hands QEMU a stream URI only when it knows the destination's
-     * address (live_migration_inbound_addr) and the stream is not tunnelled
-     * through libvirtd; otherwise libvirt uses the destination's host name. */
-    *ret_migrate_uri =
-        with_stream && !nova_bool(nova, "live_migration_tunnelled") ? mr_xasprintf("tcp://%s", d)
-                                                                    : NULL;
-    *ret_uri = uri;
-    free(d);
-    return 0;
-}
-
-/* "tcp" from "qemu+tcp://host/system"; "unix"/"" for a bare qemu:// */
-static char *uri_transport(const char *uri)
-{
-    const char *colon = strstr(uri, "://");
-    const char *plus = strchr(uri, '+');
-    if (!colon)
-        return mr_xstrdup("tcp");
-    if (!plus || plus > colon)
-        return mr_xstrdup("tcp");
-    return mr_xstrndup(plus + 1, (size_t)(colon - plus - 1));
 }
 
 /* ------------------------------------------------------------- causes */
@@ -548,7 +433,7 @@ static int probe_shared(struct run *rn, const char *name, int (*during)(struct r
         return -1;
     }
     close(fd);
-    const char *user = mr_ssh_migration_user(ctx);
+    const char *user = mr_ctx_migration_user(ctx);
     char *ssh_dir = mr_ssh_user_dir(ctx, user);
     if (!ssh_dir)
         ssh_dir = mr_xstrdup("/nonexistent/.ssh");
@@ -1023,16 +908,20 @@ static int prepare(struct run *rn)
     mr_strv_free(own);
 
     /* The URIs Nova would use, both ways. */
-    if (mr_migrate_uris(rn->nova, o->transport, peer, true, &rn->out_uri, &rn->out_stream,
+    if (mr_uri_migration(rn->nova, o->transport, peer, true, &rn->out_uri, &rn->out_stream,
                         &msg) < 0)
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host, peer, 0,
                       mr_xstrdup("build the migration URI"), msg);
     const char *inbound = nova_str(rn->nova, "libvirt", "live_migration_inbound_addr");
-    if (mr_migrate_uris(rn->nova, o->transport, inbound ? inbound : rep->host, inbound != NULL,
+    if (mr_uri_migration(rn->nova, o->transport, inbound ? inbound : rep->host, inbound != NULL,
                         &rn->back_uri, &rn->back_stream, &msg) < 0)
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host, peer, 0,
                       mr_xstrdup("build the migration URI"), msg);
-    rep->transport = o->transport ? mr_xstrdup(o->transport) : uri_transport(rn->out_uri);
+    /* A legacy live_migration_uri with no scheme is taken as tcp, libvirt's
+     * usual transport for a migration. */
+    rep->transport = o->transport ? mr_xstrdup(o->transport) : mr_uri_transport(rn->out_uri);
+    if (!rep->transport)
+        rep->transport = mr_xstrdup("tcp");
     if (!nova_str(rn->nova, "libvirt", "live_migration_uri") || o->transport)
         note(rn, "the peer's own live_migration_inbound_addr is not read: --peer %s is taken as "
                  "its migration address",
@@ -1058,12 +947,17 @@ static int prepare(struct run *rn)
     rep->cpu = desc;
 
     /* libvirt, here and there. */
-    rn->lc = mr_virt_open(mr_virt_local_uri());
+    if (mr_virt_init(&msg) < 0) {
+        free(cpu);
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, 0,
+                      mr_xstrdup("load libvirt"), msg);
+    }
+    rn->lc = mr_virt_open(mr_uri_local());
     if (!rn->lc) {
         free(cpu);
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
                       mr_xasprintf("connect to the local libvirt (%s)",
-                                   mr_virt_local_uri()),
+                                   mr_uri_local()),
                       mr_virt_last_error());
     }
     r = tcp_probe(rn->peer_client_uri, &msg);
@@ -1144,7 +1038,6 @@ static void cleanup(struct run *rn)
 int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *o,
                    struct mr_migrate_report *rep)
 {
-    mr_virt_init();
     double t0 = mr_now_s();
     *rep = (struct mr_migrate_report){0};
     struct run rn = {.ctx = ctx, .o = o, .rep = rep, .interrupted = o->interrupted};

@@ -28,26 +28,11 @@
 
 #include "migready.h"
 #include "nfsprobe.h"
+#include "ops.h"
 
 #define NFS_PORT "2049"
 #define PROBE_DATA "migready NFS probe: this file is deleted at once; remove it if it stays\n"
 
-static const char *const stage_names[] = {
-    [MR_NFS_RESOLVE] = "resolve",
-    [MR_NFS_CONNECT] = "connect",
-    [MR_NFS_MOUNT] = "mount",
-    [MR_NFS_CREATE] = "create",
-    [MR_NFS_WRITE] = "write",
-    [MR_NFS_READ] = "read",
-    [MR_NFS_STAT] = "stat",
-    [MR_NFS_UNLINK] = "unlink",
-    [MR_NFS_DONE] = "done",
-};
-_Static_assert(MR_ARRAY_SIZE(stage_names) == MR_NFS_DONE + 1, "a name for every stage");
-
-const char *mr_nfs_stage_name(enum mr_nfs_stage s)
-{
-    return (unsigned)s <= MR_NFS_DONE ? stage_names[s] : "?";
 }
 
 /* Sends the progress so far to the parent; a short write cannot happen

@@ -1,13 +1,18 @@
 /* Live sources, reached through one table so that unit tests can stub them
  * (a test sets ctx->ops to its own table) while the lab tests use the real
- * thing. Checks reach the live host only through here. */
+ * thing. Checks reach the live host only through here.
+ *
+ * The interface only: the types the table speaks and helpers on them. The
+ * real table is wired on the live side (src/ops-live.h) and handed to
+ * mr_ctx_new() by the command line; this header includes no
+ * implementation. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
-struct mr_nfs_probe;
-struct mr_nfs_result;
 struct mr_ctx;
 struct mr_peer;
 struct mr_migrate_opts;
@@ -29,6 +34,45 @@ struct mr_tcp_probe {
     enum mr_tcp_state state; /* filled by tcp_probe */
     int error;              /* the errno behind the state, 0 when open */
 };
+/* "open", "refused", "filtered", "unreachable", "error". */
+const char *mr_tcp_state_name(int state);
+
+/* One NFS client probe (nfs_probe, src/nfsprobe.c). */
+struct mr_nfs_probe {
+    const char *server;      /* host name or address of the NFS server */
+    const char *export_path; /* path to mount (NFSv4 pseudo path or v3 export) */
+    uid_t uid;               /* credentials sent with every call (AUTH_SYS) */
+    gid_t gid;
+    int timeout_ms;          /* per step; the whole probe is bounded by a multiple */
+    const char *probe_name;  /* name of the file to create at the export's top; NULL: generated */
+};
+
+/* The step a probe reached; a failure happened in `stage`. */
+enum mr_nfs_stage {
+    MR_NFS_RESOLVE, /* the server's name */
+    MR_NFS_CONNECT, /* TCP to port 2049 */
+    MR_NFS_MOUNT,
+    MR_NFS_CREATE,
+    MR_NFS_WRITE,
+    MR_NFS_READ,
+    MR_NFS_STAT,
+    MR_NFS_UNLINK,
+    MR_NFS_DONE, /* every step succeeded */
+};
+
+struct mr_nfs_result {
+    enum mr_nfs_stage stage; /* where it stopped; MR_NFS_DONE on success */
+    int err;                 /* negative errno of the failing step (-ETIMEDOUT when it hung) */
+    int version;             /* the NFS version that mounted (4 or 3), 0 when none did */
+    char address[64];        /* the server's address that was tried */
+    char message[512];       /* libnfs's own words for the failure, "" when none */
+    char probe_path[256];    /* the probe file, relative to the export */
+    bool owner_known;
+    uint64_t owner_uid; /* the probe file's owner as the server reports it */
+    uint64_t owner_gid;
+    bool data_mismatch; /* read back differs from what was written */
+};
+const char *mr_nfs_stage_name(enum mr_nfs_stage s);
 
 /* What the local libvirt says about its host (src/virt.c). */
 struct mr_libvirt_host {
@@ -62,9 +106,13 @@ struct mr_ops {
     /* Whether SELinux is enforcing on this host. */
     bool (*selinux_enforcing)(void);
     /* Mounts an NFS export and, as the request's UID/GID, creates, writes,
-     * reads back, stats and deletes a file (src/nfsprobe.h). 0 when the probe
+     * reads back, stats and deletes a file (src/nfsprobe.c). 0 when the probe
      * ran (its outcome in *res), a negative errno when it could not start. */
     int (*nfs_probe)(const struct mr_nfs_probe *req, struct mr_nfs_result *res);
+    /* Whether the libvirt library can be used (the binary loads it on first
+     * use, src/virt-dl.c): 0, or a negative errno and *ret_msg (caller
+     * frees) naming the library. NULL (a test's stub table): it can. */
+    int (*libvirt_load)(char **ret_msg);
     /* Versions and capabilities of the hypervisor at URI, on a read-only
      * connection. A negative errno and *ret_msg (caller frees) on failure. */
     int (*libvirt_host)(const char *uri, struct mr_libvirt_host *ret, char **ret_msg);
@@ -87,10 +135,12 @@ struct mr_ops {
      * TIMEOUT_MS, and fills in their states (src/tcpprobe.c). */
     int (*tcp_probe)(struct mr_tcp_probe *probes, size_t n, int timeout_ms);
     /* A real live migration of a probe domain to a peer and back
-     * (src/migrate.h): the outcome, with the figures and any failure's cause
+     * (src/migreport.h, src/migrate.c): the outcome, with the figures and any failure's cause
      * in *ret (clear it with mr_migrate_report_clear). */
     int (*migrate_test)(const struct mr_ctx *ctx, const struct mr_migrate_opts *opts,
                         struct mr_migrate_report *ret);
 };
 
-extern const struct mr_ops mr_ops_default;
+/* A table for contexts that must not touch the live host (unit tests'
+ * default): every source answers -ENOSYS, SELinux is not enforcing. */
+extern const struct mr_ops mr_ops_none;

@@ -121,17 +121,45 @@ static void fetch_all(const struct mr_ctx *ctx, char *const *names, size_t n,
     pthread_mutex_destroy(&pl.lock);
 }
 
+/* What MR_SLOT_PEERS holds. */
+struct peer_list {
+    struct mr_peer **v;
+    size_t n;
+};
+
+static void peer_list_free(void *p)
+{
+    struct peer_list *l = p;
+    for (size_t i = 0; i < l->n; i++)
+        mr_peer_free(l->v[i]);
+    free(l->v);
+    free(l);
+}
+
 int mr_ctx_peer_list(const struct mr_ctx *ctx, struct mr_peer *const **ret, size_t *ret_n)
 {
-    struct mr_cache *c = ctx->cache;
-    if (!c->peers_loaded) {
-        size_t n = mr_strv_len(ctx->peers);
-        c->peers = mr_xcalloc(n ? n : 1, sizeof(*c->peers));
-        fetch_all(ctx, ctx->peers, n, c->peers);
-        c->n_peers = n;
-        c->peers_loaded = true;
+    struct peer_list *l = mr_ctx_slot_get(ctx, MR_SLOT_PEERS);
+    if (!l) {
+        l = mr_xcalloc(1, sizeof(*l));
+        l->n = mr_strv_len(ctx->peers);
+        l->v = mr_xcalloc(l->n ? l->n : 1, sizeof(*l->v));
+        fetch_all(ctx, ctx->peers, l->n, l->v);
+        mr_ctx_slot_set(ctx, MR_SLOT_PEERS, l, peer_list_free);
     }
-    *ret = c->peers;
-    *ret_n = c->n_peers;
+    *ret = l->v;
+    *ret_n = l->n;
     return 0;
+}
+
+bool mr_ctx_peers_loaded(const struct mr_ctx *ctx)
+{
+    return mr_ctx_slot_get(ctx, MR_SLOT_PEERS) != NULL;
+}
+
+void mr_ctx_set_peers(const struct mr_ctx *ctx, struct mr_peer **peers, size_t n)
+{
+    struct peer_list *l = mr_xcalloc(1, sizeof(*l));
+    l->v = peers ? peers : mr_xcalloc(1, sizeof(*l->v));
+    l->n = n;
+    mr_ctx_slot_set(ctx, MR_SLOT_PEERS, l, peer_list_free);
 }

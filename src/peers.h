@@ -34,6 +34,12 @@ struct mr_peer {
     double seconds;
 };
 
-/* The peers of the run (--peer, then the site's peers), fetched on first use. */
+/* The peers of the run (--peer, then the site's peers), fetched on first use
+ * and kept in the context's MR_SLOT_PEERS. */
 int mr_ctx_peer_list(const struct mr_ctx *ctx, struct mr_peer *const **ret, size_t *ret_n);
+/* Whether the peers were fetched (or set) in this run. */
+bool mr_ctx_peers_loaded(const struct mr_ctx *ctx);
+/* Test hook: makes the N PEERS (a malloc'd array of malloc'd peers, which
+ * the context owns from now on) the run's peers, as if fetched. */
+void mr_ctx_set_peers(const struct mr_ctx *ctx, struct mr_peer **peers, size_t n);
 void mr_peer_free(struct mr_peer *p);

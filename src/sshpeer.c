@@ -41,14 +41,6 @@ static void init(void)
     init_rc = ssh_init();
 }
 
-const char *mr_ssh_migration_user(const struct mr_ctx *ctx)
-{
-    const char *u = mr_ctx_site(ctx, "migration_user");
-    if (!u)
-        u = mr_ctx_site(ctx, "nova_user");
-    return u ? u : "nova";
-}
-
 char *mr_ssh_user_dir(const struct mr_ctx *ctx, const char *user)
 {
     char *home = mr_ctx_user_home(ctx, user);
@@ -287,7 +279,7 @@ int mr_ssh_peer_fetch(const struct mr_ctx *ctx, const char *peer, struct mr_peer
         return -EIO;
     }
     free(p->user);
-    p->user = mr_xstrdup(mr_ssh_migration_user(ctx));
+    p->user = mr_xstrdup(mr_ctx_migration_user(ctx));
     dir = mr_ssh_user_dir(ctx, p->user);
     if (!dir) {
         outcome(p, MR_PEER_SSH_NO_KEY, "the migration user %s does not exist here or has no "

@@ -17,20 +17,6 @@
 #include "ops.h"
 #include "tcpprobe.h"
 
-static const char *const state_names[] = {
-    [MR_TCP_OPEN] = "open",
-    [MR_TCP_REFUSED] = "refused",
-    [MR_TCP_FILTERED] = "filtered",
-    [MR_TCP_UNREACHABLE] = "unreachable",
-    [MR_TCP_ERROR] = "error",
-};
-_Static_assert(MR_ARRAY_SIZE(state_names) == _MR_TCP_STATE_LAST, "tcp state names");
-
-const char *mr_tcp_state_name(int state)
-{
-    return state >= 0 && state < _MR_TCP_STATE_LAST ? state_names[state] : "invalid";
-}
-
 static void classify(struct mr_tcp_probe *p, int e)
 {
     p->error = e;

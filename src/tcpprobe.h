@@ -7,5 +7,3 @@
 struct mr_tcp_probe;
 
 int mr_tcp_probe_run(struct mr_tcp_probe *probes, size_t n, int timeout_ms);
-/* "open", "refused", "filtered", "unreachable", "error". */
-const char *mr_tcp_state_name(int state);

@@ -9,10 +9,16 @@
  * mr_virt_sym() finds in libvirt.so.0 the first time any of them is called.
  *
  * Made from libvirt's headers; a call to a libvirt function not listed here
- * fails to link, so the list cannot silently fall behind the code. */
+ * fails to link, so the list cannot silently fall behind the code.
+ *
+ * A libvirt that cannot be loaded (or lacks a function) is an error the
+ * caller sees, never an exit: peers are checked from threads and
+ * migrate-test must clean up. Each stub then returns libvirt's own failure
+ * value (-1 or NULL), and mr_virt_last_error() names the library. */
 #include "config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,39 +26,74 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "migready.h"
 #include "virt.h"
 
 #define MR_LIBVIRT_SONAME "libvirt.so.0"
 
 static void *lib;
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+/* Why libvirt cannot be used; written once, under the lock, and never
+ * cleared: a library that failed to load or lacks a function stays so. */
+static pthread_mutex_t error_lock = PTHREAD_MUTEX_INITIALIZER;
+static char load_error[512];
 
 static void lib_open(void)
 {
     lib = dlopen(MR_LIBVIRT_SONAME, RTLD_NOW | RTLD_GLOBAL);
+    if (!lib) {
+        /* Only a broken installation gets here: the package depends on libvirt. */
+        const char *why = dlerror();
+        pthread_mutex_lock(&error_lock);
+        snprintf(load_error, sizeof(load_error), "cannot load %s: %s (install libvirt0)",
+                 MR_LIBVIRT_SONAME, why ? why : "unknown error");
+        pthread_mutex_unlock(&error_lock);
+    }
+}
+
+char *mr_virt_load_error(void)
+{
+    pthread_once(&lib_once, lib_open);
+    pthread_mutex_lock(&error_lock);
+    char *e = load_error[0] ? mr_xstrdup(load_error) : NULL;
+    pthread_mutex_unlock(&error_lock);
+    return e;
+}
+
+int mr_virt_load(char **ret_msg)
+{
+    char *e = mr_virt_load_error();
+    if (!e)
+        return 0;
+    if (ret_msg)
+        *ret_msg = e;
+    else
+        free(e);
+    return -ELIBACC;
 }
 
 void *mr_virt_sym(const char *name)
 {
     /* Peers are checked from several threads at once. */
     pthread_once(&lib_once, lib_open);
-    if (!lib) {
-        /* Only a broken installation gets here: the package depends on
-         * libvirt. No typed error can be returned from a generic stub. */
-        fprintf(stderr, "migready: cannot load %s: %s (install libvirt0)\n", MR_LIBVIRT_SONAME,
-                dlerror());
-        exit(2);
-    }
+    if (!lib)
+        return NULL;
     void *sym = dlsym(lib, name);
     if (!sym) {
-        fprintf(stderr, "migready: %s has no %s (libvirt too old?)\n", MR_LIBVIRT_SONAME, name);
-        exit(2);
+        pthread_mutex_lock(&error_lock);
+        if (!load_error[0])
+            snprintf(load_error, sizeof(load_error), "%s has no %s (libvirt too old?)",
+                     MR_LIBVIRT_SONAME, name);
+        pthread_mutex_unlock(&error_lock);
     }
     return sym;
 }
 
 /* One definition per function; the real one is looked up once (a race
- * between threads only looks it up twice, to the same address). */
+ * between threads only looks it up twice, to the same address). Without
+ * it, the stub fails as libvirt fails: -1 from a function returning int,
+ * NULL from one returning a pointer. */
+#define MR_VIR_FAILURE(ret) ((ret)_Generic((ret)0, int: -1, default: 0))
 #define MR_VIR_REAL(ret, name, params)                                                           \
     static ret(*real) params;                                                                    \
     void *p = __atomic_load_n((void **)&real, __ATOMIC_ACQUIRE);                                 \
@@ -64,13 +105,16 @@ void *mr_virt_sym(const char *name)
     ret name params                                                                              \
     {                                                                                            \
         MR_VIR_REAL(ret, name, params)                                                           \
+        if (!p)                                                                                  \
+            return MR_VIR_FAILURE(ret);                                                          \
         return ((ret(*) params)p) args;                                                          \
     }
 #define MR_VIR_FORWARD_VOID(name, params, args)                                                  \
     void name params                                                                             \
     {                                                                                            \
         MR_VIR_REAL(void, name, params)                                                          \
-        ((void(*) params)p) args;                                                                \
+        if (p)                                                                                   \
+            ((void(*) params)p) args;                                                            \
     }
 
 MR_VIR_FORWARD(int, virConnectClose, (virConnectPtr conn), (conn))

@@ -24,14 +24,6 @@
 
 #define PROBE_TIMEOUT_MS 3000
 
-void mr_libvirt_host_clear(struct mr_libvirt_host *h)
-{
-    if (!h)
-        return;
-    free(h->capabilities);
-    *h = (struct mr_libvirt_host){0};
-}
-
 /* libvirt prints every error on stderr unless told otherwise; the errors
  * are read back with virGetLastError() and worded by the checks. */
 static void quiet(void *opaque, virErrorPtr err)
@@ -48,31 +40,20 @@ static void init(void)
     virSetErrorFunc(NULL, quiet);
 }
 
-void mr_virt_init(void)
+int mr_virt_init(char **ret_msg)
 {
+    int r = mr_virt_load(ret_msg);
+    if (r < 0)
+        return r;
     pthread_once(&init_once, init);
-}
-
-const char *mr_virt_local_uri(void)
-{
-    const char *env = getenv("LIBVIRT_DEFAULT_URI");
-    return env && *env ? env : "qemu:///system";
-}
-
-char *mr_virt_peer_uri(const char *transport, const char *peer)
-{
-    /* An IPv6 literal needs brackets in a URI. */
-    bool v6 = strchr(peer, ':') != NULL;
-    const char *l = v6 ? "[" : "", *r = v6 ? "]" : "";
-    if (transport && strcmp(transport, "ssh") == 0)
-        return mr_xasprintf("qemu+ssh://%s%s%s/system?no_tty=1", l, peer, r);
-    if (transport && strcmp(transport, "tls") == 0)
-        return mr_xasprintf("qemu+tls://%s%s%s/system", l, peer, r);
-    return mr_xasprintf("qemu+tcp://%s%s%s/system", l, peer, r);
+    return 0;
 }
 
 char *mr_virt_last_error(void)
 {
+    char *load = mr_virt_load_error();
+    if (load)
+        return load;
     virErrorPtr e = virGetLastError();
     return mr_xstrdup(e && e->message ? e->message : "unknown libvirt error");
 }
@@ -94,9 +75,10 @@ static int errno_of_last_error(int fallback)
 
 int mr_virt_host(const char *uri, struct mr_libvirt_host *ret, char **ret_msg)
 {
-    mr_virt_init();
+    int r = mr_virt_init(ret_msg);
+    if (r < 0)
+        return r;
     struct mr_libvirt_host h = {0};
-    int r = 0;
     virConnectPtr conn = virConnectOpenReadOnly(uri);
     if (!conn) {
         r = errno_of_last_error(-ECONNREFUSED);
@@ -224,8 +206,10 @@ virConnectPtr mr_virt_open(const char *uri)
 int mr_virt_compare_cpu(const char *uri, const char *virt_type, const char *cpu_xml,
                         int *ret_verdict, char **ret_msg)
 {
-    mr_virt_init();
-    int r = probe(uri, ret_msg);
+    int r = mr_virt_init(ret_msg);
+    if (r < 0)
+        return r;
+    r = probe(uri, ret_msg);
     if (r < 0)
         return r;
     virConnectPtr conn = mr_virt_open(uri);

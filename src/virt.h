@@ -8,12 +8,20 @@
 
 struct mr_libvirt_host;
 
-/* virInitialize() once, with libvirt's own printing of errors on stderr
- * turned off: errors are read back with mr_virt_last_error(). */
-/* The address of libvirt function NAME, libvirt loaded on first use (src/virt-dl.c). */
+/* The address of libvirt function NAME, libvirt loaded on first use
+ * (src/virt-dl.c); NULL when it cannot be loaded or lacks NAME. */
 void *mr_virt_sym(const char *name);
-void mr_virt_init(void);
-/* The message of libvirt's last error in this thread (caller frees). */
+/* Loads libvirt if the binary does not link it: 0, or -ELIBACC and
+ * *ret_msg (caller frees; RET_MSG may be NULL) naming the library and why. */
+int mr_virt_load(char **ret_msg);
+/* Why libvirt cannot be used (caller frees), NULL when it can. */
+char *mr_virt_load_error(void);
+/* mr_virt_load(), then virInitialize() once, with libvirt's own printing of
+ * errors on stderr turned off: errors are read back with
+ * mr_virt_last_error(). -ELIBACC and *ret_msg when libvirt cannot be loaded. */
+int mr_virt_init(char **ret_msg);
+/* The message of libvirt's last error in this thread, or why libvirt cannot
+ * be loaded (caller frees). */
 char *mr_virt_last_error(void);
 /* virConnectOpenAuth() offering no credentials: libvirt's default callback
  * would prompt on the terminal for a SASL user name. */
@@ -31,12 +39,6 @@ struct mr_virt_probe {
     bool unresolved;
 };
 int mr_virt_tcp_probe(const char *uri, struct mr_virt_probe *ret);
-
-/* The URI of the local hypervisor: $LIBVIRT_DEFAULT_URI, else qemu:///system. */
-const char *mr_virt_local_uri(void);
-/* The URI of PEER's libvirt for TRANSPORT (tcp, tls, ssh) as Nova's
- * live_migration_scheme builds it (caller frees). */
-char *mr_virt_peer_uri(const char *transport, const char *peer);
 
 int mr_virt_host(const char *uri, struct mr_libvirt_host *ret, char **ret_msg);
 int mr_virt_compare_cpu(const char *uri, const char *virt_type, const char *cpu_xml,

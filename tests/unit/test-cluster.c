@@ -1,5 +1,6 @@
 /* The comparisons with peers, on stubbed facts: this host's facts and the
- * peers' are put in ctx->cache directly (no SSH, no libvirt), the peer's
+ * peers' are put in the context with the test hooks mr_ctx_set_facts and
+ * mr_ctx_set_peers (no SSH, no libvirt), the peer's
  * libvirt is a stub. Every finding must name the peer. */
 #include "config.h"
 
@@ -26,6 +27,9 @@ struct fixture {
     char *dir, *site_dir;
     struct mr_ctx *ctx;
     struct mr_result res;
+    /* What the context was given (it owns them): this host's facts, the peers. */
+    struct mr_facts *own;
+    struct mr_peer **peers;
 };
 
 static struct mr_facts *facts(const char *host, const char *addr)
@@ -75,13 +79,12 @@ static int setup(void **state)
     char *site = mr_xasprintf("%s/s.conf", fx->site_dir);
     assert_int_equal(mr_ctx_new_for_test(fx->dir, NULL, site, &fx->ctx), 0);
     free(site);
-    struct mr_cache *c = fx->ctx->cache;
-    c->facts = facts("hv1", "192.0.2.11");
-    c->peers = mr_xcalloc(2, sizeof(*c->peers));
-    c->peers[0] = peer("hv2", facts("hv2", "192.0.2.12"));
-    c->peers[1] = peer("hv3", NULL);
-    c->n_peers = 2;
-    c->peers_loaded = true;
+    fx->own = facts("hv1", "192.0.2.11");
+    mr_ctx_set_facts(fx->ctx, fx->own);
+    fx->peers = mr_xcalloc(2, sizeof(*fx->peers));
+    fx->peers[0] = peer("hv2", facts("hv2", "192.0.2.12"));
+    fx->peers[1] = peer("hv3", NULL);
+    mr_ctx_set_peers(fx->ctx, fx->peers, 2);
     *state = fx;
     return 0;
 }
@@ -101,12 +104,12 @@ static int teardown(void **state)
 
 static struct mr_facts *own(struct fixture *fx)
 {
-    return fx->ctx->cache->facts;
+    return fx->own;
 }
 
 static struct mr_facts *hv2(struct fixture *fx)
 {
-    return fx->ctx->cache->peers[0]->facts;
+    return fx->peers[0]->facts;
 }
 
 static const struct mr_result *run(struct fixture *fx, const struct mr_check *check)
@@ -179,12 +182,8 @@ static void test_ids_differ(void **state)
 static void test_offline_no_peers(void **state)
 {
     struct fixture *fx = *state;
-    fx->ctx->cache->peers_loaded = false;
-    for (size_t i = 0; i < fx->ctx->cache->n_peers; i++)
-        mr_peer_free(fx->ctx->cache->peers[i]);
-    free(fx->ctx->cache->peers);
-    fx->ctx->cache->peers = NULL;
-    fx->ctx->cache->n_peers = 0;
+    mr_ctx_invalidate(fx->ctx, MR_SLOT_PEERS);
+    fx->peers = NULL;
     const struct mr_result *r = run(fx, &mr_check_ids_nova);
     mr_test_assert_status(r, MR_PASS);
     no_finding(r, "hv2");
@@ -499,10 +498,9 @@ static void test_host_uuid(void **state)
 static void test_host_uuid_between_peers(void **state)
 {
     struct fixture *fx = *state;
-    struct mr_cache *c = fx->ctx->cache;
-    c->peers[1]->facts = facts("hv3", "192.0.2.13");
-    free(c->peers[1]->facts->host_uuid);
-    c->peers[1]->facts->host_uuid = mr_xstrdup(hv2(fx)->host_uuid);
+    fx->peers[1]->facts = facts("hv3", "192.0.2.13");
+    free(fx->peers[1]->facts->host_uuid);
+    fx->peers[1]->facts->host_uuid = mr_xstrdup(hv2(fx)->host_uuid);
     const struct mr_result *r = run(fx, &mr_check_libvirt_host_uuid);
     expect(r, "hv2 and hv3 share host UUID 11111111-aaaa-4bbb-8ccc-000000000002", MR_FAIL);
 }

@@ -14,6 +14,8 @@
 #include "ctx.h"
 #include "engine.h"
 #include "migready.h"
+#include "novaconf.h"
+#include "ops.h"
 #include "testutil.h"
 
 static int runs;
@@ -171,14 +173,14 @@ static void test_profile_errors(void **state)
     struct mr_ctx *ctx = NULL;
     char *msg = NULL;
     const char *unknown[] = {"shared-nsf", NULL};
-    assert_int_equal(mr_ctx_new(root, unknown, NULL, &ctx, &msg), -ENOENT);
+    assert_int_equal(mr_ctx_new(root, unknown, NULL, NULL, &ctx, &msg), -ENOENT);
     assert_non_null(strstr(msg, "unknown profile 'shared-nsf'"));
     assert_non_null(strstr(msg, "shared-nfs"));
     assert_non_null(strstr(msg, "tls"));
     free(msg);
     msg = NULL;
     const char *two[] = {"tcp", "tls", NULL};
-    assert_int_equal(mr_ctx_new(root, two, NULL, &ctx, &msg), -EINVAL);
+    assert_int_equal(mr_ctx_new(root, two, NULL, NULL, &ctx, &msg), -EINVAL);
     assert_non_null(strstr(msg, "'tcp' and 'tls'"));
     free(msg);
     mr_test_rmtree(root);
@@ -206,10 +208,61 @@ static void test_site_config(void **state)
     /* A syntax error names the file and the line. */
     mr_test_write(root, "/etc/migready/migready.conf", "[site]\nprofile = tcp\nthis is junk\n");
     char *msg = NULL;
-    assert_int_equal(mr_ctx_new(root, NULL, NULL, &ctx, &msg), -EINVAL);
+    assert_int_equal(mr_ctx_new(root, NULL, NULL, NULL, &ctx, &msg), -EINVAL);
     assert_non_null(strstr(msg, "/etc/migready/migready.conf"));
     assert_non_null(strstr(msg, "(3)"));
     free(msg);
+    mr_test_rmtree(root);
+    free(root);
+}
+
+static int destroyed;
+
+static void count_destroy(void *p)
+{
+    destroyed++;
+    free(p);
+}
+
+/* A slot's value is its owner's until the context frees it, or until an
+ * invalidate (what `fix` does after its changes): then the next use
+ * loads the source again, here a nova.conf changed on disk. */
+static void test_slots(void **state)
+{
+    (void)state;
+    char *root = mr_test_scratch();
+    mr_test_write(root, "/etc/nova/nova.conf", "[DEFAULT]\ninstances_path = /a\n");
+    struct mr_ctx *ctx = NULL;
+    assert_int_equal(mr_ctx_new_for_test(root, NULL, NULL, &ctx), 0);
+    assert_ptr_equal(ctx->ops, &mr_ops_none);
+    destroyed = 0;
+    assert_null(mr_ctx_slot_get(ctx, MR_SLOT_FACTS));
+    mr_ctx_slot_set(ctx, MR_SLOT_FACTS, mr_xstrdup("one"), count_destroy);
+    assert_string_equal(mr_ctx_slot_get(ctx, MR_SLOT_FACTS), "one");
+    mr_ctx_slot_set(ctx, MR_SLOT_FACTS, mr_xstrdup("two"), count_destroy);
+    assert_int_equal(destroyed, 1);
+    mr_ctx_invalidate(ctx, MR_SLOT_FACTS);
+    assert_int_equal(destroyed, 2);
+    assert_null(mr_ctx_slot_get(ctx, MR_SLOT_FACTS));
+    mr_ctx_slot_set(ctx, MR_SLOT_PEERS, mr_xstrdup("three"), count_destroy);
+
+    const struct mr_novaconf *nova = NULL;
+    const char *msg = NULL;
+    struct mr_novaval v;
+    assert_int_equal(mr_ctx_nova(ctx, &nova, &msg), 0);
+    assert_true(mr_novaconf_get(nova, "DEFAULT", "instances_path", &v));
+    assert_string_equal(v.value, "/a");
+    mr_test_write(root, "/etc/nova/nova.conf", "[DEFAULT]\ninstances_path = /b\n");
+    assert_int_equal(mr_ctx_nova(ctx, &nova, &msg), 0);
+    assert_true(mr_novaconf_get(nova, "DEFAULT", "instances_path", &v));
+    assert_string_equal(v.value, "/a"); /* read once per run */
+    mr_ctx_invalidate(ctx, MR_SLOT_NOVA);
+    assert_int_equal(mr_ctx_nova(ctx, &nova, &msg), 0);
+    assert_true(mr_novaconf_get(nova, "DEFAULT", "instances_path", &v));
+    assert_string_equal(v.value, "/b");
+
+    mr_ctx_free(ctx);
+    assert_int_equal(destroyed, 3);
     mr_test_rmtree(root);
     free(root);
 }
@@ -254,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_statuses_and_skips), cmocka_unit_test(test_exit_codes),
         cmocka_unit_test(test_profiles),          cmocka_unit_test(test_profile_errors),
         cmocka_unit_test(test_site_config),       cmocka_unit_test(test_users_from_root),
+        cmocka_unit_test(test_slots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

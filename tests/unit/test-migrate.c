@@ -24,6 +24,7 @@
 #include "ops.h"
 #include "rootfs.h"
 #include "testutil.h"
+#include "uri.h"
 
 /* ------------------------------------------------------------- URIs */
 
@@ -42,7 +43,7 @@ static int uris_for(const char *conf, const char *transport, const char *dest, b
     char *msg = NULL;
     assert_int_equal(mr_novaconf_load(root, &nova, &msg), 0);
     *u = (struct uris){0};
-    int r = mr_migrate_uris(nova, transport, dest, with_stream, &u->uri, &u->stream, &u->msg);
+    int r = mr_uri_migration(nova, transport, dest, with_stream, &u->uri, &u->stream, &u->msg);
     mr_novaconf_free(nova);
     mr_root_free(root);
     mr_test_rmtree(dir);
@@ -84,6 +85,34 @@ static void test_uri_scheme(void **state)
                      0);
     assert_string_equal(u.uri, "qemu+ssh://hv2/system");
     uris_free(&u);
+}
+
+/* One URI-to-transport mapping for migrate-test, transport.scheme and its
+ * fixer (three copies of it disagreed on qemu:// and libssh). */
+static void test_uri_transport(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"qemu+tcp://hv2/system", "tcp"},   {"qemu+tls://hv2/system", "tls"},
+        {"qemu+ssh://nova@%s/system", "ssh"}, {"qemu+libssh2://%s/system", "ssh"},
+        {"qemu+libssh://%s/system", "ssh"}, {"qemu://%s/system", "tls"},
+        {"qemu+unix:///system", "unix"},
+    };
+    for (size_t i = 0; i < MR_ARRAY_SIZE(cases); i++) {
+        char *t = mr_uri_transport(cases[i][0]);
+        assert_non_null(t);
+        assert_string_equal(t, cases[i][1]);
+        free(t);
+    }
+    assert_null(mr_uri_transport("hv2"));
+    assert_string_equal(mr_uri_transport_name("libssh"), "ssh");
+    assert_string_equal(mr_uri_transport_name("tcp"), "tcp");
+    char *u = mr_uri_peer("tls", "fd00::2");
+    assert_string_equal(u, "qemu+tls://[fd00::2]/system");
+    free(u);
+    u = mr_uri_peer(NULL, "hv2");
+    assert_string_equal(u, "qemu+tcp://hv2/system");
+    free(u);
 }
 
 static void test_uri_transport_overrides(void **state)
@@ -376,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_uri_default_tcp),
         cmocka_unit_test(test_uri_scheme),
         cmocka_unit_test(test_uri_transport_overrides),
+        cmocka_unit_test(test_uri_transport),
         cmocka_unit_test(test_uri_deprecated),
         cmocka_unit_test(test_uri_ipv6_and_tunnel),
         cmocka_unit_test(test_explain),

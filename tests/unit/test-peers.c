@@ -109,14 +109,14 @@ static int setup(void **state)
     struct fixture *fx = mr_xcalloc(1, sizeof(*fx));
     fx->dir = mr_test_root("seed-good");
     assert_int_equal(mr_ctx_new_for_test(fx->dir, NULL, NULL, &fx->ctx), 0);
-    stub_ops = mr_ops_default;
+    stub_ops = mr_ops_none;
     stub_ops.resolve = stub_resolve;
     stub_ops.peer_fetch = stub_fetch;
     stub_ops.tcp_probe = stub_probe;
     fx->ctx->ops = &stub_ops;
     /* Peers are fetched on the live host only; the stubs stand in for it. */
     fx->ctx->live = true;
-    fx->ctx->cache->facts = facts_for("hv1");
+    mr_ctx_set_facts(fx->ctx, facts_for("hv1"));
     calls = in_flight = max_in_flight = probes_seen = 0;
     for (size_t i = 0; i < MR_ARRAY_SIZE(port_state); i++)
         port_state[i] = MR_TCP_OPEN;
@@ -149,13 +149,7 @@ static void set_peers(struct fixture *fx, size_t n, const char *prefix)
 /* Drops the fetched peers so that the next mr_ctx_peer_list fetches again. */
 static void forget_peers(struct fixture *fx)
 {
-    struct mr_cache *c = fx->ctx->cache;
-    for (size_t i = 0; i < c->n_peers; i++)
-        mr_peer_free(c->peers[i]);
-    free(c->peers);
-    c->peers = NULL;
-    c->n_peers = 0;
-    c->peers_loaded = false;
+    mr_ctx_invalidate(fx->ctx, MR_SLOT_PEERS);
 }
 
 static double now(void)
@@ -279,14 +273,12 @@ static void preload(struct fixture *fx, struct mr_peer **v, size_t n)
     forget_peers(fx);
     mr_strv_free(fx->ctx->peers);
     fx->ctx->peers = mr_xcalloc(1, sizeof(char *));
-    struct mr_cache *c = fx->ctx->cache;
-    c->peers = mr_xcalloc(n, sizeof(*c->peers));
+    struct mr_peer **peers = mr_xcalloc(n, sizeof(*peers));
     for (size_t i = 0; i < n; i++) {
         mr_strv_push(&fx->ctx->peers, v[i]->name);
-        c->peers[i] = v[i];
+        peers[i] = v[i];
     }
-    c->n_peers = n;
-    c->peers_loaded = true;
+    mr_ctx_set_peers(fx->ctx, peers, n);
 }
 
 static void test_ssh_peers_pass(void **state)
