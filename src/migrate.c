@@ -57,8 +57,6 @@
  * out to be shared (Nova would refuse a block migration there). */
 #define LOCAL_DISK_DIR "/var/lib/libvirt/images"
 
-}
-
 static const char *nova_str(const struct mr_novaconf *nova, const char *section, const char *key)
 {
     struct mr_novaval v;

@@ -33,8 +33,6 @@
 #define NFS_PORT "2049"
 #define PROBE_DATA "migready NFS probe: this file is deleted at once; remove it if it stays\n"
 
-}
-
 /* Sends the progress so far to the parent; a short write cannot happen
  * below PIPE_BUF, and a closed pipe only means the parent gave up. */
 static void report(int fd, const struct mr_nfs_result *res)
