@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "checks.h"
-#include "../fixers/fixers.h"
+#include "fixers.h"
 #include "profile.h"
 #include "registry.h"
 

@@ -20,7 +20,7 @@
 #include "migready.h"
 #include "testutil.h"
 
-#include "../fixers/fixers.h"
+#include "fixers.h"
 
 /* The result the stand-in check reports, set by each test. */
 static void (*make_result)(struct mr_result *res);
