@@ -19,7 +19,7 @@
 #include "hostsfile.h"
 #include "libvirtconf.h"
 #include "ops.h"
-#include "targets.h"
+#include "firewall-targets.h"
 
 #define MAX_RULES_FILE (8 * 1024 * 1024)
 #define RUN_TIMEOUT_MS 10000

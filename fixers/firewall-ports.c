@@ -23,7 +23,7 @@
 #include "hostsfile.h"
 #include "libvirtconf.h"
 #include "ops.h"
-#include "targets.h"
+#include "firewall-targets.h"
 
 struct target {
     const char *what;

@@ -8,7 +8,7 @@
 #include "libvirtconf.h"
 #include "migready.h"
 #include "ops.h"
-#include "targets.h"
+#include "firewall-targets.h"
 
 const struct mr_fw_saved_file mr_fw_saved_files[] = {
     {"/etc/sysconfig/iptables", false, "iptables"},
