@@ -59,19 +59,31 @@ grep -q 'include cycle: src/c -> src/d -> src/fw/m -> src/c' "$SCRATCH/out" ||
     { cat "$SCRATCH/out" >&2; fail "the subfolder cycle is not named"; }
 echo "ok: $(grep 'include cycle' "$SCRATCH/out")"
 
-# Layers: src/ may not include from checks/ (no cycle needed to fail).
+# Layers (the default table): the core may not include from checks/, and
+# a check may not include a live implementation (only the ops interface).
 T="$SCRATCH/layer"
 fake "$T" checks/cl.h ''
 fake "$T" checks/cl.c '#include "cl.h"'
-fake "$T" src/reg.c '#include "../checks/cl.h"'
+fake "$T" src/core/reg.c '#include "../../checks/cl.h"'
 rc=0
 "$CHECK" "$T" >"$SCRATCH/out" 2>&1 || rc=$?
-[ "$rc" = 1 ] || fail "src including checks/ exited $rc, expected 1"
-grep -q 'layer: src/reg.c includes checks/cl.h' "$SCRATCH/out" ||
+[ "$rc" = 1 ] || fail "src/core including checks/ exited $rc, expected 1"
+grep -q 'layer: src/core/reg.c includes checks/cl.h' "$SCRATCH/out" ||
     { cat "$SCRATCH/out" >&2; fail "the layer breach is not named"; }
 echo "ok: $(grep 'layer:' "$SCRATCH/out")"
 
-# A table of the future layers: base may not include core.
+T="$SCRATCH/live"
+fake "$T" src/live/virt.h ''
+fake "$T" src/live/virt.c '#include "virt.h"'
+fake "$T" checks/x.c '#include "../src/live/virt.h"'
+rc=0
+"$CHECK" "$T" >"$SCRATCH/out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "checks/ including src/live exited $rc, expected 1"
+grep -q 'layer: checks/x.c includes src/live/virt.h' "$SCRATCH/out" ||
+    { cat "$SCRATCH/out" >&2; fail "the live breach is not named"; }
+echo "ok: $(grep 'layer:' "$SCRATCH/out")"
+
+# A table given by the caller: base may not include core.
 fake "$T" src/reg.c ''
 fake "$T" src/base/u.c '#include "../core/k.h"'
 fake "$T" src/core/k.h ''
