@@ -1,5 +1,5 @@
 /* Cluster checks: this host's facts against each peer's (fetched over SSH
- * by src/peers.h). libvirt.versions, libvirt.cpu-compat and
+ * by src/core/peers.h). libvirt.versions, libvirt.cpu-compat and
  * libvirt.host-uuid live here, with the peer parts of ids.nova,
  * hosts.resolution, nova.cpu-mode and nova.instances-path. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* Comparisons with the peers' facts (src/facts.h, src/peers.h), for the
+/* Comparisons with the peers' facts (src/core/facts.h, src/core/peers.h), for the
  * cluster checks of checks/cluster.c and the host checks that extend to
  * peers (ids.nova, hosts.resolution, nova.cpu-mode, nova.instances-path).
  * Every finding names the peer. A peer whose facts could not be fetched

@@ -1,5 +1,5 @@
 /* migrate.roundtrip: `check --migrate` live-migrates a probe domain to each
- * peer and back (src/migrate.h), the proof behind every other check. */
+ * peer and back (src/live/migrate.h), the proof behind every other check. */
 #include "config.h"
 
 #include <stdlib.h>

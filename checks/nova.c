@@ -1,5 +1,5 @@
 /* Checks of nova.conf (and nova.conf.d) on a compute host. The values are
- * read with oslo.config's semantics by src/novaconf.c; every finding points
+ * read with oslo.config's semantics by src/conf/novaconf.c; every finding points
  * at the file and line that set the value, or says it is Nova's default. */
 #include "config.h"
 

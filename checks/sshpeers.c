@@ -1,6 +1,6 @@
 /* ssh.peers: the migration user reaches every peer over SSH with its key
  * alone, without a prompt, and every peer's host key is known. The
- * connection itself is made once per run by src/peers.c (which also brings
+ * connection itself is made once per run by src/core/peers.c (which also brings
  * the facts the cluster checks compare); this check reports how it went.
  * Remedies name the commands to review, never an automatic accept. */
 #include "config.h"

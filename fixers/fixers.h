@@ -1,4 +1,4 @@
-/* The fixers (one file each) and the helpers they share. See src/fix.h for
+/* The fixers (one file each) and the helpers they share. See src/fix/fix.h for
  * the interface. */
 #pragma once
 

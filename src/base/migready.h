@@ -69,7 +69,7 @@ struct mr_row;
 
 struct mr_result {
     const struct mr_check *check;
-    const struct mr_row *row; /* the registry row the check came from (src/engine.h) */
+    const struct mr_row *row; /* the registry row the check came from (src/core/engine.h) */
     enum mr_status status;
     struct mr_finding *findings;
     size_t n_findings;

@@ -1,5 +1,5 @@
 /* The command line: a table of commands, each with the groups of options it
- * takes; src/cliopts.c parses them and prints their help. */
+ * takes; src/cli/cliopts.c parses them and prints their help. */
 #include "config.h"
 
 #include <errno.h>
@@ -147,7 +147,7 @@ static int cmd_check(struct mr_cli_opts *o)
     return render_run(o, ctx, mr_run_checks(ctx, &o->sel, o->strict));
 }
 
-/* Repairs what check found (src/fix.h). The diff and the notes about
+/* Repairs what check found (src/fix/fix.h). The diff and the notes about
  * restarts go to standard output with the text format and to standard
  * error with the others, so that JSON, JUnit and TAP stay parseable. */
 static int cmd_fix(struct mr_cli_opts *o)
@@ -172,7 +172,7 @@ static int cmd_fix(struct mr_cli_opts *o)
     return render_run(o, ctx, run);
 }
 
-/* What peers compare (src/facts.h); JSON is the only format. Under --root
+/* What peers compare (src/core/facts.h); JSON is the only format. Under --root
  * the live parts are absent and its "notes" say so. --only and --skip
  * choose no fact, but a typo in them is still a usage error, as in check. */
 static int cmd_facts(struct mr_cli_opts *o)
@@ -257,7 +257,7 @@ static int cmd_list(struct mr_cli_opts *o)
     return fflush(stdout) == 0 ? 0 : 2;
 }
 
-/* A real round trip to one peer (src/migrate.h); exit 0 only when the probe
+/* A real round trip to one peer (src/live/migrate.h); exit 0 only when the probe
  * came back. The table makes --peer required; one peer is this command's. */
 static int cmd_migrate_test(struct mr_cli_opts *o)
 {

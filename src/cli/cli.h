@@ -5,7 +5,7 @@
 
 #include "cliopts.h"
 
-/* What the options of one run say (src/cli.c). */
+/* What the options of one run say (src/cli/cli.c). */
 struct mr_cli_opts;
 
 /* A command: the groups of options it takes, its own first, then the

@@ -1,4 +1,4 @@
-/* The option parser and the help printer behind src/cliopts.h. */
+/* The option parser and the help printer behind src/cli/cliopts.h. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* The program's registry: one row per check, with its fixer (src/registry.c).
+/* The program's registry: one row per check, with its fixer (src/cli/registry.c).
  * It names both checks/ and fixers/, so it sits above them, with the command
  * line; the engine and `fix` take the rows they are given. */
 #pragma once

@@ -1,4 +1,4 @@
-/* libvirt and migration URIs (src/uri.h). */
+/* libvirt and migration URIs (src/conf/uri.h). */
 #include "config.h"
 
 #include <errno.h>

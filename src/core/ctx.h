@@ -14,13 +14,13 @@ struct mr_ops;
 /* Sources loaded on first use and shared by the checks of one run, each in
  * a slot owned by the module that loads it (through its accessor:
  * mr_ctx_nova, mr_ctx_libvirt, mr_ctx_facts, mr_ctx_peer_list). The slots
- * are private to src/ctx.c; their owners free them through the destructor
+ * are private to src/core/ctx.c; their owners free them through the destructor
  * they gave, so the context needs to know nothing of what they hold. */
 enum mr_slot {
     MR_SLOT_NOVA,    /* nova.conf (mr_ctx_nova) */
     MR_SLOT_LIBVIRT, /* libvirt's configuration (mr_ctx_libvirt) */
-    MR_SLOT_FACTS,   /* this host's facts (src/facts.c) */
-    MR_SLOT_PEERS,   /* the peers and their facts (src/peers.c) */
+    MR_SLOT_FACTS,   /* this host's facts (src/core/facts.c) */
+    MR_SLOT_PEERS,   /* the peers and their facts (src/core/peers.c) */
     _MR_SLOT_LAST,
 };
 struct mr_slots;
@@ -31,8 +31,8 @@ struct mr_ctx {
     bool live;                    /* the root is the running host's "/" */
     struct mr_site *site;
     struct mr_profile_set *profiles;
-    const struct mr_ops *ops;     /* the live sources (src/ops.h), as mr_ctx_new was given */
-    struct mr_slots *slots;       /* private to src/ctx.c: use mr_ctx_slot_* */
+    const struct mr_ops *ops;     /* the live sources (src/core/ops.h), as mr_ctx_new was given */
+    struct mr_slots *slots;       /* private to src/core/ctx.c: use mr_ctx_slot_* */
     char **peers;                 /* from --peer and the site configuration */
     bool migrate;                 /* check --migrate: migrate.roundtrip migrates for real */
 };
@@ -92,7 +92,7 @@ char *mr_ctx_hostname(const struct mr_ctx *ctx);
 /* Builds a context for ROOT with the named profiles (NULL: the defaults)
  * and an optional site configuration file given as a host path (NULL: the
  * root's /etc/migready/migready.conf when it exists), reaching live sources
- * through OPS (the command line passes the real table, src/ops-live.h;
+ * through OPS (the command line passes the real table, src/live/ops-live.h;
  * tests their stubs; NULL: mr_ops_none). On failure returns a negative
  * errno and prints nothing; *ret_msg (caller frees) says why. */
 int mr_ctx_new(const char *root, const char *const *profiles, const char *site_conf,

@@ -6,7 +6,7 @@
 
 struct mr_fixer;
 
-/* One row of a registry (the program's is src/registry.c, tests make their
+/* One row of a registry (the program's is src/cli/registry.c, tests make their
  * own): a check and what repairs it. Everything `list`, `check` and `fix`
  * know about an item comes from its row. */
 struct mr_row {

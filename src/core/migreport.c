@@ -1,4 +1,4 @@
-/* migrate-test's request and report (src/migreport.h). */
+/* migrate-test's request and report (src/core/migreport.h). */
 #include "config.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* What migrate-test is asked and what it reports: the types behind
- * ctx->ops->migrate_test (src/ops.h), shared by the live round trip
- * (src/migrate.c), the check migrate.roundtrip and the renderers. Pure. */
+ * ctx->ops->migrate_test (src/core/ops.h), shared by the live round trip
+ * (src/live/migrate.c), the check migrate.roundtrip and the renderers. Pure. */
 #pragma once
 
 #include <signal.h>

@@ -1,4 +1,4 @@
-/* Helpers on the ops interface's types (src/ops.h), and the table that
+/* Helpers on the ops interface's types (src/core/ops.h), and the table that
  * touches nothing. No live source is reached from here. */
 #include "config.h"
 

@@ -3,7 +3,7 @@
  * thing. Checks reach the live host only through here.
  *
  * The interface only: the types the table speaks and helpers on them. The
- * real table is wired on the live side (src/ops-live.h) and handed to
+ * real table is wired on the live side (src/live/ops-live.h) and handed to
  * mr_ctx_new() by the command line; this header includes no
  * implementation. */
 #pragma once
@@ -37,7 +37,7 @@ struct mr_tcp_probe {
 /* "open", "refused", "filtered", "unreachable", "error". */
 const char *mr_tcp_state_name(int state);
 
-/* One NFS client probe (nfs_probe, src/nfsprobe.c). */
+/* One NFS client probe (nfs_probe, src/live/nfsprobe.c). */
 struct mr_nfs_probe {
     const char *server;      /* host name or address of the NFS server */
     const char *export_path; /* path to mount (NFSv4 pseudo path or v3 export) */
@@ -74,7 +74,7 @@ struct mr_nfs_result {
 };
 const char *mr_nfs_stage_name(enum mr_nfs_stage s);
 
-/* What the local libvirt says about its host (src/virt.c). */
+/* What the local libvirt says about its host (src/live/virt.c). */
 struct mr_libvirt_host {
     /* libvirt's encoding: major * 1000000 + minor * 1000 + micro */
     unsigned long long libvirt_version;
@@ -106,11 +106,11 @@ struct mr_ops {
     /* Whether SELinux is enforcing on this host. */
     bool (*selinux_enforcing)(void);
     /* Mounts an NFS export and, as the request's UID/GID, creates, writes,
-     * reads back, stats and deletes a file (src/nfsprobe.c). 0 when the probe
+     * reads back, stats and deletes a file (src/live/nfsprobe.c). 0 when the probe
      * ran (its outcome in *res), a negative errno when it could not start. */
     int (*nfs_probe)(const struct mr_nfs_probe *req, struct mr_nfs_result *res);
     /* Whether the libvirt library can be used (the binary loads it on first
-     * use, src/virt-dl.c): 0, or a negative errno and *ret_msg (caller
+     * use, src/live/virt-dl.c): 0, or a negative errno and *ret_msg (caller
      * frees) naming the library. NULL (a test's stub table): it can. */
     int (*libvirt_load)(char **ret_msg);
     /* Versions and capabilities of the hypervisor at URI, on a read-only
@@ -124,7 +124,7 @@ struct mr_ops {
      * -ETIMEDOUT: the peer's libvirt does not answer). */
     int (*libvirt_compare_cpu)(const char *uri, const char *virt_type, const char *cpu_xml,
                                int *ret_verdict, char **ret_msg);
-    /* Fetches PEER's facts over SSH as the migration user (src/sshpeer.c):
+    /* Fetches PEER's facts over SSH as the migration user (src/live/sshpeer.c):
      * fills ret->ssh, ->message, ->fingerprint, ->facts and the fields that
      * name the key and known_hosts file; ret->name and ret->address are set
      * by the caller. 0 when it ran (the outcome in *ret), a negative errno
@@ -132,10 +132,10 @@ struct mr_ops {
      * reads CTX. */
     int (*peer_fetch)(const struct mr_ctx *ctx, const char *peer, struct mr_peer *ret);
     /* Attempts the N connections of PROBES all at once, each given at most
-     * TIMEOUT_MS, and fills in their states (src/tcpprobe.c). */
+     * TIMEOUT_MS, and fills in their states (src/live/tcpprobe.c). */
     int (*tcp_probe)(struct mr_tcp_probe *probes, size_t n, int timeout_ms);
     /* A real live migration of a probe domain to a peer and back
-     * (src/migreport.h, src/migrate.c): the outcome, with the figures and any failure's cause
+     * (src/core/migreport.h, src/live/migrate.c): the outcome, with the figures and any failure's cause
      * in *ret (clear it with mr_migrate_report_clear). */
     int (*migrate_test)(const struct mr_ctx *ctx, const struct mr_migrate_opts *opts,
                         struct mr_migrate_report *ret);

@@ -1,6 +1,6 @@
 /* The peers of a run and their facts: each name resolved through the
  * resolver, then its facts fetched through ops->peer_fetch (SSH, in
- * src/sshpeer.c), all peers at once (one thread each, at most
+ * src/live/sshpeer.c), all peers at once (one thread each, at most
  * MAX_THREADS), once per run. */
 #include "config.h"
 

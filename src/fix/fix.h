@@ -3,14 +3,14 @@
  * `fixed`, anything else `error`.
  *
  * Writing a fixer (one file in fixers/, named in its check's row of
- * src/registry.c, which makes the check fixable):
+ * src/cli/registry.c, which makes the check fixable):
  *
  *     static int run(const struct mr_ctx *ctx, const struct mr_result *res,
  *                    struct mr_change_set *cs)
  *     {
  *         const char *text;
  *         int r = mr_change_text(cs, "/etc/hosts", &text);  // planned or on disk
- *         ...compute the new text, e.g. through mr_aug_edit (src/augedit.h)...
+ *         ...compute the new text, e.g. through mr_aug_edit (src/conf/augedit.h)...
  *         mr_change_write(cs, "/etc/hosts", new_text, 0644);
  *         mr_change_restart(cs, "nova-compute");
  *         mr_change_describe(cs, "set ... in /etc/hosts");

@@ -1,7 +1,7 @@
 /* A real NFS client probe (libnfs): mount an export and, as a given UID/GID,
  * create, write, read back, stat and delete a file. Reached through
  * mr_ops.nfs_probe so that unit tests can stub it; its request and
- * result types are part of that interface (src/ops.h). */
+ * result types are part of that interface (src/core/ops.h). */
 #pragma once
 
 struct mr_nfs_probe;

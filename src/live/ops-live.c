@@ -1,4 +1,4 @@
-/* The live side of the ops table (src/ops.h): the real sources, wired
+/* The live side of the ops table (src/core/ops.h): the real sources, wired
  * together. Only the command line (and the lab) picks this table; checks
  * see it through ctx->ops. */
 #include "config.h"

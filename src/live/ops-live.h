@@ -1,5 +1,5 @@
 /* The real live sources behind the ops table: what `migready` hands to
- * mr_ctx_new() (src/cli.c). Nothing below the command line includes this. */
+ * mr_ctx_new() (src/cli/cli.c). Nothing below the command line includes this. */
 #pragma once
 
 #include "ops.h"

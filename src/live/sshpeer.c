@@ -5,7 +5,7 @@
  * or changed host key ends the attempt before authentication and is
  * reported with its fingerprint; it is never accepted or recorded.
  *
- * Runs in several threads at once (src/peers.c): one libssh session per
+ * Runs in several threads at once (src/core/peers.c): one libssh session per
  * thread, and only reads of the context. */
 #include "config.h"
 

@@ -6,7 +6,7 @@ struct mr_ctx;
 struct mr_peer;
 
 /* USER's ~/.ssh on this host (caller frees), NULL when it has no home. The
- * user that logs in to peers is mr_ctx_migration_user (src/ctx.h). */
+ * user that logs in to peers is mr_ctx_migration_user (src/core/ctx.h). */
 char *mr_ssh_user_dir(const struct mr_ctx *ctx, const char *user);
 /* Connects to PEER as the migration user with its key alone, verifies the
  * host key against its known_hosts and /etc/ssh/ssh_known_hosts (an unknown

@@ -1,5 +1,5 @@
 /* libvirt linked at build time (sanitizer builds, see Makefile.am): the
- * loader of src/virt-dl.c has nothing to do, and nothing can fail. */
+ * loader of src/live/virt-dl.c has nothing to do, and nothing can fail. */
 #include "config.h"
 
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The libvirt entries of the ops table (src/ops.h), reached by checks only
+/* The libvirt entries of the ops table (src/core/ops.h), reached by checks only
  * through ctx->ops. */
 #pragma once
 
@@ -9,7 +9,7 @@
 struct mr_libvirt_host;
 
 /* The address of libvirt function NAME, libvirt loaded on first use
- * (src/virt-dl.c); NULL when it cannot be loaded or lacks NAME. */
+ * (src/live/virt-dl.c); NULL when it cannot be loaded or lacks NAME. */
 void *mr_virt_sym(const char *name);
 /* Loads libvirt if the binary does not link it: 0, or -ELIBACC and
  * *ret_msg (caller frees; RET_MSG may be NULL) naming the library and why. */

@@ -1,4 +1,4 @@
-# libvirt is loaded on first use (src/virt-dl.c) outside sanitizer builds:
+# libvirt is loaded on first use (src/live/virt-dl.c) outside sanitizer builds:
 # a live `facts` asks the local libvirt, through the loaded library, and
 # reports either its version or why it could not connect; never a crash.
 . "$MR_TESTS/cli/lib.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/lab/test-shipped.sh - the binary as shipped, which loads libvirt on
-# first use (src/virt-dl.c), against the lab's real peers, inside hv1:
+# first use (src/live/virt-dl.c), against the lab's real peers, inside hv1:
 #   1. check --peer hv2 (the cluster checks)         -> exit 0, libvirt asked
 #   2. migrate-test --peer hv2                       -> exit 0, there and back
 #   3. migrate-test with libvirt unloadable on hv1   -> exit 2, the error names

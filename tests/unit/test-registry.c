@@ -1,4 +1,4 @@
-/* The invariants of the registry (src/registry.c): what `list`, `check`,
+/* The invariants of the registry (src/cli/registry.c): what `list`, `check`,
  * `fix`, the profiles and the README say about the checks agree with its
  * rows. */
 #include "config.h"
