@@ -48,16 +48,7 @@ static int db_find(const struct mr_ctx *ctx, const char *file, const char *name,
         size_t n = strcspn(line, ":");
         if (n != strlen(name) || strncmp(line, name, n) != 0)
             continue;
-        char **fields = mr_xcalloc(1, sizeof(char *));
-        for (char *p = line;;) {
-            char *colon = strchr(p, ':');
-            if (colon)
-                *colon = '\0';
-            mr_strv_push(&fields, p);
-            if (!colon)
-                break;
-            p = colon + 1;
-        }
+        char **fields = mr_split_fields(line, ':');
         *ret_line = lineno;
         *ret_fields = fields;
         r = 0;
@@ -229,12 +220,8 @@ static void check_qemu_group(const struct mr_ctx *ctx, struct mr_result *res, co
 
 static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
 {
-    const char *user = mr_ctx_site(ctx, "nova_user");
-    if (!user)
-        user = "nova";
-    const char *group = mr_ctx_site(ctx, "nova_group");
-    if (!group)
-        group = user;
+    const char *user = mr_ctx_nova_user(ctx);
+    const char *group = mr_ctx_nova_group(ctx);
     unsigned want_uid = 0, want_gid = 0;
     bool has_uid = site_id(ctx, res, "nova_uid", &want_uid);
     bool has_gid = site_id(ctx, res, "nova_gid", &want_gid);

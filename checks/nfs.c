@@ -983,9 +983,7 @@ static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
         goto cleanup;
     }
 
-    const char *user = mr_ctx_site(ctx, "nova_user");
-    if (!user)
-        user = "nova";
+    const char *user = mr_ctx_nova_user(ctx);
     unsigned uid = 0, gid = 0;
     /* A value that is not an ID counts as unset here: ids.nova reports it. */
     bool have_uid = mr_ctx_site_id(ctx, "nova_uid", &uid, NULL) > 0;

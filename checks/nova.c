@@ -369,9 +369,7 @@ static int run_instances_path(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_remedy(f, "set instances_path = %s in [DEFAULT] of %s", site, edit_file(&v));
     }
 
-    const char *user = mr_ctx_site(ctx, "nova_user");
-    if (!user)
-        user = "nova";
+    const char *user = mr_ctx_nova_user(ctx);
     struct stat st;
     int r = mr_root_stat(ctx->root, path, &st, false);
     if (r == -ENOENT || r == -ENOTDIR) {
@@ -716,7 +714,7 @@ static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
      * NoLiveMigrationForConfigDriveInLibVirt, as the old guides say. */
     const char *tr = transport.value ? transport.value : "ssh";
     const char *via = strcmp(tr, "rsync") == 0 ? "rsync over SSH" : "SSH";
-    const char *user = mr_ctx_site(ctx, "nova_user") ? mr_ctx_site(ctx, "nova_user") : "nova";
+    const char *user = mr_ctx_nova_user(ctx);
     char *key = nova_private_key(ctx, user);
     if (!key) {
         /* Without a key the copy, and so every block migration of such an

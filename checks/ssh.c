@@ -458,9 +458,7 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
     if (rn.user) {
         why = "migration_user in the site configuration";
     } else {
-        rn.user = mr_ctx_site(ctx, "nova_user");
-        if (!rn.user)
-            rn.user = "nova";
+        rn.user = mr_ctx_nova_user(ctx);
         why = mr_ctx_value(ctx, "transport") && strcmp(mr_ctx_value(ctx, "transport"), "ssh") == 0
                   ? "the ssh transport, resize and cold migration connect as this user"
                   : "resize and cold migration copy disks over SSH as this user";

@@ -30,6 +30,10 @@ int fx_commit(struct mr_change_set *cs, struct mr_aug_edit *e, const char *path,
 /* A tree path to section SECTION of a nova.conf edit: its last occurrence,
  * or a new one at the end (caller frees). */
 char *fx_nova_section(struct mr_aug_edit *e, const char *section);
+/* Comments out every [SECTION] KEY of the edit as "KEY = VALUE (WHY)";
+ * the number of lines commented out. */
+int fx_nova_comment_out(struct mr_aug_edit *e, const char *section, const char *key,
+                        const char *why);
 /* Sets the key of finding F ([section] key = want) in the file F names,
  * else nova.conf; a deprecated name that set the value (F's alias) is
  * commented out there. Describes the change; records an error and returns

@@ -51,12 +51,8 @@ static char *nova_paths(const struct mr_ctx *ctx, const char *user)
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
 {
     (void)res;
-    const char *user = mr_ctx_site(ctx, "nova_user");
-    if (!user)
-        user = "nova";
-    const char *group = mr_ctx_site(ctx, "nova_group");
-    if (!group)
-        group = user;
+    const char *user = mr_ctx_nova_user(ctx);
+    const char *group = mr_ctx_nova_group(ctx);
     unsigned want_uid = 0, want_gid = 0;
     /* A value that is not an ID is left alone: ids.nova reports it. */
     bool has_uid = mr_ctx_site_id(ctx, "nova_uid", &want_uid, NULL) > 0;

@@ -75,9 +75,7 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
     if (mr_root_stat(ctx->root, path, &st, false) < 0 || !S_ISDIR(st.st_mode))
         return 0;
 
-    const char *user = mr_ctx_site(ctx, "nova_user");
-    if (!user)
-        user = "nova";
+    const char *user = mr_ctx_nova_user(ctx);
     uid_t uid;
     gid_t gid;
     if (mr_ctx_user(ctx, user, &uid, &gid) == 0 && st.st_uid != uid) {

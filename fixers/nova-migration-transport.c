@@ -27,20 +27,7 @@ static int comment_out_everywhere(struct mr_change_set *cs, const struct mr_nova
         int r = fx_open(cs, "Nova.lns", files[f], &e);
         if (r < 0)
             return r;
-        char *pat = mr_xasprintf("%s/libvirt/%s", mr_aug_edit_top(e), key);
-        char **m = NULL;
-        int n = aug_match(mr_aug_edit_aug(e), pat, &m);
-        for (int i = n - 1; i >= 0; i--) {
-            const char *old = NULL;
-            aug_get(mr_aug_edit_aug(e), m[i], &old);
-            char *text = mr_xasprintf("%s = %s (%s)", key, old ? old : "", why);
-            mr_aug_edit_comment_out(e, m[i], text);
-            free(text);
-        }
-        for (int i = 0; i < n; i++)
-            free(m[i]);
-        free(m);
-        free(pat);
+        int n = fx_nova_comment_out(e, "libvirt", key, why);
         if (n == 0) {
             mr_aug_edit_free(e);
             continue;

@@ -55,6 +55,26 @@ char *fx_nova_section(struct mr_aug_edit *e, const char *section)
     return p;
 }
 
+int fx_nova_comment_out(struct mr_aug_edit *e, const char *section, const char *key,
+                        const char *why)
+{
+    char *pat = mr_xasprintf("%s/%s/%s", mr_aug_edit_top(e), section, key);
+    char **m = NULL;
+    int n = aug_match(mr_aug_edit_aug(e), pat, &m);
+    for (int i = n - 1; i >= 0; i--) {
+        const char *old = NULL;
+        aug_get(mr_aug_edit_aug(e), m[i], &old);
+        char *text = mr_xasprintf("%s = %s (%s)", key, old ? old : "", why);
+        mr_aug_edit_comment_out(e, m[i], text);
+        free(text);
+    }
+    for (int i = 0; i < n; i++)
+        free(m[i]);
+    free(m);
+    free(pat);
+    return n < 0 ? 0 : n;
+}
+
 int fx_nova_set(struct mr_change_set *cs, const struct mr_finding *f)
 {
     const char *file = f->file ? f->file : FX_NOVA_CONF;
@@ -64,21 +84,9 @@ int fx_nova_set(struct mr_change_set *cs, const struct mr_finding *f)
         return r;
     if (f->alias_key) {
         /* Commented out, not deleted: the operator sees what it was. */
-        char *pat = mr_xasprintf("%s/%s/%s", mr_aug_edit_top(e), f->alias_section, f->alias_key);
-        char **m = NULL;
-        int n = aug_match(mr_aug_edit_aug(e), pat, &m);
-        for (int i = n - 1; i >= 0; i--) {
-            const char *old = NULL;
-            aug_get(mr_aug_edit_aug(e), m[i], &old);
-            char *text = mr_xasprintf("%s = %s (replaced by [%s] %s)", f->alias_key,
-                                      old ? old : "", f->section, f->key);
-            mr_aug_edit_comment_out(e, m[i], text);
-            free(text);
-        }
-        for (int i = 0; i < n; i++)
-            free(m[i]);
-        free(m);
-        free(pat);
+        char *why = mr_xasprintf("replaced by [%s] %s", f->section, f->key);
+        fx_nova_comment_out(e, f->alias_section, f->alias_key, why);
+        free(why);
         mr_change_describe(cs, "commented out the deprecated [%s] %s in %s", f->alias_section,
                            f->alias_key, file);
     }

@@ -111,6 +111,9 @@ void mr_strv_push(char ***v, const char *s);
 /* Split "a, b,c" on commas and blanks into a NULL-terminated vector. */
 char **mr_split_list(const char *s);
 bool mr_strv_contains(char *const *v, const char *s);
+/* Split S at every SEP, empty fields kept ("a::b" gives a, "", b), as
+ * passwd(5) and group(5) lines are read. */
+char **mr_split_fields(const char *s, char sep);
 /* V's strings with SEP between them; "" for an empty or NULL V (caller frees). */
 char *mr_strv_join(char *const *v, const char *sep);
 char *mr_strip(char *s);

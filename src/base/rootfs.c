@@ -110,17 +110,10 @@ static int walk_open(int rootfd, const char *path, int flags, bool nofollow)
             rest++;
         bool last = *rest == '\0';
 
-        if (strcmp(name, ".") == 0) {
-            p = (char *)rest;
-            if (last) {
-                r = openat(w.fds[w.depth], ".", flags | O_CLOEXEC);
-                r = r < 0 ? -errno : r;
-                goto cleanup;
-            }
-            continue;
-        }
-        if (strcmp(name, "..") == 0) {
-            if (w.depth > 0)
+        bool dot = strcmp(name, ".") == 0, dotdot = strcmp(name, "..") == 0;
+        if (dot || dotdot) {
+            /* ".." never climbs above the root: at the top it stays there. */
+            if (dotdot && w.depth > 0)
                 close(w.fds[w.depth--]);
             p = (char *)rest;
             if (last) {

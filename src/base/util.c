@@ -360,3 +360,17 @@ char *mr_shell_quote(const char *s)
     *o = '\0';
     return q;
 }
+
+char **mr_split_fields(const char *s, char sep)
+{
+    char **v = mr_xcalloc(1, sizeof(char *));
+    for (const char *p = s;;) {
+        const char *end = strchr(p, sep);
+        char *field = mr_xstrndup(p, end ? (size_t)(end - p) : strlen(p));
+        mr_strv_push(&v, field);
+        free(field);
+        if (!end)
+            return v;
+        p = end + 1;
+    }
+}

@@ -638,6 +638,21 @@ bool mr_novaconf_get(const struct mr_novaconf *conf, const char *section, const 
     return found;
 }
 
+const char *mr_novaconf_str(const struct mr_novaconf *conf, const char *section, const char *key)
+{
+    struct mr_novaval v;
+    if (conf && mr_novaconf_get(conf, section, key, &v) && v.value && *v.value)
+        return v.value;
+    return NULL;
+}
+
+bool mr_novaconf_bool(const struct mr_novaconf *conf, const char *section, const char *key)
+{
+    bool b = false;
+    const char *s = mr_novaconf_str(conf, section, key);
+    return s && mr_parse_bool(s, &b) == 0 && b;
+}
+
 const char *mr_novaconf_my_ip(const struct mr_novaconf *conf)
 {
     struct mr_novaval v;

@@ -33,6 +33,11 @@ void mr_novaconf_free(struct mr_novaconf *conf);
  * option is unset and has no default. */
 bool mr_novaconf_get(const struct mr_novaconf *conf, const char *section, const char *key,
                      struct mr_novaval *ret);
+/* The value of [SECTION] KEY as mr_novaconf_get() finds it (default
+ * included), NULL when unset or empty; CONF may be NULL. */
+const char *mr_novaconf_str(const struct mr_novaconf *conf, const char *section, const char *key);
+/* [SECTION] KEY parsed as oslo.config's boolean; false when unset or bad. */
+bool mr_novaconf_bool(const struct mr_novaconf *conf, const char *section, const char *key);
 /* [DEFAULT] my_ip when a file sets it to an address peers can reach (not
  * loopback, not unspecified): this host's address for a remedy or a fix.
  * NULL otherwise; Nova's default is a guess from the routes, not a fact. */

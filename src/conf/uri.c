@@ -28,28 +28,13 @@ char *mr_uri_peer(const char *transport, const char *peer)
     return mr_xasprintf("qemu+tcp://%s%s%s/system", l, peer, r);
 }
 
-static const char *nova_str(const struct mr_novaconf *nova, const char *section, const char *key)
-{
-    struct mr_novaval v;
-    if (nova && mr_novaconf_get(nova, section, key, &v) && v.value && *v.value)
-        return v.value;
-    return NULL;
-}
-
-static bool nova_bool(const struct mr_novaconf *nova, const char *key)
-{
-    bool b = false;
-    const char *s = nova_str(nova, "libvirt", key);
-    return s && mr_parse_bool(s, &b) == 0 && b;
-}
-
 int mr_uri_migration(const struct mr_novaconf *nova, const char *transport, const char *dest,
                      bool with_stream, char **ret_uri, char **ret_migrate_uri, char **ret_msg)
 {
     /* oslo_netutils.escape_ipv6 */
     char *d = strchr(dest, ':') ? mr_xasprintf("[%s]", dest) : mr_xstrdup(dest);
     char *uri = NULL;
-    const char *legacy = nova_str(nova, "libvirt", "live_migration_uri");
+    const char *legacy = mr_novaconf_str(nova, "libvirt", "live_migration_uri");
     if (transport) {
         uri = mr_xasprintf("qemu+%s://%s/system", transport, d);
     } else if (legacy) {
@@ -91,7 +76,7 @@ int mr_uri_migration(const struct mr_novaconf *nova, const char *transport, cons
         fclose(m);
         uri = buf;
     } else {
-        const char *vt = nova_str(nova, "libvirt", "virt_type");
+        const char *vt = mr_novaconf_str(nova, "libvirt", "virt_type");
         if (vt && strcmp(vt, "kvm") != 0 && strcmp(vt, "qemu") != 0) {
             *ret_msg = mr_xasprintf("[libvirt] virt_type = %s: migrate-test migrates kvm and qemu "
                                     "guests only",
@@ -99,14 +84,14 @@ int mr_uri_migration(const struct mr_novaconf *nova, const char *transport, cons
             free(d);
             return -EINVAL;
         }
-        const char *scheme = nova_str(nova, "libvirt", "live_migration_scheme");
+        const char *scheme = mr_novaconf_str(nova, "libvirt", "live_migration_scheme");
         uri = mr_xasprintf("qemu+%s://%s/system", scheme ? scheme : "tcp", d);
     }
     /* Nova hands QEMU a stream URI only when it knows the destination's
      * address (live_migration_inbound_addr) and the stream is not tunnelled
      * through libvirtd; otherwise libvirt uses the destination's host name. */
     *ret_migrate_uri =
-        with_stream && !nova_bool(nova, "live_migration_tunnelled") ? mr_xasprintf("tcp://%s", d)
+        with_stream && !mr_novaconf_bool(nova, "libvirt", "live_migration_tunnelled") ? mr_xasprintf("tcp://%s", d)
                                                                     : NULL;
     *ret_uri = uri;
     free(d);

@@ -55,9 +55,19 @@ const char *mr_ctx_transport(const struct mr_ctx *ctx)
 const char *mr_ctx_migration_user(const struct mr_ctx *ctx)
 {
     const char *u = mr_ctx_site(ctx, "migration_user");
-    if (!u)
-        u = mr_ctx_site(ctx, "nova_user");
+    return u ? u : mr_ctx_nova_user(ctx);
+}
+
+const char *mr_ctx_nova_user(const struct mr_ctx *ctx)
+{
+    const char *u = mr_ctx_site(ctx, "nova_user");
     return u ? u : "nova";
+}
+
+const char *mr_ctx_nova_group(const struct mr_ctx *ctx)
+{
+    const char *g = mr_ctx_site(ctx, "nova_group");
+    return g ? g : mr_ctx_nova_user(ctx);
 }
 
 const char *mr_ctx_site(const struct mr_ctx *ctx, const char *key)
@@ -174,17 +184,7 @@ static int root_db_lookup(const struct mr_ctx *ctx, const char *file, const char
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == '#' || line[0] == '+' || line[0] == '-')
             continue;
-        char **fields = mr_xcalloc(1, sizeof(char *));
-        char *p = line;
-        for (;;) {
-            char *colon = strchr(p, ':');
-            if (colon)
-                *colon = '\0';
-            mr_strv_push(&fields, p);
-            if (!colon)
-                break;
-            p = colon + 1;
-        }
+        char **fields = mr_split_fields(line, ':');
         bool hit = mr_strv_len(fields) >= 3 && strcmp(fields[0], name) == 0;
         if (hit) {
             *ret_fields = fields;

@@ -47,6 +47,10 @@ const char *mr_ctx_transport(const struct mr_ctx *ctx);
 /* The user that logs in to peers (SSH, migrate-test): the site's
  * migration_user, else its nova_user, else nova. */
 const char *mr_ctx_migration_user(const struct mr_ctx *ctx);
+/* The nova user: the site's nova_user, else "nova"; its group: the site's
+ * nova_group, else a group of the user's name. */
+const char *mr_ctx_nova_user(const struct mr_ctx *ctx);
+const char *mr_ctx_nova_group(const struct mr_ctx *ctx);
 /* Site configuration key of [site], NULL when unset. */
 const char *mr_ctx_site(const struct mr_ctx *ctx, const char *key);
 const char *mr_ctx_site_path(const struct mr_ctx *ctx);

@@ -346,11 +346,8 @@ static void collect_nova(const struct mr_ctx *ctx, struct mr_facts *f)
 
 static void collect_ids(const struct mr_ctx *ctx, struct mr_facts *f)
 {
-    const char *user = mr_ctx_site(ctx, "nova_user");
-    f->nova_user = mr_xstrdup(user ? user : "nova");
-    const char *group = mr_ctx_site(ctx, "nova_group");
-    if (!group)
-        group = f->nova_user;
+    f->nova_user = mr_xstrdup(mr_ctx_nova_user(ctx));
+    const char *group = mr_ctx_nova_group(ctx);
     uid_t uid;
     gid_t gid;
     int r = mr_ctx_user(ctx, f->nova_user, &uid, NULL);

@@ -57,21 +57,6 @@
  * out to be shared (Nova would refuse a block migration there). */
 #define LOCAL_DISK_DIR "/var/lib/libvirt/images"
 
-static const char *nova_str(const struct mr_novaconf *nova, const char *section, const char *key)
-{
-    struct mr_novaval v;
-    if (nova && mr_novaconf_get(nova, section, key, &v) && v.value && *v.value)
-        return v.value;
-    return NULL;
-}
-
-static bool nova_bool(const struct mr_novaconf *nova, const char *key)
-{
-    bool b = false;
-    const char *s = nova_str(nova, "libvirt", key);
-    return s && mr_parse_bool(s, &b) == 0 && b;
-}
-
 /* ------------------------------------------------------------- causes */
 
 static bool has(const char *hay, const char *needle)
@@ -566,8 +551,8 @@ static int make_disk(struct run *rn, const char *name)
 static int cpu_xml(const struct run *rn, const char *type, char **ret_xml, char **ret_desc,
                    char **ret_msg)
 {
-    const char *mode = nova_str(rn->nova, "libvirt", "cpu_mode");
-    const char *models = nova_str(rn->nova, "libvirt", "cpu_models");
+    const char *mode = mr_novaconf_str(rn->nova, "libvirt", "cpu_mode");
+    const char *models = mr_novaconf_str(rn->nova, "libvirt", "cpu_models");
     char **list = mr_split_list(models);
     int r = 0;
     if (!mode)
@@ -724,9 +709,9 @@ static int leg(struct run *rn, virConnectPtr src, virConnectPtr dst, const char 
                       mr_xasprintf("leg %zu %s -> %s", i + 1, from, to),
                       mr_xasprintf("the probe is not on %s: %s", from, mr_virt_last_error()));
     unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
-    if (nova_bool(rn->nova, "live_migration_tunnelled"))
+    if (mr_novaconf_bool(rn->nova, "libvirt", "live_migration_tunnelled"))
         flags |= VIR_MIGRATE_TUNNELLED;
-    if (nova_bool(rn->nova, "live_migration_with_native_tls"))
+    if (mr_novaconf_bool(rn->nova, "libvirt", "live_migration_with_native_tls"))
         flags |= VIR_MIGRATE_TLS;
     if (rn->o->block)
         flags |= VIR_MIGRATE_NON_SHARED_DISK;
@@ -738,7 +723,7 @@ static int leg(struct run *rn, virConnectPtr src, virConnectPtr dst, const char 
         virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_MIGRATE_DISKS,
                                 "vda");
     long bw = 0;
-    const char *bws = nova_str(rn->nova, "libvirt", "live_migration_bandwidth");
+    const char *bws = mr_novaconf_str(rn->nova, "libvirt", "live_migration_bandwidth");
     if (bws && mr_parse_long(bws, &bw) == 0 && bw > 0)
         virTypedParamsAddULLong(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_BANDWIDTH,
                                 (unsigned long long)bw);
@@ -873,7 +858,7 @@ static int prepare(struct run *rn)
     if (mr_ctx_nova(ctx, &rn->nova, &nmsg) < 0)
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, peer, 0,
                       mr_xstrdup("read nova.conf"), mr_xstrdup(nmsg ? nmsg : "unreadable"));
-    const char *ip = nova_str(rn->nova, "DEFAULT", "instances_path");
+    const char *ip = mr_novaconf_str(rn->nova, "DEFAULT", "instances_path");
     rn->instances = mr_xstrdup(ip ? ip : "/var/lib/nova/instances");
 
     /* The peer as this host resolves it. */
@@ -910,7 +895,7 @@ static int prepare(struct run *rn)
                         &msg) < 0)
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host, peer, 0,
                       mr_xstrdup("build the migration URI"), msg);
-    const char *inbound = nova_str(rn->nova, "libvirt", "live_migration_inbound_addr");
+    const char *inbound = mr_novaconf_str(rn->nova, "libvirt", "live_migration_inbound_addr");
     if (mr_uri_migration(rn->nova, o->transport, inbound ? inbound : rep->host, inbound != NULL,
                         &rn->back_uri, &rn->back_stream, &msg) < 0)
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host, peer, 0,
@@ -920,7 +905,7 @@ static int prepare(struct run *rn)
     rep->transport = o->transport ? mr_xstrdup(o->transport) : mr_uri_transport(rn->out_uri);
     if (!rep->transport)
         rep->transport = mr_xstrdup("tcp");
-    if (!nova_str(rn->nova, "libvirt", "live_migration_uri") || o->transport)
+    if (!mr_novaconf_str(rn->nova, "libvirt", "live_migration_uri") || o->transport)
         note(rn, "the peer's own live_migration_inbound_addr is not read: --peer %s is taken as "
                  "its migration address",
              peer);
@@ -930,7 +915,7 @@ static int prepare(struct run *rn)
             : mr_xstrdup(rn->out_uri);
 
     /* The probe domain's kind and CPU. */
-    const char *vt = nova_str(rn->nova, "libvirt", "virt_type");
+    const char *vt = mr_novaconf_str(rn->nova, "libvirt", "virt_type");
     const char *type = vt && strcmp(vt, "qemu") == 0 ? "qemu" : "kvm";
     if (strcmp(type, "kvm") == 0 && access("/dev/kvm", F_OK) < 0) {
         type = "qemu";
