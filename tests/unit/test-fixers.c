@@ -119,10 +119,61 @@ static void test_vnc_listen(void **state)
     free(d);
 }
 
+/* ---- qemu.migration-ports ---- */
+
+/* One finding whose fix is two edits (an inverted range: both ends). */
+static void qemu_both_ends(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made");
+    mr_finding_code(f, "port-range");
+    mr_finding_also(f, NULL, "migration_port_min", "50000");
+    mr_finding_also(f, NULL, "migration_port_max", "50063");
+}
+
+/* Two findings about the same range: each end is set once, from the first. */
+static void qemu_max_only(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made");
+    mr_finding_code(f, "port-range");
+    mr_finding_also(f, NULL, "migration_port_max", "49300");
+    f = mr_report(res, MR_FAIL, "hand-made too");
+    mr_finding_code(f, "port-range");
+    mr_finding_also(f, NULL, "migration_port_max", "49300");
+}
+
+static void qemu_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "migration_port_min = \"x\" in the site configuration is not a number");
+    struct mr_finding *f = mr_report(res, MR_WARN, "a narrow range");
+    mr_finding_code(f, "port-range");
+    mr_finding_also(f, NULL, "migration_port_max", "49300");
+}
+
+static void test_qemu_migration_ports(void **state)
+{
+    (void)state;
+    /* libvirt-good has libvirt's range: the real check passes, the finding decides. */
+    const struct mr_fixer *fx = &mr_fixer_qemu_migration_ports;
+    char *d = plan("libvirt-good", "qemu.migration-ports", fx, qemu_both_ends);
+    assert_has(d, "-migration_port_min = 49152\n-migration_port_max = 49215\n"
+                  "+migration_port_min = 50000\n+migration_port_max = 50063\n");
+    free(d);
+
+    d = plan("libvirt-good", "qemu.migration-ports", fx, qemu_max_only);
+    assert_has(d, " migration_port_min = 49152\n-migration_port_max = 49215\n"
+                  "+migration_port_max = 49300\n");
+    free(d);
+
+    d = plan("libvirt-good", "qemu.migration-ports", fx, qemu_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vnc_listen),
+        cmocka_unit_test(test_qemu_migration_ports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
