@@ -169,11 +169,57 @@ static void test_qemu_migration_ports(void **state)
     free(d);
 }
 
+/* ---- libvirt.listen ---- */
+
+/* A setting to set, one to comment out, a socket to enable: each its finding's. */
+static void libvirt_named(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made");
+    mr_finding_code(f, "conf-set");
+    mr_finding_key(f, NULL, "max_clients");
+    mr_finding_want(f, "7");
+    f = mr_report(res, MR_FAIL, "hand-made loopback");
+    mr_finding_code(f, "loopback-address");
+    mr_finding_key(f, NULL, "auth_tcp");
+    mr_finding_value(f, "none");
+    f = mr_report(res, MR_FAIL, "hand-made socket");
+    mr_finding_code(f, "socket-disabled");
+    mr_finding_want(f, "libvirtd-tls.socket");
+}
+
+static void libvirt_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "the server certificate does not exist");
+    struct mr_finding *f = mr_report(res, MR_WARN, "tcp_port is not the default");
+    mr_finding_code(f, "conf-set");
+    mr_finding_key(f, NULL, "tcp_port");
+    mr_finding_want(f, "16509");
+}
+
+static void test_libvirt_listen(void **state)
+{
+    (void)state;
+    /* libvirt-good listens for TCP: the real check passes, the findings decide. */
+    const struct mr_fixer *fx = &mr_fixer_libvirt_listen;
+    char *d = plan("libvirt-good", "libvirt.listen", fx, libvirt_named);
+    assert_has(d, "-auth_tcp = \"none\"\n");
+    assert_has(d, "+#auth_tcp = \"none\" (a loopback address");
+    assert_has(d, "+max_clients = 7\n");
+    assert_has(d, "/etc/systemd/system/sockets.target.wants/libvirtd-tls.socket");
+    assert_null(strstr(d, "LIBVIRTD_ARGS"));
+    free(d);
+
+    d = plan("libvirt-good", "libvirt.listen", fx, libvirt_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vnc_listen),
         cmocka_unit_test(test_qemu_migration_ports),
+        cmocka_unit_test(test_libvirt_listen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
