@@ -115,24 +115,6 @@ static void enable_socket(const struct mr_ctx *ctx, struct mr_change_set *cs, co
     free(target);
 }
 
-/* Whether an earlier finding than UPTO already set KEY (certificate findings
- * each want listen_tls = 0). */
-static bool set_before(const struct mr_result *res, size_t upto, const char *key)
-{
-    for (size_t i = 0; i < upto; i++) {
-        struct mr_edit buf;
-        const struct mr_edit *ed;
-        for (size_t k = 0; mr_finding_is(&res->findings[i], NULL) &&
-                           (ed = mr_finding_edit(&res->findings[i], k, &buf));
-             k++)
-            if (ed->want && strcmp(ed->key, key) == 0)
-                return true;
-    }
-    return false;
-}
-
-/* The libvirtd.conf settings the findings name: values set first, then
- * the loopback listen_addr commented out. */
 static int edit_conf(const struct mr_result *res, struct mr_aug_edit *e, struct mr_change_set *cs,
                      const char *file)
 {
@@ -144,7 +126,7 @@ static int edit_conf(const struct mr_result *res, struct mr_aug_edit *e, struct 
         const struct mr_edit *ed;
         for (size_t k = 0; r >= 0 && mr_finding_is(f, NULL) && (ed = mr_finding_edit(f, k, &buf));
              k++) {
-            if (!ed->want || set_before(res, i, ed->key))
+            if (!ed->want || mr_result_sets(res, i, ed->key))
                 continue;
             r = mr_aug_edit_set(e, top, ed->key, ed->want);
             if (strcmp(ed->key, "listen_tls") == 0 && strcmp(ed->want, "0") == 0)

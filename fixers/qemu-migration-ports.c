@@ -11,22 +11,6 @@
 #include "fixers.h"
 #include "libvirtconf.h"
 
-/* Whether an earlier failing finding than res->findings[upto] already set KEY:
- * findings about the same range carry the same target. */
-static bool set_before(const struct mr_result *res, size_t upto, const char *key)
-{
-    for (size_t i = 0; i < upto; i++) {
-        struct mr_edit buf;
-        const struct mr_edit *ed;
-        if (!mr_finding_is(&res->findings[i], "port-range"))
-            continue;
-        for (size_t k = 0; (ed = mr_finding_edit(&res->findings[i], k, &buf)); k++)
-            if (strcmp(ed->key, key) == 0)
-                return true;
-    }
-    return false;
-}
-
 static int edit(const struct mr_result *res, struct mr_aug_edit *e, struct mr_change_set *cs,
                 const char *file)
 {
@@ -38,7 +22,7 @@ static int edit(const struct mr_result *res, struct mr_aug_edit *e, struct mr_ch
         const struct mr_edit *ed;
         if (mr_finding_is(f, "port-range")) {
             for (size_t k = 0; r >= 0 && (ed = mr_finding_edit(f, k, &buf)); k++) {
-                if (set_before(res, i, ed->key))
+                if (mr_result_sets(res, i, ed->key))
                     continue;
                 r = mr_aug_edit_set(e, top, ed->key, ed->want);
                 mr_change_describe(cs, "set %s = %s in %s", ed->key, ed->want, file);

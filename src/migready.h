@@ -109,6 +109,9 @@ void mr_finding_also(struct mr_finding *f, const char *section, const char *name
 /* The I-th setting a fix of F changes: F's own key (when it has one), then
  * those of mr_finding_also. NULL past the last; the strings are F's. */
 const struct mr_edit *mr_finding_edit(const struct mr_finding *f, size_t i, struct mr_edit *buf);
+/* Whether a fail with data before findings[UPTO] of RES wants KEY set: the
+ * findings about one setting carry the same value, set once. */
+bool mr_result_sets(const struct mr_result *res, size_t upto, const char *key);
 /* Whether F is a fail of kind CODE (NULL: any kind with data). */
 bool mr_finding_is(const struct mr_finding *f, const char *code);
 /* Whether RES has a fail of kind CODE (NULL: any kind with data). */

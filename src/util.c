@@ -300,6 +300,20 @@ const struct mr_edit *mr_finding_edit(const struct mr_finding *f, size_t i, stru
     return i < f->n_also ? &f->also[i] : NULL;
 }
 
+bool mr_result_sets(const struct mr_result *res, size_t upto, const char *key)
+{
+    for (size_t i = 0; i < upto && i < res->n_findings; i++) {
+        struct mr_edit buf;
+        const struct mr_edit *ed;
+        for (size_t k = 0; mr_finding_is(&res->findings[i], NULL) &&
+                           (ed = mr_finding_edit(&res->findings[i], k, &buf));
+             k++)
+            if (ed->want && strcmp(ed->key, key) == 0)
+                return true;
+    }
+    return false;
+}
+
 bool mr_finding_is(const struct mr_finding *f, const char *code)
 {
     return f->status == MR_FAIL && f->code && (!code || strcmp(f->code, code) == 0);
