@@ -49,7 +49,7 @@ static int load(const struct mr_ctx *ctx, struct mr_result *res,
 
 /* libvirtd refuses to start when it must serve TLS and a certificate or key
  * is missing, whatever transport the migrations use. Returns the number of
- * missing files. */
+ * missing files; with RES NULL only counts them. */
 static int check_certs(const struct mr_ctx *ctx, const struct mr_libvirt_conf *conf,
                        struct mr_result *res, const char *why)
 {
@@ -71,6 +71,9 @@ static int check_certs(const struct mr_ctx *ctx, const struct mr_libvirt_conf *c
             continue;
         if (mr_root_stat(ctx->root, v.value, &st, false) == 0 && S_ISREG(st.st_mode))
             continue;
+        missing++;
+        if (!res)
+            continue;
         struct mr_finding *f = mr_report(
             res, MR_FAIL, "%s: the %s %s (%s%s) does not exist; %s will not start", why,
             certs[i].what, v.value, certs[i].key, v.is_default ? ", libvirt's default" : "",
@@ -80,7 +83,6 @@ static int check_certs(const struct mr_ctx *ctx, const struct mr_libvirt_conf *c
                           "install the host's TLS certificates (see libvirt's TLS guide, "
                           "https://libvirt.org/kbase/tlscerts.html) or point %s in %s at them",
                           certs[i].key, conf_name);
-        missing++;
     }
     return missing;
 }
@@ -123,6 +125,8 @@ static void listen_socket_activated(const struct mr_ctx *ctx, const struct mr_li
                       daemon, reason, unit, t, strcmp(t, "tls") == 0 ? "listen_tls" : "listen_tcp",
                       mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_CONF));
         mr_finding_remedy(f, "systemctl enable --now %s", unit);
+        mr_finding_code(f, "socket-disabled");
+        mr_finding_want(f, unit);
     } else {
         mr_report(res, MR_PASS, "%s is socket-activated (%s) and %s is enabled at %s", daemon,
                   reason, unit, path);
@@ -165,6 +169,9 @@ static void listen_traditional(const struct mr_ctx *ctx, const struct mr_libvirt
         free(d);
         at_value(f, &v_listen);
         mr_finding_remedy(f, "set %s = 1 in %s and restart %s", key, conf_name, daemon);
+        mr_finding_code(f, "conf-set");
+        mr_finding_key(f, NULL, key);
+        mr_finding_want(f, "1");
     }
 
     if (!listen) {
@@ -182,6 +189,11 @@ static void listen_traditional(const struct mr_ctx *ctx, const struct mr_libvirt
             mr_finding_at(f, args_file, args_line);
         mr_finding_remedy(f, "add --listen to %s in %s (%s=\"--listen\") and restart %s",
                           args_var, args_name, args_var, daemon);
+        /* With --listen and listen_tls on, libvirtd does not start without
+         * the TLS certificates: a TCP host gets TLS off with the flag. */
+        mr_finding_code(f, "no-listen");
+        if (!tls && conf_bool(conf, "listen_tls", &v_tls) && check_certs(ctx, conf, NULL, NULL))
+            mr_finding_also(f, NULL, "listen_tls", "0");
     }
 
     if (mr_libvirt_conf_get(conf, MR_LIBVIRTD_CONF, "listen_addr", &v_addr) &&
@@ -192,6 +204,9 @@ static void listen_traditional(const struct mr_ctx *ctx, const struct mr_libvirt
         at_value(f, &v_addr);
         mr_finding_remedy(f, "remove listen_addr from %s (listen on all addresses) or set it to "
                           "this host's migration address", conf_name);
+        mr_finding_code(f, "loopback-address");
+        mr_finding_key(f, NULL, "listen_addr");
+        mr_finding_value(f, v_addr.value);
     }
 
     const char *port_key = tls ? "tls_port" : "tcp_port";
@@ -212,7 +227,14 @@ static void listen_traditional(const struct mr_ctx *ctx, const struct mr_libvirt
     if (listen && conf_bool(conf, "listen_tls", &v_tls)) {
         char *d = describe("listen_tls", &v_tls);
         char *why = mr_xasprintf("%s and --listen is given", d);
+        size_t first = res->n_findings;
         check_certs(ctx, conf, res, why);
+        /* A TCP host needs no TLS listener: turning it off fixes these. */
+        for (size_t i = first; !tls && i < res->n_findings; i++) {
+            mr_finding_code(&res->findings[i], "conf-set");
+            mr_finding_key(&res->findings[i], NULL, "listen_tls");
+            mr_finding_want(&res->findings[i], "0");
+        }
         free(why);
         free(d);
     }
@@ -254,6 +276,14 @@ static int run_listen(const struct mr_ctx *ctx, struct mr_result *res)
                           args_file, daemon, strcmp(t, "tls") == 0 ? "tls" : "tcp", daemon,
                           strcmp(t, "tls") == 0 ? "tls" : "tcp", daemon, daemon, daemon, daemon,
                           daemon);
+        /* The fix: --listen out, and the transport's socket enabled unless
+         * ssh needs none or the operator masked it. */
+        mr_finding_code(f, "listen-conflict");
+        char *unit = mr_xasprintf("%s-%s.socket", daemon, t);
+        if (strcmp(t, "ssh") != 0 && !mr_libvirt_conf_unit_masked(conf, unit, NULL) &&
+            !mr_libvirt_conf_unit_enabled(conf, unit, NULL))
+            mr_finding_want(f, unit);
+        free(unit);
     } else if (strcmp(t, "ssh") == 0) {
         mr_report(res, MR_PASS,
                   "the transport is ssh: libvirt is reached over SSH and %s needs no TCP listener",

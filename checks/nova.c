@@ -261,14 +261,16 @@ struct search_ctx {
     uid_t uid;
     const gid_t *groups;
     size_t n_groups;
+    struct mr_finding *f; /* the report of the first directory lacking the bit */
 };
 
-/* Reports and returns false when DIR lacks the search bit for QEMU. */
-static bool check_search(const struct search_ctx *sc, const char *dir)
+/* Reports the first directory that lacks the search bit for QEMU; later
+ * ones are attached to that report, for the fix. */
+static void check_search(struct search_ctx *sc, const char *dir)
 {
     struct stat st;
     if (mr_root_stat(sc->ctx->root, dir, &st, false) < 0 || !S_ISDIR(st.st_mode))
-        return true; /* the caller reports a missing or odd instances path */
+        return; /* the caller reports a missing or odd instances path */
     mode_t bit;
     const char *cls;
     if (sc->known && st.st_uid == sc->uid)
@@ -278,7 +280,13 @@ static bool check_search(const struct search_ctx *sc, const char *dir)
     else
         bit = S_IXOTH, cls = "o";
     if (st.st_mode & bit)
-        return true;
+        return;
+    char *want = mr_xasprintf("%s+x", cls);
+    if (sc->f) {
+        mr_finding_also(sc->f, NULL, dir, want);
+        free(want);
+        return;
+    }
     struct mr_finding *f;
     if (sc->known)
         f = mr_report(sc->res, MR_FAIL,
@@ -293,11 +301,15 @@ static bool check_search(const struct search_ctx *sc, const char *dir)
                       dir, (unsigned)(st.st_mode & 07777));
     mr_finding_at(f, dir, 0);
     mr_finding_remedy(f, "chmod %s+x %s", cls, dir);
-    return false;
+    mr_finding_code(f, "search-bit");
+    mr_finding_key(f, NULL, dir);
+    mr_finding_want(f, want);
+    free(want);
+    sc->f = f;
 }
 
 /* Checks that QEMU can search PATH and each of its ancestors. Reports the
- * first directory that lacks the bit. */
+ * first directory that lacks the bit, naming the others for the fix. */
 static void check_traverse(const struct mr_ctx *ctx, struct mr_result *res, const char *path)
 {
     const char *who = NULL;
@@ -312,21 +324,21 @@ static void check_traverse(const struct mr_ctx *ctx, struct mr_result *res, cons
     }
 
     char *dir = mr_xstrdup(path);
-    struct search_ctx sc = {ctx, res, known, who, uid, groups, n_groups};
-    bool ok = check_search(&sc, "/");
+    struct search_ctx sc = {ctx, res, known, who, uid, groups, n_groups, NULL};
+    check_search(&sc, "/");
     /* Then every prefix ending before a "/", and the full path. */
-    for (char *p = dir + 1; ok; p++) {
+    for (char *p = dir + 1;; p++) {
         if (*p != '/' && *p != '\0')
             continue;
         char c = *p;
         *p = '\0';
         if (p[-1] != '/')
-            ok = check_search(&sc, dir);
+            check_search(&sc, dir);
         *p = c;
         if (!c)
             break;
     }
-    if (ok) {
+    if (!sc.f) {
         if (known)
             mr_report(res, MR_PASS, "%s, the user QEMU runs as, can reach %s", who, path);
         else
@@ -401,6 +413,9 @@ static int run_instances_path(const struct mr_ctx *ctx, struct mr_result *res)
         f = at(mr_report(res, MR_FAIL, "%s is owned by UID %u, not by %s (UID %u)", path,
                          (unsigned)st.st_uid, user, (unsigned)uid), &v);
         mr_finding_remedy(f, "chown %s:%s %s", user, user, path);
+        mr_finding_code(f, "owner");
+        mr_finding_key(f, NULL, path);
+        mr_finding_want(f, user);
     } else {
         at(mr_report(res, MR_PASS, "%s is a directory owned by %s", what, user), &v);
     }

@@ -1,12 +1,13 @@
-/* libvirt.listen: make the file that governs listen for the transport.
- * - socket-activated: --listen out of LIBVIRTD_ARGS (it stops the daemon),
- *   and DAEMON-tcp.socket (or -tls) enabled by its link in
- *   /etc/systemd/system/sockets.target.wants;
- * - traditional: listen_tcp (or listen_tls) = 1 in libvirtd.conf, --listen
- *   in LIBVIRTD_ARGS, a loopback listen_addr commented out, and for tcp
- *   listen_tls = 0 when the TLS certificates are missing: with --listen and
- *   listen_tls on, libvirtd does not start without them.
- * A masked socket unit is left alone: unmasking is the operator's call. */
+/* libvirt.listen: what the check's failing findings name.
+ * - libvirtd.conf: the settings they want (listen_tcp or listen_tls = 1;
+ *   listen_tls = 0 on a TCP host without TLS certificates: with --listen
+ *   and listen_tls on, libvirtd does not start without them), then a
+ *   loopback listen_addr commented out;
+ * - LIBVIRTD_ARGS: --listen added, or taken out when it conflicts with
+ *   socket activation (it stops the daemon);
+ * - the socket unit a finding wants enabled, by its link in
+ *   /etc/systemd/system/sockets.target.wants (a masked unit is never named:
+ *   unmasking is the operator's call). */
 #include "config.h"
 
 #include <errno.h>
@@ -16,29 +17,6 @@
 
 #include "fixers.h"
 #include "libvirtconf.h"
-
-static bool conf_on(const struct mr_libvirt_conf *conf, const char *key)
-{
-    struct mr_confval v;
-    bool on = false;
-    if (mr_libvirt_conf_get(conf, MR_LIBVIRTD_CONF, key, &v))
-        mr_parse_bool(v.value, &on);
-    return on;
-}
-
-static bool certs_missing(const struct mr_ctx *ctx, const struct mr_libvirt_conf *conf)
-{
-    static const char *const keys[] = {"ca_file", "cert_file", "key_file"};
-    for (size_t i = 0; i < MR_ARRAY_SIZE(keys); i++) {
-        struct mr_confval v;
-        struct stat st;
-        if (!mr_libvirt_conf_get(conf, MR_LIBVIRTD_CONF, keys[i], &v) || !v.value[0])
-            continue;
-        if (mr_root_stat(ctx->root, v.value, &st, false) < 0 || !S_ISREG(st.st_mode))
-            return true;
-    }
-    return false;
-}
 
 static bool is_listen(const char *w)
 {
@@ -125,104 +103,105 @@ static char *unit_file(const struct mr_ctx *ctx, const char *unit)
     return mr_xasprintf("/lib/systemd/system/%s", unit);
 }
 
-static int fix_socket(const struct mr_ctx *ctx, const struct mr_libvirt_conf *conf,
-                      struct mr_change_set *cs, const char *t)
+/* Links UNIT into sockets.target.wants. */
+static void enable_socket(const struct mr_ctx *ctx, struct mr_change_set *cs, const char *unit)
 {
-    const char *daemon = mr_libvirt_conf_daemon(conf);
-    int r = 0;
-    if (mr_libvirt_conf_args_listen(conf)) {
-        r = fix_args(cs, conf, false);
-        if (r < 0)
-            return r;
-    }
-    if (strcmp(t, "ssh") == 0)
-        goto done;
-    char *unit = mr_xasprintf("%s-%s.socket", daemon, t);
-    if (!mr_libvirt_conf_unit_masked(conf, unit, NULL) &&
-        !mr_libvirt_conf_unit_enabled(conf, unit, NULL)) {
-        char *link = mr_xasprintf("/etc/systemd/system/sockets.target.wants/%s", unit);
-        char *target = unit_file(ctx, unit);
-        mr_change_symlink(cs, link, target);
-        mr_change_describe(cs, "enabled %s (%s -> %s)", unit, link, target);
-        mr_change_restart(cs, unit);
-        free(link);
-        free(target);
-    }
-    free(unit);
-done:
-    mr_change_restart(cs, daemon);
-    return 0;
+    char *link = mr_xasprintf("/etc/systemd/system/sockets.target.wants/%s", unit);
+    char *target = unit_file(ctx, unit);
+    mr_change_symlink(cs, link, target);
+    mr_change_describe(cs, "enabled %s (%s -> %s)", unit, link, target);
+    mr_change_restart(cs, unit);
+    free(link);
+    free(target);
 }
 
-static int fix_traditional(const struct mr_ctx *ctx, const struct mr_libvirt_conf *conf,
-                           struct mr_change_set *cs, const char *t)
+static int edit_conf(const struct mr_result *res, struct mr_aug_edit *e, struct mr_change_set *cs,
+                     const char *file)
 {
-    bool tls = strcmp(t, "tls") == 0;
-    const char *key = tls ? "listen_tls" : "listen_tcp";
-    const char *file = mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_CONF);
-    struct mr_confval addr;
-    bool loopback = mr_libvirt_conf_get(conf, MR_LIBVIRTD_CONF, "listen_addr", &addr) &&
-                    !addr.is_default && mr_libvirt_addr_is_loopback(addr.value);
-    bool tls_off = !tls && conf_on(conf, "listen_tls") && certs_missing(ctx, conf);
-    int r;
+    const char *top = mr_aug_edit_top(e);
+    int r = 0;
+    for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
+        const struct mr_finding *f = &res->findings[i];
+        struct mr_edit buf;
+        const struct mr_edit *ed;
+        for (size_t k = 0; r >= 0 && mr_finding_is(f, NULL) && (ed = mr_finding_edit(f, k, &buf));
+             k++) {
+            if (!ed->want || mr_result_sets(res, i, ed->key))
+                continue;
+            r = mr_aug_edit_set(e, top, ed->key, ed->want);
+            if (strcmp(ed->key, "listen_tls") == 0 && strcmp(ed->want, "0") == 0)
+                mr_change_describe(cs, "set listen_tls = 0 in %s (no TLS certificates: libvirtd "
+                                   "would not start with --listen)", file);
+            else
+                mr_change_describe(cs, "set %s = %s in %s", ed->key, ed->want, file);
+        }
+    }
+    for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
+        const struct mr_finding *f = &res->findings[i];
+        if (!mr_finding_is(f, "loopback-address"))
+            continue;
+        char *node = mr_xasprintf("%s/%s", top, f->key);
+        char *text = mr_xasprintf("%s = \"%s\" (a loopback address: peers cannot connect)",
+                                  f->key, f->value ? f->value : "");
+        r = mr_aug_edit_comment_out(e, node, text);
+        mr_change_describe(cs, "commented out %s in %s", f->key, file);
+        free(node);
+        free(text);
+    }
+    return r;
+}
 
-    if (!conf_on(conf, key) || loopback || tls_off) {
-        struct mr_aug_edit *e = NULL;
-        r = fx_open(cs, "Libvirtd.lns", file, &e);
-        if (r < 0)
-            return r;
-        const char *top = mr_aug_edit_top(e);
-        if (!conf_on(conf, key)) {
-            r = mr_aug_edit_set(e, top, key, "1");
-            mr_change_describe(cs, "set %s = 1 in %s", key, file);
-        }
-        if (r >= 0 && tls_off) {
-            r = mr_aug_edit_set(e, top, "listen_tls", "0");
-            mr_change_describe(cs, "set listen_tls = 0 in %s (no TLS certificates: libvirtd "
-                               "would not start with --listen)", file);
-        }
-        if (r >= 0 && loopback) {
-            char *node = mr_xasprintf("%s/listen_addr", top);
-            char *text = mr_xasprintf("listen_addr = \"%s\" (a loopback address: peers cannot "
-                                      "connect)", addr.value);
-            r = mr_aug_edit_comment_out(e, node, text);
-            mr_change_describe(cs, "commented out listen_addr in %s", file);
-            free(node);
-            free(text);
-        }
-        if (r < 0) {
-            mr_aug_edit_free(e);
-            mr_change_error(cs, "%s: cannot edit the tree of Libvirtd.lns", file);
-            return r;
-        }
-        r = fx_commit(cs, e, file, 0644);
-        if (r < 0)
-            return r;
+static int fix_conf(const struct mr_result *res, const struct mr_libvirt_conf *conf,
+                    struct mr_change_set *cs)
+{
+    const char *file = mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_CONF);
+    struct mr_aug_edit *e = NULL;
+    int r = fx_open(cs, "Libvirtd.lns", file, &e);
+    if (r < 0)
+        return r;
+    r = edit_conf(res, e, cs, file);
+    if (r < 0) {
+        mr_aug_edit_free(e);
+        mr_change_error(cs, "%s: cannot edit the tree of Libvirtd.lns", file);
+        return r;
     }
-    if (!mr_libvirt_conf_args_listen(conf)) {
-        r = fix_args(cs, conf, true);
-        if (r < 0)
-            return r;
-    }
-    mr_change_restart(cs, mr_libvirt_conf_daemon(conf));
-    return 0;
+    return fx_commit(cs, e, file, 0644);
 }
 
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
 {
-    (void)res;
+    /* Every setting a finding names is one of libvirtd.conf. */
+    bool conf_edits = false;
+    for (size_t i = 0; i < res->n_findings; i++) {
+        struct mr_edit buf;
+        if (mr_finding_is(&res->findings[i], NULL) && mr_finding_edit(&res->findings[i], 0, &buf))
+            conf_edits = true;
+    }
+    bool add = mr_result_has(res, "no-listen"), drop = mr_result_has(res, "listen-conflict");
+    bool sockets = drop || mr_result_has(res, "socket-disabled");
+    if (!conf_edits && !add && !sockets)
+        return 0;
     const struct mr_libvirt_conf *conf;
     const char *msg = NULL;
     if (mr_ctx_libvirt(ctx, &conf, &msg) < 0 || !conf) {
         mr_change_error(cs, "%s", msg ? msg : "cannot read the libvirt configuration");
         return -EINVAL;
     }
-    const char *t = mr_ctx_transport(ctx);
-    if (mr_libvirt_conf_socket_activated(conf, NULL))
-        return fix_socket(ctx, conf, cs, t);
-    if (strcmp(t, "ssh") == 0)
-        return 0;
-    return fix_traditional(ctx, conf, cs, t);
+    int r = 0;
+    if (conf_edits)
+        r = fix_conf(res, conf, cs);
+    if (r >= 0 && (add || drop))
+        r = fix_args(cs, conf, add);
+    for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
+        const struct mr_finding *f = &res->findings[i];
+        if ((mr_finding_is(f, "listen-conflict") || mr_finding_is(f, "socket-disabled")) &&
+            f->want)
+            enable_socket(ctx, cs, f->want);
+    }
+    if (r < 0)
+        return r;
+    mr_change_restart(cs, mr_libvirt_conf_daemon(conf));
+    return 0;
 }
 
 const struct mr_fixer mr_fixer_libvirt_listen = {

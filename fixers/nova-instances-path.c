@@ -1,107 +1,48 @@
-/* nova.instances-path: owner and mode. The folder is given to the nova user
- * (chown) and QEMU's user gets the search bit on it and on every parent
- * that lacks it (chmod u/g/o+x, the class the check names). A missing path
- * is not created: where instances live (a local disk, an NFS mount) is the
- * operator's decision. */
+/* nova.instances-path: owner and mode, as the check's failing findings name
+ * them. The folder is given to the user a finding wants (chown), and each
+ * directory a finding names gets the search bit of the class it wants
+ * (chmod u/g/o+x). A missing path is not created: where instances live (a
+ * local disk, an NFS mount) is the operator's decision. */
 #include "config.h"
 
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "fixers.h"
-#include "libvirtconf.h"
-#include "novaconf.h"
 
-struct who {
-    bool known;
-    uid_t uid;
-    gid_t *groups;
-    size_t n_groups;
-};
-
-static void qemu_identity(const struct mr_ctx *ctx, struct who *w)
+static void chown_to(struct mr_change_set *cs, const char *path, const char *user)
 {
-    const struct mr_libvirt_conf *lc = NULL;
-    const char *msg = NULL;
-    *w = (struct who){0};
-    if (mr_ctx_libvirt(ctx, &lc, &msg) < 0 || !lc)
+    uid_t uid;
+    gid_t gid;
+    if (mr_ctx_user(mr_change_ctx(cs), user, &uid, &gid) < 0)
         return;
-    const char *name = mr_libvirt_conf_qemu_user(lc);
-    if (!name || mr_ctx_user(ctx, name, &w->uid, NULL) < 0 ||
-        mr_ctx_user_groups(ctx, name, &w->groups, &w->n_groups) < 0)
-        return;
-    w->known = true;
+    mr_change_chown(cs, path, uid, gid);
+    mr_change_describe(cs, "chown %s (%u:%u) %s", user, (unsigned)uid, (unsigned)gid, path);
 }
 
-static void search_bit(struct mr_change_set *cs, const struct who *w, const char *dir)
+/* WANT is "u+x", "g+x" or "o+x". */
+static void add_search_bit(struct mr_change_set *cs, const char *dir, const char *want)
 {
     struct stat st;
-    if (mr_root_stat(mr_change_ctx(cs)->root, dir, &st, false) < 0 || !S_ISDIR(st.st_mode))
+    if (mr_root_stat(mr_change_ctx(cs)->root, dir, &st, false) < 0)
         return;
-    mode_t bit = S_IXOTH;
-    const char *cls = "o";
-    if (w->known && st.st_uid == w->uid) {
-        bit = S_IXUSR;
-        cls = "u";
-    } else if (w->known) {
-        for (size_t i = 0; i < w->n_groups; i++)
-            if (w->groups[i] == st.st_gid) {
-                bit = S_IXGRP;
-                cls = "g";
-            }
-    }
-    if (st.st_mode & bit)
-        return;
+    mode_t bit = want[0] == 'u' ? S_IXUSR : want[0] == 'g' ? S_IXGRP : S_IXOTH;
     mr_change_chmod(cs, dir, (st.st_mode | bit) & 07777);
-    mr_change_describe(cs, "chmod %s+x %s", cls, dir);
+    mr_change_describe(cs, "chmod %s %s", want, dir);
 }
 
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
 {
-    (void)res;
-    const struct mr_novaconf *conf;
-    const char *msg = NULL;
-    if (mr_ctx_nova(ctx, &conf, &msg) < 0 || !conf) {
-        mr_change_error(cs, "%s", msg ? msg : "cannot read nova.conf");
-        return -EINVAL;
+    (void)ctx;
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const struct mr_finding *f = &res->findings[i];
+        struct mr_edit buf;
+        const struct mr_edit *ed;
+        if (mr_finding_is(f, "owner"))
+            chown_to(cs, f->key, f->want);
+        else if (mr_finding_is(f, "search-bit"))
+            for (size_t k = 0; (ed = mr_finding_edit(f, k, &buf)); k++)
+                add_search_bit(cs, ed->key, ed->want);
     }
-    struct mr_novaval v;
-    if (!mr_novaconf_get(conf, "DEFAULT", "instances_path", &v) || !v.value || v.value[0] != '/')
-        return 0;
-    const char *path = v.value;
-    struct stat st;
-    if (mr_root_stat(ctx->root, path, &st, false) < 0 || !S_ISDIR(st.st_mode))
-        return 0;
-
-    const char *user = mr_ctx_nova_user(ctx);
-    uid_t uid;
-    gid_t gid;
-    if (mr_ctx_user(ctx, user, &uid, &gid) == 0 && st.st_uid != uid) {
-        mr_change_chown(cs, path, uid, gid);
-        mr_change_describe(cs, "chown %s (%u:%u) %s", user, (unsigned)uid, (unsigned)gid, path);
-    }
-
-    struct who w;
-    qemu_identity(ctx, &w);
-    if (!(w.known && w.uid == 0)) {
-        char *dir = mr_xstrdup(path);
-        search_bit(cs, &w, "/");
-        for (char *p = dir + 1;; p++) {
-            if (*p != '/' && *p != '\0')
-                continue;
-            char c = *p;
-            *p = '\0';
-            if (p[-1] != '/')
-                search_bit(cs, &w, dir);
-            *p = c;
-            if (!c)
-                break;
-        }
-        free(dir);
-    }
-    free(w.groups);
     return 0;
 }
 

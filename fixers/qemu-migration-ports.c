@@ -1,6 +1,7 @@
-/* qemu.migration-ports: migration_port_min/max in qemu.conf set to the
- * site configuration's values, else to a valid end kept or libvirt's
- * default (49152-49215); a loopback migration_address/_host commented out. */
+/* qemu.migration-ports: the port settings the check's failing findings name,
+ * set to the values they want (the check works out one target range, so
+ * that an inverted range gets both ends), and a loopback migration_address
+ * or migration_host they name commented out. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,22 +11,39 @@
 #include "fixers.h"
 #include "libvirtconf.h"
 
-#define DEF_MIN 49152
-#define DEF_MAX 49215
-#define MIN_PORTS 10
-
-static long pick(const struct mr_ctx *ctx, const char *key, bool ok, long cur, long def)
+static int edit(const struct mr_result *res, struct mr_aug_edit *e, struct mr_change_set *cs,
+                const char *file)
 {
-    long site;
-    const char *s = mr_ctx_site(ctx, key);
-    if (s && mr_parse_long(s, &site) == 0 && site >= 1024 && site <= 65535)
-        return site;
-    return ok ? cur : def;
+    const char *top = mr_aug_edit_top(e);
+    int r = 0;
+    for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
+        const struct mr_finding *f = &res->findings[i];
+        struct mr_edit buf;
+        const struct mr_edit *ed;
+        if (mr_finding_is(f, "port-range")) {
+            for (size_t k = 0; r >= 0 && (ed = mr_finding_edit(f, k, &buf)); k++) {
+                if (mr_result_sets(res, i, ed->key))
+                    continue;
+                r = mr_aug_edit_set(e, top, ed->key, ed->want);
+                mr_change_describe(cs, "set %s = %s in %s", ed->key, ed->want, file);
+            }
+        } else if (mr_finding_is(f, "loopback-address")) {
+            char *node = mr_xasprintf("%s/%s", top, f->key);
+            char *text = mr_xasprintf("%s = \"%s\" (loopback: no peer could reach it)", f->key,
+                                      f->value ? f->value : "");
+            r = mr_aug_edit_comment_out(e, node, text);
+            mr_change_describe(cs, "commented out %s in %s", f->key, file);
+            free(node);
+            free(text);
+        }
+    }
+    return r;
 }
 
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
 {
-    (void)res;
+    if (!mr_result_has(res, "port-range") && !mr_result_has(res, "loopback-address"))
+        return 0;
     const struct mr_libvirt_conf *conf;
     const char *msg = NULL;
     if (mr_ctx_libvirt(ctx, &conf, &msg) < 0 || !conf) {
@@ -33,53 +51,11 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
         return -EINVAL;
     }
     const char *file = mr_libvirt_conf_file_name(conf, MR_QEMU_CONF);
-    struct mr_confval vmin, vmax;
-    long min = 0, max = 0;
-    mr_libvirt_conf_get(conf, MR_QEMU_CONF, "migration_port_min", &vmin);
-    mr_libvirt_conf_get(conf, MR_QEMU_CONF, "migration_port_max", &vmax);
-    bool min_ok = mr_parse_long(vmin.value, &min) == 0 && min >= 1024 && min <= 65535;
-    bool max_ok = mr_parse_long(vmax.value, &max) == 0 && max >= 1 && max <= 65535;
-    long want_min = pick(ctx, "migration_port_min", min_ok, min, DEF_MIN);
-    long want_max = pick(ctx, "migration_port_max", max_ok, max, DEF_MAX);
-    if (want_min > want_max || want_max - want_min + 1 < MIN_PORTS) {
-        /* Kept ends that do not fit together: libvirt's range, unless the
-         * site names one. */
-        if (!mr_ctx_site(ctx, "migration_port_min"))
-            want_min = DEF_MIN;
-        if (!mr_ctx_site(ctx, "migration_port_max"))
-            want_max = DEF_MAX;
-    }
-
     struct mr_aug_edit *e = NULL;
     int r = fx_open(cs, "Libvirtd_qemu.lns", file, &e);
     if (r < 0)
         return r;
-    const char *top = mr_aug_edit_top(e);
-    char num[32];
-    if (!min_ok || min != want_min) {
-        snprintf(num, sizeof(num), "%ld", want_min);
-        r = mr_aug_edit_set(e, top, "migration_port_min", num);
-        mr_change_describe(cs, "set migration_port_min = %ld in %s", want_min, file);
-    }
-    if (r >= 0 && (!max_ok || max != want_max)) {
-        snprintf(num, sizeof(num), "%ld", want_max);
-        r = mr_aug_edit_set(e, top, "migration_port_max", num);
-        mr_change_describe(cs, "set migration_port_max = %ld in %s", want_max, file);
-    }
-    static const char *const addrs[] = {"migration_address", "migration_host"};
-    for (size_t i = 0; r >= 0 && i < MR_ARRAY_SIZE(addrs); i++) {
-        struct mr_confval a;
-        if (!mr_libvirt_conf_get(conf, MR_QEMU_CONF, addrs[i], &a) ||
-            !mr_libvirt_addr_is_loopback(a.value))
-            continue;
-        char *node = mr_xasprintf("%s/%s", top, addrs[i]);
-        char *text = mr_xasprintf("%s = \"%s\" (loopback: no peer could reach it)", addrs[i],
-                                  a.value);
-        r = mr_aug_edit_comment_out(e, node, text);
-        mr_change_describe(cs, "commented out %s in %s", addrs[i], file);
-        free(node);
-        free(text);
-    }
+    r = edit(res, e, cs, file);
     if (r < 0) {
         mr_aug_edit_free(e);
         mr_change_error(cs, "%s: cannot edit the tree of Libvirtd_qemu.lns", file);

@@ -48,6 +48,13 @@ struct mr_check {
     int (*run)(const struct mr_ctx *ctx, struct mr_result *res);
 };
 
+/* A further setting that the fix of a finding changes (see mr_finding_also). */
+struct mr_edit {
+    char *section; /* NULL when the file has none */
+    char *key;
+    char *want;
+};
+
 struct mr_finding {
     enum mr_status status;
     char *message;
@@ -63,6 +70,11 @@ struct mr_finding {
     char *want;    /* the value that passes, NULL when the check knows none */
     char *alias_section; /* the deprecated name that set the value, NULL when none */
     char *alias_key;
+    /* Further settings the same fix must change, in order: one finding
+     * whose fix is several edits (an inverted range: both ends) stays one
+     * line of output. */
+    struct mr_edit *also;
+    size_t n_also;
 };
 
 struct mr_row;
@@ -92,8 +104,18 @@ void mr_finding_key(struct mr_finding *f, const char *section, const char *name)
 void mr_finding_value(struct mr_finding *f, const char *value);
 void mr_finding_want(struct mr_finding *f, const char *value);
 void mr_finding_alias(struct mr_finding *f, const char *section, const char *name);
+void mr_finding_also(struct mr_finding *f, const char *section, const char *name,
+                     const char *want);
+/* The I-th setting a fix of F changes: F's own key (when it has one), then
+ * those of mr_finding_also. NULL past the last; the strings are F's. */
+const struct mr_edit *mr_finding_edit(const struct mr_finding *f, size_t i, struct mr_edit *buf);
+/* Whether a fail with data before findings[UPTO] of RES wants KEY set: the
+ * findings about one setting carry the same value, set once. */
+bool mr_result_sets(const struct mr_result *res, size_t upto, const char *key);
 /* Whether F is a fail of kind CODE (NULL: any kind with data). */
 bool mr_finding_is(const struct mr_finding *f, const char *code);
+/* Whether RES has a fail of kind CODE (NULL: any kind with data). */
+bool mr_result_has(const struct mr_result *res, const char *code);
 const struct mr_finding *mr_result_primary(const struct mr_result *res);
 void mr_result_clear(struct mr_result *res);
 

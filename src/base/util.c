@@ -311,9 +311,54 @@ void mr_finding_alias(struct mr_finding *f, const char *section, const char *nam
     set_str(&f->alias_key, name);
 }
 
+void mr_finding_also(struct mr_finding *f, const char *section, const char *name,
+                     const char *want)
+{
+    f->also = mr_xrealloc(f->also, (f->n_also + 1) * sizeof(*f->also));
+    f->also[f->n_also++] = (struct mr_edit){
+        .section = section ? mr_xstrdup(section) : NULL,
+        .key = name ? mr_xstrdup(name) : NULL,
+        .want = want ? mr_xstrdup(want) : NULL,
+    };
+}
+
+const struct mr_edit *mr_finding_edit(const struct mr_finding *f, size_t i, struct mr_edit *buf)
+{
+    if (f->key) {
+        if (i == 0) {
+            *buf = (struct mr_edit){.section = f->section, .key = f->key, .want = f->want};
+            return buf;
+        }
+        i--;
+    }
+    return i < f->n_also ? &f->also[i] : NULL;
+}
+
+bool mr_result_sets(const struct mr_result *res, size_t upto, const char *key)
+{
+    for (size_t i = 0; i < upto && i < res->n_findings; i++) {
+        struct mr_edit buf;
+        const struct mr_edit *ed;
+        for (size_t k = 0; mr_finding_is(&res->findings[i], NULL) &&
+                           (ed = mr_finding_edit(&res->findings[i], k, &buf));
+             k++)
+            if (ed->want && strcmp(ed->key, key) == 0)
+                return true;
+    }
+    return false;
+}
+
 bool mr_finding_is(const struct mr_finding *f, const char *code)
 {
     return f->status == MR_FAIL && f->code && (!code || strcmp(f->code, code) == 0);
+}
+
+bool mr_result_has(const struct mr_result *res, const char *code)
+{
+    for (size_t i = 0; i < res->n_findings; i++)
+        if (mr_finding_is(&res->findings[i], code))
+            return true;
+    return false;
 }
 
 const struct mr_finding *mr_result_primary(const struct mr_result *res)
@@ -334,6 +379,12 @@ void mr_result_clear(struct mr_result *res)
         free(res->findings[i].want);
         free(res->findings[i].alias_section);
         free(res->findings[i].alias_key);
+        for (size_t k = 0; k < res->findings[i].n_also; k++) {
+            free(res->findings[i].also[k].section);
+            free(res->findings[i].also[k].key);
+            free(res->findings[i].also[k].want);
+        }
+        free(res->findings[i].also);
     }
     free(res->findings);
     res->findings = NULL;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -24,6 +25,8 @@
 
 /* The result the stand-in check reports, set by each test. */
 static void (*make_result)(struct mr_result *res);
+/* Changes the copy of the fixture before the plan, when set. */
+static void (*prepare_root)(const char *dir);
 
 static int stand_in(const struct mr_ctx *ctx, struct mr_result *res)
 {
@@ -43,6 +46,8 @@ static char *plan(const char *root, const char *id, const struct mr_fixer *fixer
     rows[0] = (struct mr_row){.check = &check, .fixer = fixer};
     make_result = make;
     char *dir = mr_test_root(root);
+    if (prepare_root)
+        prepare_root(dir);
     struct mr_ctx *ctx = NULL;
     assert_int_equal(mr_ctx_new_for_test(dir, NULL, NULL, &ctx), 0);
     char *diff = NULL;
@@ -119,10 +124,165 @@ static void test_vnc_listen(void **state)
     free(d);
 }
 
+/* ---- qemu.migration-ports ---- */
+
+/* One finding whose fix is two edits (an inverted range: both ends). */
+static void qemu_both_ends(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made");
+    mr_finding_code(f, "port-range");
+    mr_finding_also(f, NULL, "migration_port_min", "50000");
+    mr_finding_also(f, NULL, "migration_port_max", "50063");
+}
+
+/* Two findings about the same range: each end is set once, from the first. */
+static void qemu_max_only(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made");
+    mr_finding_code(f, "port-range");
+    mr_finding_also(f, NULL, "migration_port_max", "49300");
+    f = mr_report(res, MR_FAIL, "hand-made too");
+    mr_finding_code(f, "port-range");
+    mr_finding_also(f, NULL, "migration_port_max", "49300");
+}
+
+static void qemu_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "migration_port_min = \"x\" in the site configuration is not a number");
+    struct mr_finding *f = mr_report(res, MR_WARN, "a narrow range");
+    mr_finding_code(f, "port-range");
+    mr_finding_also(f, NULL, "migration_port_max", "49300");
+}
+
+static void test_qemu_migration_ports(void **state)
+{
+    (void)state;
+    /* libvirt-good has libvirt's range: the real check passes, the finding decides. */
+    const struct mr_fixer *fx = &mr_fixer_qemu_migration_ports;
+    char *d = plan("libvirt-good", "qemu.migration-ports", fx, qemu_both_ends);
+    assert_has(d, "-migration_port_min = 49152\n-migration_port_max = 49215\n"
+                  "+migration_port_min = 50000\n+migration_port_max = 50063\n");
+    free(d);
+
+    d = plan("libvirt-good", "qemu.migration-ports", fx, qemu_max_only);
+    assert_has(d, " migration_port_min = 49152\n-migration_port_max = 49215\n"
+                  "+migration_port_max = 49300\n");
+    free(d);
+
+    d = plan("libvirt-good", "qemu.migration-ports", fx, qemu_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
+/* ---- libvirt.listen ---- */
+
+/* A setting to set, one to comment out, a socket to enable: each its finding's. */
+static void libvirt_named(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made");
+    mr_finding_code(f, "conf-set");
+    mr_finding_key(f, NULL, "max_clients");
+    mr_finding_want(f, "7");
+    f = mr_report(res, MR_FAIL, "hand-made loopback");
+    mr_finding_code(f, "loopback-address");
+    mr_finding_key(f, NULL, "auth_tcp");
+    mr_finding_value(f, "none");
+    f = mr_report(res, MR_FAIL, "hand-made socket");
+    mr_finding_code(f, "socket-disabled");
+    mr_finding_want(f, "libvirtd-tls.socket");
+}
+
+static void libvirt_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "the server certificate does not exist");
+    struct mr_finding *f = mr_report(res, MR_WARN, "tcp_port is not the default");
+    mr_finding_code(f, "conf-set");
+    mr_finding_key(f, NULL, "tcp_port");
+    mr_finding_want(f, "16509");
+}
+
+static void test_libvirt_listen(void **state)
+{
+    (void)state;
+    /* libvirt-good listens for TCP: the real check passes, the findings decide. */
+    const struct mr_fixer *fx = &mr_fixer_libvirt_listen;
+    char *d = plan("libvirt-good", "libvirt.listen", fx, libvirt_named);
+    assert_has(d, "-auth_tcp = \"none\"\n");
+    assert_has(d, "+#auth_tcp = \"none\" (a loopback address");
+    assert_has(d, "+max_clients = 7\n");
+    assert_has(d, "/etc/systemd/system/sockets.target.wants/libvirtd-tls.socket");
+    assert_null(strstr(d, "LIBVIRTD_ARGS"));
+    free(d);
+
+    d = plan("libvirt-good", "libvirt.listen", fx, libvirt_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
+/* ---- nova.instances-path ---- */
+
+/* An owner for a folder the check would not judge, search bits for two. */
+static void instances_named(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made owner");
+    mr_finding_code(f, "owner");
+    mr_finding_key(f, NULL, "/var/lib/nova");
+    mr_finding_want(f, "nova");
+    f = mr_report(res, MR_FAIL, "hand-made search bit");
+    mr_finding_code(f, "search-bit");
+    mr_finding_key(f, NULL, "/var");
+    mr_finding_want(f, "g+x");
+    mr_finding_also(f, NULL, "/var/lib/nova/instances", "o+x");
+}
+
+static void instances_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "instances_path differs from the site's");
+    struct mr_finding *f = mr_report(res, MR_PASS, "a note");
+    mr_finding_code(f, "owner");
+    mr_finding_key(f, NULL, "/var/lib/nova");
+    mr_finding_want(f, "nova");
+}
+
+/* Only the owner can search the directories (the test may not run as
+ * root): only those named get a bit, of the class named. */
+static void no_search_bits(const char *dir)
+{
+    static const char *const dirs[] = {"/var", "/var/lib", "/var/lib/nova",
+                                       "/var/lib/nova/instances"};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        char *p = mr_xasprintf("%s%s", dir, dirs[i]);
+        assert_int_equal(chmod(p, 0744), 0);
+        free(p);
+    }
+}
+
+static void test_instances_path(void **state)
+{
+    (void)state;
+    const struct mr_fixer *fx = &mr_fixer_nova_instances_path;
+    prepare_root = no_search_bits;
+    char *d = plan("nova-good", "nova.instances-path", fx, instances_named);
+    prepare_root = NULL;
+    assert_has(d, "chown 162:162 /var/lib/nova (was ");
+    assert_null(strstr(d, "chown 162:162 /var/lib/nova/instances"));
+    assert_has(d, "chmod 0754 /var (was 0744)");
+    assert_has(d, "chmod 0745 /var/lib/nova/instances (was 0744)");
+    assert_null(strstr(d, "/var/lib (was"));
+    free(d);
+
+    d = plan("nova-good", "nova.instances-path", fx, instances_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vnc_listen),
+        cmocka_unit_test(test_qemu_migration_ports),
+        cmocka_unit_test(test_libvirt_listen),
+        cmocka_unit_test(test_instances_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
