@@ -30,6 +30,13 @@ int fx_commit(struct mr_change_set *cs, struct mr_aug_edit *e, const char *path,
 /* A tree path to section SECTION of a nova.conf edit: its last occurrence,
  * or a new one at the end (caller frees). */
 char *fx_nova_section(struct mr_aug_edit *e, const char *section);
+/* Edits FILE through LENS: EDIT changes the tree for the findings of RES,
+ * then the text is planned with MODE (when new). An EDIT that fails is an
+ * error naming the file and the lens. */
+typedef int (*fx_edit_fn)(const struct mr_result *res, struct mr_aug_edit *e,
+                          struct mr_change_set *cs, const char *file);
+int fx_edit_file(struct mr_change_set *cs, const char *lens, const char *file, mode_t mode,
+                 fx_edit_fn edit, const struct mr_result *res);
 /* Comments out every [SECTION] KEY of the edit as "KEY = VALUE (WHY)";
  * the number of lines commented out. */
 int fx_nova_comment_out(struct mr_aug_edit *e, const char *section, const char *key,

@@ -154,18 +154,8 @@ static int edit_conf(const struct mr_result *res, struct mr_aug_edit *e, struct 
 static int fix_conf(const struct mr_result *res, const struct mr_libvirt_conf *conf,
                     struct mr_change_set *cs)
 {
-    const char *file = mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_CONF);
-    struct mr_aug_edit *e = NULL;
-    int r = fx_open(cs, "Libvirtd.lns", file, &e);
-    if (r < 0)
-        return r;
-    r = edit_conf(res, e, cs, file);
-    if (r < 0) {
-        mr_aug_edit_free(e);
-        mr_change_error(cs, "%s: cannot edit the tree of Libvirtd.lns", file);
-        return r;
-    }
-    return fx_commit(cs, e, file, 0644);
+    return fx_edit_file(cs, "Libvirtd.lns", mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_CONF),
+                        0644, edit_conf, res);
 }
 
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)

@@ -50,19 +50,11 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
         mr_change_error(cs, "%s", msg ? msg : "cannot read the libvirt configuration");
         return -EINVAL;
     }
-    const char *file = mr_libvirt_conf_file_name(conf, MR_QEMU_CONF);
-    struct mr_aug_edit *e = NULL;
-    int r = fx_open(cs, "Libvirtd_qemu.lns", file, &e);
-    if (r < 0)
-        return r;
-    r = edit(res, e, cs, file);
-    if (r < 0) {
-        mr_aug_edit_free(e);
-        mr_change_error(cs, "%s: cannot edit the tree of Libvirtd_qemu.lns", file);
-        return r;
-    }
-    mr_change_restart(cs, mr_libvirt_conf_modular(conf) ? "virtqemud" : "libvirtd");
-    return fx_commit(cs, e, file, 0600);
+    int r = fx_edit_file(cs, "Libvirtd_qemu.lns", mr_libvirt_conf_file_name(conf, MR_QEMU_CONF),
+                         0600, edit, res);
+    if (r >= 0)
+        mr_change_restart(cs, mr_libvirt_conf_modular(conf) ? "virtqemud" : "libvirtd");
+    return r;
 }
 
 const struct mr_fixer mr_fixer_qemu_migration_ports = {

@@ -55,6 +55,22 @@ char *fx_nova_section(struct mr_aug_edit *e, const char *section)
     return p;
 }
 
+int fx_edit_file(struct mr_change_set *cs, const char *lens, const char *file, mode_t mode,
+                 fx_edit_fn edit, const struct mr_result *res)
+{
+    struct mr_aug_edit *e = NULL;
+    int r = fx_open(cs, lens, file, &e);
+    if (r < 0)
+        return r;
+    r = edit(res, e, cs, file);
+    if (r < 0) {
+        mr_aug_edit_free(e);
+        mr_change_error(cs, "%s: cannot edit the tree of %s", file, lens);
+        return r;
+    }
+    return fx_commit(cs, e, file, mode);
+}
+
 int fx_nova_comment_out(struct mr_aug_edit *e, const char *section, const char *key,
                         const char *why)
 {
