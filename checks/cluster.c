@@ -72,14 +72,10 @@ static const char *note_on(const struct mr_facts *f, const char *topic)
     return NULL;
 }
 
+/* The same address, or the same name where a peer gave one. */
 static bool addr_eq(const char *a, const char *b)
 {
-    unsigned char x[16], y[16];
-    if (inet_pton(AF_INET, a, x) == 1)
-        return inet_pton(AF_INET, b, y) == 1 && memcmp(x, y, 4) == 0;
-    if (inet_pton(AF_INET6, a, x) == 1)
-        return inet_pton(AF_INET6, b, y) == 1 && memcmp(x, y, 16) == 0;
-    return strcasecmp(a, b) == 0;
+    return mr_addr_same(a, b) || strcasecmp(a, b) == 0;
 }
 
 static bool addr_in(char *const *v, const char *a)
@@ -101,7 +97,7 @@ static void ids_peer(const struct mr_ctx *ctx, struct mr_result *res, const stru
                      const struct mr_peer *p)
 {
     const struct mr_facts *pf = p->facts;
-    const char *user = own->nova_user ? own->nova_user : "nova";
+    const char *user = own->nova_user ? own->nova_user : mr_ctx_nova_user(ctx);
     const char *puser = pf->nova_user ? pf->nova_user : user;
     struct mr_finding *f;
     if (pf->nova_uid < 0 || pf->nova_gid < 0) {

@@ -37,12 +37,7 @@ static char *nova_paths(const struct mr_ctx *ctx, const char *user)
         if (!inside)
             mr_strv_push(&v, cand[i]);
     }
-    char *s = mr_xstrdup("");
-    for (size_t i = 0; v[i]; i++) {
-        char *n = mr_xasprintf("%s%s%s", s, i ? " " : "", v[i]);
-        free(s);
-        s = n;
-    }
+    char *s = mr_strv_join(v, " ");
     mr_strv_free(v);
     free(home);
     return s;

@@ -227,19 +227,20 @@ static char *node_value(augeas *aug, const char *node, const char *sep, bool unq
     char **kids = NULL;
     int n = aug_match(aug, pattern, &kids);
     free(pattern);
-    char *out = mr_xstrdup("");
+    char **items = mr_xcalloc(1, sizeof(char *));
     for (int i = 0; i < n; i++) {
         const char *kv = NULL;
         if (aug_get(aug, kids[i], &kv) == 1 && kv) {
             char *item = conf_unquote(kv, unquote);
-            char *joined = mr_xasprintf("%s%s%s", out, *out ? sep : "", item);
+            if (*item)
+                mr_strv_push(&items, item);
             free(item);
-            free(out);
-            out = joined;
         }
         free(kids[i]);
     }
     free(kids);
+    char *out = mr_strv_join(items, sep);
+    mr_strv_free(items);
     return out;
 }
 

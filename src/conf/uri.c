@@ -90,9 +90,8 @@ int mr_uri_migration(const struct mr_novaconf *nova, const char *transport, cons
     /* Nova hands QEMU a stream URI only when it knows the destination's
      * address (live_migration_inbound_addr) and the stream is not tunnelled
      * through libvirtd; otherwise libvirt uses the destination's host name. */
-    *ret_migrate_uri =
-        with_stream && !mr_novaconf_bool(nova, "libvirt", "live_migration_tunnelled") ? mr_xasprintf("tcp://%s", d)
-                                                                    : NULL;
+    bool tunnelled = mr_novaconf_bool(nova, "libvirt", "live_migration_tunnelled");
+    *ret_migrate_uri = with_stream && !tunnelled ? mr_xasprintf("tcp://%s", d) : NULL;
     *ret_uri = uri;
     free(d);
     return 0;

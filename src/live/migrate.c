@@ -1024,8 +1024,8 @@ int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *o,
     double t0 = mr_now_s();
     *rep = (struct mr_migrate_report){0};
     struct run rn = {.ctx = ctx, .o = o, .rep = rep, .interrupted = o->interrupted};
-    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, ign = {.sa_handler = SIG_IGN},
-                     old_pipe;
+    struct sigaction sa = {.sa_handler = on_signal}, ign = {.sa_handler = SIG_IGN};
+    struct sigaction old_int, old_term, old_pipe;
     if (!rn.interrupted) {
         own_flag = 0;
         rn.interrupted = &own_flag;

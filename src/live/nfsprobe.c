@@ -101,9 +101,10 @@ static int reach(const struct mr_nfs_probe *req, struct mr_nfs_result *res, char
     int r = -EHOSTUNREACH;
     for (struct addrinfo *ai = ais; ai; ai = ai->ai_next) {
         char buf[INET6_ADDRSTRLEN] = "";
-        const void *a = ai->ai_family == AF_INET
-                            ? (const void *)&((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr
-                            : (const void *)&((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr;
+        const struct sockaddr_in *in4 = (const void *)ai->ai_addr;
+        const struct sockaddr_in6 *in6 = (const void *)ai->ai_addr;
+        const void *a = ai->ai_family == AF_INET ? (const void *)&in4->sin_addr
+                                                 : (const void *)&in6->sin6_addr;
         inet_ntop(ai->ai_family, a, buf, sizeof(buf));
         snprintf(res->address, sizeof(res->address), "%s", buf);
         r = try_connect(ai, req->timeout_ms);
