@@ -621,16 +621,6 @@ static int apply_one(struct mr_change_set *cs, struct change *c)
     return r;
 }
 
-/* The configuration, and this host's facts drawn from it (its /etc/hosts,
- * its nova user), were cached by the first run of the checks. The peers'
- * facts stay: a fix here changes nothing there. */
-static void invalidate(const struct mr_ctx *ctx)
-{
-    mr_ctx_invalidate(ctx, MR_SLOT_FACTS);
-    mr_ctx_invalidate(ctx, MR_SLOT_NOVA);
-    mr_ctx_invalidate(ctx, MR_SLOT_LIBVIRT);
-}
-
 static bool is_socket(const char *unit)
 {
     size_t n = strlen(unit);
@@ -788,112 +778,140 @@ static void recheck(const struct mr_ctx *ctx, struct mr_result *res, const struc
     free(msg);
 }
 
-struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_row *rows, size_t n,
-                          const struct mr_select *sel, const struct mr_fix_opts *o)
+/* One plan per failed check that has a fixer, in the order of the rows:
+ * a fixer may read what an earlier one planned. */
+static void plan_fixers(const struct mr_ctx *ctx, struct mr_run *run, struct mr_change_set *cs)
 {
-    FILE *out = o->diff_out ? o->diff_out : stdout;
-    struct mr_run *run = mr_run_list(ctx, rows, n, sel, false);
-    struct mr_change_set cs = {.ctx = ctx};
-
-    /* One plan per failed check that has a fixer, in the order of the rows:
-     * a fixer may read what an earlier one planned. */
-    cs.plans = mr_xcalloc(run->n ? run->n : 1, sizeof(*cs.plans));
+    cs->plans = mr_xcalloc(run->n ? run->n : 1, sizeof(*cs->plans));
     const struct mr_fixer **which = mr_xcalloc(run->n ? run->n : 1, sizeof(*which));
     for (size_t i = 0; i < run->n; i++) {
         const struct mr_result *res = &run->results[i];
         if (res->status != MR_FAIL || !res->row->fixer)
             continue;
-        which[cs.n_plans] = res->row->fixer;
-        cs.plans[cs.n_plans++].result = i;
+        which[cs->n_plans] = res->row->fixer;
+        cs->plans[cs->n_plans++].result = i;
     }
     /* Owner flags are sized by the number of plans, known from here on. */
-    for (cs.cur = 0; cs.cur < cs.n_plans; cs.cur++) {
-        struct plan *p = &cs.plans[cs.cur];
+    for (cs->cur = 0; cs->cur < cs->n_plans; cs->cur++) {
+        struct plan *p = &cs->plans[cs->cur];
         struct snapshot snap;
-        snap_take(&cs, &snap);
-        int r = which[cs.cur]->run(ctx, &run->results[p->result], &cs);
+        snap_take(cs, &snap);
+        int r = which[cs->cur]->run(ctx, &run->results[p->result], cs);
         if (r < 0) {
             p->failed = true;
             if (!p->error)
                 p->error = mr_xasprintf("the fixer failed: %s", strerror(-r));
-            snap_restore(&cs, &snap);
+            snap_restore(cs, &snap);
         }
         snap_free(&snap);
     }
     free(which);
+}
 
-    bool any = false;
-    for (size_t i = 0; i < cs.n_ch; i++)
-        any |= effective(&cs.ch[i]);
-    if (any) {
-        show_changes(&cs, out);
-        fflush(out);
-    }
-    /* What no fixer may do on its own: the commands, for the operator. */
-    for (size_t i = 0; i < cs.n_plans; i++) {
-        struct plan *p = &cs.plans[i];
+/* What no fixer may do on its own: the commands, for the operator, shown
+ * with the diff and put in the check's remedy. */
+static void show_manual(struct mr_run *run, struct mr_change_set *cs, FILE *out)
+{
+    for (size_t i = 0; i < cs->n_plans; i++) {
+        struct plan *p = &cs->plans[i];
         if (!p->manual || p->failed)
             continue;
         struct mr_result *res = &run->results[p->result];
         fprintf(out, "%s is not fixed automatically; run by hand:\n", res->check->id);
-        for (const char *l = p->manual; *l;) {
-            size_t len = strcspn(l, "\n");
-            fprintf(out, "    %.*s\n", (int)len, l);
-            l += len + (l[len] == '\n');
+        char **lines = mr_xcalloc(1, sizeof(char *));
+        char *copy = mr_xstrdup(p->manual), *save = NULL;
+        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+            fprintf(out, "    %s\n", l);
+            mr_strv_push(&lines, l);
         }
+        free(copy);
         if (res->n_findings) {
-            char *one = mr_xstrdup(""), *copy = mr_xstrdup(p->manual), *save = NULL;
-            for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                char *j = mr_xasprintf("%s%s%s", one, *one ? "; " : "", l);
-                free(one);
-                one = j;
-            }
-            free(copy);
+            char *one = mr_strv_join(lines, "; ");
             mr_finding_remedy(&res->findings[res->primary], "run by hand: %s", one);
             free(one);
         }
+        mr_strv_free(lines);
     }
-    bool go = any && ask(o);
-    bool links = false;
-    char **units = NULL;
-    if (go) {
-        preflight(&cs);
-        char *bdir = NULL, *msg = NULL;
-        if (!o->no_backup) {
-            bool needed = false;
-            for (size_t i = 0; i < cs.n_ch; i++)
-                needed |= effective(&cs.ch[i]);
-            if (needed && backup(&cs, o->now ? o->now : time(NULL), &bdir, &msg) < 0) {
-                /* Without a backup nothing is written. */
-                for (size_t i = 0; i < cs.n_ch; i++)
-                    if (effective(&cs.ch[i]))
-                        fail_owners(&cs, &cs.ch[i], msg);
-                drop_failed(&cs);
-            }
-            if (bdir)
-                fprintf(out, "backup of the changed files in %s\n", bdir);
-            free(bdir);
-            free(msg);
-        }
-        for (size_t i = 0; i < cs.n_ch; i++) {
-            struct change *c = &cs.ch[i];
-            if (!effective(c))
-                continue;
-            int r = apply_one(&cs, c);
-            if (r < 0) {
-                char *m = refusal(ctx, c->path, r, NULL);
-                fail_owners(&cs, c, m);
-                free(m);
-                c->failed = true;
-            } else if (c->kind == CH_LINK) {
-                links = true;
-            }
-        }
-        invalidate(ctx);
-    }
+}
 
-    for (size_t i = 0; i < cs.n_plans; i++) {
-        struct plan *p = &cs.plans[i];
+/* The sources a run caches that an applied change may have made stale:
+ * this host's facts draw on every file fix touches; nova.conf and the
+ * libvirt files only on their own folders. The peers' facts stay: a fix
+ * here changes nothing there. */
+static void invalidate(const struct mr_ctx *ctx, const struct mr_change_set *cs)
+{
+    static const char *const libvirt_paths[] = {"/etc/libvirt/", "/etc/default/", "/etc/sysconfig/",
+                                                "/etc/systemd/", "/lib/systemd/",
+                                                "/usr/lib/systemd/"};
+    bool any = false, nova = false, libvirt = false;
+    for (size_t i = 0; i < cs->n_ch; i++) {
+        const struct change *c = &cs->ch[i];
+        if (!effective(c) || c->failed)
+            continue;
+        any = true;
+        nova |= strncmp(c->path, "/etc/nova/", 10) == 0;
+        for (size_t k = 0; k < MR_ARRAY_SIZE(libvirt_paths); k++)
+            libvirt |= strncmp(c->path, libvirt_paths[k], strlen(libvirt_paths[k])) == 0;
+    }
+    if (any)
+        mr_ctx_invalidate(ctx, MR_SLOT_FACTS);
+    if (nova)
+        mr_ctx_invalidate(ctx, MR_SLOT_NOVA);
+    if (libvirt)
+        mr_ctx_invalidate(ctx, MR_SLOT_LIBVIRT);
+}
+
+/* Backs up, then writes every change; a change that cannot be made turns
+ * its fixers' checks into errors. True when a symbolic link was made (a
+ * systemd unit enabled: the daemon must reload). */
+static bool apply_changes(const struct mr_ctx *ctx, struct mr_change_set *cs,
+                          const struct mr_fix_opts *o, FILE *out)
+{
+    bool links = false;
+    preflight(cs);
+    char *bdir = NULL, *msg = NULL;
+    if (!o->no_backup) {
+        bool needed = false;
+        for (size_t i = 0; i < cs->n_ch; i++)
+            needed |= effective(&cs->ch[i]);
+        if (needed && backup(cs, o->now ? o->now : time(NULL), &bdir, &msg) < 0) {
+            /* Without a backup nothing is written. */
+            for (size_t i = 0; i < cs->n_ch; i++)
+                if (effective(&cs->ch[i]))
+                    fail_owners(cs, &cs->ch[i], msg);
+            drop_failed(cs);
+        }
+        if (bdir)
+            fprintf(out, "backup of the changed files in %s\n", bdir);
+        free(bdir);
+        free(msg);
+    }
+    for (size_t i = 0; i < cs->n_ch; i++) {
+        struct change *c = &cs->ch[i];
+        if (!effective(c))
+            continue;
+        int r = apply_one(cs, c);
+        if (r < 0) {
+            char *m = refusal(ctx, c->path, r, NULL);
+            fail_owners(cs, c, m);
+            free(m);
+            c->failed = true;
+        } else if (c->kind == CH_LINK) {
+            links = true;
+        }
+    }
+    invalidate(ctx, cs);
+    return links;
+}
+
+/* Each plan's outcome in its check's result; the units to restart (caller
+ * frees) when the changes were applied. */
+static char **report_plans(struct mr_run *run, struct mr_change_set *cs, bool go,
+                           const struct mr_fix_opts *o)
+{
+    char **units = NULL;
+    for (size_t i = 0; i < cs->n_plans; i++) {
+        struct plan *p = &cs->plans[i];
         struct mr_result *res = &run->results[p->result];
         if (p->failed) {
             mr_report(res, MR_ERROR, "%s", p->error);
@@ -914,6 +932,28 @@ struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_row *rows, s
             if (!mr_strv_contains(units, p->units[u]))
                 mr_strv_push(&units, p->units[u]);
     }
+    return units;
+}
+
+struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_row *rows, size_t n,
+                          const struct mr_select *sel, const struct mr_fix_opts *o)
+{
+    FILE *out = o->diff_out ? o->diff_out : stdout;
+    struct mr_run *run = mr_run_list(ctx, rows, n, sel, false);
+    struct mr_change_set cs = {.ctx = ctx};
+    plan_fixers(ctx, run, &cs);
+
+    bool any = false;
+    for (size_t i = 0; i < cs.n_ch; i++)
+        any |= effective(&cs.ch[i]);
+    if (any) {
+        show_changes(&cs, out);
+        fflush(out);
+    }
+    show_manual(run, &cs, out);
+    bool go = any && ask(o);
+    bool links = go && apply_changes(ctx, &cs, o, out);
+    char **units = report_plans(run, &cs, go, o);
     /* Restarted before the checks run again: a live check (the loaded
      * firewall rules, a listening daemon) sees the change only then. */
     if (go)
