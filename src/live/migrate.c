@@ -846,22 +846,13 @@ static int start_domain(struct run *rn)
 }
 
 /* Everything before the first leg; -1 when a failure is recorded. */
-static int prepare(struct run *rn)
+/* The peer as this host resolves it: never a loopback address nor one of
+ * this host's own. */
+static int check_peer_address(struct run *rn)
 {
     const struct mr_ctx *ctx = rn->ctx;
-    const struct mr_migrate_opts *o = rn->o;
     struct mr_migrate_report *rep = rn->rep;
-    const char *peer = o->peer;
-    char *msg = NULL;
-
-    const char *nmsg = NULL;
-    if (mr_ctx_nova(ctx, &rn->nova, &nmsg) < 0)
-        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, peer, 0,
-                      mr_xstrdup("read nova.conf"), mr_xstrdup(nmsg ? nmsg : "unreadable"));
-    const char *ip = mr_novaconf_str(rn->nova, "DEFAULT", "instances_path");
-    rn->instances = mr_xstrdup(ip ? ip : "/var/lib/nova/instances");
-
-    /* The peer as this host resolves it. */
+    const char *peer = rn->o->peer;
     char **addrs = NULL, **own = NULL;
     int r = ctx->ops->resolve(peer, &addrs);
     if (r < 0)
@@ -889,8 +880,16 @@ static int prepare(struct run *rn)
     }
     mr_strv_free(addrs);
     mr_strv_free(own);
+    return 0;
+}
 
-    /* The URIs Nova would use, both ways. */
+/* The URIs Nova would use, both ways, and the transport they imply. */
+static int build_uris(struct run *rn)
+{
+    const struct mr_migrate_opts *o = rn->o;
+    struct mr_migrate_report *rep = rn->rep;
+    const char *peer = o->peer;
+    char *msg = NULL;
     if (mr_uri_migration(rn->nova, o->transport, peer, true, &rn->out_uri, &rn->out_stream,
                         &msg) < 0)
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host, peer, 0,
@@ -914,7 +913,14 @@ static int prepare(struct run *rn)
             ? mr_xasprintf("%s?no_tty=1", rn->out_uri)
             : mr_xstrdup(rn->out_uri);
 
-    /* The probe domain's kind and CPU. */
+    return 0;
+}
+
+/* The probe domain's kind (kvm, else QEMU's emulation) and CPU. */
+static int choose_domain(struct run *rn, const char **ret_type, char **ret_cpu)
+{
+    struct mr_migrate_report *rep = rn->rep;
+    char *msg = NULL;
     const char *vt = mr_novaconf_str(rn->nova, "libvirt", "virt_type");
     const char *type = vt && strcmp(vt, "qemu") == 0 ? "qemu" : "kvm";
     if (strcmp(type, "kvm") == 0 && access("/dev/kvm", F_OK) < 0) {
@@ -925,35 +931,65 @@ static int prepare(struct run *rn)
     rep->domain_type = mr_xstrdup(type);
     char *cpu = NULL, *desc = NULL;
     if (cpu_xml(rn, type, &cpu, &desc, &msg) < 0)
-        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, peer, 0,
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rn->o->peer, 0,
                       mr_xstrdup("choose the probe's CPU"), msg);
     rep->cpu = desc;
 
-    /* libvirt, here and there. */
+    *ret_type = type;
+    *ret_cpu = cpu;
+    return 0;
+}
+
+/* libvirt, here and there. */
+static int connect_both(struct run *rn)
+{
+    struct mr_migrate_report *rep = rn->rep;
+    const char *peer = rn->o->peer;
+    char *msg = NULL;
     if (mr_virt_init(&msg) < 0) {
-        free(cpu);
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, 0,
                       mr_xstrdup("load libvirt"), msg);
     }
     rn->lc = mr_virt_open(mr_uri_local());
     if (!rn->lc) {
-        free(cpu);
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
                       mr_xasprintf("connect to the local libvirt (%s)",
                                    mr_uri_local()),
                       mr_virt_last_error());
     }
-    r = tcp_probe(rn->peer_client_uri, &msg);
+    int r = tcp_probe(rn->peer_client_uri, &msg);
     if (r < 0) {
-        free(cpu);
         return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_CONNECT, rep->host, peer, 0,
                       mr_xasprintf("connect to %s", rn->out_uri), msg);
     }
     rn->pc = mr_virt_open(rn->peer_client_uri);
     if (!rn->pc) {
-        free(cpu);
         return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_CONNECT, rep->host, peer, last_code(),
                       mr_xasprintf("connect to %s", rn->out_uri), mr_virt_last_error());
+    }
+
+    return 0;
+}
+
+static int prepare(struct run *rn)
+{
+    const struct mr_ctx *ctx = rn->ctx;
+    const struct mr_migrate_opts *o = rn->o;
+    struct mr_migrate_report *rep = rn->rep;
+    const char *peer = o->peer;
+    const char *nmsg = NULL;
+    if (mr_ctx_nova(ctx, &rn->nova, &nmsg) < 0)
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, peer, 0,
+                      mr_xstrdup("read nova.conf"), mr_xstrdup(nmsg ? nmsg : "unreadable"));
+    const char *ip = mr_novaconf_str(rn->nova, "DEFAULT", "instances_path");
+    rn->instances = mr_xstrdup(ip ? ip : "/var/lib/nova/instances");
+    const char *type = NULL;
+    char *cpu = NULL;
+    if (check_peer_address(rn) < 0 || build_uris(rn) < 0 || choose_domain(rn, &type, &cpu) < 0)
+        return -1;
+    if (connect_both(rn) < 0) {
+        free(cpu);
+        return -1;
     }
 
     int left = sweep(rn);
