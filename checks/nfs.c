@@ -211,6 +211,70 @@ static bool has_opt(const char *opts, const char *name)
     return hit;
 }
 
+/* S as fstab writes a field: blanks and backslashes as \040 and co (caller frees). */
+static char *octal(const char *s)
+{
+    char *r = mr_xmalloc(4 * strlen(s) + 1), *w = r;
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\')
+            w += sprintf(w, "\\%03o", (unsigned)(unsigned char)*s);
+        else
+            *w++ = *s;
+    }
+    *w = '\0';
+    return r;
+}
+
+/* "SERVER:/EXPORT" ("[v6]:/EXPORT") as an fstab source (caller frees). */
+static char *nfs_spec(const char *server, const char *export)
+{
+    char *e = octal(export);
+    char *src = strchr(server, ':') ? mr_xasprintf("[%s]:%s", server, e)
+                                    : mr_xasprintf("%s:%s", server, e);
+    free(e);
+    return src;
+}
+
+/* The source the site wants: its nfs_server, the export its nfs_export or
+ * else PATH; NULL when the site names no server. */
+static char *site_source(const struct mr_ctx *ctx, const char *path)
+{
+    const char *server = mr_ctx_site(ctx, "nfs_server");
+    const char *export = mr_ctx_site(ctx, "nfs_export");
+    return server ? nfs_spec(server, export ? export : path) : NULL;
+}
+
+/* For the fixer: F wants a new entry mounting SRC on PATH, its fields in
+ * the order fstab has them. Nothing when SRC is NULL (no server known). */
+static void want_entry(struct mr_finding *f, const char *src, const char *path)
+{
+    if (!src)
+        return;
+    char *file = octal(path);
+    mr_finding_code(f, "no-entry");
+    mr_finding_also(f, NULL, "spec", src);
+    mr_finding_also(f, NULL, "file", file);
+    mr_finding_also(f, NULL, "vfstype", "nfs4");
+    mr_finding_also(f, NULL, "opt", "defaults");
+    mr_finding_also(f, NULL, "dump", "0");
+    mr_finding_also(f, NULL, "passno", "0");
+    free(file);
+}
+
+/* OPTS without NAME; "defaults" when nothing is left (caller frees). */
+static char *opts_without(const char *opts, const char *name)
+{
+    char **keep = mr_xcalloc(1, sizeof(char *));
+    char *copy = mr_xstrdup(opts), *save = NULL;
+    for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
+        if (strcmp(o, name) != 0)
+            mr_strv_push(&keep, o);
+    free(copy);
+    char *r = keep[0] ? mr_strv_join(keep, ",") : mr_xstrdup("defaults");
+    mr_strv_free(keep);
+    return r;
+}
+
 /* Reads and parses /etc/fstab. -ENOENT when there is none. */
 static int load_fstab(const struct mr_ctx *ctx, struct mr_result *res, struct mnt_table *t)
 {
@@ -279,12 +343,14 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
     const char *path = iv.value;
     struct mnt_table t = {0};
     char *host = NULL, *src_path = NULL;
+    char *src = site_source(ctx, path);
     struct mr_finding *f;
     int r = load_fstab(ctx, res, &t);
     if (r == -ENOENT) {
         f = mr_report(res, MR_FAIL, "%s does not exist, so %s is not an NFS mount", FSTAB, path);
         mr_finding_at(f, FSTAB, 0);
         mr_finding_remedy(f, "add 'NFS-SERVER:/ %s nfs4 defaults 0 0' to %s", path, FSTAB);
+        want_entry(f, src, path);
         goto cleanup;
     }
     if (r < 0) {
@@ -298,6 +364,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, 0);
         mr_finding_remedy(f, "add 'NFS-SERVER:/ %s nfs4 defaults 0 0' to %s, or use "
                           "--profile block for block migration", path, FSTAB);
+        want_entry(f, src, path);
         goto cleanup;
     }
     if (!is_nfs(e->type) && !mr_path_eq(e->dir, path)) {
@@ -307,6 +374,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "add 'NFS-SERVER:/ %s nfs4 defaults 0 0' to %s, or use "
                           "--profile block for block migration", path, FSTAB);
+        want_entry(f, src, path);
         goto cleanup;
     }
     if (!is_nfs(e->type)) {
@@ -315,6 +383,14 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "mount the NFS export on %s (type nfs4) in %s, or use "
                           "--profile block for block migration", path, FSTAB);
+        if (src) {
+            /* A local file system's options mean nothing to NFS. */
+            mr_finding_code(f, "not-nfs");
+            mr_finding_value(f, e->type);
+            mr_finding_also(f, NULL, "spec", src);
+            mr_finding_also(f, NULL, "vfstype", "nfs4");
+            mr_finding_also(f, NULL, "opt", "defaults");
+        }
         goto cleanup;
     }
     bool exact = mr_path_eq(e->dir, path);
@@ -324,6 +400,12 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "write the source of line %d of %s as NFS-SERVER:/EXPORT", e->line,
                           FSTAB);
+        if (src) {
+            mr_finding_code(f, "source");
+            mr_finding_key(f, NULL, "spec");
+            mr_finding_value(f, e->src);
+            mr_finding_want(f, src);
+        }
         goto cleanup;
     }
     const char *want = mr_ctx_site(ctx, "nfs_server");
@@ -333,12 +415,25 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "mount %s:%s in line %d of %s, or correct nfs_server in [site] of "
                           "%s", want, src_path, e->line, FSTAB, mr_ctx_site_file(ctx));
+        /* The same export, from the site's server. */
+        char *fixed = nfs_spec(want, src_path);
+        mr_finding_code(f, "source");
+        mr_finding_key(f, NULL, "spec");
+        mr_finding_value(f, e->src);
+        mr_finding_want(f, fixed);
+        free(fixed);
     }
     if (has_opt(e->opts, "ro")) {
         f = mr_report(res, MR_FAIL, "%s:%d mounts %s read-only (ro): nova cannot write instance "
                       "disks there", FSTAB, e->line, e->dir);
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "remove ro from the options of line %d of %s", e->line, FSTAB);
+        char *opts = opts_without(e->opts, "ro");
+        mr_finding_code(f, "read-only");
+        mr_finding_key(f, NULL, "opt");
+        mr_finding_value(f, e->opts);
+        mr_finding_want(f, opts);
+        free(opts);
     }
     if (has_opt(e->opts, "soft")) {
         f = mr_report(res, MR_WARN, "%s:%d mounts %s with soft: when the server is slow, QEMU "
@@ -367,6 +462,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         check_mounted(ctx, res, e, path);
 
 cleanup:
+    free(src);
     free(host);
     free(src_path);
     mnt_table_free(&t);
