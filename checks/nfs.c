@@ -38,6 +38,8 @@
 #define HOSTS MR_HOSTS_PATH
 #define FILE_MAX (4u << 20)
 #define PROBE_TIMEOUT_MS 3000
+/* The options a compute host's client is given (nova's own guide's). */
+#define CLIENT_OPTS "rw,sync,no_root_squash,no_subtree_check"
 
 /* ---- shared helpers ---- */
 
@@ -525,6 +527,7 @@ enum client_kind { CL_HOST, CL_NET, CL_WILD, CL_NETGROUP, CL_ANON, _CL_LAST };
 struct client {
     char *spec;  /* as written, e.g. "192.0.2.0/24(rw,sync)" */
     char *host;  /* "" for the world-with-options pitfall, "*" for anyone */
+    char *written; /* the options in its parentheses, NULL when none */
     enum client_kind kind;
     struct exp_opts opts;
     const char *file; /* owned by the export list */
@@ -545,6 +548,7 @@ static void exports_free(struct exports *e)
     for (size_t i = 0; i < e->n; i++) {
         free(e->v[i].spec);
         free(e->v[i].host);
+        free(e->v[i].written);
         mr_strv_free(e->v[i].served);
     }
     free(e->v);
@@ -669,6 +673,7 @@ static void add_client(struct exports *ex, const char *spec, const char *host, c
                        const char *opts, const char *file, int line, bool implicit)
 {
     struct client c = {.spec = mr_xstrdup(spec), .host = mr_xstrdup(host), .file = file,
+                       .written = opts ? mr_xstrdup(opts) : NULL,
                        .line = line, .implicit_world = implicit,
                        .served = mr_xcalloc(1, sizeof(char *))};
     c.kind = classify(host);
@@ -758,6 +763,17 @@ static void parse_exports(const char *buf, const char *file, const char *path,
     free(lines);
 }
 
+/* For the fixer: F wants PATH exported to every peer, when there are peers
+ * (which clients to export to is otherwise the operator's). */
+static void want_export(const struct mr_ctx *ctx, struct mr_finding *f, const char *path)
+{
+    if (!ctx->peers || !ctx->peers[0])
+        return;
+    mr_finding_code(f, "not-exported");
+    for (size_t p = 0; ctx->peers[p]; p++)
+        mr_finding_also(f, path, ctx->peers[p], CLIENT_OPTS);
+}
+
 static bool load_exports(const struct mr_ctx *ctx, struct mr_result *res, const char *path,
                          struct exports *ex)
 {
@@ -796,6 +812,7 @@ static bool load_exports(const struct mr_ctx *ctx, struct mr_result *res, const 
         mr_finding_remedy(f, "add '%s 192.0.2.0/24(rw,sync,no_root_squash,no_subtree_check)' "
                           "(your compute hosts' network) to %s, then run exportfs -ra", path,
                           EXPORTS);
+        want_export(ctx, f, path);
         return false;
     }
     return true;
@@ -894,6 +911,48 @@ static char *opts_text(const struct exp_opts *o)
                         o->all_squash ? ",all_squash" : "");
 }
 
+/* The options C must be written with: its own, less those that leave the
+ * instances read-only, squashed or unsafe, plus those that are missing
+ * (caller frees). */
+static char *client_want(const struct client *c)
+{
+    static const char *const wanted[] = {"rw", "sync", "no_root_squash"};
+    static const char *const unwanted[] = {"ro", "async", "root_squash", "all_squash"};
+    char **v = mr_xcalloc(1, sizeof(char *));
+    char **own = mr_split_list(c->written ? c->written : "");
+    for (size_t i = 0; own[i]; i++) {
+        bool drop = false;
+        for (size_t k = 0; k < MR_ARRAY_SIZE(unwanted); k++)
+            drop |= strcmp(own[i], unwanted[k]) == 0;
+        if (!drop)
+            mr_strv_push(&v, own[i]);
+    }
+    for (size_t k = 0; k < MR_ARRAY_SIZE(wanted); k++)
+        if (!mr_strv_contains(v, wanted[k]))
+            mr_strv_push(&v, wanted[k]);
+    char *r = mr_strv_join(v, ",");
+    mr_strv_free(own);
+    mr_strv_free(v);
+    return r;
+}
+
+/* For the fixer, on the first fail about C: the options it must have. A
+ * client without a name of its own (no client, or the blank pitfall) is
+ * not one an edit can find. */
+static void want_options(struct mr_finding *f, const struct client *c, const char *path,
+                         bool *done)
+{
+    if (*done || c->implicit_world || !*c->host)
+        return;
+    *done = true;
+    char *want = client_want(c);
+    mr_finding_code(f, "client-options");
+    mr_finding_key(f, path, c->host);
+    mr_finding_value(f, c->written);
+    mr_finding_want(f, want);
+    free(want);
+}
+
 /* Judges the options one client gives. */
 static void judge_client(struct mr_result *res, const struct client *c, const char *path)
 {
@@ -902,7 +961,7 @@ static void judge_client(struct mr_result *res, const struct client *c, const ch
     char *fix = mr_xasprintf("%s(rw,sync,no_root_squash,no_subtree_check)",
                              c->kind == CL_ANON ? "COMPUTE-NETWORK" : c->host);
     struct mr_finding *f;
-    bool ok = true;
+    bool ok = true, data = false;
     if (c->kind == CL_ANON) {
         ok = false;
         if (c->implicit_world)
@@ -927,6 +986,7 @@ static void judge_client(struct mr_result *res, const struct client *c, const ch
         mr_finding_at(f, c->file, c->line);
         mr_finding_remedy(f, "write the client as '%s' in %s:%d, then run exportfs -ra", fix,
                           c->file, c->line);
+        want_options(f, c, path, &data);
     }
     if (c->opts.root_squash || c->opts.all_squash) {
         ok = false;
@@ -938,6 +998,7 @@ static void judge_client(struct mr_result *res, const struct client *c, const ch
         mr_finding_at(f, c->file, c->line);
         mr_finding_remedy(f, "write the client as '%s' in %s:%d, then run exportfs -ra", fix,
                           c->file, c->line);
+        want_options(f, c, path, &data);
     }
     if (!c->opts.sync) {
         ok = false;
@@ -979,6 +1040,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
                           "(your compute hosts' network) to %s, then run exportfs -ra; or set "
                           "export_path in [site] of %s to the folder this server exports",
                           path, EXPORTS, mr_ctx_site_file(ctx));
+        want_export(ctx, f, path);
         goto cleanup;
     }
     if (ex.n == 0)
@@ -1026,6 +1088,9 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
             mr_finding_remedy(f, "add '%s(rw,sync,no_root_squash,no_subtree_check)' to the "
                               "clients of %s in %s:%d, then run exportfs -ra", ctx->peers[p],
                               path, ex.v[0].file, ex.v[0].line);
+            mr_finding_code(f, "add-client");
+            mr_finding_key(f, path, ctx->peers[p]);
+            mr_finding_want(f, CLIENT_OPTS);
             free(a);
         }
         mr_strv_free(names);
