@@ -59,10 +59,11 @@ static void add_client(augeas *aug, const char *dir, const char *host, const cha
 }
 
 /* The export of PATH at LINE of the file, as the finding places it. */
-static char *dir_at(struct mr_aug_edit *e, const char *text, int line, const char *path)
+static char *dir_at(struct mr_aug_edit *e, struct mr_change_set *cs, const char *file, int line,
+                    const char *path)
 {
     char *pat = mr_xasprintf("%s/dir", mr_aug_edit_top(e));
-    char *dir = fx_node_at_line(e, pat, text, line);
+    char *dir = fx_node_in_file(cs, e, file, pat, line);
     free(pat);
     const char *v = NULL;
     if (dir && (aug_get(mr_aug_edit_aug(e), dir, &v) != 1 || !v || !mr_path_eq(v, path))) {
@@ -73,7 +74,7 @@ static char *dir_at(struct mr_aug_edit *e, const char *text, int line, const cha
 }
 
 static int edit_finding(struct mr_aug_edit *e, struct mr_change_set *cs, const char *file,
-                        const char *text, const struct mr_finding *f)
+                        const struct mr_finding *f)
 {
     augeas *aug = mr_aug_edit_aug(e);
     if (mr_finding_is(f, "not-exported")) {
@@ -92,7 +93,7 @@ static int edit_finding(struct mr_aug_edit *e, struct mr_change_set *cs, const c
                            first->want, file);
         return 0;
     }
-    char *dir = dir_at(e, text, f->line, f->section);
+    char *dir = dir_at(e, cs, file, f->line, f->section);
     if (!dir) {
         mr_change_error(cs, "%s: no export of %s at line %d, where the check found it", file,
                         f->section, f->line);
@@ -126,17 +127,11 @@ static int edit_finding(struct mr_aug_edit *e, struct mr_change_set *cs, const c
 static int edit(const struct mr_result *res, struct mr_aug_edit *e, struct mr_change_set *cs,
                 const char *file)
 {
-    const char *text = NULL;
-    int r = mr_change_text(cs, file, &text);
-    if (r == -ENOENT)
-        text = "";
-    else if (r < 0)
-        return r;
-    r = 0;
+    int r = 0;
     for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
         const struct mr_finding *f = &res->findings[i];
         if (mr_finding_is(f, NULL) && f->file && strcmp(f->file, file) == 0)
-            r = edit_finding(e, cs, file, text, f);
+            r = edit_finding(e, cs, file, f);
     }
     return r;
 }

@@ -113,13 +113,7 @@ static int edit(const struct mr_result *res, struct mr_aug_edit *e, struct mr_ch
                 const char *file)
 {
     augeas *aug = mr_aug_edit_aug(e);
-    const char *text = NULL;
-    int r = mr_change_text(cs, file, &text);
-    if (r == -ENOENT)
-        text = "";
-    else if (r < 0)
-        return r;
-    r = 0;
+    int r = 0;
     char *pat = mr_xasprintf("%s/*[file]", mr_aug_edit_top(e));
     for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
         const struct mr_finding *f = &res->findings[i];
@@ -144,7 +138,7 @@ static int edit(const struct mr_result *res, struct mr_aug_edit *e, struct mr_ch
         }
         if (!mr_finding_is(f, NULL))
             continue;
-        char *entry = fx_node_at_line(e, pat, text, f->line);
+        char *entry = fx_node_in_file(cs, e, file, pat, f->line);
         if (!entry) {
             mr_change_error(cs, "%s: no entry at line %d, where the check found it", file,
                             f->line);
