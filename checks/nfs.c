@@ -38,6 +38,8 @@
 #define HOSTS MR_HOSTS_PATH
 #define FILE_MAX (4u << 20)
 #define PROBE_TIMEOUT_MS 3000
+/* The options a compute host's client is given (nova's own guide's). */
+#define CLIENT_OPTS "rw,sync,no_root_squash,no_subtree_check"
 
 /* ---- shared helpers ---- */
 
@@ -211,6 +213,70 @@ static bool has_opt(const char *opts, const char *name)
     return hit;
 }
 
+/* S as fstab writes a field: blanks and backslashes as \040 and co (caller frees). */
+static char *octal(const char *s)
+{
+    char *r = mr_xmalloc(4 * strlen(s) + 1), *w = r;
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\')
+            w += sprintf(w, "\\%03o", (unsigned)(unsigned char)*s);
+        else
+            *w++ = *s;
+    }
+    *w = '\0';
+    return r;
+}
+
+/* "SERVER:/EXPORT" ("[v6]:/EXPORT") as an fstab source (caller frees). */
+static char *nfs_spec(const char *server, const char *export)
+{
+    char *e = octal(export);
+    char *src = strchr(server, ':') ? mr_xasprintf("[%s]:%s", server, e)
+                                    : mr_xasprintf("%s:%s", server, e);
+    free(e);
+    return src;
+}
+
+/* The source the site wants: its nfs_server, the export its nfs_export or
+ * else PATH; NULL when the site names no server. */
+static char *site_source(const struct mr_ctx *ctx, const char *path)
+{
+    const char *server = mr_ctx_site(ctx, "nfs_server");
+    const char *export = mr_ctx_site(ctx, "nfs_export");
+    return server ? nfs_spec(server, export ? export : path) : NULL;
+}
+
+/* For the fixer: F wants a new entry mounting SRC on PATH, its fields in
+ * the order fstab has them. Nothing when SRC is NULL (no server known). */
+static void want_entry(struct mr_finding *f, const char *src, const char *path)
+{
+    if (!src)
+        return;
+    char *file = octal(path);
+    mr_finding_code(f, "no-entry");
+    mr_finding_also(f, NULL, "spec", src);
+    mr_finding_also(f, NULL, "file", file);
+    mr_finding_also(f, NULL, "vfstype", "nfs4");
+    mr_finding_also(f, NULL, "opt", "defaults");
+    mr_finding_also(f, NULL, "dump", "0");
+    mr_finding_also(f, NULL, "passno", "0");
+    free(file);
+}
+
+/* OPTS without NAME; "defaults" when nothing is left (caller frees). */
+static char *opts_without(const char *opts, const char *name)
+{
+    char **keep = mr_xcalloc(1, sizeof(char *));
+    char *copy = mr_xstrdup(opts), *save = NULL;
+    for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
+        if (strcmp(o, name) != 0)
+            mr_strv_push(&keep, o);
+    free(copy);
+    char *r = keep[0] ? mr_strv_join(keep, ",") : mr_xstrdup("defaults");
+    mr_strv_free(keep);
+    return r;
+}
+
 /* Reads and parses /etc/fstab. -ENOENT when there is none. */
 static int load_fstab(const struct mr_ctx *ctx, struct mr_result *res, struct mnt_table *t)
 {
@@ -279,12 +345,14 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
     const char *path = iv.value;
     struct mnt_table t = {0};
     char *host = NULL, *src_path = NULL;
+    char *src = site_source(ctx, path);
     struct mr_finding *f;
     int r = load_fstab(ctx, res, &t);
     if (r == -ENOENT) {
         f = mr_report(res, MR_FAIL, "%s does not exist, so %s is not an NFS mount", FSTAB, path);
         mr_finding_at(f, FSTAB, 0);
         mr_finding_remedy(f, "add 'NFS-SERVER:/ %s nfs4 defaults 0 0' to %s", path, FSTAB);
+        want_entry(f, src, path);
         goto cleanup;
     }
     if (r < 0) {
@@ -298,6 +366,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, 0);
         mr_finding_remedy(f, "add 'NFS-SERVER:/ %s nfs4 defaults 0 0' to %s, or use "
                           "--profile block for block migration", path, FSTAB);
+        want_entry(f, src, path);
         goto cleanup;
     }
     if (!is_nfs(e->type) && !mr_path_eq(e->dir, path)) {
@@ -307,6 +376,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "add 'NFS-SERVER:/ %s nfs4 defaults 0 0' to %s, or use "
                           "--profile block for block migration", path, FSTAB);
+        want_entry(f, src, path);
         goto cleanup;
     }
     if (!is_nfs(e->type)) {
@@ -315,6 +385,14 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "mount the NFS export on %s (type nfs4) in %s, or use "
                           "--profile block for block migration", path, FSTAB);
+        if (src) {
+            /* A local file system's options mean nothing to NFS. */
+            mr_finding_code(f, "not-nfs");
+            mr_finding_value(f, e->type);
+            mr_finding_also(f, NULL, "spec", src);
+            mr_finding_also(f, NULL, "vfstype", "nfs4");
+            mr_finding_also(f, NULL, "opt", "defaults");
+        }
         goto cleanup;
     }
     bool exact = mr_path_eq(e->dir, path);
@@ -324,6 +402,12 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "write the source of line %d of %s as NFS-SERVER:/EXPORT", e->line,
                           FSTAB);
+        if (src) {
+            mr_finding_code(f, "source");
+            mr_finding_key(f, NULL, "spec");
+            mr_finding_value(f, e->src);
+            mr_finding_want(f, src);
+        }
         goto cleanup;
     }
     const char *want = mr_ctx_site(ctx, "nfs_server");
@@ -333,12 +417,25 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "mount %s:%s in line %d of %s, or correct nfs_server in [site] of "
                           "%s", want, src_path, e->line, FSTAB, mr_ctx_site_file(ctx));
+        /* The same export, from the site's server. */
+        char *fixed = nfs_spec(want, src_path);
+        mr_finding_code(f, "source");
+        mr_finding_key(f, NULL, "spec");
+        mr_finding_value(f, e->src);
+        mr_finding_want(f, fixed);
+        free(fixed);
     }
     if (has_opt(e->opts, "ro")) {
         f = mr_report(res, MR_FAIL, "%s:%d mounts %s read-only (ro): nova cannot write instance "
                       "disks there", FSTAB, e->line, e->dir);
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "remove ro from the options of line %d of %s", e->line, FSTAB);
+        char *opts = opts_without(e->opts, "ro");
+        mr_finding_code(f, "read-only");
+        mr_finding_key(f, NULL, "opt");
+        mr_finding_value(f, e->opts);
+        mr_finding_want(f, opts);
+        free(opts);
     }
     if (has_opt(e->opts, "soft")) {
         f = mr_report(res, MR_WARN, "%s:%d mounts %s with soft: when the server is slow, QEMU "
@@ -367,6 +464,7 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         check_mounted(ctx, res, e, path);
 
 cleanup:
+    free(src);
     free(host);
     free(src_path);
     mnt_table_free(&t);
@@ -429,6 +527,7 @@ enum client_kind { CL_HOST, CL_NET, CL_WILD, CL_NETGROUP, CL_ANON, _CL_LAST };
 struct client {
     char *spec;  /* as written, e.g. "192.0.2.0/24(rw,sync)" */
     char *host;  /* "" for the world-with-options pitfall, "*" for anyone */
+    char *written; /* the options in its parentheses, NULL when none */
     enum client_kind kind;
     struct exp_opts opts;
     const char *file; /* owned by the export list */
@@ -449,6 +548,7 @@ static void exports_free(struct exports *e)
     for (size_t i = 0; i < e->n; i++) {
         free(e->v[i].spec);
         free(e->v[i].host);
+        free(e->v[i].written);
         mr_strv_free(e->v[i].served);
     }
     free(e->v);
@@ -573,6 +673,7 @@ static void add_client(struct exports *ex, const char *spec, const char *host, c
                        const char *opts, const char *file, int line, bool implicit)
 {
     struct client c = {.spec = mr_xstrdup(spec), .host = mr_xstrdup(host), .file = file,
+                       .written = opts ? mr_xstrdup(opts) : NULL,
                        .line = line, .implicit_world = implicit,
                        .served = mr_xcalloc(1, sizeof(char *))};
     c.kind = classify(host);
@@ -662,6 +763,17 @@ static void parse_exports(const char *buf, const char *file, const char *path,
     free(lines);
 }
 
+/* For the fixer: F wants PATH exported to every peer, when there are peers
+ * (which clients to export to is otherwise the operator's). */
+static void want_export(const struct mr_ctx *ctx, struct mr_finding *f, const char *path)
+{
+    if (!ctx->peers || !ctx->peers[0])
+        return;
+    mr_finding_code(f, "not-exported");
+    for (size_t p = 0; ctx->peers[p]; p++)
+        mr_finding_also(f, path, ctx->peers[p], CLIENT_OPTS);
+}
+
 static bool load_exports(const struct mr_ctx *ctx, struct mr_result *res, const char *path,
                          struct exports *ex)
 {
@@ -700,6 +812,7 @@ static bool load_exports(const struct mr_ctx *ctx, struct mr_result *res, const 
         mr_finding_remedy(f, "add '%s 192.0.2.0/24(rw,sync,no_root_squash,no_subtree_check)' "
                           "(your compute hosts' network) to %s, then run exportfs -ra", path,
                           EXPORTS);
+        want_export(ctx, f, path);
         return false;
     }
     return true;
@@ -798,6 +911,48 @@ static char *opts_text(const struct exp_opts *o)
                         o->all_squash ? ",all_squash" : "");
 }
 
+/* The options C must be written with: its own, less those that leave the
+ * instances read-only, squashed or unsafe, plus those that are missing
+ * (caller frees). */
+static char *client_want(const struct client *c)
+{
+    static const char *const wanted[] = {"rw", "sync", "no_root_squash"};
+    static const char *const unwanted[] = {"ro", "async", "root_squash", "all_squash"};
+    char **v = mr_xcalloc(1, sizeof(char *));
+    char **own = mr_split_list(c->written ? c->written : "");
+    for (size_t i = 0; own[i]; i++) {
+        bool drop = false;
+        for (size_t k = 0; k < MR_ARRAY_SIZE(unwanted); k++)
+            drop |= strcmp(own[i], unwanted[k]) == 0;
+        if (!drop)
+            mr_strv_push(&v, own[i]);
+    }
+    for (size_t k = 0; k < MR_ARRAY_SIZE(wanted); k++)
+        if (!mr_strv_contains(v, wanted[k]))
+            mr_strv_push(&v, wanted[k]);
+    char *r = mr_strv_join(v, ",");
+    mr_strv_free(own);
+    mr_strv_free(v);
+    return r;
+}
+
+/* For the fixer, on the first fail about C: the options it must have. A
+ * client without a name of its own (no client, or the blank pitfall) is
+ * not one an edit can find. */
+static void want_options(struct mr_finding *f, const struct client *c, const char *path,
+                         bool *done)
+{
+    if (*done || c->implicit_world || !*c->host)
+        return;
+    *done = true;
+    char *want = client_want(c);
+    mr_finding_code(f, "client-options");
+    mr_finding_key(f, path, c->host);
+    mr_finding_value(f, c->written);
+    mr_finding_want(f, want);
+    free(want);
+}
+
 /* Judges the options one client gives. */
 static void judge_client(struct mr_result *res, const struct client *c, const char *path)
 {
@@ -806,7 +961,7 @@ static void judge_client(struct mr_result *res, const struct client *c, const ch
     char *fix = mr_xasprintf("%s(rw,sync,no_root_squash,no_subtree_check)",
                              c->kind == CL_ANON ? "COMPUTE-NETWORK" : c->host);
     struct mr_finding *f;
-    bool ok = true;
+    bool ok = true, data = false;
     if (c->kind == CL_ANON) {
         ok = false;
         if (c->implicit_world)
@@ -831,6 +986,7 @@ static void judge_client(struct mr_result *res, const struct client *c, const ch
         mr_finding_at(f, c->file, c->line);
         mr_finding_remedy(f, "write the client as '%s' in %s:%d, then run exportfs -ra", fix,
                           c->file, c->line);
+        want_options(f, c, path, &data);
     }
     if (c->opts.root_squash || c->opts.all_squash) {
         ok = false;
@@ -842,6 +998,7 @@ static void judge_client(struct mr_result *res, const struct client *c, const ch
         mr_finding_at(f, c->file, c->line);
         mr_finding_remedy(f, "write the client as '%s' in %s:%d, then run exportfs -ra", fix,
                           c->file, c->line);
+        want_options(f, c, path, &data);
     }
     if (!c->opts.sync) {
         ok = false;
@@ -883,6 +1040,7 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
                           "(your compute hosts' network) to %s, then run exportfs -ra; or set "
                           "export_path in [site] of %s to the folder this server exports",
                           path, EXPORTS, mr_ctx_site_file(ctx));
+        want_export(ctx, f, path);
         goto cleanup;
     }
     if (ex.n == 0)
@@ -930,6 +1088,9 @@ static int run_exports(const struct mr_ctx *ctx, struct mr_result *res)
             mr_finding_remedy(f, "add '%s(rw,sync,no_root_squash,no_subtree_check)' to the "
                               "clients of %s in %s:%d, then run exportfs -ra", ctx->peers[p],
                               path, ex.v[0].file, ex.v[0].line);
+            mr_finding_code(f, "add-client");
+            mr_finding_key(f, path, ctx->peers[p]);
+            mr_finding_want(f, CLIENT_OPTS);
             free(a);
         }
         mr_strv_free(names);

@@ -57,3 +57,7 @@ char *fx_own_address(const struct mr_ctx *ctx, const char **ret_from);
 /* The last (innermost) node matching PATTERN whose text spans line LINE of TEXT (the
  * text the edit was parsed from); NULL when none (caller frees). */
 char *fx_node_at_line(struct mr_aug_edit *e, const char *pattern, const char *text, int line);
+/* The same for E opened from FILE (fx_open, fx_edit_file): the text is the
+ * one FILE had then. */
+char *fx_node_in_file(struct mr_change_set *cs, struct mr_aug_edit *e, const char *file,
+                      const char *pattern, int line);

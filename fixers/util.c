@@ -187,3 +187,13 @@ char *fx_node_at_line(struct mr_aug_edit *e, const char *pattern, const char *te
     free(m);
     return hit;
 }
+
+char *fx_node_in_file(struct mr_change_set *cs, struct mr_aug_edit *e, const char *file,
+                      const char *pattern, int line)
+{
+    const char *text = NULL;
+    /* Not there: fx_open parsed "" (a read error stopped it before). */
+    if (mr_change_text(cs, file, &text) < 0)
+        text = "";
+    return fx_node_at_line(e, pattern, text, line);
+}

@@ -27,6 +27,8 @@
 static void (*make_result)(struct mr_result *res);
 /* Changes the copy of the fixture before the plan, when set. */
 static void (*prepare_root)(const char *dir);
+/* The status the check has after the plan: a fixer that gives up makes it an error. */
+static enum mr_status planned_status = MR_FAIL;
 
 static int stand_in(const struct mr_ctx *ctx, struct mr_result *res)
 {
@@ -58,7 +60,7 @@ static char *plan(const char *root, const char *id, const struct mr_fixer *fixer
     struct mr_run *run = mr_fix_run(ctx, rows, 1, &sel, &o);
     fclose(out);
     assert_int_equal(run->n, 1);
-    assert_int_equal(run->results[0].status, MR_FAIL);
+    assert_int_equal(run->results[0].status, planned_status);
     mr_run_free(run);
     mr_ctx_free(ctx);
     mr_test_rmtree(dir);
@@ -276,6 +278,155 @@ static void test_instances_path(void **state)
     free(d);
 }
 
+/* ---- nfs.exports ---- */
+
+/* Options of two clients (one of another path), a host to add: none of
+ * them what the host would call for. */
+static void exports_named(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made options");
+    mr_finding_at(f, "/etc/exports", 6);
+    mr_finding_code(f, "client-options");
+    mr_finding_key(f, "/var/lib/nova/instances", "192.0.2.0/24");
+    mr_finding_want(f, "rw,sync,no_root_squash,crossmnt");
+    f = mr_report(res, MR_FAIL, "hand-made client");
+    mr_finding_at(f, "/etc/exports", 6);
+    mr_finding_code(f, "add-client");
+    mr_finding_key(f, "/var/lib/nova/instances", "compute-9.example.org");
+    mr_finding_want(f, "rw,sync,no_root_squash,no_subtree_check");
+    f = mr_report(res, MR_FAIL, "hand-made options of another path");
+    mr_finding_at(f, "/etc/exports", 4);
+    mr_finding_code(f, "client-options");
+    mr_finding_key(f, "/srv/backup", "backup.example.org");
+    mr_finding_want(f, "ro,sync,no_subtree_check,fsid=7");
+}
+
+static void exports_new(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made: not exported");
+    mr_finding_at(f, "/etc/exports", 0);
+    mr_finding_code(f, "not-exported");
+    mr_finding_also(f, "/srv/nova", "compute-8", "rw,sync");
+    mr_finding_also(f, "/srv/nova", "192.0.2.77", "rw,no_root_squash");
+}
+
+static void exports_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "compute host compute-2 is not among the clients");
+    struct mr_finding *f = mr_report(res, MR_WARN, "async");
+    mr_finding_at(f, "/etc/exports", 6);
+    mr_finding_code(f, "client-options");
+    mr_finding_key(f, "/var/lib/nova/instances", "192.0.2.0/24");
+    mr_finding_want(f, "rw,sync,no_root_squash");
+}
+
+/* The finding's line holds another path: the fixer gives up, edits nothing. */
+static void exports_wrong_line(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made, misplaced");
+    mr_finding_at(f, "/etc/exports", 4);
+    mr_finding_code(f, "add-client");
+    mr_finding_key(f, "/var/lib/nova/instances", "compute-9.example.org");
+    mr_finding_want(f, "rw");
+}
+
+static void test_nfs_exports(void **state)
+{
+    (void)state;
+    /* fix-host's export has root_squash: the findings decide, not the host. */
+    const struct mr_fixer *fx = &mr_fixer_nfs_exports;
+    char *d = plan("fix-host", "nfs.exports", fx, exports_named);
+    assert_has(d, "-/srv/backup      backup.example.org(ro,sync,no_subtree_check)\n"
+                  "+/srv/backup      backup.example.org(ro,sync,no_subtree_check,fsid=7)\n");
+    assert_has(d, "+/var/lib/nova/instances 192.0.2.0/24(rw,sync,no_root_squash,crossmnt) "
+                  "compute-9.example.org(rw,sync,no_root_squash,no_subtree_check)\n");
+    free(d);
+
+    d = plan("fix-host", "nfs.exports", fx, exports_new);
+    assert_has(d, "+/srv/nova compute-8(rw,sync) 192.0.2.77(rw,no_root_squash)\n");
+    assert_null(strstr(d, "-/var/lib/nova/instances"));
+    free(d);
+
+    d = plan("fix-host", "nfs.exports", fx, exports_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+
+    planned_status = MR_ERROR;
+    d = plan("fix-host", "nfs.exports", fx, exports_wrong_line);
+    planned_status = MR_FAIL;
+    assert_string_equal(d, "");
+    free(d);
+}
+
+/* ---- nfs.fstab ---- */
+
+/* The source and the options of the NFS entry, the type of the root's. */
+static void fstab_named(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made source");
+    mr_finding_at(f, "/etc/fstab", 7);
+    mr_finding_code(f, "source");
+    mr_finding_key(f, NULL, "spec");
+    mr_finding_want(f, "[2001:db8::5]:/export");
+    f = mr_report(res, MR_FAIL, "hand-made options");
+    mr_finding_at(f, "/etc/fstab", 7);
+    mr_finding_code(f, "read-only");
+    mr_finding_key(f, NULL, "opt");
+    mr_finding_want(f, "noatime,vers=4.2");
+    f = mr_report(res, MR_FAIL, "hand-made type");
+    mr_finding_at(f, "/etc/fstab", 4);
+    mr_finding_code(f, "not-nfs");
+    mr_finding_value(f, "ext4");
+    mr_finding_also(f, NULL, "spec", "root-server:/root");
+    mr_finding_also(f, NULL, "vfstype", "nfs");
+    mr_finding_also(f, NULL, "opt", "hard");
+}
+
+static void fstab_new(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made: no entry");
+    mr_finding_at(f, "/etc/fstab", 0);
+    mr_finding_code(f, "no-entry");
+    mr_finding_also(f, NULL, "spec", "files:/e");
+    mr_finding_also(f, NULL, "file", "/mnt/x");
+    mr_finding_also(f, NULL, "vfstype", "nfs");
+    mr_finding_also(f, NULL, "opt", "hard,timeo=600");
+    mr_finding_also(f, NULL, "dump", "0");
+    mr_finding_also(f, NULL, "passno", "0");
+}
+
+static void fstab_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "/etc/fstab has no entry for /var/lib/nova/instances");
+    struct mr_finding *f = mr_report(res, MR_WARN, "soft");
+    mr_finding_at(f, "/etc/fstab", 4);
+    mr_finding_code(f, "read-only");
+    mr_finding_key(f, NULL, "opt");
+    mr_finding_want(f, "hard");
+}
+
+static void test_nfs_fstab(void **state)
+{
+    (void)state;
+    const struct mr_fixer *fx = &mr_fixer_nfs_fstab;
+    char *d = plan("nfs-compute", "nfs.fstab", fx, fstab_named);
+    assert_has(d, "-nfs-server:/ /var/lib/nova/instances nfs4 defaults 0 0\n"
+                  "+[2001:db8::5]:/export /var/lib/nova/instances nfs4 noatime,vers=4.2 0 0\n");
+    assert_has(d, "+root-server:/root /               nfs    hard 0       1\n");
+    assert_null(strstr(d, "+UUID=2f3f7c1d"));
+    free(d);
+
+    /* fix-host has no entry for the instances: the finding's is added. */
+    d = plan("fix-host", "nfs.fstab", fx, fstab_new);
+    assert_has(d, "+files:/e\t/mnt/x\tnfs\thard,timeo=600\t0 0\n");
+    assert_null(strstr(d, "/var/lib/nova/instances"));
+    free(d);
+
+    d = plan("fix-host", "nfs.fstab", fx, fstab_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +434,8 @@ int main(void)
         cmocka_unit_test(test_qemu_migration_ports),
         cmocka_unit_test(test_libvirt_listen),
         cmocka_unit_test(test_instances_path),
+        cmocka_unit_test(test_nfs_exports),
+        cmocka_unit_test(test_nfs_fstab),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,6 +123,16 @@ static void assert_primary(const struct mr_result *r, const char *needle)
     }
 }
 
+/* The K-th edit of F, for the fixer, sets KEY to WANT. */
+static void assert_edit(const struct mr_finding *f, size_t k, const char *key, const char *want)
+{
+    struct mr_edit buf;
+    const struct mr_edit *ed = mr_finding_edit(f, k, &buf);
+    assert_non_null(ed);
+    assert_string_equal(ed->key, key);
+    assert_string_equal(ed->want, want);
+}
+
 static void write_file(struct fixture *f, const char *path, const char *content)
 {
     mr_test_write(f->dir, path, content);
@@ -174,12 +184,20 @@ static void test_fstab_no_entry(void **state)
     assert_primary(r, "/etc/fstab has no entry for /var/lib/nova/instances: the instances are on "
                    "the local file system / (ext4, /etc/fstab:2)");
     mr_test_assert_at(mr_result_primary(r), "/etc/fstab", 2);
+    /* For the fixer: the whole entry, the source from the site's server. */
+    const struct mr_finding *e = mr_result_primary(r);
+    assert_true(mr_finding_is(e, "no-entry"));
+    assert_edit(e, 0, "spec", "nfs-server.example.org:/var/lib/nova/instances");
+    assert_edit(e, 1, "file", "/var/lib/nova/instances");
+    assert_edit(e, 2, "vfstype", "nfs4");
+    assert_edit(e, 5, "passno", "0");
 
     char *p = mr_xasprintf("%s/etc/fstab", f->dir);
     unlink(p);
     free(p);
     assert_status(run(f, &mr_check_nfs_fstab), MR_FAIL);
     assert_primary(&f->res, "/etc/fstab does not exist");
+    assert_true(mr_finding_is(mr_result_primary(&f->res), "no-entry"));
 }
 
 static void test_fstab_bind_not_nfs(void **state)
@@ -191,6 +209,11 @@ static void test_fstab_bind_not_nfs(void **state)
     assert_primary(r, "/etc/fstab:3 mounts /srv/instances on /var/lib/nova/instances as none, "
                    "not NFS");
     mr_test_assert_at(mr_result_primary(r), "/etc/fstab", 3);
+    const struct mr_finding *e = mr_result_primary(r);
+    assert_true(mr_finding_is(e, "not-nfs"));
+    assert_edit(e, 0, "spec", "nfs-server.example.org:/var/lib/nova/instances");
+    assert_edit(e, 1, "vfstype", "nfs4");
+    assert_edit(e, 2, "opt", "defaults");
 }
 
 static void test_fstab_options(void **state)
@@ -209,9 +232,18 @@ static void test_fstab_options(void **state)
     assert_status(run(f, &mr_check_nfs_fstab), MR_WARN);
     mr_test_finding(&f->res, "has noauto");
 
+    assert_false(mr_result_has(&f->res, NULL)); /* warnings: nothing for the fixer */
+
     write_file(f, "/etc/fstab", FSTAB_HEAD "nfs-server:/ /var/lib/nova/instances nfs4 ro 0 0\n");
     assert_status(run(f, &mr_check_nfs_fstab), MR_FAIL);
-    mr_test_finding(&f->res, "read-only (ro)");
+    const struct mr_finding *ro = mr_test_finding(&f->res, "read-only (ro)");
+    assert_true(mr_finding_is(ro, "read-only"));
+    assert_edit(ro, 0, "opt", "defaults");
+
+    write_file(f, "/etc/fstab",
+               FSTAB_HEAD "nfs-server:/ /var/lib/nova/instances nfs4 hard,ro,vers=4.2 0 0\n");
+    assert_status(run(f, &mr_check_nfs_fstab), MR_FAIL);
+    assert_edit(mr_test_finding(&f->res, "read-only (ro)"), 0, "opt", "hard,vers=4.2");
 }
 
 static void test_fstab_wrong_server(void **state)
@@ -224,6 +256,9 @@ static void test_fstab_wrong_server(void **state)
     assert_primary(r, "/etc/fstab:4 mounts /var/lib/nova/instances from old-filer, but the "
                    "site's NFS server is nfs-server.example.org");
     mr_test_assert_at(mr_result_primary(r), "/etc/fstab", 4);
+    /* The same export, from the site's server. */
+    assert_true(mr_finding_is(mr_result_primary(r), "source"));
+    assert_edit(mr_result_primary(r), 0, "spec", "nfs-server.example.org:/vol/nova");
 }
 
 static void test_fstab_truncated_line(void **state)
@@ -318,6 +353,20 @@ static void test_exports_root_squash(void **state)
     assert_string_equal(p->remedy, "write the client as "
                         "'192.0.2.0/24(rw,sync,no_root_squash,no_subtree_check)' in "
                         "/etc/exports:3, then run exportfs -ra");
+    assert_true(mr_finding_is(p, "client-options"));
+    assert_string_equal(p->section, "/var/lib/nova/instances");
+    assert_edit(p, 0, "192.0.2.0/24", "rw,sync,no_root_squash");
+
+    /* Read-only and squashed: one finding carries the client's options. */
+    write_file(f, "/etc/exports", "/var/lib/nova/instances 192.0.2.0/24(ro,all_squash,fsid=1)\n");
+    r = run_exports(f);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (mr_finding_is(&r->findings[i], "client-options")) {
+            assert_edit(&r->findings[i], 0, "192.0.2.0/24", "fsid=1,rw,sync,no_root_squash");
+            n++;
+        }
+    assert_int_equal(n, 1);
 }
 
 static void test_exports_async_ro(void **state)
@@ -354,6 +403,8 @@ static void test_exports_world_pitfall(void **state)
     write_file(f, "/etc/exports", "/var/lib/nova/instances\n");
     assert_status(run_exports(f), MR_FAIL);
     mr_test_finding(&f->res, "with no client: exportfs exports it to every host in the world");
+    /* No client an edit could find. */
+    assert_false(mr_result_has(&f->res, NULL));
 }
 
 static void test_exports_not_covered(void **state)
@@ -366,6 +417,8 @@ static void test_exports_not_covered(void **state)
     assert_primary(r, "compute host compute-2 (192.0.2.12) is not among the clients of "
                    "/var/lib/nova/instances (/etc/exports:1)");
     mr_test_assert_at(mr_result_primary(r), "/etc/exports", 1);
+    assert_true(mr_finding_is(mr_result_primary(r), "add-client"));
+    assert_edit(mr_result_primary(r), 0, "compute-2", "rw,sync,no_root_squash,no_subtree_check");
     /* compute-1.example.org matches the short name. */
     mr_test_finding(r, "to compute-1.example.org as 'compute-1(rw,sync,no_root_squash)'");
 }
@@ -460,6 +513,12 @@ static void test_exports_missing(void **state)
     const struct mr_result *r = run_exports(f);
     assert_status(r, MR_FAIL);
     assert_primary(r, "neither /etc/exports nor /etc/exports.d/*.exports exists");
+    /* For the fixer: an export to each peer. */
+    const struct mr_finding *e = mr_result_primary(r);
+    assert_true(mr_finding_is(e, "not-exported"));
+    assert_edit(e, 0, "compute-1.example.org", "rw,sync,no_root_squash,no_subtree_check");
+    assert_edit(e, 1, "compute-2", "rw,sync,no_root_squash,no_subtree_check");
+    assert_string_equal(e->also[0].section, "/var/lib/nova/instances");
 }
 
 /* ---- nfs.access ---- */
