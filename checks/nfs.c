@@ -821,32 +821,12 @@ static bool load_exports(const struct mr_ctx *ctx, struct mr_result *res, const 
 /* Whether an address of ADDRS is in NET/MASK (NET an address). */
 static bool in_net(const char *net, const char *mask, char *const *addrs)
 {
-    unsigned char want[16], have[16], m[16] = {0};
-    int fam = inet_pton(AF_INET, net, want) == 1 ? AF_INET
-              : inet_pton(AF_INET6, net, want) == 1 ? AF_INET6 : 0;
-    size_t len = fam == AF_INET ? 4 : 16;
-    long bits;
-    if (!fam)
+    struct mr_net n;
+    if (!mr_net_parse(net, mask, &n))
         return false;
-    if (fam == AF_INET && strchr(mask, '.')) {
-        if (inet_pton(AF_INET, mask, m) != 1)
-            return false;
-    } else {
-        if (mr_parse_long(mask, &bits) < 0 || bits < 0 || bits > (long)len * 8)
-            return false;
-        for (long b = 0; b < bits; b++)
-            m[b / 8] |= (unsigned char)(0x80u >> (b % 8));
-    }
-    for (size_t i = 0; addrs[i]; i++) {
-        if (inet_pton(fam, addrs[i], have) != 1)
-            continue;
-        bool hit = true;
-        for (size_t k = 0; k < len; k++)
-            if ((have[k] & m[k]) != (want[k] & m[k]))
-                hit = false;
-        if (hit)
+    for (size_t i = 0; addrs[i]; i++)
+        if (mr_net_contains(&n, addrs[i]))
             return true;
-    }
     return false;
 }
 

@@ -86,3 +86,37 @@ bool mr_host_eq(const char *a, const char *b)
         return true;
     return !strchr(b, '.') && la > lb && strncasecmp(a, b, lb) == 0 && a[lb] == '.';
 }
+
+bool mr_net_parse(const char *addr, const char *mask, struct mr_net *ret)
+{
+    struct mr_net n = {0};
+    n.family = inet_pton(AF_INET, addr, n.addr) == 1    ? AF_INET
+               : inet_pton(AF_INET6, addr, n.addr) == 1 ? AF_INET6
+                                                        : 0;
+    if (!n.family)
+        return false;
+    long len = n.family == AF_INET ? 4 : 16, bits = len * 8;
+    if (mask && n.family == AF_INET && strchr(mask, '.')) {
+        if (inet_pton(AF_INET, mask, n.mask) != 1)
+            return false;
+    } else {
+        if (mask && (mr_parse_long(mask, &bits) < 0 || bits < 0 || bits > len * 8))
+            return false;
+        for (long b = 0; b < bits; b++)
+            n.mask[b / 8] |= (unsigned char)(0x80u >> (b % 8));
+    }
+    *ret = n;
+    return true;
+}
+
+bool mr_net_contains(const struct mr_net *net, const char *a)
+{
+    unsigned char have[16];
+    if (!a || inet_pton(net->family, a, have) != 1)
+        return false;
+    size_t len = net->family == AF_INET ? 4 : 16;
+    for (size_t k = 0; k < len; k++)
+        if ((have[k] & net->mask[k]) != (net->addr[k] & net->mask[k]))
+            return false;
+    return true;
+}

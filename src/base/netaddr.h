@@ -23,6 +23,17 @@ bool mr_addr_is_unspecified(const char *s);
 bool mr_addr_is_local_only(const char *s);
 /* The same address written two ways ("::1" and "0:0::1"). */
 bool mr_addr_same(const char *a, const char *b);
+/* A network: an address and its mask, the mask's bits as written (a
+ * dotted IPv4 mask may be non-contiguous, as the kernel allows). */
+struct mr_net {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char addr[16], mask[16];
+};
+/* Parses ADDR and MASK ("24", or a dotted IPv4 mask; NULL: the whole
+ * address). False when either does not parse. */
+bool mr_net_parse(const char *addr, const char *mask, struct mr_net *ret);
+/* Whether the literal address A lies in NET (of the same family). */
+bool mr_net_contains(const struct mr_net *net, const char *a);
 /* True when A and B name the same host: equal ignoring case, or one is the
  * other's short name ("nfs-server" and "nfs-server.example.org"). */
 bool mr_host_eq(const char *a, const char *b);

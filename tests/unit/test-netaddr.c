@@ -308,6 +308,37 @@ static void test_hosts_not_text(void **state)
     mr_hosts_free(NULL);
 }
 
+/* Networks as exports(5) and the firewall write them: a prefix length,
+ * a dotted mask (non-contiguous ones too: the kernel compares under the
+ * mask bit by bit), or a whole address. */
+static void test_net(void **state)
+{
+    (void)state;
+    struct mr_net n;
+    assert_true(mr_net_parse("192.0.2.0", "24", &n));
+    assert_true(mr_net_contains(&n, "192.0.2.77"));
+    assert_false(mr_net_contains(&n, "192.0.3.1"));
+    assert_false(mr_net_contains(&n, "2001:db8::1"));
+    assert_false(mr_net_contains(&n, "compute-2"));
+    assert_true(mr_net_parse("192.0.2.0", "255.255.255.128", &n));
+    assert_true(mr_net_contains(&n, "192.0.2.127"));
+    assert_false(mr_net_contains(&n, "192.0.2.128"));
+    /* 255.0.255.0: the second and fourth bytes are free. */
+    assert_true(mr_net_parse("192.0.2.0", "255.0.255.0", &n));
+    assert_true(mr_net_contains(&n, "192.99.2.5"));
+    assert_false(mr_net_contains(&n, "192.99.3.5"));
+    assert_true(mr_net_parse("2001:db8::", "64", &n));
+    assert_true(mr_net_contains(&n, "2001:db8::12"));
+    assert_false(mr_net_contains(&n, "2001:db9::12"));
+    assert_true(mr_net_parse("192.0.2.11", NULL, &n));
+    assert_true(mr_net_contains(&n, "192.0.2.11"));
+    assert_false(mr_net_contains(&n, "192.0.2.12"));
+    assert_false(mr_net_parse("192.0.2.0", "33", &n));
+    assert_false(mr_net_parse("192.0.2.0", "x", &n));
+    assert_false(mr_net_parse("2001:db8::", "255.255.0.0", &n));
+    assert_false(mr_net_parse("nfs-server", "24", &n));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_hosts_crlf),
         cmocka_unit_test(test_hosts_no_final_newline),
         cmocka_unit_test(test_hosts_not_text),
+        cmocka_unit_test(test_net),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
