@@ -30,11 +30,19 @@ flip() {
 }
 
 ref=$baseline
-# The VNC server on the host's own address.
+# The VNC server on the host's own address (my_ip), as kolla-ansible and
+# OpenStack-Ansible set it: current Nova gives each destination's own
+# address to the instance, so nothing changes.
 root=$(mk_root seed-good)
 sed -i 's/^server_listen *=.*/server_listen = 192.0.2.11/' "$root/etc/nova/nova.conf"
 grep -q '^server_listen = 192.0.2.11' "$root/etc/nova/nova.conf" || fail "fixture edit"
-flip vnc-own-address nova.vnc-listen /etc/nova/nova.conf
+run_mr 0 check --root "$root" --format json
+[ "$(statuses)" = "$baseline" ] || fail "vnc-own-address changed a status"
+echo "ok vnc-own-address: $(field_of nova.vnc-listen message)"
+# A host name: Nova's migrate data takes only an IP address.
+root=$(mk_root seed-good)
+sed -i 's/^server_listen *=.*/server_listen = compute-1.example.org/' "$root/etc/nova/nova.conf"
+flip vnc-host-name nova.vnc-listen /etc/nova/nova.conf
 
 # listen_tcp off with the tcp transport.
 root=$(mk_root seed-good)
