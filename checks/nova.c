@@ -803,6 +803,26 @@ static char *nova_private_key(const struct mr_ctx *ctx, const char *user)
     return found;
 }
 
+/* Whether the host's Nova copies an iso9660 config drive from the source
+ * over SSH before a block migration: 1 yes, 0 no, -1 cannot tell. Added
+ * in 14.0.0 (commit bc4b9980fa, "[libvirt] Live migration fails when
+ * config_drive_format=iso9660": pre_live_migration calls
+ * self._remotefs.copy_file on <source>:<instance dir>/disk.config);
+ * reverted in 31.0.0 and, on stable/2024.2, in 30.1.0 (5827c01246,
+ * 684586f3cb). 2024.2 without its version could be either. */
+static int copies_config_drive(const struct mr_nova_release *rel)
+{
+    if (rel->major < 14)
+        return -1; /* older Nova refused such migrations; not judged here */
+    if (rel->major < 30)
+        return 1;
+    if (rel->major > 30)
+        return 0;
+    if (!rel->version)
+        return -1;
+    return mr_nova_version_cmp(rel->version, "30.1.0") < 0;
+}
+
 static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const char *storage = mr_ctx_value(ctx, "storage");
@@ -848,40 +868,70 @@ static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
                      "other disks during block migration"), &fmt);
         return 0;
     }
-    /* Current Nova (since libvirt 1.2.17 is the minimum) block-migrates an
-     * instance with an iso9660 config drive: pre_live_migration on the
-     * destination first copies disk.config from the source through
-     * [libvirt] remote_filesystem_transport, because QEMU cannot write a
-     * read-only CD-ROM on the destination. Old Nova refused with
-     * NoLiveMigrationForConfigDriveInLibVirt, as the old guides say. */
+    const struct mr_nova_release *rel;
+    if (!load_release(ctx, res, &rel))
+        return 0;
+    char *nova = mr_nova_release_describe(rel);
+    int copies = copies_config_drive(rel);
+    if (copies == 0) {
+        /* Nova 31.0.0 (and 30.1.0) reverted the copy over SSH (commit
+         * 5827c01246): the read-only CD-ROM is left out of the disks libvirt
+         * copies, and the destination creates disk.config empty, at the
+         * source's size. The migration works; the drive's content stays
+         * behind. */
+        f = at(mr_report(res, MR_WARN,
+                         "force_config_drive = %s with block migration: %s does not copy the "
+                         "iso9660 config drive (no copy over SSH since 30.1.0 and 31.0.0; the "
+                         "read-only drive is left out of the disks libvirt copies), so the "
+                         "instance migrates but its config drive on the destination is an empty "
+                         "image; a guest that reads it again there finds nothing",
+                         force.value, nova),
+               &force);
+        mr_finding_remedy(f, "let guests read their metadata from the metadata service, or set "
+                          "force_config_drive = False in [DEFAULT] of %s", edit_file(&force));
+        free(nova);
+        return 0;
+    }
     const char *tr = transport.value ? transport.value : "ssh";
     const char *via = strcmp(tr, "rsync") == 0 ? "rsync over SSH" : "SSH";
     const char *user = mr_ctx_nova_user(ctx);
     char *key = nova_private_key(ctx, user);
-    if (!key) {
-        /* Without a key the copy, and so every block migration of such an
-         * instance, fails. */
+    if (copies < 0) {
+        f = at(mr_report(res, MR_WARN,
+                         "force_config_drive = %s with block migration: whether %s copies the "
+                         "iso9660 config drive with %s as %s first depends on the version "
+                         "(releases from 14.0.0 before 30.1.0 do, later ones do not)%s",
+                         force.value, nova, via, user,
+                         key ? "" : "; if it does, the copy fails: nova has no SSH key pair"),
+               &force);
+        mr_finding_remedy(f, "set nova_release to the installed version (such as 30.0.0) in %s",
+                          mr_ctx_site_file(ctx));
+    } else if (!key) {
+        /* pre_live_migration on the destination pulls disk.config from the
+         * source through [libvirt] remote_filesystem_transport, as nova:
+         * without a key that copy, and so the block migration, fails. */
         f = at(mr_report(res, MR_FAIL,
-                         "force_config_drive = %s with block migration: the iso9660 config "
-                         "drive must be copied from the source host with %s as %s, and %s "
-                         "has no SSH key pair",
-                         force.value, via, user, user),
+                         "force_config_drive = %s with block migration: %s copies the iso9660 "
+                         "config drive from the source host with %s as %s before the "
+                         "migration, and %s has no SSH key pair",
+                         force.value, nova, via, user, user),
                &force);
         mr_finding_remedy(f, "set force_config_drive = False in [DEFAULT] of %s, or give %s a "
                           "key pair authorised on every compute host (see ssh.keys)",
                           edit_file(&force), user);
-        return 0;
+    } else {
+        f = at(mr_report(res, MR_WARN,
+                         "force_config_drive = %s: every instance gets an iso9660 config drive, "
+                         "which %s copies beforehand from the source host with %s as %s (key "
+                         "%s); that needs key-only %s between compute hosts",
+                         force.value, nova, via, user, key, via),
+               &force);
+        mr_finding_remedy(f, "make sure %s's key is authorised on every compute host (see "
+                          "ssh.keys), or set force_config_drive = False in [DEFAULT] of %s",
+                          user, edit_file(&force));
     }
-    f = at(mr_report(res, MR_WARN,
-                     "force_config_drive = %s: every instance gets an iso9660 config drive, "
-                     "which block live migration copies beforehand from the source host with "
-                     "%s as %s (key %s); that needs key-only %s between compute hosts",
-                     force.value, via, user, key, via),
-           &force);
     free(key);
-    mr_finding_remedy(f, "make sure %s's key is authorised on every compute host (see "
-                      "ssh.keys), or set force_config_drive = False in [DEFAULT] of %s",
-                      user, edit_file(&force));
+    free(nova);
     return 0;
 }
 

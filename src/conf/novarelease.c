@@ -61,8 +61,7 @@ static int parse_major(const char *v)
     return m < 100000 ? (int)m : -1;
 }
 
-/* Compares two versions field by field, numerically ("29.10.0" > "29.9.1"). */
-static int version_cmp(const char *a, const char *b)
+int mr_nova_version_cmp(const char *a, const char *b)
 {
     while (*a || *b) {
         if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
@@ -137,7 +136,7 @@ static void try_dist(const struct mr_root *root, const char *dir, const char *na
         version = metadata_version(text);
     free(text);
     if (version && parse_major(version) > 0 &&
-        (!best->version || version_cmp(version, best->version) > 0)) {
+        (!best->version || mr_nova_version_cmp(version, best->version) > 0)) {
         free(best->version);
         free(best->source);
         best->version = version;

@@ -35,6 +35,9 @@ void mr_nova_release_free(struct mr_nova_release *rel);
 
 /* "2024.1 (Caracal)" for MAJOR, NULL when migready does not know it. */
 const char *mr_nova_release_of(int major, const char **ret_name);
+/* Compares two versions field by field, numerically ("29.10.0" > "29.9.1"):
+ * <0, 0, >0 as strcmp. */
+int mr_nova_version_cmp(const char *a, const char *b);
 /* Whether the rules of Nova MAJOR (or later) apply to REL. */
 bool mr_nova_release_at_least(const struct mr_nova_release *rel, int major);
 /* "Nova 2024.1 (29.0.0)", "Nova 2024.1", or "Nova (release unknown: the

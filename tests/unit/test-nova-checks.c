@@ -533,6 +533,16 @@ static void test_config_drive_not_block(void **state)
     assert_primary(r, "not a block migration profile");
 }
 
+/* Block migration of an instance with an iso9660 config drive, by the
+ * host's release. Nova 14.0.0 to 30.0.x copy disk.config from the source
+ * over SSH first (nova/virt/libvirt/driver.py, pre_live_migration:
+ * self._remotefs.copy_file("<source>:<instance dir>/disk.config"), added
+ * by "[libvirt] Live migration fails when config_drive_format=iso9660");
+ * 31.0.0 and 30.1.0 reverted that (commit 5827c01246, 684586f3cb). Since
+ * then the read-only drive is left out of migrate_disks (driver.py,
+ * _live_migration_copy_disk_paths skips dev.readonly) and
+ * _create_images_and_backing creates an empty disk.config on the
+ * destination: no failure, but the content stays behind. */
 static void test_config_drive_block(void **state)
 {
     struct mr_test_fixture *f = *state;
@@ -540,14 +550,31 @@ static void test_config_drive_block(void **state)
     mr_test_assert_status(r, MR_PASS);
     assert_primary(r, "config drives are not forced");
 
-    /* nova has no key pair: the copy of the config drive cannot work. */
+    /* Current Nova (no release known: the newest rules), no key: no copy
+     * over SSH, so no fail; a warning that the drive arrives empty. */
     conf(f, "[DEFAULT]\nforce_config_drive = True\n");
     r = run_with(f, &mr_check_nova_config_drive, block_profiles);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "Nova (release unknown: the rules of 2026.1 (Gazpacho) apply) does not "
+                      "copy the iso9660 config drive");
+    assert_primary(r, "an empty image");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+    assert_remedies(r);
+
+    /* 2024.1 (29.0.0) copies it over SSH as nova, who has no key: a fail. */
+    mr_test_fixture_site(f, "[site]\nnova_release = 29.0.0\n");
+    r = run_with(f, &mr_check_nova_config_drive, block_profiles);
     mr_test_assert_status(r, MR_FAIL);
-    assert_primary(r, "iso9660 config");
+    assert_primary(r, "Nova 2024.1 (Caracal, 29.0.0) copies the iso9660 config drive");
     assert_primary(r, "nova has no SSH key pair");
     mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
     assert_remedies(r);
+    /* The same from Ubuntu's package metadata. */
+    mr_test_fixture_site(f, "[site]\n");
+    mr_test_write(f->dir, "/usr/lib/python3/dist-packages/nova-29.2.0.egg-info/PKG-INFO",
+                  "Metadata-Version: 1.2\nName: nova\nVersion: 29.2.0\n");
+    r = run_with(f, &mr_check_nova_config_drive, block_profiles);
+    mr_test_assert_status(r, MR_FAIL);
 
     /* With a key, the copy can work if peers authorise it: a warning. */
     mr_test_write(f->dir, "/var/lib/nova/.ssh/id_ed25519", "not a real key\n");
@@ -557,6 +584,23 @@ static void test_config_drive_block(void **state)
     assert_primary(r, "/var/lib/nova/.ssh/id_ed25519");
     mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
     assert_remedies(r);
+    char *key = mr_xasprintf("%s/var/lib/nova/.ssh/id_ed25519", f->dir);
+    assert_int_equal(unlink(key), 0);
+    free(key);
+
+    /* 2024.2: 30.0.x copies, 30.1.0 does not; without the version, say so. */
+    mr_test_fixture_site(f, "[site]\nnova_release = 30.1.0\n");
+    r = run_with(f, &mr_check_nova_config_drive, block_profiles);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "does not copy");
+    mr_test_fixture_site(f, "[site]\nnova_release = 30.0.2\n");
+    r = run_with(f, &mr_check_nova_config_drive, block_profiles);
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_fixture_site(f, "[site]\nnova_release = 2024.2\n");
+    r = run_with(f, &mr_check_nova_config_drive, block_profiles);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "depends on the version");
+    assert_primary(r, "nova has no SSH key pair");
 
     conf(f, "[DEFAULT]\nforce_config_drive = True\nconfig_drive_format = vfat\n");
     r = run_with(f, &mr_check_nova_config_drive, block_profiles);
