@@ -18,6 +18,7 @@
 #include "libvirtconf.h"
 #include "migready.h"
 #include "novaconf.h"
+#include "novarelease.h"
 #include "ops.h"
 #include "pathutil.h"
 
@@ -127,14 +128,15 @@ static enum listen_kind classify_listen(const char *addr)
     return LISTEN_NAME;
 }
 
-/* True when ADDR is configured on one of the live host's interfaces. */
-static bool is_local_address(const struct mr_ctx *ctx, const char *addr)
+/* Whether ADDR is configured on one of the live host's interfaces: 1 yes,
+ * 0 no, -1 cannot tell (offline, or the interfaces cannot be listed). */
+static int is_local_address(const struct mr_ctx *ctx, const char *addr)
 {
     if (!ctx->live || !ctx->ops || !ctx->ops->local_addresses)
-        return false;
+        return -1;
     char **addrs = NULL;
     if (ctx->ops->local_addresses(&addrs) < 0)
-        return false;
+        return -1;
     bool hit = false;
     unsigned char want[sizeof(struct in6_addr)], have[sizeof(struct in6_addr)];
     int fam = inet_pton(AF_INET, addr, want) == 1 ? AF_INET
@@ -151,14 +153,100 @@ static bool is_local_address(const struct mr_ctx *ctx, const char *addr)
     return hit;
 }
 
+/* The Nova release whose rules apply; an unreadable nova_release is an
+ * error of the check. */
+static bool load_release(const struct mr_ctx *ctx, struct mr_result *res,
+                         const struct mr_nova_release **ret)
+{
+    const char *msg = NULL;
+    if (mr_ctx_nova_release(ctx, ret, &msg) < 0) {
+        mr_report(res, MR_ERROR, "cannot tell which Nova release's rules apply: %s", msg);
+        return false;
+    }
+    return true;
+}
+
+/* "this host runs Nova 2024.1 (Caracal, 29.0.0)", or that the newest rules
+ * apply (caller frees). */
+static char *release_clause(const struct mr_nova_release *rel)
+{
+    char *d = mr_nova_release_describe(rel);
+    char *s = rel->known ? mr_xasprintf("this host runs %s", d)
+                         : mr_xasprintf("migready applies the newest rules: %s", d);
+    free(d);
+    return s;
+}
+
+/* Deprecated names that Nova later removed, and the release that did:
+ * "Remove deprecated opts from VNC conf" (Nova 25.0.0, nova/conf/vnc.py). */
+static const struct {
+    const char *section, *name;
+    int removed_in;
+} removed_names[] = {
+    {"DEFAULT", "vncserver_listen", 25},
+    {"vnc", "vncserver_listen", 25},
+    {"DEFAULT", "vncserver_proxyclient_address", 25},
+    {"vnc", "vncserver_proxyclient_address", 25},
+};
+
+/* Looks SECTION/KEY up by the host's release's rules: a deprecated name
+ * that release no longer reads is reported as ignored, and *V is what Nova
+ * reads instead. Other deprecated names get a pass-level note. */
+static void get_for_release(struct mr_result *res, const struct mr_novaconf *conf,
+                            const struct mr_nova_release *rel, const char *section,
+                            const char *key, struct mr_novaval *v)
+{
+    get(conf, section, key, v);
+    if (!v->legacy)
+        return;
+    int removed = 0;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(removed_names) && !removed; i++)
+        if (strcmp(removed_names[i].section, v->section) == 0 &&
+            strcmp(removed_names[i].name, v->name) == 0)
+            removed = removed_names[i].removed_in;
+    if (!removed || !mr_nova_release_at_least(rel, removed)) {
+        note_legacy(res, v, section, key);
+        return;
+    }
+    struct mr_novaval old = *v;
+    if (!mr_novaconf_get_current(conf, section, key, v))
+        v->value = NULL;
+    const char *name = NULL;
+    mr_nova_release_of(removed, &name);
+    char *clause = release_clause(rel);
+    char *uses = v->is_default
+                     ? mr_xasprintf("[%s] %s's default %s", section, key,
+                                    v->value ? v->value : "(unset)")
+                     : mr_xasprintf("[%s] %s = %s", section, key, v->value ? v->value : "");
+    struct mr_finding *f = mr_report(res, MR_WARN,
+                                     "[%s] %s = %s is ignored: removed in %d.0.0 (%s), and %s; "
+                                     "Nova uses %s",
+                                     old.section, old.name, old.value ? old.value : "", removed,
+                                     name, clause, uses);
+    at(f, &old);
+    mr_finding_remedy(f, "rename [%s] %s to %s in [%s] of %s, where Nova reads it", old.section,
+                      old.name, key, section, edit_file(&old));
+    free(uses);
+    free(clause);
+}
+
+/* Current Nova carries a console's listen address with the instance: the
+ * destination sends its own server_listen in the pre-check
+ * (nova/virt/libvirt/driver.py, check_can_live_migrate_destination,
+ * graphics_listen_addr_vnc/_spice) and the source rewrites every
+ * <graphics> listen address of the outgoing XML (nova/virt/libvirt/
+ * migration.py, _update_graphics_xml). So an address of this host works;
+ * what breaks is an address QEMU cannot bind here, and a host name, which
+ * the migrate data's IPAddressField rejects (nova/objects/migrate_data.py). */
 static void check_listen(const struct mr_ctx *ctx, struct mr_result *res,
-                         const struct mr_novaconf *conf, const char *section, const char *console)
+                         const struct mr_novaconf *conf, const struct mr_nova_release *rel,
+                         const char *section, const char *console)
 {
     struct mr_novaval v;
-    get(conf, section, "server_listen", &v);
-    note_legacy(res, &v, section, "server_listen");
+    get_for_release(res, conf, rel, section, "server_listen", &v);
     char *what = describe(&v, "server_listen");
     const char *addr = v.value ? v.value : "";
+    const char *my_ip = mr_novaconf_my_ip(conf);
     struct mr_finding *f;
     switch (classify_listen(addr)) {
     case LISTEN_ANY:
@@ -176,48 +264,87 @@ static void check_listen(const struct mr_ctx *ctx, struct mr_result *res,
         mr_finding_remedy(f, "set server_listen = 0.0.0.0 in [%s] of %s", section,
                           edit_file(&v));
         break;
-    case LISTEN_SPECIFIC:
-    case LISTEN_NAME: {
-        const char *kind = is_local_address(ctx, addr) ? "an address of this host"
-                                                        : "a specific address";
+    case LISTEN_NAME:
         f = mr_report(res, MR_FAIL,
-                      "[%s] %s is %s; the instance's %s server cannot listen on it after the "
-                      "instance moves to another host",
-                      section, what, kind, console);
-        at(f, &v);
-        mr_finding_remedy(f, "set server_listen = 0.0.0.0 in [%s] of %s", section,
-                          edit_file(&v));
-        mr_finding_code(f, "listen-specific");
-        mr_finding_key(f, section, "server_listen");
-        mr_finding_value(f, addr);
-        mr_finding_want(f, "0.0.0.0");
-        if (v.legacy)
-            mr_finding_alias(f, v.section, v.name);
-        break;
+                      "[%s] %s is a host name; Nova sends a destination's server_listen to the "
+                      "source as an IP address (graphics_listen_addr_%s), so every live "
+                      "migration to this host fails its pre-check",
+                      section, what, section);
+        goto specific;
+    case LISTEN_SPECIFIC: {
+        int local = is_local_address(ctx, addr);
+        if (local < 0 && my_ip && strcmp(addr, my_ip) == 0)
+            local = 1; /* offline: my_ip is this host's address by definition */
+        if (local > 0) {
+            f = mr_report(res, MR_PASS,
+                          "[%s] %s is an address of this host; Nova gives each destination's "
+                          "own address to a migrating instance's %s server", section, what,
+                          console);
+            at(f, &v);
+            break;
+        }
+        if (local < 0) {
+            f = mr_report(res, MR_WARN,
+                          "[%s] %s: migready cannot tell offline whether it is an address of "
+                          "this host (%s); the %s server of instances cannot start or arrive "
+                          "here if it is not",
+                          section, what, my_ip ? "it is not my_ip" : "my_ip is not set",
+                          console);
+            at(f, &v);
+            mr_finding_remedy(f, "run migready check on the host itself, or set "
+                              "server_listen = 0.0.0.0 in [%s] of %s", section, edit_file(&v));
+            break;
+        }
+        f = mr_report(res, MR_FAIL,
+                      "[%s] %s is not an address of this host; QEMU cannot listen on it, so no "
+                      "instance with a %s console starts or arrives here",
+                      section, what, console);
+        goto specific;
     }
     }
+    free(what);
+    return;
+
+specific:
+    at(f, &v);
+    if (my_ip)
+        mr_finding_remedy(f, "set server_listen = 0.0.0.0 (or this host's address, such as "
+                          "my_ip %s) in [%s] of %s", my_ip, section, edit_file(&v));
+    else
+        mr_finding_remedy(f, "set server_listen = 0.0.0.0 (or an address of this host) in "
+                          "[%s] of %s", section, edit_file(&v));
+    mr_finding_code(f, "listen-specific");
+    mr_finding_key(f, section, "server_listen");
+    mr_finding_value(f, addr);
+    mr_finding_want(f, "0.0.0.0");
+    if (v.legacy)
+        mr_finding_alias(f, v.section, v.name);
     free(what);
 }
 
 static int run_vnc_listen(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_novaconf *conf;
-    if (!load(ctx, res, &conf))
+    const struct mr_nova_release *rel;
+    if (!load(ctx, res, &conf) || !load_release(ctx, res, &rel))
         return 0;
 
     struct mr_novaval v;
     bool vnc = true, spice = false;
     get(conf, "vnc", "enabled", &v);
     note_legacy(res, &v, "vnc", "enabled");
-    if (get_bool(res, &v, "vnc", "enabled", &vnc) && !vnc)
+    if (get_bool(res, &v, "vnc", "enabled", &vnc) && !vnc) {
         at(mr_report(res, MR_PASS, "VNC consoles are disabled ([vnc] enabled = %s)", v.value),
            &v);
-    else if (vnc)
-        check_listen(ctx, res, conf, "vnc", "VNC");
+    } else if (vnc) {
+        check_listen(ctx, res, conf, rel, "vnc", "VNC");
+        /* The proxy's side: only a removed name needs saying here. */
+        get_for_release(res, conf, rel, "vnc", "server_proxyclient_address", &v);
+    }
 
     get(conf, "spice", "enabled", &v);
     if (get_bool(res, &v, "spice", "enabled", &spice) && spice)
-        check_listen(ctx, res, conf, "spice", "SPICE");
+        check_listen(ctx, res, conf, rel, "spice", "SPICE");
     return 0;
 }
 
@@ -676,6 +803,26 @@ static char *nova_private_key(const struct mr_ctx *ctx, const char *user)
     return found;
 }
 
+/* Whether the host's Nova copies an iso9660 config drive from the source
+ * over SSH before a block migration: 1 yes, 0 no, -1 cannot tell. Added
+ * in 14.0.0 (commit bc4b9980fa, "[libvirt] Live migration fails when
+ * config_drive_format=iso9660": pre_live_migration calls
+ * self._remotefs.copy_file on <source>:<instance dir>/disk.config);
+ * reverted in 31.0.0 and, on stable/2024.2, in 30.1.0 (5827c01246,
+ * 684586f3cb). 2024.2 without its version could be either. */
+static int copies_config_drive(const struct mr_nova_release *rel)
+{
+    if (rel->major < 14)
+        return -1; /* older Nova refused such migrations; not judged here */
+    if (rel->major < 30)
+        return 1;
+    if (rel->major > 30)
+        return 0;
+    if (!rel->version)
+        return -1;
+    return mr_nova_version_cmp(rel->version, "30.1.0") < 0;
+}
+
 static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const char *storage = mr_ctx_value(ctx, "storage");
@@ -721,46 +868,76 @@ static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
                      "other disks during block migration"), &fmt);
         return 0;
     }
-    /* Current Nova (since libvirt 1.2.17 is the minimum) block-migrates an
-     * instance with an iso9660 config drive: pre_live_migration on the
-     * destination first copies disk.config from the source through
-     * [libvirt] remote_filesystem_transport, because QEMU cannot write a
-     * read-only CD-ROM on the destination. Old Nova refused with
-     * NoLiveMigrationForConfigDriveInLibVirt, as the old guides say. */
+    const struct mr_nova_release *rel;
+    if (!load_release(ctx, res, &rel))
+        return 0;
+    char *nova = mr_nova_release_describe(rel);
+    int copies = copies_config_drive(rel);
+    if (copies == 0) {
+        /* Nova 31.0.0 (and 30.1.0) reverted the copy over SSH (commit
+         * 5827c01246): the read-only CD-ROM is left out of the disks libvirt
+         * copies, and the destination creates disk.config empty, at the
+         * source's size. The migration works; the drive's content stays
+         * behind. */
+        f = at(mr_report(res, MR_WARN,
+                         "force_config_drive = %s with block migration: %s does not copy the "
+                         "iso9660 config drive (no copy over SSH since 30.1.0 and 31.0.0; the "
+                         "read-only drive is left out of the disks libvirt copies), so the "
+                         "instance migrates but its config drive on the destination is an empty "
+                         "image; a guest that reads it again there finds nothing",
+                         force.value, nova),
+               &force);
+        mr_finding_remedy(f, "let guests read their metadata from the metadata service, or set "
+                          "force_config_drive = False in [DEFAULT] of %s", edit_file(&force));
+        free(nova);
+        return 0;
+    }
     const char *tr = transport.value ? transport.value : "ssh";
     const char *via = strcmp(tr, "rsync") == 0 ? "rsync over SSH" : "SSH";
     const char *user = mr_ctx_nova_user(ctx);
     char *key = nova_private_key(ctx, user);
-    if (!key) {
-        /* Without a key the copy, and so every block migration of such an
-         * instance, fails. */
+    if (copies < 0) {
+        f = at(mr_report(res, MR_WARN,
+                         "force_config_drive = %s with block migration: whether %s copies the "
+                         "iso9660 config drive with %s as %s first depends on the version "
+                         "(releases from 14.0.0 before 30.1.0 do, later ones do not)%s",
+                         force.value, nova, via, user,
+                         key ? "" : "; if it does, the copy fails: nova has no SSH key pair"),
+               &force);
+        mr_finding_remedy(f, "set nova_release to the installed version (such as 30.0.0) in %s",
+                          mr_ctx_site_file(ctx));
+    } else if (!key) {
+        /* pre_live_migration on the destination pulls disk.config from the
+         * source through [libvirt] remote_filesystem_transport, as nova:
+         * without a key that copy, and so the block migration, fails. */
         f = at(mr_report(res, MR_FAIL,
-                         "force_config_drive = %s with block migration: the iso9660 config "
-                         "drive must be copied from the source host with %s as %s, and %s "
-                         "has no SSH key pair",
-                         force.value, via, user, user),
+                         "force_config_drive = %s with block migration: %s copies the iso9660 "
+                         "config drive from the source host with %s as %s before the "
+                         "migration, and %s has no SSH key pair",
+                         force.value, nova, via, user, user),
                &force);
         mr_finding_remedy(f, "set force_config_drive = False in [DEFAULT] of %s, or give %s a "
                           "key pair authorised on every compute host (see ssh.keys)",
                           edit_file(&force), user);
-        return 0;
+    } else {
+        f = at(mr_report(res, MR_WARN,
+                         "force_config_drive = %s: every instance gets an iso9660 config drive, "
+                         "which %s copies beforehand from the source host with %s as %s (key "
+                         "%s); that needs key-only %s between compute hosts",
+                         force.value, nova, via, user, key, via),
+               &force);
+        mr_finding_remedy(f, "make sure %s's key is authorised on every compute host (see "
+                          "ssh.keys), or set force_config_drive = False in [DEFAULT] of %s",
+                          user, edit_file(&force));
     }
-    f = at(mr_report(res, MR_WARN,
-                     "force_config_drive = %s: every instance gets an iso9660 config drive, "
-                     "which block live migration copies beforehand from the source host with "
-                     "%s as %s (key %s); that needs key-only %s between compute hosts",
-                     force.value, via, user, key, via),
-           &force);
     free(key);
-    mr_finding_remedy(f, "make sure %s's key is authorised on every compute host (see "
-                      "ssh.keys), or set force_config_drive = False in [DEFAULT] of %s",
-                      user, edit_file(&force));
+    free(nova);
     return 0;
 }
 
 const struct mr_check mr_check_nova_vnc_listen = {
     .id = "nova.vnc-listen",
-    .title = "consoles listen on a catch-all address",
+    .title = "consoles listen on an address every host can use",
     .run = run_vnc_listen,
 };
 

@@ -666,3 +666,28 @@ char *const *mr_novaconf_files(const struct mr_novaconf *conf)
 {
     return conf->files;
 }
+
+bool mr_novaconf_get_current(const struct mr_novaconf *conf, const char *section,
+                             const char *key, struct mr_novaval *ret)
+{
+    char *sect = normalize_section(section);
+    const struct known_opt *o = find_known(sect, key);
+    const struct entry *e = NULL;
+    for (size_t i = conf->n_entries; i-- > 0 && !e;)
+        if (strcmp(conf->entries[i].section, sect) == 0 && strcmp(conf->entries[i].key, key) == 0)
+            e = &conf->entries[i];
+    free(sect);
+    if (e) {
+        *ret = (struct mr_novaval){.value = e->value, .raw = e->raw, .file = e->file,
+                                   .line = e->line, .section = e->section, .name = e->key};
+        return true;
+    }
+    if (!o) {
+        *ret = (struct mr_novaval){0};
+        return false;
+    }
+    *ret = (struct mr_novaval){.value = o->def ? conf->defaults[o - known_opts] : NULL,
+                               .is_default = o->def != NULL, .section = o->section,
+                               .name = o->name};
+    return o->def != NULL;
+}

@@ -33,6 +33,10 @@ void mr_novaconf_free(struct mr_novaconf *conf);
  * option is unset and has no default. */
 bool mr_novaconf_get(const struct mr_novaconf *conf, const char *section, const char *key,
                      struct mr_novaval *ret);
+/* As mr_novaconf_get(), through the option's current name only: what Nova
+ * reads once the release that removed the deprecated names runs. */
+bool mr_novaconf_get_current(const struct mr_novaconf *conf, const char *section,
+                             const char *key, struct mr_novaval *ret);
 /* The value of [SECTION] KEY as mr_novaconf_get() finds it (default
  * included), NULL when unset or empty; CONF may be NULL. */
 const char *mr_novaconf_str(const struct mr_novaconf *conf, const char *section, const char *key);

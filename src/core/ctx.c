@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "libvirtconf.h"
 #include "novaconf.h"
+#include "novarelease.h"
 #include "ops.h"
 #include "profile.h"
 
@@ -151,6 +152,32 @@ int mr_ctx_nova(const struct mr_ctx *ctx, const struct mr_novaconf **ret, const 
     }
     *ret = s->conf;
     *ret_msg = s->errmsg;
+    return s->err;
+}
+
+static void release_slot_free(void *p)
+{
+    struct conf_slot *s = p;
+    mr_nova_release_free(s->conf);
+    free(s->errmsg);
+    free(s);
+}
+
+int mr_ctx_nova_release(const struct mr_ctx *ctx, const struct mr_nova_release **ret,
+                        const char **ret_msg)
+{
+    struct conf_slot *s = mr_ctx_slot_get(ctx, MR_SLOT_NOVA_RELEASE);
+    if (!s) {
+        s = mr_xcalloc(1, sizeof(*s));
+        struct mr_nova_release *rel = NULL;
+        s->err = mr_nova_release_find(ctx->root, mr_ctx_site(ctx, "nova_release"),
+                                      mr_ctx_site_file(ctx), &rel, &s->errmsg);
+        s->conf = rel;
+        mr_ctx_slot_set(ctx, MR_SLOT_NOVA_RELEASE, s, release_slot_free);
+    }
+    *ret = s->conf;
+    if (ret_msg)
+        *ret_msg = s->errmsg;
     return s->err;
 }
 

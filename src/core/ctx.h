@@ -8,6 +8,7 @@
 struct mr_profile_set;
 struct mr_site;
 struct mr_novaconf;
+struct mr_nova_release;
 struct mr_libvirt_conf;
 struct mr_ops;
 
@@ -21,6 +22,7 @@ enum mr_slot {
     MR_SLOT_LIBVIRT, /* libvirt's configuration (mr_ctx_libvirt) */
     MR_SLOT_FACTS,   /* this host's facts (src/core/facts.c) */
     MR_SLOT_PEERS,   /* the peers and their facts (src/core/peers.c) */
+    MR_SLOT_NOVA_RELEASE, /* the Nova release whose rules apply (mr_ctx_nova_release) */
     _MR_SLOT_LAST,
 };
 struct mr_slots;
@@ -78,6 +80,13 @@ void mr_ctx_invalidate(const struct mr_ctx *ctx, enum mr_slot slot);
  * returns a negative errno and sets *ret_msg (owned by the slot) to a
  * message naming the file and line. */
 int mr_ctx_nova(const struct mr_ctx *ctx, const struct mr_novaconf **ret, const char **ret_msg);
+/* The Nova release whose rules apply: the site key nova_release, else the
+ * installed package's metadata, else unknown (the newest rules; ->known is
+ * false). Found once per run. On a nova_release the checker cannot read,
+ * returns -EINVAL with *ret_msg (owned by the slot) saying why, and *ret
+ * NULL. */
+int mr_ctx_nova_release(const struct mr_ctx *ctx, const struct mr_nova_release **ret,
+                        const char **ret_msg);
 /* libvirtd.conf, qemu.conf, the libvirtd defaults file and socket units. */
 int mr_ctx_libvirt(const struct mr_ctx *ctx, const struct mr_libvirt_conf **ret,
                    const char **ret_msg);

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 #include <libxml/xmlwriter.h>
 
+#include "novarelease.h"
 #include "profile.h"
 #include "render.h"
 
@@ -81,7 +82,23 @@ static void text_line(FILE *out, const char *label, enum mr_status st, bool colo
         fprintf(out, "%-5s  %-*s  %s", label, idw, id, msg);
 }
 
-static int render_text(FILE *out, const struct mr_run *run, const struct mr_render_opts *o)
+/* The release whose rules were applied, and where migready learned it. */
+static void text_nova(FILE *out, const struct mr_ctx *ctx)
+{
+    const struct mr_nova_release *rel = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_nova_release(ctx, &rel, &msg) < 0) {
+        fprintf(out, "rules of: unknown Nova release (%s)\n", msg);
+        return;
+    }
+    char *d = mr_nova_release_describe(rel);
+    fprintf(out, "rules of: %s%s%s\n", d, rel->source ? ", from " : "",
+            rel->source ? rel->source : "");
+    free(d);
+}
+
+static int render_text(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
+                       const struct mr_render_opts *o)
 {
     int idw = 0;
     for (size_t i = 0; i < run->n; i++) {
@@ -132,6 +149,7 @@ static int render_text(FILE *out, const struct mr_run *run, const struct mr_rend
     if (run->counts[MR_FIXED])
         fprintf(out, ", %u fixed", run->counts[MR_FIXED]);
     fputs(")\n", out);
+    text_nova(out, ctx);
     return 0;
 }
 
@@ -154,6 +172,28 @@ static void json_finding_fields(json_object *o, const struct mr_finding *f)
         json_object_object_add(o, "line", json_object_new_int(f->line));
 }
 
+static json_object *json_str_or_null(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+/* {"version", "release", "source"}: the Nova release whose rules were
+ * applied; version and source null when unknown. */
+static json_object *json_nova(const struct mr_ctx *ctx)
+{
+    const struct mr_nova_release *rel = NULL;
+    const char *msg = NULL;
+    json_object *o = json_object_new_object();
+    bool ok = mr_ctx_nova_release(ctx, &rel, &msg) == 0 && rel;
+    json_object_object_add(o, "version", json_str_or_null(ok ? rel->version : NULL));
+    const char *release = ok && rel->known ? rel->release
+                          : ok            ? mr_nova_release_of(rel->major, NULL)
+                                          : NULL;
+    json_object_object_add(o, "release", json_str_or_null(release));
+    json_object_object_add(o, "source", json_str_or_null(ok ? rel->source : NULL));
+    return o;
+}
+
 static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run)
 {
     json_object *root = json_object_new_object();
@@ -168,6 +208,7 @@ static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
     for (size_t i = 0; i < ctx->profiles->n; i++)
         json_object_array_add(profiles, json_object_new_string(ctx->profiles->items[i]->name));
     json_object_object_add(root, "profiles", profiles);
+    json_object_object_add(root, "nova", json_nova(ctx));
     json_object_object_add(root, "ready", json_object_new_boolean(mr_run_ready(run)));
     json_object *summary = json_object_new_object();
     for (size_t s = 0; s < _MR_STATUS_LAST; s++)
@@ -377,7 +418,7 @@ int mr_render(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
 {
     switch (o->format) {
     case MR_FORMAT_TEXT:
-        return render_text(out, run, o);
+        return render_text(out, ctx, run, o);
     case MR_FORMAT_JSON:
         return render_json(out, ctx, run);
     case MR_FORMAT_JUNIT:

@@ -122,16 +122,44 @@ static void test_vnc_default_loopback(void **state)
     assert_string_equal(p->remedy, "set server_listen = 0.0.0.0 in [vnc] of /etc/nova/nova.conf");
 }
 
+/* An address of this host: current Nova hands every destination's own
+ * server_listen to the migrating instance (nova/virt/libvirt/driver.py,
+ * check_can_live_migrate_destination sets graphics_listen_addr_vnc/_spice;
+ * nova/virt/libvirt/migration.py, _update_graphics_xml rewrites the
+ * <graphics> listen addresses), so it passes. Offline, my_ip is the one
+ * address known to be this host's. A host name fails: the migrate data
+ * field is an IPAddressField (nova/objects/migrate_data.py,
+ * LibvirtLiveMigrateData) although nova/conf/vnc.py's option is a
+ * HostAddressOpt. */
 static void test_vnc_specific_address(void **state)
 {
     struct mr_test_fixture *f = *state;
-    conf(f, "[vnc]\nenabled = True\n\nserver_listen = 192.0.2.11\n");
+    conf(f, "[DEFAULT]\nmy_ip = 192.0.2.11\n[vnc]\nenabled = True\n\nserver_listen = 192.0.2.11\n");
     const struct mr_result *r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_PASS);
+    assert_primary(r, "[vnc] server_listen = 192.0.2.11 is an address of this host");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 6);
+
+    /* Offline, another address may or may not be this host's. */
+    conf(f, "[DEFAULT]\nmy_ip = 192.0.2.11\n[vnc]\nserver_listen = 192.0.2.12\n");
+    r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "cannot tell offline whether it is an address of this host (it is not "
+                      "my_ip)");
+    assert_remedies(r);
+    assert_false(mr_result_has(r, NULL));
+
+    conf(f, "[DEFAULT]\nmy_ip = 192.0.2.11\n[vnc]\nserver_listen = compute-1.example.org\n");
+    r = run(f, &mr_check_nova_vnc_listen);
     mr_test_assert_status(r, MR_FAIL);
-    assert_primary(r, "server_listen = 192.0.2.11 is a specific address; the instance's VNC");
+    assert_primary(r, "[vnc] server_listen = compute-1.example.org is a host name");
+    assert_primary(r, "graphics_listen_addr_vnc");
     const struct mr_finding *p = mr_result_primary(r);
     mr_test_assert_at(p, "/etc/nova/nova.conf", 4);
-    assert_string_equal(p->remedy, "set server_listen = 0.0.0.0 in [vnc] of /etc/nova/nova.conf");
+    assert_string_equal(p->remedy, "set server_listen = 0.0.0.0 (or this host's address, such "
+                                   "as my_ip 192.0.2.11) in [vnc] of /etc/nova/nova.conf");
+    /* The fixer's data: the catch-all address. */
+    assert_true(mr_finding_is(p, "listen-specific"));
 }
 
 static int stub_addresses(char ***ret)
@@ -144,31 +172,95 @@ static int stub_addresses(char ***ret)
     return 0;
 }
 
-static void test_vnc_address_of_this_host(void **state)
+static const struct mr_result *run_live(struct mr_test_fixture *f)
 {
-    struct mr_test_fixture *f = *state;
     static const struct mr_ops ops = {.local_addresses = stub_addresses};
-    conf(f, "[vnc]\nserver_listen = 192.0.2.11\n");
+    mr_result_clear(&f->res);
+    mr_ctx_free(f->ctx);
     assert_int_equal(mr_ctx_new_for_test(f->dir, NULL, NULL, &f->ctx), 0);
-    /* As on the live host, whose interfaces carry the address. */
+    /* As on the live host, whose interfaces carry the addresses. */
     f->ctx->live = true;
     f->ctx->ops = &ops;
     f->res = (struct mr_result){.check = &mr_check_nova_vnc_listen};
     assert_int_equal(mr_check_nova_vnc_listen.run(f->ctx, &f->res), 0);
-    mr_test_assert_status(&f->res, MR_FAIL);
-    assert_primary(&f->res, "server_listen = 192.0.2.11 is an address of this host");
+    return &f->res;
 }
 
+static void test_vnc_address_of_this_host(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    conf(f, "[vnc]\nserver_listen = 192.0.2.11\n");
+    const struct mr_result *r = run_live(f);
+    mr_test_assert_status(r, MR_PASS);
+    assert_primary(r, "server_listen = 192.0.2.11 is an address of this host");
+
+    /* Live, the interfaces decide, even against my_ip: QEMU cannot bind an
+     * address the host does not have. */
+    conf(f, "[DEFAULT]\nmy_ip = 198.51.100.7\n[vnc]\nserver_listen = 198.51.100.7\n");
+    r = run_live(f);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "server_listen = 198.51.100.7 is not an address of this host; QEMU cannot "
+                      "listen on it");
+    assert_remedies(r);
+    assert_true(mr_result_has(r, "listen-specific"));
+}
+
+/* [DEFAULT] vncserver_listen and vncserver_proxyclient_address: deprecated
+ * names until Nova 24 (Xena), removed in 25.0.0 by "Remove deprecated
+ * opts from VNC conf" (nova/conf/vnc.py, server_listen and
+ * server_proxyclient_address lose their deprecated_opts). */
 static void test_vnc_legacy_name(void **state)
 {
     struct mr_test_fixture *f = *state;
     conf(f, "[DEFAULT]\nvncserver_listen = 0.0.0.0\n");
+    /* No release known: the newest rules, so the name is ignored. */
     const struct mr_result *r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_WARN);
+    const struct mr_finding *n = mr_test_finding(
+        r, "[DEFAULT] vncserver_listen = 0.0.0.0 is ignored: removed in 25.0.0 (Yoga), and "
+           "migready applies the newest rules: Nova (release unknown: the rules of 2026.1 "
+           "(Gazpacho) apply); Nova uses [vnc] server_listen's default 127.0.0.1");
+    assert_int_equal(n->status, MR_WARN);
+    mr_test_assert_at(n, "/etc/nova/nova.conf", 2);
+    assert_string_equal(n->remedy, "rename [DEFAULT] vncserver_listen to server_listen in [vnc] "
+                                   "of /etc/nova/nova.conf, where Nova reads it");
+    mr_test_finding(r, "server_listen is Nova's default 127.0.0.1");
+
+    /* Xena's metadata: the name is honoured, with a note. */
+    mr_test_write(f->dir, "/usr/lib/python3/dist-packages/nova-24.2.0.egg-info/PKG-INFO",
+                  "Metadata-Version: 1.2\nName: nova\nVersion: 24.2.0\n");
+    r = run(f, &mr_check_nova_vnc_listen);
     mr_test_assert_status(r, MR_PASS);
-    const struct mr_finding *n =
-        mr_test_finding(r, "[DEFAULT] vncserver_listen is deprecated; use [vnc] server_listen");
+    n = mr_test_finding(r, "[DEFAULT] vncserver_listen is deprecated; use [vnc] server_listen");
     mr_test_assert_at(n, "/etc/nova/nova.conf", 2);
     assert_non_null(n->remedy);
+    mr_test_finding(r, "server_listen = 0.0.0.0: the VNC server");
+
+    /* The site key says Yoga: removed again, and the proxy's name too. */
+    mr_test_fixture_site(f, "[site]\nnova_release = 2022.1\n");
+    conf(f, "[DEFAULT]\nvncserver_listen = 0.0.0.0\nvncserver_proxyclient_address = 192.0.2.11\n"
+            "[vnc]\nserver_listen = 0.0.0.0\n");
+    r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_WARN);
+    mr_test_finding(r, "[DEFAULT] vncserver_proxyclient_address = 192.0.2.11 is ignored: removed "
+                       "in 25.0.0 (Yoga), and this host runs Nova 2022.1 (Yoga); Nova uses "
+                       "[vnc] server_proxyclient_address's default 127.0.0.1");
+    /* [vnc] server_listen, set after the legacy name, decides in any release. */
+    mr_test_finding(r, "[vnc] server_listen = 0.0.0.0: the VNC server");
+
+    /* An older release, a legacy name set to a host name: a fail whose fix
+     * comments the legacy name out. */
+    mr_test_fixture_site(f, "[site]\nnova_release = 24.2.0\n");
+    conf(f, "[DEFAULT]\nvncserver_listen = compute-1\n");
+    r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "server_listen = compute-1 is a host name");
+    assert_string_equal(mr_result_primary(r)->alias_key, "vncserver_listen");
+
+    mr_test_fixture_site(f, "[site]\nnova_release = banana\n");
+    r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_ERROR);
+    assert_primary(r, "nova_release = banana");
 }
 
 static void test_vnc_disabled_and_spice(void **state)
@@ -179,12 +271,14 @@ static void test_vnc_disabled_and_spice(void **state)
     mr_test_assert_status(r, MR_PASS);
     assert_primary(r, "VNC consoles are disabled");
 
-    conf(f, "[vnc]\nenabled = false\n[spice]\nenabled = true\nserver_listen = 198.51.100.7\n");
+    conf(f, "[vnc]\nenabled = false\n[spice]\nenabled = true\nserver_listen = spice-1\n");
     r = run(f, &mr_check_nova_vnc_listen);
     mr_test_assert_status(r, MR_FAIL);
-    assert_primary(r, "[spice] server_listen = 198.51.100.7 is a specific address");
+    assert_primary(r, "[spice] server_listen = spice-1 is a host name");
+    assert_primary(r, "graphics_listen_addr_spice");
     assert_string_equal(mr_result_primary(r)->remedy,
-                        "set server_listen = 0.0.0.0 in [spice] of /etc/nova/nova.conf");
+                        "set server_listen = 0.0.0.0 (or an address of this host) in [spice] "
+                        "of /etc/nova/nova.conf");
 
     conf(f, "[vnc]\nenabled = maybe\n");
     r = run(f, &mr_check_nova_vnc_listen);
@@ -439,6 +533,16 @@ static void test_config_drive_not_block(void **state)
     assert_primary(r, "not a block migration profile");
 }
 
+/* Block migration of an instance with an iso9660 config drive, by the
+ * host's release. Nova 14.0.0 to 30.0.x copy disk.config from the source
+ * over SSH first (nova/virt/libvirt/driver.py, pre_live_migration:
+ * self._remotefs.copy_file("<source>:<instance dir>/disk.config"), added
+ * by "[libvirt] Live migration fails when config_drive_format=iso9660");
+ * 31.0.0 and 30.1.0 reverted that (commit 5827c01246, 684586f3cb). Since
+ * then the read-only drive is left out of migrate_disks (driver.py,
+ * _live_migration_copy_disk_paths skips dev.readonly) and
+ * _create_images_and_backing creates an empty disk.config on the
+ * destination: no failure, but the content stays behind. */
 static void test_config_drive_block(void **state)
 {
     struct mr_test_fixture *f = *state;
@@ -446,14 +550,31 @@ static void test_config_drive_block(void **state)
     mr_test_assert_status(r, MR_PASS);
     assert_primary(r, "config drives are not forced");
 
-    /* nova has no key pair: the copy of the config drive cannot work. */
+    /* Current Nova (no release known: the newest rules), no key: no copy
+     * over SSH, so no fail; a warning that the drive arrives empty. */
     conf(f, "[DEFAULT]\nforce_config_drive = True\n");
     r = run_with(f, &mr_check_nova_config_drive, block_profiles);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "Nova (release unknown: the rules of 2026.1 (Gazpacho) apply) does not "
+                      "copy the iso9660 config drive");
+    assert_primary(r, "an empty image");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+    assert_remedies(r);
+
+    /* 2024.1 (29.0.0) copies it over SSH as nova, who has no key: a fail. */
+    mr_test_fixture_site(f, "[site]\nnova_release = 29.0.0\n");
+    r = run_with(f, &mr_check_nova_config_drive, block_profiles);
     mr_test_assert_status(r, MR_FAIL);
-    assert_primary(r, "iso9660 config");
+    assert_primary(r, "Nova 2024.1 (Caracal, 29.0.0) copies the iso9660 config drive");
     assert_primary(r, "nova has no SSH key pair");
     mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
     assert_remedies(r);
+    /* The same from Ubuntu's package metadata. */
+    mr_test_fixture_site(f, "[site]\n");
+    mr_test_write(f->dir, "/usr/lib/python3/dist-packages/nova-29.2.0.egg-info/PKG-INFO",
+                  "Metadata-Version: 1.2\nName: nova\nVersion: 29.2.0\n");
+    r = run_with(f, &mr_check_nova_config_drive, block_profiles);
+    mr_test_assert_status(r, MR_FAIL);
 
     /* With a key, the copy can work if peers authorise it: a warning. */
     mr_test_write(f->dir, "/var/lib/nova/.ssh/id_ed25519", "not a real key\n");
@@ -463,6 +584,23 @@ static void test_config_drive_block(void **state)
     assert_primary(r, "/var/lib/nova/.ssh/id_ed25519");
     mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
     assert_remedies(r);
+    char *key = mr_xasprintf("%s/var/lib/nova/.ssh/id_ed25519", f->dir);
+    assert_int_equal(unlink(key), 0);
+    free(key);
+
+    /* 2024.2: 30.0.x copies, 30.1.0 does not; without the version, say so. */
+    mr_test_fixture_site(f, "[site]\nnova_release = 30.1.0\n");
+    r = run_with(f, &mr_check_nova_config_drive, block_profiles);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "does not copy");
+    mr_test_fixture_site(f, "[site]\nnova_release = 30.0.2\n");
+    r = run_with(f, &mr_check_nova_config_drive, block_profiles);
+    mr_test_assert_status(r, MR_FAIL);
+    mr_test_fixture_site(f, "[site]\nnova_release = 2024.2\n");
+    r = run_with(f, &mr_check_nova_config_drive, block_profiles);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "depends on the version");
+    assert_primary(r, "nova has no SSH key pair");
 
     conf(f, "[DEFAULT]\nforce_config_drive = True\nconfig_drive_format = vfat\n");
     r = run_with(f, &mr_check_nova_config_drive, block_profiles);

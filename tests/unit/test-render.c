@@ -146,6 +146,17 @@ static void test_json(void **state)
     assert_true(json_object_object_get_ex(r, "details", &v));
     assert_int_equal(json_object_array_length(v), 2);
     /* A pass has no place and no remedy. */
+    /* The Nova release whose rules applied: none installed in this root,
+     * so the newest, with version and source null. */
+    json_object *nova;
+    assert_true(json_object_object_get_ex(root, "nova", &nova));
+    assert_true(json_object_object_get_ex(nova, "version", &v));
+    assert_null(v);
+    assert_true(json_object_object_get_ex(nova, "release", &v));
+    assert_string_equal(json_object_get_string(v), "2026.1");
+    assert_true(json_object_object_get_ex(nova, "source", &v));
+    assert_null(v);
+
     r = json_object_array_get_idx(results, 0);
     assert_false(json_object_object_get_ex(r, "file", &v));
     assert_false(json_object_object_get_ex(r, "remedy", &v));
@@ -216,7 +227,9 @@ static void test_text(void **state)
                                 "(/etc/libvirt/libvirtd.conf:52)\n"
                                 "                        -> set listen_tcp = 1\n"));
     assert_non_null(strstr(out, "compute-1: could not judge (1 pass, 1 warn, 1 fail, 1 skip, "
-                                "1 error)\n"));
+                                "1 error)\n"
+                                "rules of: Nova (release unknown: the rules of 2026.1 "
+                                "(Gazpacho) apply)\n"));
     assert_null(strchr(out, '\033'));
     free(out);
     out = render(f, MR_FORMAT_TEXT, true, 0);
