@@ -17,6 +17,7 @@
 #include "ctx.h"
 #include "libvirtconf.h"
 #include "migready.h"
+#include "netaddr.h"
 #include "novaconf.h"
 #include "novarelease.h"
 #include "ops.h"
@@ -99,31 +100,12 @@ enum listen_kind { LISTEN_ANY, LISTEN_LOOPBACK, LISTEN_SPECIFIC, LISTEN_NAME };
 
 static enum listen_kind classify_listen(const char *addr)
 {
-    struct in_addr a4;
-    struct in6_addr a6;
-    if (inet_pton(AF_INET, addr, &a4) == 1) {
-        uint32_t h = ntohl(a4.s_addr);
-        if (h == 0)
-            return LISTEN_ANY;
-        return (h >> 24) == 127 ? LISTEN_LOOPBACK : LISTEN_SPECIFIC;
-    }
-    if (inet_pton(AF_INET6, addr, &a6) == 1) {
-        if (IN6_IS_ADDR_UNSPECIFIED(&a6))
-            return LISTEN_ANY;
-        if (IN6_IS_ADDR_LOOPBACK(&a6))
-            return LISTEN_LOOPBACK;
-        if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-            uint32_t h = ((uint32_t)a6.s6_addr[12] << 24) | ((uint32_t)a6.s6_addr[13] << 16) |
-                         ((uint32_t)a6.s6_addr[14] << 8) | a6.s6_addr[15];
-            if (h == 0)
-                return LISTEN_ANY;
-            if ((h >> 24) == 127)
-                return LISTEN_LOOPBACK;
-        }
-        return LISTEN_SPECIFIC;
-    }
-    if (strcasecmp(addr, "localhost") == 0 || strcasecmp(addr, "localhost.localdomain") == 0 ||
-        strcasecmp(addr, "ip6-localhost") == 0)
+    if (mr_addr_is_unspecified(addr))
+        return LISTEN_ANY;
+    if (mr_addr_is_literal(addr))
+        return mr_addr_is_loopback(addr) ? LISTEN_LOOPBACK : LISTEN_SPECIFIC;
+    /* Names: libvirt's "localhost*" rule, and Debian's name for ::1. */
+    if (mr_libvirt_addr_is_loopback(addr) || strcasecmp(addr, "ip6-localhost") == 0)
         return LISTEN_LOOPBACK;
     return LISTEN_NAME;
 }
@@ -138,17 +120,8 @@ static int is_local_address(const struct mr_ctx *ctx, const char *addr)
     if (ctx->ops->local_addresses(&addrs) < 0)
         return -1;
     bool hit = false;
-    unsigned char want[sizeof(struct in6_addr)], have[sizeof(struct in6_addr)];
-    int fam = inet_pton(AF_INET, addr, want) == 1 ? AF_INET
-              : inet_pton(AF_INET6, addr, want) == 1 ? AF_INET6 : 0;
-    for (size_t i = 0; fam && addrs && addrs[i] && !hit; i++) {
-        /* Compare binary forms: "::1" and "0::1" are the same address. */
-        char *a = mr_xstrdup(addrs[i]);
-        a[strcspn(a, "%")] = '\0'; /* drop an IPv6 zone */
-        if (inet_pton(fam, a, have) == 1)
-            hit = memcmp(want, have, fam == AF_INET ? 4 : 16) == 0;
-        free(a);
-    }
+    for (size_t i = 0; addrs && addrs[i] && !hit; i++)
+        hit = mr_addr_same(addr, addrs[i]);
     mr_strv_free(addrs);
     return hit;
 }
