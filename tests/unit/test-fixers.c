@@ -276,6 +276,81 @@ static void test_instances_path(void **state)
     free(d);
 }
 
+/* ---- nova.migration-transport ---- */
+
+/* A URI to drop with the scheme set elsewhere, a scheme alone, a key to
+ * comment out: each its finding's, the keys stand-ins from nova-good. */
+static void transport_named(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made uri");
+    mr_finding_code(f, "uri");
+    mr_finding_alias(f, "libvirt", "live_migration_downtime");
+    mr_finding_want(f, "tls");
+    mr_finding_also_in(f, "/etc/nova/nova.conf.d/50-migration.conf", "libvirt",
+                       "live_migration_scheme", "tls");
+    f = mr_report(res, MR_FAIL, "hand-made scheme");
+    mr_finding_code(f, "scheme");
+    mr_finding_key(f, "vnc", "server_listen");
+    mr_finding_want(f, "192.0.2.99");
+    f = mr_report(res, MR_FAIL, "hand-made tunnelled");
+    mr_finding_code(f, "tunnelled");
+    mr_finding_key(f, "libvirt", "live_migration_permit_post_copy");
+    mr_finding_value(f, "false");
+}
+
+/* Two findings about one URI (no %s, another transport): the scheme is set once. */
+static void transport_twice(struct mr_result *res)
+{
+    for (int i = 0; i < 2; i++) {
+        struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made uri %d", i);
+        mr_finding_code(f, "uri");
+        mr_finding_alias(f, "libvirt", "live_migration_downtime");
+        mr_finding_want(f, "ssh");
+        mr_finding_also_in(f, "/etc/nova/nova.conf", "libvirt", "live_migration_scheme", "ssh");
+    }
+}
+
+static void transport_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "live_migration_inbound_addr = 127.0.0.1 is a loopback address");
+    struct mr_finding *f = mr_report(res, MR_WARN, "live_migration_uri is deprecated");
+    mr_finding_code(f, "uri");
+    mr_finding_alias(f, "libvirt", "live_migration_downtime");
+    mr_finding_want(f, "tcp");
+    f = mr_report(res, MR_PASS, "a note");
+    mr_finding_code(f, "scheme");
+    mr_finding_key(f, "libvirt", "live_migration_scheme");
+    mr_finding_want(f, "ssh");
+}
+
+static void test_migration_transport(void **state)
+{
+    (void)state;
+    /* nova-good migrates over tcp, the profile's: the real check passes. */
+    const struct mr_fixer *fx = &mr_fixer_nova_migration_transport;
+    char *d = plan("nova-good", "nova.migration-transport", fx, transport_named);
+    assert_has(d, "-live_migration_downtime = 500\n+#live_migration_downtime = 500 (deprecated; "
+                  "replaced by live_migration_scheme = tls)\n");
+    assert_has(d, "+++ /etc/nova/nova.conf.d/50-migration.conf\n");
+    assert_has(d, "+[libvirt]\n+live_migration_scheme = tls\n");
+    assert_has(d, "+server_listen = 192.0.2.99\n");
+    assert_has(d, "+#live_migration_permit_post_copy = false (native TLS encrypts the stream "
+                  "itself)\n");
+    free(d);
+
+    d = plan("nova-good", "nova.migration-transport", fx, transport_twice);
+    assert_has(d, "+live_migration_scheme = ssh\n");
+    const char *set = strstr(d, "+live_migration_scheme = ssh\n");
+    assert_null(strstr(set + 1, "+live_migration_scheme"));
+    free(d);
+
+    /* fix-nova's live_migration_uri goes over ssh, not the profile's tcp:
+     * without a finding that says so, it stays. */
+    d = plan("fix-nova", "nova.migration-transport", fx, transport_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_qemu_migration_ports),
         cmocka_unit_test(test_libvirt_listen),
         cmocka_unit_test(test_instances_path),
+        cmocka_unit_test(test_migration_transport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
