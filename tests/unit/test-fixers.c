@@ -351,6 +351,59 @@ static void test_migration_transport(void **state)
     free(d);
 }
 
+/* ---- hosts.resolution ---- */
+
+/* This host's names to an address no configuration gives (twice: mapped
+ * once), a peer's name on a warning the offline check could not decide. */
+static void hosts_named(struct mr_result *res)
+{
+    for (int i = 0; i < 2; i++) {
+        struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made own name %d", i);
+        mr_finding_at(f, "/etc/hosts", 2);
+        mr_finding_code(f, "own-name");
+        mr_finding_key(f, NULL, "compute-1.example.org");
+        mr_finding_want(f, "192.0.2.55");
+        mr_finding_also(f, NULL, "compute-1", "192.0.2.55");
+    }
+    struct mr_finding *f = mr_report(res, MR_WARN, "hand-made peer");
+    mr_finding_code(f, "name");
+    mr_finding_key(f, NULL, "db.example.org");
+    mr_finding_want(f, "192.0.2.77");
+}
+
+static void hosts_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "peer 127.0.0.2 is a loopback address");
+    struct mr_finding *f = mr_report(res, MR_PASS, "a note");
+    mr_finding_code(f, "own-name");
+    mr_finding_key(f, NULL, "compute-1");
+    mr_finding_want(f, "192.0.2.55");
+    f = mr_report(res, MR_FAIL, "another kind");
+    mr_finding_code(f, "something-else");
+    mr_finding_key(f, NULL, "compute-1");
+    mr_finding_want(f, "192.0.2.55");
+}
+
+static void test_hosts_resolution(void **state)
+{
+    (void)state;
+    /* hosts-debian has no address for this host and no site hosts key:
+     * the findings alone say what goes where. */
+    const struct mr_fixer *fx = &mr_fixer_hosts_resolution;
+    char *d = plan("hosts-debian", "hosts.resolution", fx, hosts_named);
+    assert_has(d, "-127.0.1.1\tcompute-1.example.org\tcompute-1\n"
+                  "+192.0.2.55\tcompute-1.example.org\tcompute-1\n"
+                  "+192.0.2.77\tdb.example.org\n");
+    assert_null(strstr(strstr(d, "+192.0.2.55") + 1, "+192.0.2.55"));
+    free(d);
+
+    /* fix-host has my_ip and a 127.0.1.1 line: without a finding that maps
+     * the names, they stay. */
+    d = plan("fix-host", "hosts.resolution", fx, hosts_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_libvirt_listen),
         cmocka_unit_test(test_instances_path),
         cmocka_unit_test(test_migration_transport),
+        cmocka_unit_test(test_hosts_resolution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
