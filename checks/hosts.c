@@ -145,6 +145,12 @@ struct run {
     struct mr_hosts *hosts; /* NULL when there is no /etc/hosts */
     struct nss nss;
     char *order;
+    /* What the fix maps: this host's names (the canonical one first) to its
+     * address (NULL when unknown: the names would stop resolving), and the
+     * names the site's hosts key gives an address. */
+    char **own_names;
+    const char *own_addr;
+    char **pairs;
     int *loop_lines; /* loopback lines already reported */
     size_t n_loop;
 };
@@ -159,14 +165,54 @@ static bool loop_reported(struct run *rn, int line)
     return false;
 }
 
-/* This host's address for a remedy: nova.conf's my_ip when a file sets it. */
-static char *own_address(const struct mr_ctx *ctx, const char **ret_from)
+/* This host's reachable address: the site's `address` (WITH_SITE: the
+ * fix's; the remedy names only nova.conf's), else nova.conf's my_ip when a
+ * file sets it; NULL when neither. */
+static const char *own_address(const struct mr_ctx *ctx, bool with_site, const char **ret_from)
 {
+    const char *a = mr_ctx_site(ctx, "address");
+    if (with_site && a && mr_addr_is_literal(a) && !mr_addr_is_local_only(a)) {
+        *ret_from = "address in the site configuration";
+        return a;
+    }
     const struct mr_novaconf *conf = NULL;
     const char *msg = NULL;
     const char *ip = mr_ctx_nova(ctx, &conf, &msg) == 0 ? mr_novaconf_my_ip(conf) : NULL;
     *ret_from = ip ? "my_ip in nova.conf" : NULL;
-    return mr_xstrdup(ip ? ip : "ADDRESS");
+    return ip;
+}
+
+/* The remedy's address: "ADDRESS" when it is unknown (caller frees). */
+static char *remedy_address(const struct mr_ctx *ctx, const char **ret_from)
+{
+    const char *a = own_address(ctx, false, ret_from);
+    return mr_xstrdup(a ? a : "ADDRESS");
+}
+
+/* F's fix maps this host's names to its address in /etc/hosts (a loopback
+ * line that named them becomes that line). */
+static void fix_own(struct run *rn, struct mr_finding *f)
+{
+    if (!rn->own_addr || !rn->own_names || !rn->own_names[0])
+        return;
+    mr_finding_code(f, "own-name");
+    mr_finding_key(f, NULL, rn->own_names[0]);
+    mr_finding_want(f, rn->own_addr);
+    for (size_t i = 1; rn->own_names[i]; i++)
+        mr_finding_also(f, NULL, rn->own_names[i], rn->own_addr);
+}
+
+/* F's fix maps NAME to the address the site's hosts key gives it, if any.
+ * A warning gets it too: what the offline check cannot decide, the site
+ * configuration does, and the fix writes it once the check fails. */
+static void fix_name(struct run *rn, struct mr_finding *f, const char *name)
+{
+    const char *addr = mr_hosts_pair_addr(rn->pairs, name);
+    if (!addr)
+        return;
+    mr_finding_code(f, "name");
+    mr_finding_key(f, NULL, name);
+    mr_finding_want(f, addr);
 }
 
 /* Asks the live resolver; returns the addresses or NULL (with R set). */
@@ -207,7 +253,7 @@ static bool addr_in(char *const *v, const char *addr)
 
 /* The live resolver's answer for NAME against what /etc/hosts said (FILE_OK:
  * a non-loopback line, or NULL). WHAT names it in messages. */
-static void compare_resolver(struct run *rn, const char *what, const char *name,
+static void compare_resolver(struct run *rn, const char *what, const char *name, bool own,
                              const struct mr_hosts_entry *file_ok, bool loop_in_file)
 {
     int r;
@@ -220,6 +266,7 @@ static void compare_resolver(struct run *rn, const char *what, const char *name,
                       what, name, rn->order);
         mr_finding_remedy(f, "add '%s %s' to %s or publish %s in DNS", "ADDRESS", name, HOSTS,
                           name);
+        own ? fix_own(rn, f) : fix_name(rn, f, name);
         return;
     }
     if (r < 0) {
@@ -238,6 +285,7 @@ static void compare_resolver(struct run *rn, const char *what, const char *name,
                       list, what, name);
         mr_finding_remedy(f, "map %s to this host's reachable address in %s or DNS "
                           "(check 'getent ahosts %s')", name, HOSTS, name);
+        own ? fix_own(rn, f) : fix_name(rn, f, name);
     } else if (file_ok && !addr_in(addrs, file_ok->addr)) {
         f = mr_report(rn->res, MR_WARN,
                       "the resolver answers %s for %s %s, but %s:%d says %s (hosts: %s)",
@@ -272,7 +320,7 @@ static const struct mr_hosts_entry *check_own_name(struct run *rn, const char *n
         if (loop_reported(rn, l->line))
             continue;
         const char *from = NULL;
-        char *addr = own_address(rn->ctx, &from);
+        char *addr = remedy_address(rn->ctx, &from);
         struct mr_finding *f = mr_report(
             rn->res, MR_FAIL,
             "%s maps this host's name %s to %s, a loopback address (%s:%d): libvirt hands peers "
@@ -288,6 +336,7 @@ static const struct mr_hosts_entry *check_own_name(struct run *rn, const char *n
             mr_finding_remedy(f, "replace line %d of %s with '%s %s'%s%s%s", l->line, HOSTS,
                               addr, shortname, from ? " (" : "", from ? from : "",
                               from ? ")" : "");
+        fix_own(rn, f);
         free(addr);
     }
     return ok;
@@ -306,6 +355,12 @@ static void check_self(struct run *rn, const char *hostname)
         if (l && strchr(l->names[0], '.'))
             fqdn = mr_xstrdup(l->names[0]);
     }
+    /* The names the fix maps: the FQDN (when known), then the short name. */
+    rn->own_names = mr_xcalloc(1, sizeof(char *));
+    if (fqdn)
+        mr_strv_push(&rn->own_names, fqdn);
+    if (!fqdn || strcasecmp(fqdn, shortname) != 0)
+        mr_strv_push(&rn->own_names, shortname);
     const char *names[2] = {hostname, fqdn};
     for (size_t i = 0; i < 2; i++) {
         const char *name = names[i];
@@ -320,7 +375,7 @@ static void check_self(struct run *rn, const char *hostname)
             mr_finding_at(f, HOSTS, ok->line);
         } else if (!ok && !loop && !rn->ctx->live) {
             const char *from = NULL;
-            char *addr = own_address(rn->ctx, &from);
+            char *addr = remedy_address(rn->ctx, &from);
             if (nss_uses_files(&rn->nss) && !nss_elsewhere(&rn->nss)) {
                 f = mr_report(rn->res, MR_FAIL,
                               "this host's name %s is not in %s and hosts: %s asks nothing "
@@ -336,9 +391,10 @@ static void check_self(struct run *rn, const char *hostname)
             mr_finding_remedy(f, "add '%s %s%s%s' to %s, or run migready on the live host", addr,
                               fqdn ? fqdn : shortname, fqdn ? " " : "", fqdn ? shortname : "",
                               HOSTS);
+            fix_own(rn, f);
             free(addr);
         }
-        compare_resolver(rn, "this host's name", name, ok, loop);
+        compare_resolver(rn, "this host's name", name, true, ok, loop);
     }
     free(shortname);
     free(fqdn);
@@ -373,6 +429,7 @@ static void check_remote(struct run *rn, const char *what, const char *name)
         mr_finding_at(f, HOSTS, l->line);
         mr_finding_remedy(f, "map %s to its reachable address on line %d of %s", name, l->line,
                           HOSTS);
+        fix_name(rn, f, name);
     }
     if (ok && !loop) {
         f = mr_report(rn->res, MR_PASS, "%s %s resolves to %s (%s:%d)", what, name, ok->addr,
@@ -387,22 +444,28 @@ static void check_remote(struct run *rn, const char *what, const char *name)
                 mr_finding_at(f, NSSWITCH, rn->nss.line);
             mr_finding_remedy(f, "add 'ADDRESS %s' to %s, or add dns to the hosts: line of %s",
                               name, HOSTS, NSSWITCH);
+            fix_name(rn, f, name);
         } else {
             f = mr_report(rn->res, MR_WARN,
                           "%s %s is not in %s; whether hosts: %s resolves it cannot be "
                           "decided offline", what, name, HOSTS, rn->order);
             mr_finding_remedy(f, "run migready on the live host, or add 'ADDRESS %s' to %s",
                               name, HOSTS);
+            fix_name(rn, f, name);
         }
     }
-    compare_resolver(rn, what, name, ok, loop);
+    compare_resolver(rn, what, name, false, ok, loop);
 }
 
 static int run_resolution(const struct mr_ctx *ctx, struct mr_result *res)
 {
     struct run rn = {.ctx = ctx, .res = res};
     char *hostname = NULL;
+    const char *from = NULL;
     struct mr_finding *f;
+
+    rn.own_addr = own_address(ctx, true, &from);
+    rn.pairs = mr_hosts_site_pairs(mr_ctx_site(ctx, "hosts"));
 
     nss_load(ctx, &rn.nss);
     rn.order = mr_strv_join(rn.nss.services, " "); /* "files dns" as written */
@@ -455,6 +518,8 @@ cleanup:
     free(hostname);
     free(rn.order);
     free(rn.loop_lines);
+    mr_strv_free(rn.own_names);
+    mr_strv_free(rn.pairs);
     mr_hosts_free(rn.hosts);
     mr_strv_free(rn.nss.services);
     return 0;

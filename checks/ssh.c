@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -228,8 +229,31 @@ static struct mr_finding *fail_at(struct run *rn, enum mr_status st, const char 
     return f;
 }
 
-/* Owner and group/world-write bits, as sshd's StrictModes judges them. */
-static bool check_strict(struct run *rn, const char *path, const struct stat *st, bool root_ok)
+/* What the fix of F does, in order: an edit whose section is the action,
+ * key the path and want its argument.
+ * - mkdir PATH (want: the mode), for the migration user;
+ * - keygen PATH: an ed25519 key pair without passphrase, PATH and PATH.pub;
+ * - chmod PATH (want: the mode, in octal); chown PATH (want: the user);
+ * - authorize PATH (want: a key line), authorize-file PATH (want: a file
+ *   of keys, which may be one an earlier edit makes): the keys PATH, an
+ *   authorized_keys file, lacks are added. */
+static void fix_do(struct mr_finding *f, const char *action, const char *path, const char *want)
+{
+    mr_finding_code(f, "ssh");
+    mr_finding_also(f, action, path, want);
+}
+
+static void fix_chmod(struct mr_finding *f, const char *path, mode_t mode)
+{
+    char m[8];
+    snprintf(m, sizeof(m), "%04o", (unsigned)mode);
+    fix_do(f, "chmod", path, m);
+}
+
+/* Owner and group/world-write bits, as sshd's StrictModes judges them. The
+ * fix: the owner (FIX_OWNER), and WANT (0: the mode without go-w). */
+static bool check_strict(struct run *rn, const char *path, const struct stat *st, bool root_ok,
+                         bool fix_owner, mode_t want)
 {
     struct mr_finding *f;
     bool ok = true;
@@ -238,12 +262,15 @@ static bool check_strict(struct run *rn, const char *path, const struct stat *st
                     "refuses keys below it (StrictModes)", path, (unsigned)st->st_uid, rn->user,
                     (unsigned)rn->uid);
         mr_finding_remedy(f, "chown %s: %s", rn->user, path);
+        if (fix_owner)
+            fix_do(f, "chown", path, rn->user);
         ok = false;
     }
     if (st->st_mode & (S_IWGRP | S_IWOTH)) {
         f = fail_at(rn, MR_FAIL, path, 0, "%s (mode %04o) is group- or world-writable: sshd "
                     "refuses keys below it (StrictModes)", path, (unsigned)(st->st_mode & 07777));
         mr_finding_remedy(f, "chmod go-w %s", path);
+        fix_chmod(f, path, want ? want : st->st_mode & 07755);
         ok = false;
     }
     return ok;
@@ -265,6 +292,7 @@ static void check_private(struct run *rn, const char *path, const struct stat *s
                     "(UID %u): ssh refuses it", path, (unsigned)st->st_uid, rn->user,
                     (unsigned)rn->uid);
         mr_finding_remedy(f, "chown %s: %s", rn->user, path);
+        fix_do(f, "chown", path, rn->user);
     }
     if (st->st_mode & 077) {
         f = fail_at(rn, MR_FAIL, path, 0, "the private key %s is mode %04o: %s, and ssh refuses "
@@ -272,6 +300,7 @@ static void check_private(struct run *rn, const char *path, const struct stat *s
                     (unsigned)(st->st_mode & 07777),
                     st->st_mode & 044 ? "other users can read it" : "others have access to it");
         mr_finding_remedy(f, "chmod 0600 %s", path);
+        fix_chmod(f, path, st->st_mode & 07700);
     }
     char *buf = NULL;
     size_t len = 0;
@@ -436,10 +465,30 @@ static void check_site_keys(struct run *rn, const char *ak, const struct key *ha
                         want[i].type, want[i].comment, *want[i].comment ? " " : "");
             mr_finding_remedy(f, "echo '%s %s %s' >> %s", want[i].type, want[i].blob,
                               want[i].comment, ak);
+            char *line = mr_xasprintf("%s %s %s", want[i].type, want[i].blob, want[i].comment);
+            fix_do(f, "authorize", ak, line);
+            free(line);
         }
         keys_free(want, nw);
     }
     free(copy);
+}
+
+/* The fix of an authorized_keys file AK that is made anew: the user's own
+ * public key PUB (when there is or will be one), then the site's keys. */
+static void fix_authorize_all(struct run *rn, struct mr_finding *f, const char *ak,
+                              const char *pub)
+{
+    if (pub)
+        fix_do(f, "authorize-file", ak, pub);
+    const char *list = mr_ctx_site(rn->ctx, "authorized_keys");
+    char **items = list ? mr_split_fields(list, ',') : NULL;
+    for (size_t i = 0; items && items[i]; i++) {
+        char *item = mr_strip(items[i]);
+        if (*item)
+            fix_do(f, item[0] == '/' ? "authorize-file" : "authorize", ak, item);
+    }
+    mr_strv_free(items);
 }
 
 static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
@@ -450,6 +499,7 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
     struct stat st;
     char *home = NULL, *priv = NULL, *pub = NULL, *ak = NULL, *cmd = NULL;
     struct key own = {0};
+    size_t new_key = SIZE_MAX; /* the finding whose fix makes the key pair */
     struct key *have = NULL;
     size_t n_have = 0;
     int r;
@@ -495,13 +545,19 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_remedy(f, "install -d -m 0755 -o %s %s && %s", rn.user, home, cmd);
         goto cleanup;
     }
-    check_strict(&rn, home, &st, true);
+    check_strict(&rn, home, &st, true, false, 0);
 
     r = mr_root_stat(ctx->root, rn.ssh_dir, &st, false);
     if (r < 0) {
         f = fail_at(&rn, MR_FAIL, rn.ssh_dir, 0, "%s has no %s, so no key pair (%s)", rn.user,
                     rn.ssh_dir, why);
         mr_finding_remedy(f, "%s", cmd);
+        priv = mr_xasprintf("%s/id_ed25519", rn.ssh_dir);
+        pub = mr_xasprintf("%s.pub", priv);
+        ak = mr_xasprintf("%s/authorized_keys", rn.ssh_dir);
+        fix_do(f, "mkdir", rn.ssh_dir, "0700");
+        fix_do(f, "keygen", priv, NULL);
+        fix_authorize_all(&rn, f, ak, pub);
         goto cleanup;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -509,11 +565,17 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_remedy(f, "rm %s && %s", rn.ssh_dir, cmd);
         goto cleanup;
     }
-    if (check_strict(&rn, rn.ssh_dir, &st, false) && (st.st_mode & 077)) {
+    bool strict = check_strict(&rn, rn.ssh_dir, &st, false, true, 0700);
+    if (strict && (st.st_mode & 077)) {
         f = fail_at(&rn, MR_WARN, rn.ssh_dir, 0, "%s is mode %04o, not 0700: other users can "
                     "see which keys %s has", rn.ssh_dir, (unsigned)(st.st_mode & 07777),
                     rn.user);
         mr_finding_remedy(f, "chmod 0700 %s", rn.ssh_dir);
+        /* A warning, fixed with the rest when the check fails. */
+        fix_chmod(f, rn.ssh_dir, 0700);
+    } else if (!strict && (st.st_mode & 077) && !(st.st_mode & (S_IWGRP | S_IWOTH))) {
+        /* The owner failed, which hides the warning: its fix takes the mode too. */
+        fix_chmod(&res->findings[res->n_findings - 1], rn.ssh_dir, 0700);
     }
 
     for (size_t i = 0; i < MR_ARRAY_SIZE(key_names) && !priv; i++) {
@@ -527,6 +589,10 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
         f = fail_at(&rn, MR_FAIL, rn.ssh_dir, 0, "%s has no key pair in %s (id_ed25519, "
                     "id_ecdsa or id_rsa; %s)", rn.user, rn.ssh_dir, why);
         mr_finding_remedy(f, "%s", cmd);
+        priv = mr_xasprintf("%s/id_ed25519", rn.ssh_dir);
+        pub = mr_xasprintf("%s.pub", priv);
+        fix_do(f, "keygen", priv, NULL);
+        new_key = res->n_findings - 1;
     } else {
         r = 0;
         if (S_ISLNK(st.st_mode))
@@ -559,10 +625,13 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
         f = fail_at(&rn, MR_FAIL, ak, 0, "%s has no %s: no host can copy disks to this one as %s",
                     rn.user, ak, rn.user);
         mr_finding_remedy(f, "cat %s >> %s && chown %s: %s && chmod 0600 %s",
-                          pub ? pub : "PEER_KEY.pub", ak, rn.user, ak, ak);
+                          pub && new_key == SIZE_MAX ? pub : "PEER_KEY.pub", ak, rn.user, ak, ak);
+        fix_authorize_all(&rn, f, ak, pub);
         goto cleanup;
     }
-    check_strict(&rn, ak, &st, true);
+    if (new_key != SIZE_MAX)
+        fix_do(&res->findings[new_key], "authorize-file", ak, pub);
+    check_strict(&rn, ak, &st, true, true, 0600);
     r = read_keys(&rn, ak, true, &have, &n_have);
     if (r < 0) {
         f = fail_at(&rn, MR_FAIL, ak, 0, "cannot read %s: %s", ak,
@@ -574,6 +643,7 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
         f = fail_at(&rn, MR_FAIL, ak, 0, "%s does not hold %s's own public key %s: copies to "
                     "this same host (resize) fail", ak, rn.user, pub);
         mr_finding_remedy(f, "cat %s >> %s", pub, ak);
+        fix_do(f, "authorize-file", ak, pub);
     }
     check_site_keys(&rn, ak, have, n_have);
 

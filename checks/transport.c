@@ -42,6 +42,37 @@ static bool nova_bool(const struct mr_novaconf *nova, const char *key, struct mr
     return on;
 }
 
+/* What fixes a live_migration_uri that fails: it goes (commented out
+ * wherever it is set), and then Nova builds the URI from
+ * live_migration_scheme (tcp when unset), which is set to PROFILE in the
+ * file that decides it when it names another transport. */
+static void drop_uri(struct mr_finding *f, const struct mr_novaconf *nova, const char *profile)
+{
+    struct mr_novaval scheme;
+    bool set = nova_set(nova, "live_migration_scheme", &scheme) && !scheme.is_default;
+    mr_finding_code(f, "uri");
+    mr_finding_alias(f, "libvirt", "live_migration_uri");
+    mr_finding_want(f, profile);
+    if (strcmp(mr_uri_transport_name(set ? scheme.value : "tcp"), profile) != 0)
+        mr_finding_also_in(f, set && scheme.file ? scheme.file : NOVA_CONF, "libvirt",
+                           "live_migration_scheme", profile);
+}
+
+/* The fix of a transport other than PROFILE: drop the URI that chose it,
+ * else set the scheme (SCHEME, where it is set) to PROFILE. */
+static void fix_scheme(struct mr_finding *f, const struct mr_novaconf *nova, bool by_uri,
+                       const struct mr_novaval *scheme, const char *profile)
+{
+    if (by_uri) {
+        drop_uri(f, nova, profile);
+        return;
+    }
+    mr_finding_code(f, "scheme");
+    mr_finding_key(f, "libvirt", "live_migration_scheme");
+    mr_finding_value(f, scheme->is_default ? NULL : scheme->value);
+    mr_finding_want(f, profile);
+}
+
 static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nova,
                          struct mr_result *res)
 {
@@ -68,6 +99,7 @@ static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nov
             at_nova(f, &uri);
             mr_finding_remedy(f, "put %%s where the destination host goes "
                               "(qemu+%s://%%s/system), or use live_migration_scheme", profile);
+            drop_uri(f, nova, profile);
         }
         used = mr_uri_transport(uri.value);
         what = mr_xasprintf("live_migration_uri = %s in %s:%d", uri.value, uri.file, uri.line);
@@ -86,6 +118,7 @@ static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nov
                       "qemu+ssh://)", what);
         at_nova(f, src);
         mr_finding_remedy(f, "set [libvirt] live_migration_scheme = %s in %s", profile, NOVA_CONF);
+        fix_scheme(f, nova, src == &uri, &scheme, profile);
     } else if (strcmp(mr_uri_transport_name(used), profile) != 0) {
         f = mr_report(res, MR_FAIL, "%s but the transport profile is %s", what, profile);
         at_nova(f, src);
@@ -93,6 +126,7 @@ static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nov
                           "--profile %s", profile, NOVA_CONF,
                           src == &uri ? " and remove live_migration_uri" : "",
                           mr_uri_transport_name(used));
+        fix_scheme(f, nova, src == &uri, &scheme, profile);
     } else {
         f = mr_report(res, MR_PASS, "%s, as the %s transport profile expects", what, profile);
         at_nova(f, src);
@@ -175,6 +209,10 @@ static int run_transport(const struct mr_ctx *ctx, struct mr_result *res)
         at_nova(f, &tun);
         mr_finding_remedy(f, "remove live_migration_tunnelled from %s (native TLS encrypts the "
                           "migration stream itself)", tun.file);
+        /* Its fix comments the key out wherever it is set (no value is wanted). */
+        mr_finding_code(f, "tunnelled");
+        mr_finding_key(f, "libvirt", "live_migration_tunnelled");
+        mr_finding_value(f, tun.value);
     } else if (tunnelled) {
         f = mr_report(res, MR_WARN,
                       "live_migration_tunnelled = %s in %s:%d is deprecated (Nova 23.0.0, "

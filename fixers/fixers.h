@@ -51,9 +51,6 @@ int fx_nova_set(struct mr_change_set *cs, const struct mr_finding *f);
  * address..., NULL-terminated (caller frees); loopback addresses left out. */
 char **fx_site_hosts(const struct mr_ctx *ctx);
 const char *fx_site_host_addr(char *const *pairs, const char *name);
-/* This host's reachable address: the site's `address`, else nova.conf's
- * my_ip when a file sets it; NULL when neither (caller frees). */
-char *fx_own_address(const struct mr_ctx *ctx, const char **ret_from);
 /* The last (innermost) node matching PATTERN whose text spans line LINE of TEXT (the
  * text the edit was parsed from); NULL when none (caller frees). */
 char *fx_node_at_line(struct mr_aug_edit *e, const char *pattern, const char *text, int line);

@@ -1,12 +1,13 @@
-/* hosts.resolution: /etc/hosts through Augeas's Hosts lens.
- * - This host's name (and FQDN) leaves every loopback line (Debian's
- *   "127.0.1.1 NAME.DOMAIN NAME" above all) and every line of another
- *   address; a line left without names goes, except that the first emptied
- *   loopback line becomes "ADDRESS FQDN NAME" in place, so the file keeps
- *   its order. ADDRESS is the site's `address`, else nova.conf's my_ip:
- *   without one nothing is changed (the names would stop resolving).
- * - The names the site's `hosts` key gives an address (the peers, the NFS
- *   server) are mapped to it the same way, at the end of the file. */
+/* hosts.resolution: /etc/hosts through Augeas's Hosts lens, for the names
+ * the check's findings map to an address.
+ * - This host's names (FQDN, short name) leave every loopback line
+ *   (Debian's "127.0.1.1 NAME.DOMAIN NAME" above all) and every line of
+ *   another address; a line left without names goes, except that the first
+ *   emptied loopback line becomes "ADDRESS FQDN NAME" in place, so the file
+ *   keeps its order. The check names no address when it knows none: the
+ *   names would stop resolving.
+ * - A peer's or the NFS server's name, with the address the site's `hosts`
+ *   key gives it, the same way, at the end of the file. */
 #include "config.h"
 
 #include <errno.h>
@@ -179,103 +180,71 @@ static void map(struct hosts_edit *h, char *const *names, const char *addr, bool
     h->changed = true;
 }
 
-/* The FQDN as the check finds it: the host name when it has a dot, else the
- * canonical name of the first line that lists the short name. */
-static char *own_fqdn(struct hosts_edit *h, const char *hostname, const char *shortname)
+/* A mapping the check attached: to a fail, or to a warning about a name it
+ * cannot judge offline (the check failed for another reason, and the fix
+ * writes what the configuration says). */
+static bool maps(const struct mr_finding *f)
 {
-    if (strchr(hostname, '.'))
-        return mr_xstrdup(hostname);
-    char **m = NULL;
-    char *pat = mr_xasprintf("%s/*[ipaddr]", mr_aug_edit_top(h->e));
-    int n = aug_match(h->aug, pat, &m);
-    free(pat);
-    char *fqdn = NULL;
-    for (int i = 0; i < n && !fqdn; i++) {
-        char *p = mr_xasprintf("%s/canonical | %s/alias", m[i], m[i]);
-        char **nm = NULL;
-        int k = aug_match(h->aug, p, &nm);
-        free(p);
-        bool listed = false;
-        const char *canon = NULL;
-        for (int j = 0; j < k; j++) {
-            const char *v = NULL;
-            if (aug_get(h->aug, nm[j], &v) == 1 && v) {
-                if (j == 0)
-                    canon = v;
-                listed |= strcasecmp(v, shortname) == 0;
-            }
-        }
-        if (listed)
-            fqdn = canon && strchr(canon, '.') ? mr_xstrdup(canon) : mr_xstrdup("");
-        free_matches(nm, k);
+    return (f->status == MR_FAIL || f->status == MR_WARN) && f->code && f->key && f->want &&
+           (strcmp(f->code, "own-name") == 0 || strcmp(f->code, "name") == 0);
+}
+
+/* Whether a mapping before findings[UPTO] maps KEY: the findings about one
+ * name carry the same mapping, made once. */
+static bool mapped_before(const struct mr_result *res, size_t upto, const char *key)
+{
+    for (size_t i = 0; i < upto; i++)
+        if (maps(&res->findings[i]) && strcasecmp(res->findings[i].key, key) == 0)
+            return true;
+    return false;
+}
+
+/* Maps the names of F (its key, then those of its further edits) to the
+ * address it wants; this host's own names may take over a loopback line. */
+static void map_finding(struct hosts_edit *h, const struct mr_finding *f,
+                        struct mr_change_set *cs)
+{
+    bool own = strcmp(f->code, "own-name") == 0;
+    char **names = mr_xcalloc(1, sizeof(char *));
+    struct mr_edit buf;
+    const struct mr_edit *ed;
+    for (size_t k = 0; (ed = mr_finding_edit(f, k, &buf)); k++)
+        mr_strv_push(&names, ed->key);
+    h->changed = false;
+    unmap(h, names, f->want, own);
+    map(h, names, f->want, own);
+    if (h->reused) { /* kept for a line that was not needed after all */
+        aug_rm(h->aug, h->reused);
+        free(h->reused);
+        h->reused = NULL;
     }
-    free_matches(m, n);
-    if (fqdn && !*fqdn) {
-        free(fqdn);
-        fqdn = NULL;
-    }
-    return fqdn;
+    if (h->changed && own)
+        mr_change_describe(cs, "mapped %s to %s in %s, not to a loopback address", f->key,
+                           f->want, HOSTS);
+    else if (h->changed)
+        mr_change_describe(cs, "mapped %s to %s in %s (hosts in the site configuration)", f->key,
+                           f->want, HOSTS);
+    mr_strv_free(names);
 }
 
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
 {
-    (void)res;
+    (void)ctx;
     struct hosts_edit h = {0};
-    char *hostname = mr_ctx_hostname(ctx), *fqdn = NULL, *shortname = NULL, *addr = NULL;
-    char **pairs = fx_site_hosts(ctx);
-    const char *from = NULL;
-    int r = fx_open(cs, "Hosts.lns", HOSTS, &h.e);
-    if (r < 0)
-        goto cleanup;
-    h.aug = mr_aug_edit_aug(h.e);
-
-    addr = fx_own_address(ctx, &from);
-    if (hostname && addr) {
-        shortname = mr_xstrndup(hostname, strcspn(hostname, "."));
-        fqdn = own_fqdn(&h, hostname, shortname);
-        char **names = mr_xcalloc(1, sizeof(char *));
-        if (fqdn)
-            mr_strv_push(&names, fqdn);
-        if (!fqdn || strcasecmp(fqdn, shortname) != 0)
-            mr_strv_push(&names, shortname);
-        if (strcasecmp(hostname, shortname) != 0 && !in_names(names, hostname))
-            mr_strv_push(&names, hostname);
-        h.changed = false;
-        unmap(&h, names, addr, true);
-        map(&h, names, addr, true);
-        if (h.reused) { /* kept for a line that was not needed after all */
-            aug_rm(h.aug, h.reused);
-            free(h.reused);
-            h.reused = NULL;
-        }
-        if (h.changed)
-            mr_change_describe(cs, "mapped %s to %s (%s) in %s, not to a loopback address",
-                               fqdn ? fqdn : shortname, addr, from, HOSTS);
-        mr_strv_free(names);
-    }
-    for (size_t i = 0; pairs[i] && pairs[i + 1]; i += 2) {
-        if (hostname && (strcasecmp(pairs[i], hostname) == 0 ||
-                         (shortname && strcasecmp(pairs[i], shortname) == 0) ||
-                         (fqdn && strcasecmp(pairs[i], fqdn) == 0)))
+    int r = 0;
+    for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
+        const struct mr_finding *f = &res->findings[i];
+        if (!maps(f) || mapped_before(res, i, f->key))
             continue;
-        char *names[] = {pairs[i], NULL};
-        h.changed = false;
-        unmap(&h, names, pairs[i + 1], false);
-        map(&h, names, pairs[i + 1], false);
-        if (h.changed)
-            mr_change_describe(cs, "mapped %s to %s in %s (hosts in the site configuration)",
-                               pairs[i], pairs[i + 1], HOSTS);
+        if (!h.e) {
+            r = fx_open(cs, "Hosts.lns", HOSTS, &h.e);
+            h.aug = h.e ? mr_aug_edit_aug(h.e) : NULL;
+        }
+        if (r >= 0)
+            map_finding(&h, f, cs);
     }
-    r = fx_commit(cs, h.e, HOSTS, 0644);
-    h.e = NULL;
-
-cleanup:
-    free(h.reused);
-    mr_strv_free(pairs);
-    free(addr);
-    free(fqdn);
-    free(shortname);
-    free(hostname);
+    if (h.e)
+        r = fx_commit(cs, h.e, HOSTS, 0644);
     return r;
 }
 

@@ -1,14 +1,13 @@
-/* ssh.keys: the migration user's key pair, authorized_keys and modes.
- * - No key pair: ssh-keygen (ed25519, no passphrase) makes one in a
- *   private temporary folder outside the root; the two files are installed
- *   through the root-safe writer, the user's, 0600 and 0644. The private
- *   key never appears in the output: "generate key pair PATH" stands for it.
- * - authorized_keys (through Augeas's Authorized_Keys lens) gets the user's
- *   own public key and the keys the site's authorized_keys key lists
- *   (inline keys or files of keys), those it lacks, at the end.
- * - Modes and owners sshd's StrictModes and ssh insist on: ~/.ssh 0700,
- *   the private key 0600, authorized_keys 0600, all the user's; a home that
- *   others can write loses go-w. A missing home is not created. */
+/* ssh.keys: the edits the check's findings name (see checks/ssh.c), for the
+ * migration user.
+ * - keygen: ssh-keygen (ed25519, no passphrase) makes the pair in a private
+ *   temporary folder outside the root; the two files are installed through
+ *   the root-safe writer, the user's, 0600 and 0644. The private key never
+ *   appears in the output: "generate key pair PATH" stands for it.
+ * - authorize: authorized_keys (through Augeas's Authorized_Keys lens) gets
+ *   the keys named (a line, or the lines of a file such as the new public
+ *   key), those it lacks, at the end; a new file is the user's, 0600.
+ * - mkdir, chmod, chown: the folder, modes and owners named. */
 #include "config.h"
 
 #include <ctype.h>
@@ -22,8 +21,6 @@
 #include "ops.h"
 
 #define KEY_MAX (1u << 20)
-
-static const char *const key_names[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
 
 struct who {
     const char *user;
@@ -102,49 +99,6 @@ static int keygen(const struct mr_ctx *ctx, const char *comment, char **ret_priv
     return r;
 }
 
-static void owner_mode(struct mr_change_set *cs, const struct who *w, const char *path,
-                       mode_t mode, bool exact)
-{
-    struct stat st;
-    if (mr_root_stat(mr_change_ctx(cs)->root, path, &st, false) < 0)
-        return;
-    if (st.st_uid != w->uid) {
-        mr_change_chown(cs, path, w->uid, w->gid);
-        mr_change_describe(cs, "chown %s %s", w->user, path);
-    }
-    mode_t cur = st.st_mode & 07777;
-    mode_t want = exact ? mode : (cur & ~(mode_t)077) | (cur & mode & 077);
-    if (cur != want) {
-        mr_change_chmod(cs, path, want);
-        mr_change_describe(cs, "chmod %04o %s", (unsigned)want, path);
-    }
-}
-
-/* The keys the site configuration lists: inline, or files of keys. */
-static void site_keys(const struct mr_ctx *ctx, char ***lines)
-{
-    const char *list = mr_ctx_site(ctx, "authorized_keys");
-    if (!list)
-        return;
-    char *copy = mr_xstrdup(list), *save = NULL;
-    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        item = mr_strip(item);
-        if (item[0] != '/') {
-            if (*item)
-                mr_strv_push(lines, item);
-            continue;
-        }
-        char *buf = NULL;
-        if (mr_root_read(ctx->root, item, KEY_MAX, &buf, NULL) < 0)
-            continue;
-        char *s2 = NULL;
-        for (char *l = strtok_r(buf, "\n", &s2); l; l = strtok_r(NULL, "\n", &s2))
-            mr_strv_push(lines, l);
-        free(buf);
-    }
-    free(copy);
-}
-
 static int authorize(struct mr_change_set *cs, const struct who *w, const char *ak,
                      char *const *keys)
 {
@@ -193,99 +147,127 @@ static int authorize(struct mr_change_set *cs, const struct who *w, const char *
     return 0;
 }
 
+/* Makes the key pair PRIV (and PRIV.pub) for W. */
+static int make_key(const struct mr_ctx *ctx, struct mr_change_set *cs, const struct who *w,
+                    const char *priv)
+{
+    char *host = mr_ctx_hostname(ctx);
+    char *comment = mr_xasprintf("%s@%s", w->user, host ? host : "localhost");
+    char *ptext = NULL, *own = NULL, *msg = NULL;
+    int r = keygen(ctx, comment, &ptext, &own, &msg);
+    free(comment);
+    free(host);
+    if (r < 0) {
+        mr_change_error(cs, "%s", msg);
+        free(msg);
+        return r;
+    }
+    char *pub = mr_xasprintf("%s.pub", priv);
+    char *shown = mr_xasprintf("generate key pair %s", priv);
+    mr_change_create(cs, priv, ptext, 0600, w->uid, w->gid, shown);
+    mr_change_create(cs, pub, own, 0644, w->uid, w->gid, NULL);
+    mr_change_describe(cs, "generated the key pair %s (ed25519, no passphrase)", priv);
+    free(shown);
+    free(pub);
+    free(ptext);
+    free(own);
+    return 0;
+}
+
+/* The lines of PATH's text as it will be (a public key made by an earlier
+ * edit included), added to *KEYS; nothing when it cannot be read. */
+static void file_keys(struct mr_change_set *cs, const char *path, char ***keys)
+{
+    const char *text = NULL;
+    if (mr_change_text(cs, path, &text) < 0)
+        return;
+    char *buf = mr_xstrdup(text), *save = NULL;
+    for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+        mr_strv_push(keys, l);
+    free(buf);
+}
+
+/* A finding the fixer acts on: a fail, or a warning the check attached a
+ * fix to (it is made with the rest once the check fails). */
+static bool acts(const struct mr_finding *f)
+{
+    return (f->status == MR_FAIL || f->status == MR_WARN) && f->code &&
+           strcmp(f->code, "ssh") == 0;
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether a finding before findings[UPTO] has the edit ED: one fix, once. */
+static bool done_before(const struct mr_result *res, size_t upto, const struct mr_edit *ed)
+{
+    for (size_t i = 0; i < upto; i++) {
+        const struct mr_finding *f = &res->findings[i];
+        for (size_t k = 0; acts(f) && k < f->n_also; k++)
+            if (same(f->also[k].section, ed->section) && same(f->also[k].key, ed->key) &&
+                same(f->also[k].want, ed->want))
+                return true;
+    }
+    return false;
+}
+
+/* One edit of a finding (see checks/ssh.c); keys to authorize go to *KEYS
+ * and the file to *AK. */
+static int apply(const struct mr_ctx *ctx, struct mr_change_set *cs, const struct who *w,
+                 const struct mr_edit *ed, char ***keys, const char **ak)
+{
+    const char *what = ed->section ? ed->section : "";
+    if (strcmp(what, "mkdir") == 0) {
+        mr_change_mkdir(cs, ed->key, (mode_t)strtol(ed->want, NULL, 8), w->uid, w->gid);
+        mr_change_describe(cs, "created %s (%s, %s)", ed->key, ed->want, w->user);
+    } else if (strcmp(what, "keygen") == 0) {
+        return make_key(ctx, cs, w, ed->key);
+    } else if (strcmp(what, "chmod") == 0) {
+        mr_change_chmod(cs, ed->key, (mode_t)strtol(ed->want, NULL, 8));
+        mr_change_describe(cs, "chmod %s %s", ed->want, ed->key);
+    } else if (strcmp(what, "chown") == 0) {
+        uid_t uid;
+        gid_t gid;
+        if (mr_ctx_user(ctx, ed->want, &uid, &gid) < 0) {
+            mr_change_error(cs, "cannot look up %s to chown %s", ed->want, ed->key);
+            return -ENOENT;
+        }
+        mr_change_chown(cs, ed->key, uid, gid);
+        mr_change_describe(cs, "chown %s %s", ed->want, ed->key);
+    } else if (strcmp(what, "authorize") == 0) {
+        mr_strv_push(keys, ed->want);
+        *ak = ed->key;
+    } else if (strcmp(what, "authorize-file") == 0) {
+        file_keys(cs, ed->want, keys);
+        *ak = ed->key;
+    }
+    return 0;
+}
+
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
 {
-    (void)res;
+    bool any = false;
+    for (size_t i = 0; i < res->n_findings; i++)
+        any |= acts(&res->findings[i]);
+    if (!any)
+        return 0;
     struct who w = {.user = mr_ctx_migration_user(ctx)};
     if (mr_ctx_user(ctx, w.user, &w.uid, &w.gid) < 0)
         return 0;
-    char *home = mr_ctx_user_home(ctx, w.user);
-    struct stat st;
-    if (!home || mr_root_stat(ctx->root, home, &st, false) < 0 || !S_ISDIR(st.st_mode)) {
-        free(home);
-        return 0;
-    }
-    char *dir = mr_xasprintf("%s/.ssh", strcmp(home, "/") == 0 ? "" : home);
-    char *priv = NULL, *pub = NULL, *ak = NULL, *own = NULL, *host = NULL;
     char **keys = mr_xcalloc(1, sizeof(char *));
+    const char *ak = NULL;
     int r = 0;
-
-    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        mr_change_chmod(cs, home, st.st_mode & 07755);
-        mr_change_describe(cs, "chmod go-w %s", home);
+    for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
+        const struct mr_finding *f = &res->findings[i];
+        for (size_t k = 0; r >= 0 && acts(f) && k < f->n_also; k++)
+            if (!done_before(res, i, &f->also[k]))
+                r = apply(ctx, cs, &w, &f->also[k], &keys, &ak);
     }
-    bool have_dir = mr_root_stat(ctx->root, dir, &st, false) == 0;
-    if (have_dir && !S_ISDIR(st.st_mode))
-        goto cleanup; /* something else is there: the operator's call */
-    if (!have_dir) {
-        mr_change_mkdir(cs, dir, 0700, w.uid, w.gid);
-        mr_change_describe(cs, "created %s (0700, %s)", dir, w.user);
-    } else {
-        owner_mode(cs, &w, dir, 0700, true);
-    }
-
-    for (size_t i = 0; i < MR_ARRAY_SIZE(key_names) && !priv; i++) {
-        char *p = mr_xasprintf("%s/%s", dir, key_names[i]);
-        if (mr_root_stat(ctx->root, p, &st, true) == 0)
-            priv = p;
-        else
-            free(p);
-    }
-    if (!priv) {
-        priv = mr_xasprintf("%s/id_ed25519", dir);
-        pub = mr_xasprintf("%s.pub", priv);
-        host = mr_ctx_hostname(ctx);
-        char *comment = mr_xasprintf("%s@%s", w.user, host ? host : "localhost");
-        char *ptext = NULL, *msg = NULL;
-        r = keygen(ctx, comment, &ptext, &own, &msg);
-        free(comment);
-        if (r < 0) {
-            mr_change_error(cs, "%s", msg);
-            free(msg);
-            goto cleanup;
-        }
-        char *shown = mr_xasprintf("generate key pair %s", priv);
-        mr_change_create(cs, priv, ptext, 0600, w.uid, w.gid, shown);
-        mr_change_create(cs, pub, own, 0644, w.uid, w.gid, NULL);
-        mr_change_describe(cs, "generated the key pair %s (ed25519, no passphrase)", priv);
-        free(shown);
-        free(ptext);
-    } else {
-        if (mr_root_stat(ctx->root, priv, &st, true) == 0 && S_ISREG(st.st_mode))
-            owner_mode(cs, &w, priv, 0600, false);
-        pub = mr_xasprintf("%s.pub", priv);
-        if (mr_root_read(ctx->root, pub, KEY_MAX, &own, NULL) < 0)
-            own = NULL;
-    }
-    if (own)
-        mr_strv_push(&keys, own);
-    site_keys(ctx, &keys);
-
-    ak = mr_xasprintf("%s/authorized_keys", dir);
-    if (mr_root_stat(ctx->root, ak, &st, false) == 0) {
-        if (!S_ISREG(st.st_mode))
-            goto cleanup;
-        if (st.st_uid != w.uid && st.st_uid != 0) {
-            mr_change_chown(cs, ak, w.uid, w.gid);
-            mr_change_describe(cs, "chown %s %s", w.user, ak);
-        }
-        if (st.st_mode & 077) {
-            mr_change_chmod(cs, ak, 0600);
-            mr_change_describe(cs, "chmod 0600 %s", ak);
-        }
-    }
-    if (keys[0])
+    if (r >= 0 && ak && keys[0])
         r = authorize(cs, &w, ak, keys);
-
-cleanup:
     mr_strv_free(keys);
-    free(own);
-    free(host);
-    free(ak);
-    free(pub);
-    free(priv);
-    free(dir);
-    free(home);
     return r;
 }
 

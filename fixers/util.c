@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "fixers.h"
+#include "hostsfile.h"
 #include "novaconf.h"
 
 int fx_open(struct mr_change_set *cs, const char *lens, const char *path,
@@ -120,47 +120,12 @@ int fx_nova_set(struct mr_change_set *cs, const struct mr_finding *f)
 
 char **fx_site_hosts(const struct mr_ctx *ctx)
 {
-    char **v = mr_xcalloc(1, sizeof(char *));
-    const char *list = mr_ctx_site(ctx, "hosts");
-    if (!list)
-        return v;
-    char **items = mr_split_list(list);
-    for (size_t i = 0; items[i]; i++) {
-        char *eq = strchr(items[i], '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        char *name = mr_strip(items[i]), *addr = mr_strip(eq + 1);
-        if (!*name || !mr_addr_is_literal(addr) || mr_addr_is_local_only(addr))
-            continue;
-        mr_strv_push(&v, name);
-        mr_strv_push(&v, addr);
-    }
-    mr_strv_free(items);
-    return v;
+    return mr_hosts_site_pairs(mr_ctx_site(ctx, "hosts"));
 }
 
 const char *fx_site_host_addr(char *const *pairs, const char *name)
 {
-    for (size_t i = 0; pairs[i] && pairs[i + 1]; i += 2)
-        if (strcasecmp(pairs[i], name) == 0)
-            return pairs[i + 1];
-    return NULL;
-}
-
-char *fx_own_address(const struct mr_ctx *ctx, const char **ret_from)
-{
-    const char *a = mr_ctx_site(ctx, "address");
-    if (a && mr_addr_is_literal(a) && !mr_addr_is_local_only(a)) {
-        *ret_from = "address in the site configuration";
-        return mr_xstrdup(a);
-    }
-    const struct mr_novaconf *conf = NULL;
-    const char *msg = NULL;
-    const char *ip = mr_ctx_nova(ctx, &conf, &msg) == 0 ? mr_novaconf_my_ip(conf) : NULL;
-    if (ip)
-        *ret_from = "my_ip in nova.conf";
-    return ip ? mr_xstrdup(ip) : NULL;
+    return mr_hosts_pair_addr(pairs, name);
 }
 
 char *fx_node_at_line(struct mr_aug_edit *e, const char *pattern, const char *text, int line)

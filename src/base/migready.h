@@ -50,6 +50,7 @@ struct mr_check {
 
 /* A further setting that the fix of a finding changes (see mr_finding_also). */
 struct mr_edit {
+    char *file;    /* NULL: the finding's file (or the fixer's default) */
     char *section; /* NULL when the file has none */
     char *key;
     char *want;
@@ -106,6 +107,10 @@ void mr_finding_want(struct mr_finding *f, const char *value);
 void mr_finding_alias(struct mr_finding *f, const char *section, const char *name);
 void mr_finding_also(struct mr_finding *f, const char *section, const char *name,
                      const char *want);
+/* The same, for a setting in FILE rather than in the finding's file (which
+ * is where the finding is shown: the setting that decides may sit elsewhere). */
+void mr_finding_also_in(struct mr_finding *f, const char *file, const char *section,
+                        const char *name, const char *want);
 /* The I-th setting a fix of F changes: F's own key (when it has one), then
  * those of mr_finding_also. NULL past the last; the strings are F's. */
 const struct mr_edit *mr_finding_edit(const struct mr_finding *f, size_t i, struct mr_edit *buf);

@@ -314,8 +314,15 @@ void mr_finding_alias(struct mr_finding *f, const char *section, const char *nam
 void mr_finding_also(struct mr_finding *f, const char *section, const char *name,
                      const char *want)
 {
+    mr_finding_also_in(f, NULL, section, name, want);
+}
+
+void mr_finding_also_in(struct mr_finding *f, const char *file, const char *section,
+                        const char *name, const char *want)
+{
     f->also = mr_xrealloc(f->also, (f->n_also + 1) * sizeof(*f->also));
     f->also[f->n_also++] = (struct mr_edit){
+        .file = file ? mr_xstrdup(file) : NULL,
         .section = section ? mr_xstrdup(section) : NULL,
         .key = name ? mr_xstrdup(name) : NULL,
         .want = want ? mr_xstrdup(want) : NULL,
@@ -380,6 +387,7 @@ void mr_result_clear(struct mr_result *res)
         free(res->findings[i].alias_section);
         free(res->findings[i].alias_key);
         for (size_t k = 0; k < res->findings[i].n_also; k++) {
+            free(res->findings[i].also[k].file);
             free(res->findings[i].also[k].section);
             free(res->findings[i].also[k].key);
             free(res->findings[i].also[k].want);

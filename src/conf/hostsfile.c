@@ -99,3 +99,32 @@ const struct mr_hosts_entry *mr_hosts_lookup(const struct mr_hosts *h, const cha
     size_t pos = 0;
     return mr_hosts_next(h, name, &pos);
 }
+
+char **mr_hosts_site_pairs(const char *list)
+{
+    char **v = mr_xcalloc(1, sizeof(char *));
+    if (!list)
+        return v;
+    char **items = mr_split_list(list);
+    for (size_t i = 0; items[i]; i++) {
+        char *eq = strchr(items[i], '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        char *name = mr_strip(items[i]), *addr = mr_strip(eq + 1);
+        if (!*name || !mr_addr_is_literal(addr) || mr_addr_is_local_only(addr))
+            continue;
+        mr_strv_push(&v, name);
+        mr_strv_push(&v, addr);
+    }
+    mr_strv_free(items);
+    return v;
+}
+
+const char *mr_hosts_pair_addr(char *const *pairs, const char *name)
+{
+    for (size_t i = 0; pairs[i] && pairs[i + 1]; i += 2)
+        if (strcasecmp(pairs[i], name) == 0)
+            return pairs[i + 1];
+    return NULL;
+}

@@ -44,3 +44,10 @@ const struct mr_hosts_entry *mr_hosts_next(const struct mr_hosts *h, const char 
 /* The entry the resolver answers NAME with: the first that names it. */
 const struct mr_hosts_entry *mr_hosts_lookup(const struct mr_hosts *h, const char *name);
 void mr_hosts_free(struct mr_hosts *h);
+
+/* The site's `hosts` key LIST ("name=address, ..."; may be NULL): name,
+ * address, name, address..., NULL-terminated (caller frees); items without
+ * a literal address, and loopback addresses, left out. */
+char **mr_hosts_site_pairs(const char *list);
+/* The address PAIRS give NAME (compared without case), NULL when none. */
+const char *mr_hosts_pair_addr(char *const *pairs, const char *name);

@@ -427,6 +427,182 @@ static void test_nfs_fstab(void **state)
     free(d);
 }
 
+/* ---- nova.migration-transport ---- */
+
+/* A URI to drop with the scheme set elsewhere, a scheme alone, a key to
+ * comment out: each its finding's, the keys stand-ins from nova-good. */
+static void transport_named(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made uri");
+    mr_finding_code(f, "uri");
+    mr_finding_alias(f, "libvirt", "live_migration_downtime");
+    mr_finding_want(f, "tls");
+    mr_finding_also_in(f, "/etc/nova/nova.conf.d/50-migration.conf", "libvirt",
+                       "live_migration_scheme", "tls");
+    f = mr_report(res, MR_FAIL, "hand-made scheme");
+    mr_finding_code(f, "scheme");
+    mr_finding_key(f, "vnc", "server_listen");
+    mr_finding_want(f, "192.0.2.99");
+    f = mr_report(res, MR_FAIL, "hand-made tunnelled");
+    mr_finding_code(f, "tunnelled");
+    mr_finding_key(f, "libvirt", "live_migration_permit_post_copy");
+    mr_finding_value(f, "false");
+}
+
+/* Two findings about one URI (no %s, another transport): the scheme is set once. */
+static void transport_twice(struct mr_result *res)
+{
+    for (int i = 0; i < 2; i++) {
+        struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made uri %d", i);
+        mr_finding_code(f, "uri");
+        mr_finding_alias(f, "libvirt", "live_migration_downtime");
+        mr_finding_want(f, "ssh");
+        mr_finding_also_in(f, "/etc/nova/nova.conf", "libvirt", "live_migration_scheme", "ssh");
+    }
+}
+
+static void transport_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "live_migration_inbound_addr = 127.0.0.1 is a loopback address");
+    struct mr_finding *f = mr_report(res, MR_WARN, "live_migration_uri is deprecated");
+    mr_finding_code(f, "uri");
+    mr_finding_alias(f, "libvirt", "live_migration_downtime");
+    mr_finding_want(f, "tcp");
+    f = mr_report(res, MR_PASS, "a note");
+    mr_finding_code(f, "scheme");
+    mr_finding_key(f, "libvirt", "live_migration_scheme");
+    mr_finding_want(f, "ssh");
+}
+
+static void test_migration_transport(void **state)
+{
+    (void)state;
+    /* nova-good migrates over tcp, the profile's: the real check passes. */
+    const struct mr_fixer *fx = &mr_fixer_nova_migration_transport;
+    char *d = plan("nova-good", "nova.migration-transport", fx, transport_named);
+    assert_has(d, "-live_migration_downtime = 500\n+#live_migration_downtime = 500 (deprecated; "
+                  "replaced by live_migration_scheme = tls)\n");
+    assert_has(d, "+++ /etc/nova/nova.conf.d/50-migration.conf\n");
+    assert_has(d, "+[libvirt]\n+live_migration_scheme = tls\n");
+    assert_has(d, "+server_listen = 192.0.2.99\n");
+    assert_has(d, "+#live_migration_permit_post_copy = false (native TLS encrypts the stream "
+                  "itself)\n");
+    free(d);
+
+    d = plan("nova-good", "nova.migration-transport", fx, transport_twice);
+    assert_has(d, "+live_migration_scheme = ssh\n");
+    const char *set = strstr(d, "+live_migration_scheme = ssh\n");
+    assert_null(strstr(set + 1, "+live_migration_scheme"));
+    free(d);
+
+    /* fix-nova's live_migration_uri goes over ssh, not the profile's tcp:
+     * without a finding that says so, it stays. */
+    d = plan("fix-nova", "nova.migration-transport", fx, transport_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
+/* ---- hosts.resolution ---- */
+
+/* This host's names to an address no configuration gives (twice: mapped
+ * once), a peer's name on a warning the offline check could not decide. */
+static void hosts_named(struct mr_result *res)
+{
+    for (int i = 0; i < 2; i++) {
+        struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made own name %d", i);
+        mr_finding_at(f, "/etc/hosts", 2);
+        mr_finding_code(f, "own-name");
+        mr_finding_key(f, NULL, "compute-1.example.org");
+        mr_finding_want(f, "192.0.2.55");
+        mr_finding_also(f, NULL, "compute-1", "192.0.2.55");
+    }
+    struct mr_finding *f = mr_report(res, MR_WARN, "hand-made peer");
+    mr_finding_code(f, "name");
+    mr_finding_key(f, NULL, "db.example.org");
+    mr_finding_want(f, "192.0.2.77");
+}
+
+static void hosts_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "peer 127.0.0.2 is a loopback address");
+    struct mr_finding *f = mr_report(res, MR_PASS, "a note");
+    mr_finding_code(f, "own-name");
+    mr_finding_key(f, NULL, "compute-1");
+    mr_finding_want(f, "192.0.2.55");
+    f = mr_report(res, MR_FAIL, "another kind");
+    mr_finding_code(f, "something-else");
+    mr_finding_key(f, NULL, "compute-1");
+    mr_finding_want(f, "192.0.2.55");
+}
+
+static void test_hosts_resolution(void **state)
+{
+    (void)state;
+    /* hosts-debian has no address for this host and no site hosts key:
+     * the findings alone say what goes where. */
+    const struct mr_fixer *fx = &mr_fixer_hosts_resolution;
+    char *d = plan("hosts-debian", "hosts.resolution", fx, hosts_named);
+    assert_has(d, "-127.0.1.1\tcompute-1.example.org\tcompute-1\n"
+                  "+192.0.2.55\tcompute-1.example.org\tcompute-1\n"
+                  "+192.0.2.77\tdb.example.org\n");
+    assert_null(strstr(strstr(d, "+192.0.2.55") + 1, "+192.0.2.55"));
+    free(d);
+
+    /* fix-host has my_ip and a 127.0.1.1 line: without a finding that maps
+     * the names, they stay. */
+    d = plan("fix-host", "hosts.resolution", fx, hosts_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
+/* ---- ssh.keys ---- */
+
+#define SSH_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFH7OJb1E3PcaAmpcSx0f9lDLUsJCjpS9A+VgG1/1ScI"
+
+/* A mode for the home (which the fixture has right), a key for a new
+ * authorized_keys named by two findings (added once). */
+static void ssh_named(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made mode");
+    mr_finding_code(f, "ssh");
+    mr_finding_also(f, "chmod", "/var/lib/nova", "0711");
+    for (int i = 0; i < 2; i++) {
+        f = mr_report(res, MR_FAIL, "hand-made key %d", i);
+        mr_finding_code(f, "ssh");
+        mr_finding_also(f, "authorize", "/var/lib/nova/authorized_keys", SSH_KEY " peer@x");
+    }
+}
+
+static void ssh_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "the public half of nova's key is missing");
+    struct mr_finding *f = mr_report(res, MR_PASS, "a note");
+    mr_finding_code(f, "ssh");
+    mr_finding_also(f, "chmod", "/var/lib/nova", "0711");
+    f = mr_report(res, MR_FAIL, "another kind");
+    mr_finding_code(f, "something-else");
+    mr_finding_also(f, "authorize", "/var/lib/nova/authorized_keys", SSH_KEY " peer@x");
+}
+
+static void test_ssh_keys(void **state)
+{
+    (void)state;
+    /* fix-host's nova has no key pair (and the test cannot make one): only
+     * what the findings name is planned. */
+    const struct mr_fixer *fx = &mr_fixer_ssh_keys;
+    char *d = plan("fix-host", "ssh.keys", fx, ssh_named);
+    assert_has(d, "chmod 0711 /var/lib/nova");
+    assert_has(d, "+++ /var/lib/nova/authorized_keys\n");
+    assert_has(d, "+" SSH_KEY " peer@x\n");
+    assert_null(strstr(strstr(d, "+" SSH_KEY) + 1, "+" SSH_KEY));
+    assert_null(strstr(d, ".ssh"));
+    free(d);
+
+    d = plan("fix-host", "ssh.keys", fx, ssh_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +612,9 @@ int main(void)
         cmocka_unit_test(test_instances_path),
         cmocka_unit_test(test_nfs_exports),
         cmocka_unit_test(test_nfs_fstab),
+        cmocka_unit_test(test_migration_transport),
+        cmocka_unit_test(test_hosts_resolution),
+        cmocka_unit_test(test_ssh_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
