@@ -146,6 +146,16 @@ char *mr_strv_join(char *const *v, const char *sep);
 char *mr_strip(char *s);
 /* S in single quotes for a POSIX shell: 'a'\\''b' (caller frees). */
 char *mr_shell_quote(const char *s);
+/* Length of the printable UTF-8 character at S; 0 when S starts with a
+ * control (below 0x20, 0x7f, U+0080..U+009F) or a byte that is not UTF-8. */
+size_t mr_utf8_printable(const char *s);
+/* S for display in text output: controls and bytes that are not UTF-8
+ * become C escapes (\n, \t, \r, \xNN), as systemd's cescape() and git's
+ * quote_c_style() show file names, so a newline cannot start a forged line
+ * and an escape sequence cannot reach the terminal. Controls in KEEP (NULL:
+ * none) stay. Backslashes stay too: this is for reading, not to be undone.
+ * NULL for NULL; caller frees. */
+char *mr_cescape(const char *s, const char *keep);
 /* Parse booleans the way oslo.config and libvirt do: true/false, yes/no, on/off, 1/0. */
 int mr_parse_bool(const char *s, bool *ret);
 int mr_parse_long(const char *s, long *ret);

@@ -420,6 +420,64 @@ char *mr_shell_quote(const char *s)
     return q;
 }
 
+size_t mr_utf8_printable(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] < 0x20 || u[0] == 0x7f)
+        return 0;
+    if (u[0] < 0x80)
+        return 1;
+    size_t len;
+    unsigned min, cp;
+    if ((u[0] & 0xe0) == 0xc0)
+        len = 2, min = 0x80, cp = u[0] & 0x1fu;
+    else if ((u[0] & 0xf0) == 0xe0)
+        len = 3, min = 0x800, cp = u[0] & 0x0fu;
+    else if ((u[0] & 0xf8) == 0xf0)
+        len = 4, min = 0x10000, cp = u[0] & 0x07u;
+    else
+        return 0;
+    /* A NUL ends the string before a continuation byte would: no overread. */
+    for (size_t i = 1; i < len; i++) {
+        if ((u[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (u[i] & 0x3fu);
+    }
+    /* Overlong forms, surrogates, beyond Unicode, and the C1 controls
+     * (U+0080..U+009F: U+009B is a CSI to a terminal that honours C1). */
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f)
+        return 0;
+    return len;
+}
+
+char *mr_cescape(const char *s, const char *keep)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    char *out = mr_xmalloc(4 * n + 1), *o = out;
+    for (const char *p = s; *p;) {
+        size_t l = mr_utf8_printable(p);
+        if (l) {
+            memcpy(o, p, l);
+            o += l, p += l;
+            continue;
+        }
+        unsigned char c = (unsigned char)*p++;
+        const char *e = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+        if (keep && strchr(keep, c)) {
+            *o++ = (char)c;
+        } else if (e) {
+            memcpy(o, e, 2);
+            o += 2;
+        } else {
+            o += sprintf(o, "\\x%02x", c);
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 char **mr_split_fields(const char *s, char sep)
 {
     char **v = mr_xcalloc(1, sizeof(char *));

@@ -19,7 +19,13 @@
  *   "\$" for a literal "$". A name is looked up in the value's own section,
  *   then in DEFAULT. A reference to an option that is neither set nor known
  *   here is left as written (Nova would fail on it, we cannot tell which).
+ *   A referenced value is interpolated in its own section, once: like
+ *   oslo's cache of option values, each value is built once and reused.
  *   A reference loop makes the load fail, naming the option.
+ * - interpolation is bounded, since a few hundred bytes of nested
+ *   references can otherwise build gigabytes: nesting depth, the size of a
+ *   value built through references, and the total work of a load (see
+ *   INTERP_*). Beyond a bound the load fails naming the file, line and key.
  * - files are read as UTF-8, as Python does; NUL bytes or invalid UTF-8 are
  *   errors with the file and line.
  *
@@ -28,6 +34,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +47,18 @@
 #define NOVA_CONF "/etc/nova/nova.conf"
 #define NOVA_CONF_D "/etc/nova/nova.conf.d"
 #define NOVA_CONF_MAX (16u << 20)
-/* Deeper than any sane chain of $references; beyond it we call it a loop. */
+/* Deeper than any sane chain of $references. */
 #define INTERP_DEPTH 16
+/* oslo.config values are short (addresses, paths, URLs); one put together
+ * from references beyond this is an attack or a mistake. A value written out
+ * in full may be longer, and so may a value that is one reference alone
+ * (a copy of such a value): only concatenation can multiply a size. */
+#define INTERP_VALUE_MAX (64u << 10)
+/* The whole load: every value is memoised, so honest files stay far below
+ * these (40,000 sections each referring to my_ip make 40,000 substitutions
+ * and ~0.5 MiB), while a file of many references to a long value stops. */
+#define INTERP_SUBST_MAX 1000000u
+#define INTERP_TOTAL_MAX (64u << 20)
 
 struct name_ref {
     const char *section;
@@ -99,20 +116,33 @@ static const struct known_opt known_opts[] = {
     {"libvirt", "snapshots_directory", "$instances_path/snapshots", {{NULL, NULL}}},
 };
 
+/* An interpolated value, built on first use (memoised). */
+enum { SLOT_NEW, SLOT_BUSY, SLOT_DONE };
+struct slot {
+    char *value;
+    unsigned char state;
+    unsigned char depth; /* levels of $references below this value */
+};
+
 struct entry {
     char *section; /* normalized */
     char *key;
-    char *raw;   /* as written, quotes removed */
-    char *value; /* interpolated, filled after all files are read */
+    char *raw; /* as written, quotes removed */
     const char *file;
     int line;
+    struct slot v; /* filled after all files are read */
 };
 
 struct mr_novaconf {
     struct entry *entries; /* in assignment order: the last match wins */
-    size_t n_entries;
+    size_t n_entries, cap_entries;
+    /* Open addressing on (section, key): index + 1 of the last entry with
+     * exactly that name, 0 for an empty bucket. Lookups were a scan of
+     * every entry, which made N sections referring to $my_ip quadratic. */
+    size_t *index;
+    size_t index_mask;
     char **files;
-    char *defaults[MR_ARRAY_SIZE(known_opts)]; /* interpolated defaults */
+    struct slot defaults[MR_ARRAY_SIZE(known_opts)]; /* interpolated defaults */
 };
 
 static char *normalize_section(const char *s)
@@ -133,31 +163,70 @@ static const struct known_opt *find_known(const char *section, const char *key)
     return NULL;
 }
 
-static bool opt_has_name(const struct known_opt *o, const char *section, const char *key)
+/* FNV-1a over "section\0key". */
+static size_t name_hash(const char *section, const char *key)
 {
-    if (strcmp(o->section, section) == 0 && strcmp(o->name, key) == 0)
-        return true;
-    for (size_t i = 0; i < MR_ARRAY_SIZE(o->legacy) && o->legacy[i].name; i++)
-        if (strcmp(o->legacy[i].section, section) == 0 && strcmp(o->legacy[i].name, key) == 0)
-            return true;
-    return false;
+    uint64_t h = 14695981039346656037u;
+    for (const char *p = section;; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
+        if (!*p)
+            break;
+    }
+    for (const char *p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
+    return (size_t)(h ^ (h >> 32));
+}
+
+/* The bucket of SECTION/KEY: the one holding it or the empty one where it
+ * belongs. The table is never more than half full, so the probe ends. */
+static size_t *index_bucket(const struct mr_novaconf *c, const char *section, const char *key)
+{
+    for (size_t i = name_hash(section, key) & c->index_mask;; i = (i + 1) & c->index_mask) {
+        size_t *b = &c->index[i];
+        if (!*b)
+            return b;
+        const struct entry *e = &c->entries[*b - 1];
+        if (strcmp(e->key, key) == 0 && strcmp(e->section, section) == 0)
+            return b;
+    }
+}
+
+static void index_build(struct mr_novaconf *c)
+{
+    size_t size = 16;
+    while (size < 2 * c->n_entries + 2)
+        size *= 2;
+    c->index = mr_xcalloc(size, sizeof(*c->index));
+    c->index_mask = size - 1;
+    /* In assignment order, so that each bucket ends with the last one. */
+    for (size_t i = 0; i < c->n_entries; i++)
+        *index_bucket(c, c->entries[i].section, c->entries[i].key) = i + 1;
+}
+
+/* Index + 1 of the last entry named exactly SECTION/KEY, 0 when none. */
+static size_t index_find(const struct mr_novaconf *c, const char *section, const char *key)
+{
+    return c->index ? *index_bucket(c, section, key) : 0;
 }
 
 /* The assignment Nova would use for SECTION/KEY: the last one made through
  * any of the option's names. */
-static const struct entry *find_entry(const struct mr_novaconf *c, const char *section,
-                                      const char *key, const struct known_opt **ret_opt)
+static struct entry *find_entry(const struct mr_novaconf *c, const char *section,
+                                const char *key, const struct known_opt **ret_opt)
 {
     const struct known_opt *o = find_known(section, key);
     if (ret_opt)
         *ret_opt = o;
-    for (size_t i = c->n_entries; i-- > 0;) {
-        const struct entry *e = &c->entries[i];
-        if (o ? opt_has_name(o, e->section, e->key)
-              : strcmp(e->section, section) == 0 && strcmp(e->key, key) == 0)
-            return e;
+    if (!o) {
+        size_t i = index_find(c, section, key);
+        return i ? &c->entries[i - 1] : NULL;
     }
-    return NULL;
+    size_t best = index_find(c, o->section, o->name);
+    for (size_t k = 0; k < MR_ARRAY_SIZE(o->legacy) && o->legacy[k].name; k++) {
+        size_t i = index_find(c, o->legacy[k].section, o->legacy[k].name);
+        best = i > best ? i : best;
+    }
+    return best ? &c->entries[best - 1] : NULL;
 }
 
 /* ---- parsing ---- */
@@ -169,6 +238,7 @@ struct parser {
     /* The assignment being read, which continuation lines extend. */
     char *key;
     char *value;
+    size_t value_len, value_cap; /* continuation lines append in place */
     int key_line;
     char *err;
 };
@@ -182,7 +252,10 @@ static int perr(struct parser *p, int line, const char *what)
 static void add_entry(struct mr_novaconf *c, const char *section, const char *key,
                       const char *raw, const char *file, int line)
 {
-    c->entries = mr_xrealloc(c->entries, (c->n_entries + 1) * sizeof(*c->entries));
+    if (c->n_entries == c->cap_entries) {
+        c->cap_entries = c->cap_entries ? 2 * c->cap_entries : 64;
+        c->entries = mr_xrealloc(c->entries, c->cap_entries * sizeof(*c->entries));
+    }
     c->entries[c->n_entries++] = (struct entry){
         .section = mr_xstrdup(section),
         .key = mr_xstrdup(key),
@@ -270,9 +343,15 @@ static int parse_line(struct parser *p, char *line, size_t len, int lineno)
         const char *cont = line;
         while (isspace((unsigned char)*cont))
             cont++;
-        char *v = mr_xasprintf("%s\n%s", p->value, cont);
-        free(p->value);
-        p->value = v;
+        /* Appending in place: a copy per line made 200,000 lines quadratic. */
+        size_t cl = strlen(cont);
+        if (p->value_len + cl + 2 > p->value_cap) {
+            p->value_cap = 2 * (p->value_len + cl + 2);
+            p->value = mr_xrealloc(p->value, p->value_cap);
+        }
+        p->value[p->value_len++] = '\n';
+        memcpy(p->value + p->value_len, cont, cl + 1);
+        p->value_len += cl;
         return 0;
     }
     int r = flush(p);
@@ -310,6 +389,8 @@ static int parse_line(struct parser *p, char *line, size_t len, int lineno)
     }
     p->key = mr_xstrdup(key);
     p->value = mr_xstrdup(value);
+    p->value_len = strlen(value);
+    p->value_cap = p->value_len + 1;
     p->key_line = lineno;
     return 0;
 }
@@ -375,15 +456,24 @@ static int read_file(const struct mr_root *root, struct mr_novaconf *conf, const
 
 /* ---- interpolation ---- */
 
-struct interp {
-    const struct mr_novaconf *conf;
-    const char *what_section; /* the option being resolved, for messages */
-    const char *what_key;
-    bool loop;
+/* A value to build: an entry of a file, or the built-in default of a
+ * known option. */
+struct node {
+    struct slot *slot;
+    const char *section; /* where its own references are looked up */
+    const char *raw;
+    const struct entry *e;    /* NULL for a default */
+    const struct known_opt *o; /* the option whose default it is */
 };
 
-static int expand(struct interp *in, const char *section, const char *raw, int depth,
-                  char **ret);
+struct interp {
+    struct mr_novaconf *conf;
+    size_t n_subst;  /* substitutions made by this load */
+    size_t n_built;  /* bytes they copied */
+    char *err;       /* the first bound hit, naming its value */
+};
+
+static int resolve(struct interp *in, const struct node *nd);
 
 static bool ident_start(char c)
 {
@@ -395,12 +485,29 @@ static bool ident_char(char c)
     return c == '_' || c == '.' || isalnum((unsigned char)c);
 }
 
-/* The value of reference NAME seen from SECTION, interpolated in its own
- * section. Returns 1 and *ret when found, 0 when unknown, <0 on a loop. */
-static int lookup_ref(struct interp *in, const char *section, const char *name, int depth,
-                      char **ret)
+/* Records why interpolation stopped, naming the value ND; the first reason
+ * wins, since the outer values only fail because of it. Never quotes the
+ * value: it may hold a password. */
+static int interp_fail(struct interp *in, const struct node *nd, int err, const char *why)
 {
-    char *group = NULL, *opt = NULL;
+    if (in->err)
+        return err;
+    if (nd->e)
+        in->err = mr_xasprintf("%s:%d: [%s] %s %s", nd->e->file, nd->e->line, nd->e->section,
+                               nd->e->key, why);
+    else
+        in->err = mr_xasprintf("[%s] %s: its default %s", nd->o->section, nd->o->name, why);
+    return err;
+}
+
+/* The value of reference NAME seen from SECTION, built in its own section.
+ * Returns 1 with *ret_slot when found (its value may be empty), 0 when
+ * unknown, <0 when a bound was hit. */
+static int lookup_ref(struct interp *in, const char *section, const char *name,
+                      const struct slot **ret_slot)
+{
+    static const struct slot empty = {.value = "", .state = SLOT_DONE};
+    char *group = NULL;
     const char *dot = strchr(name, '.');
     const char *try_sections[2];
     const char *try_keys[2];
@@ -409,8 +516,7 @@ static int lookup_ref(struct interp *in, const char *section, const char *name, 
         char *g = mr_xstrndup(name, (size_t)(dot - name));
         group = normalize_section(g);
         free(g);
-        opt = mr_xstrdup(dot + 1);
-        try_sections[n_try] = group, try_keys[n_try++] = opt;
+        try_sections[n_try] = group, try_keys[n_try++] = dot + 1;
     } else {
         try_sections[n_try] = section, try_keys[n_try++] = name;
         if (strcmp(section, "DEFAULT") != 0)
@@ -419,35 +525,45 @@ static int lookup_ref(struct interp *in, const char *section, const char *name, 
     int r = 0;
     for (size_t i = 0; i < n_try && r == 0; i++) {
         const struct known_opt *o;
-        const struct entry *e = find_entry(in->conf, try_sections[i], try_keys[i], &o);
-        if (e)
-            r = expand(in, e->section, e->raw, depth + 1, ret) < 0 ? -ELOOP : 1;
-        else if (o && o->def)
-            r = expand(in, o->section, o->def, depth + 1, ret) < 0 ? -ELOOP : 1;
-        else if (o) {
+        struct entry *e = find_entry(in->conf, try_sections[i], try_keys[i], &o);
+        struct node nd = {.e = e, .o = o};
+        if (e) {
+            nd.slot = &e->v, nd.section = e->section, nd.raw = e->raw;
+        } else if (o && o->def) {
+            nd.slot = &in->conf->defaults[o - known_opts];
+            nd.section = o->section, nd.raw = o->def;
+        } else if (o) {
             /* Known, unset, no default: oslo substitutes an empty string. */
-            *ret = mr_xstrdup("");
+            *ret_slot = &empty;
+            r = 1;
+            continue;
+        } else {
+            continue;
+        }
+        r = resolve(in, &nd);
+        if (r == 0) {
+            *ret_slot = nd.slot;
             r = 1;
         }
     }
     free(group);
-    free(opt);
     return r;
 }
 
-static int expand(struct interp *in, const char *section, const char *raw, int depth,
-                  char **ret)
+/* Builds ND's value from its template into ND->slot. */
+static int expand(struct interp *in, const struct node *nd)
 {
-    if (depth > INTERP_DEPTH) {
-        in->loop = true;
-        return -ELOOP;
-    }
+    const char *raw = nd->raw;
     if (!strchr(raw, '$')) {
-        *ret = mr_xstrdup(raw);
+        nd->slot->value = mr_xstrdup(raw);
         return 0;
     }
     size_t cap = strlen(raw) + 1, n = 0;
     char *out = mr_xmalloc(cap);
+    unsigned depth = 0;
+    bool whole = false; /* RAW is one reference alone */
+    int r = 0;
+#define TOO_LONG "grows beyond 64 KiB through $references (limit of a value)"
 #define PUT(s, l)                                                                                  \
     do {                                                                                           \
         size_t l_ = (l);                                                                           \
@@ -467,8 +583,10 @@ static int expand(struct interp *in, const char *section, const char *raw, int d
             continue;
         }
         if (*p != '$') {
-            PUT(p, 1);
-            p++;
+            /* Up to the next candidate at once: a long plain run is one copy. */
+            size_t run = strcspn(p + 1, "$\\") + 1;
+            PUT(p, run);
+            p += run;
             continue;
         }
         if (p[1] == '$') {
@@ -502,50 +620,99 @@ static int expand(struct interp *in, const char *section, const char *raw, int d
             continue;
         }
         char *key = mr_xstrndup(name, name_len);
-        char *val = NULL;
-        int r = lookup_ref(in, section, key, depth, &val);
+        const struct slot *ref = NULL;
+        r = lookup_ref(in, nd->section, key, &ref);
         free(key);
-        if (r < 0) {
-            free(out);
-            return r;
-        }
-        if (r > 0)
-            PUT(val, strlen(val));
-        else
+        if (r < 0)
+            goto cleanup;
+        if (r == 0) {
             PUT(p, consumed);
-        free(val);
+        } else {
+            size_t vl = strlen(ref->value);
+            if (ref->depth + 1u > depth)
+                depth = ref->depth + 1u;
+            if (depth > INTERP_DEPTH) {
+                r = interp_fail(in, nd, -ELOOP, "nests $references deeper than 16 levels");
+                goto cleanup;
+            }
+            /* A value that is one reference alone is a copy, as long as a
+             * value written in a file; only pieces put together can grow. */
+            whole = p == raw && !p[consumed];
+            if (!whole && n + vl > INTERP_VALUE_MAX) {
+                r = interp_fail(in, nd, -E2BIG, TOO_LONG);
+                goto cleanup;
+            }
+            if (++in->n_subst > INTERP_SUBST_MAX || (in->n_built += vl) > INTERP_TOTAL_MAX) {
+                r = interp_fail(in, nd, -E2BIG,
+                                "exceeds the bound of all interpolation in nova.conf "
+                                "(1000000 $references or 64 MiB built)");
+                goto cleanup;
+            }
+            PUT(ref->value, vl);
+        }
+        r = 0;
         p += consumed;
     }
 #undef PUT
+    /* Text after the last reference counts too; a value with no reference
+     * is as written (depth 0). */
+    if (depth > 0 && !whole && n > INTERP_VALUE_MAX) {
+        r = interp_fail(in, nd, -E2BIG, TOO_LONG);
+        goto cleanup;
+    }
+#undef TOO_LONG
     out[n] = '\0';
-    *ret = out;
-    return 0;
+    nd->slot->value = out;
+    nd->slot->depth = (unsigned char)depth;
+    out = NULL;
+
+cleanup:
+    free(out);
+    return r;
+}
+
+/* ND's value, built once. A value met again while it is being built refers
+ * to itself. */
+static int resolve(struct interp *in, const struct node *nd)
+{
+    switch (nd->slot->state) {
+    case SLOT_DONE:
+        return 0;
+    case SLOT_BUSY:
+        return interp_fail(in, nd, -ELOOP, nd->e ? "refers to itself through $references"
+                                                 : "refers to itself through $references set in "
+                                                   "nova.conf");
+    default:
+        break;
+    }
+    nd->slot->state = SLOT_BUSY;
+    int r = expand(in, nd);
+    nd->slot->state = r < 0 ? SLOT_NEW : SLOT_DONE;
+    return r;
 }
 
 static int interpolate_all(struct mr_novaconf *c, char **ret_msg)
 {
-    for (size_t i = 0; i < c->n_entries; i++) {
+    struct interp in = {.conf = c};
+    int r = 0;
+    index_build(c);
+    for (size_t i = 0; i < c->n_entries && r == 0; i++) {
         struct entry *e = &c->entries[i];
-        struct interp in = {.conf = c};
-        if (expand(&in, e->section, e->raw, 0, &e->value) < 0) {
-            *ret_msg = mr_xasprintf("%s:%d: [%s] %s refers to itself through $references",
-                                    e->file, e->line, e->section, e->key);
-            return -ELOOP;
-        }
+        r = resolve(&in,
+                    &(struct node){.slot = &e->v, .section = e->section, .raw = e->raw, .e = e});
     }
-    for (size_t i = 0; i < MR_ARRAY_SIZE(known_opts); i++) {
+    for (size_t i = 0; i < MR_ARRAY_SIZE(known_opts) && r == 0; i++) {
         const struct known_opt *o = &known_opts[i];
-        if (!o->def)
-            continue;
-        struct interp in = {.conf = c};
-        if (expand(&in, o->section, o->def, 0, &c->defaults[i]) < 0) {
-            *ret_msg = mr_xasprintf("[%s] %s: its default refers to itself through "
-                                    "$references set in nova.conf",
-                                    o->section, o->name);
-            return -ELOOP;
-        }
+        if (o->def)
+            r = resolve(&in, &(struct node){.slot = &c->defaults[i], .section = o->section,
+                                            .raw = o->def, .o = o});
     }
-    return 0;
+    if (r < 0) {
+        *ret_msg = in.err;
+        in.err = NULL;
+    }
+    free(in.err);
+    return r;
 }
 
 /* ---- public ---- */
@@ -558,11 +725,12 @@ void mr_novaconf_free(struct mr_novaconf *conf)
         free(conf->entries[i].section);
         free(conf->entries[i].key);
         free(conf->entries[i].raw);
-        free(conf->entries[i].value);
+        free(conf->entries[i].v.value);
     }
     free(conf->entries);
+    free(conf->index);
     for (size_t i = 0; i < MR_ARRAY_SIZE(known_opts); i++)
-        free(conf->defaults[i]);
+        free(conf->defaults[i].value);
     mr_strv_free(conf->files);
     free(conf);
 }
@@ -615,7 +783,7 @@ bool mr_novaconf_get(const struct mr_novaconf *conf, const char *section, const 
     bool found = true;
     if (e) {
         *ret = (struct mr_novaval){
-            .value = e->value,
+            .value = e->v.value,
             .raw = e->raw,
             .file = e->file,
             .line = e->line,
@@ -625,7 +793,7 @@ bool mr_novaconf_get(const struct mr_novaconf *conf, const char *section, const 
         };
     } else if (o && o->def) {
         *ret = (struct mr_novaval){
-            .value = conf->defaults[o - known_opts],
+            .value = conf->defaults[o - known_opts].value,
             .is_default = true,
             .section = o->section,
             .name = o->name,

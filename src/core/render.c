@@ -62,14 +62,29 @@ static const char *const colors[] = {
 };
 _Static_assert(MR_ARRAY_SIZE(colors) == _MR_STATUS_LAST, "status colours");
 
+/* S as text and JUnit show it: URL passwords masked, then controls
+ * escaped, so that a file name or a value (a newline in a nova.conf.d name,
+ * ESC [ in a setting) can neither start a line of its own nor drive the
+ * terminal. Caller frees. */
+static char *shown(const char *s)
+{
+    char *r = mr_redact(s);
+    char *e = mr_cescape(r, NULL);
+    free(r);
+    return e;
+}
+
 /* The place after the message, unless the message already names it. */
 static void text_place(FILE *out, const struct mr_finding *f)
 {
     if (!f->file)
         return;
     char *place = f->line > 0 ? mr_xasprintf("%s:%d", f->file, f->line) : mr_xstrdup(f->file);
-    if (!strstr(f->message, place))
-        fprintf(out, " (%s)", place);
+    if (!strstr(f->message, place)) {
+        char *e = mr_cescape(place, NULL);
+        fprintf(out, " (%s)", e);
+        free(e);
+    }
     free(place);
 }
 
@@ -110,7 +125,7 @@ static int render_text(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
         const struct mr_finding *f = mr_result_primary(r);
         if (o->verbosity < 0 && (r->status == MR_PASS || r->status == MR_SKIP))
             continue;
-        char *msg = mr_redact(f->message);
+        char *msg = shown(f->message);
         text_line(out, mr_status_label(r->status), r->status, o->color, idw, r->check->id, msg);
         free(msg);
         text_place(out, f);
@@ -121,7 +136,7 @@ static int render_text(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
                 const struct mr_finding *g = &r->findings[k];
                 if (g == f)
                     continue;
-                char *m = mr_redact(g->message);
+                char *m = shown(g->message);
                 fprintf(out, "%*s%s: %s", indent, "", mr_status_name(g->status), m);
                 free(m);
                 text_place(out, g);
@@ -134,7 +149,7 @@ static int render_text(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
                 if (!g->remedy || (g != f && o->verbosity <= 0 &&
                                    mr_status_rank(g->status) < mr_status_rank(MR_WARN)))
                     continue;
-                char *m = mr_redact(g->remedy);
+                char *m = shown(g->remedy);
                 fprintf(out, "%*s-> %s\n", indent, "", m);
                 free(m);
             }
@@ -143,9 +158,12 @@ static int render_text(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
     const char *verdict = run->counts[MR_ERROR] ? "could not judge"
                           : mr_run_ready(run)   ? "ready"
                                                 : "not ready";
-    fprintf(out, "\n%s: %s (%u pass, %u warn, %u fail, %u skip, %u error", run->host ? run->host : "host",
-            verdict, run->counts[MR_PASS], run->counts[MR_WARN], run->counts[MR_FAIL],
-            run->counts[MR_SKIP], run->counts[MR_ERROR]);
+    /* The host name may come from nova.conf. */
+    char *host = mr_cescape(run->host ? run->host : "host", NULL);
+    fprintf(out, "\n%s: %s (%u pass, %u warn, %u fail, %u skip, %u error", host, verdict,
+            run->counts[MR_PASS], run->counts[MR_WARN], run->counts[MR_FAIL], run->counts[MR_SKIP],
+            run->counts[MR_ERROR]);
+    free(host);
     if (run->counts[MR_FIXED])
         fprintf(out, ", %u fixed", run->counts[MR_FIXED]);
     fputs(")\n", out);
@@ -246,9 +264,11 @@ static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
     return 0;
 }
 
+/* VAL for JUnit: masked and escaped, since XML 1.0 has no way to carry
+ * most controls and invalid UTF-8 makes the document unreadable. */
 static int xml_attr(xmlTextWriterPtr w, const char *name, const char *val)
 {
-    char *v = mr_redact(val);
+    char *v = shown(val);
     int r = xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST v);
     free(v);
     return r;
@@ -257,13 +277,17 @@ static int xml_attr(xmlTextWriterPtr w, const char *name, const char *val)
 static void finding_text(char **buf, const struct mr_finding *f)
 {
     char *old = *buf;
-    char *place = f->file ? (f->line > 0 ? mr_xasprintf(" (%s:%d)", f->file, f->line)
-                                         : mr_xasprintf(" (%s)", f->file))
-                          : mr_xstrdup("");
-    *buf = mr_xasprintf("%s%s: %s%s\n%s%s%s", old ? old : "", mr_status_label(f->status),
-                        f->message, place, f->remedy ? "  fix: " : "",
-                        f->remedy ? f->remedy : "", f->remedy ? "\n" : "");
+    /* Each field escaped: the body's own newlines are the only ones. */
+    char *msg = shown(f->message), *file = shown(f->file), *remedy = shown(f->remedy);
+    char *place = file ? (f->line > 0 ? mr_xasprintf(" (%s:%d)", file, f->line)
+                                      : mr_xasprintf(" (%s)", file))
+                       : mr_xstrdup("");
+    *buf = mr_xasprintf("%s%s: %s%s\n%s%s%s", old ? old : "", mr_status_label(f->status), msg,
+                        place, remedy ? "  fix: " : "", remedy ? remedy : "", remedy ? "\n" : "");
     free(place);
+    free(msg);
+    free(file);
+    free(remedy);
     free(old);
 }
 
@@ -359,15 +383,17 @@ static void tap_yaml(FILE *out, const char *key, const char *val)
 {
     char *v = mr_redact(val);
     fprintf(out, "  %s: \"", key);
-    for (const char *p = v; *p; p++) {
+    for (const char *p = v; *p;) {
+        size_t l = mr_utf8_printable(p);
         if (*p == '"' || *p == '\\')
             fprintf(out, "\\%c", *p);
         else if (*p == '\n')
             fputs("\\n", out);
-        else if ((unsigned char)*p < 0x20)
-            fprintf(out, "\\x%02x", (unsigned char)*p);
+        else if (l)
+            fwrite(p, 1, l, out);
         else
-            fputc(*p, out);
+            fprintf(out, "\\x%02x", (unsigned char)*p);
+        p += l ? l : 1;
     }
     fputs("\"\n", out);
     free(v);
@@ -375,10 +401,14 @@ static void tap_yaml(FILE *out, const char *key, const char *val)
 
 static void tap_desc(FILE *out, const char *s)
 {
-    /* '#' would start a directive in the description. */
+    /* '#' would start a directive in the description; a control would
+     * end the line or drive the terminal. */
     char *v = mr_redact(s);
-    for (const char *p = v; *p; p++)
-        fputc(*p == '#' ? ' ' : (*p == '\n' ? ' ' : *p), out);
+    for (char *p = v; *p; p++)
+        *p = *p == '#' || *p == '\n' ? ' ' : *p;
+    char *e = mr_cescape(v, NULL);
+    fputs(e, out);
+    free(e);
     free(v);
 }
 

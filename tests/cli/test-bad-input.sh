@@ -37,6 +37,43 @@ mkfifo "$root/etc/nova/nova.conf"
 timeout 10 "$MIGREADY" check --root "$root" --only nova.vnc-listen >/dev/null 2>&1 && rc=0 || rc=$?
 [ "$rc" = 2 ] || fail "FIFO nova.conf: exit $rc, want 2"
 
+# Billion laughs: 12 levels of four $references (under 300 bytes, 256 MiB if
+# expanded). A clear error naming the first value beyond the bound, exit 2,
+# and nothing of the value printed.
+root=$(mk_root seed-good)
+{
+    printf '[DEFAULT]\na0 = xxxxxxxxxxxxxxxx\n'
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+        p=$((i - 1))
+        printf 'a%d = $a%d$a%d$a%d$a%d\n' "$i" "$p" "$p" "$p" "$p"
+    done
+    printf 'host = $a12\n'
+} >"$root/etc/nova/nova.conf"
+[ "$(wc -c <"$root/etc/nova/nova.conf")" -lt 512 ] || fail "laughs file too large"
+run_mr 2 check --root "$root" --format json --only 'nova.*'
+[ "$(status_of nova.vnc-listen)" = error ] || fail "laughs: vnc-listen $(status_of nova.vnc-listen)"
+assert_contains "$(field_of nova.vnc-listen message)" \
+    "/etc/nova/nova.conf:9: [DEFAULT] a7 grows beyond 64 KiB through \$references"
+run_mr 2 check --root "$root"
+assert_contains "$OUT" "a7 grows beyond 64 KiB"
+n=$(printf '%s' "$OUT" | wc -c)
+[ "$n" -lt 8192 ] || fail "laughs: $n bytes of output"
+
+# A reference loop through two options: an error naming one of them.
+root=$(mk_root seed-good)
+printf '[DEFAULT]\na = $b\nb = ${a}\n[vnc]\nserver_listen = $a\n' >>"$root/etc/nova/nova.conf"
+run_mr 2 check --root "$root" --format json --only 'nova.*'
+[ "$(status_of nova.vnc-listen)" = error ] || fail "loop: vnc-listen $(status_of nova.vnc-listen)"
+assert_contains "$(field_of nova.vnc-listen message)" "refers to itself through \$references"
+
+# 40,000 sections each referring to my_ip: read (lookups are indexed), a verdict.
+root=$(mk_root seed-good)
+awk 'BEGIN { for (i = 0; i < 40000; i++) printf "[s%d]\nk = $my_ip\n", i }' \
+    >>"$root/etc/nova/nova.conf"
+run_mr 0 check --root "$root" --format json --only 'nova.*'
+[ "$(status_of nova.vnc-listen)" = pass ] ||
+    fail "40000 sections: vnc-listen $(status_of nova.vnc-listen)"
+
 # libvirtd.conf that libvirt's lens rejects.
 root=$(mk_root seed-good)
 printf 'listen_tcp = 1\nthis is = not "libvirt\n' >>"$root/etc/libvirt/libvirtd.conf"

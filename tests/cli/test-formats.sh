@@ -55,4 +55,44 @@ printf '%s' "$OUT" >"$SCRATCH/junit.xml"
 xmllint --noout --schema "$MR_TESTS/data/junit.xsd" "$SCRATCH/junit.xml" 2>"$SCRATCH/xsd" ||
     { cat "$SCRATCH/xsd" >&2; fail "failing JUnit output does not validate"; }
 [ "$(xmllint --xpath 'count(//failure)' "$SCRATCH/junit.xml")" = 1 ] || fail "JUnit failure count"
+# Control characters from files reach no format as they are. A nova.conf.d
+# name holding a newline would otherwise start a forged result line, and an
+# escape sequence in a value would drive the terminal.
+root=$(mk_root seed-good)
+mkdir -p "$root/etc/nova/nova.conf.d"
+forged='x
+PASS   nova.vnc-listen  forged'
+printf '[vnc]\nserver_listen = 192.0.2.99\033[2J\033]0;pwned\007\n' \
+    >"$root/etc/nova/nova.conf.d/$forged.conf"
+name=$(printf 'c\001\t\033[31m\177')
+printf '[libvirt]\nvirt_type = kvm\n' >"$root/etc/nova/nova.conf.d/$name.conf"
+# Only the bytes below 0x20 but newline, and 0x7f, are left to count.
+controls() {
+    LC_ALL=C tr -d '\n\040-\176\200-\377' <"$SCRATCH/out" | wc -c
+}
+for v in -q "" -v; do
+    run_mr 1 check --root "$root" --only 'nova.*' $v
+    n=$(controls)
+    [ "$n" = 0 ] || fail "text${v:+ $v}: $n control bytes: $(cat -v "$SCRATCH/out")"
+    ! grep -q '^PASS *nova.vnc-listen' "$SCRATCH/out" || fail "text${v:+ $v}: a forged PASS line"
+    grep -q '^FAIL *nova.vnc-listen' "$SCRATCH/out" || fail "text${v:+ $v}: vnc-listen is not FAIL"
+    # Shown escaped, as systemd and git show such names.
+    assert_contains "$OUT" 'nova.conf.d/x\nPASS   nova.vnc-listen  forged.conf'
+    assert_contains "$OUT" 'server_listen = 192.0.2.99\x1b[2J\x1b]0;pwned\x07'
+done
+run_mr 1 check --root "$root" --only 'nova.*' --format tap
+[ "$(controls)" = 0 ] || fail "TAP: control bytes: $(cat -v "$SCRATCH/out")"
+count=$(grep -cE '^(not )?ok [0-9]+ - ' "$SCRATCH/out")
+[ "$(sed -n 2p "$SCRATCH/out")" = "1..$count" ] || fail "TAP: plan for $count result lines"
+grep -q '^not ok [0-9]* - nova.vnc-listen: ' "$SCRATCH/out" || fail "TAP: vnc-listen not 'not ok'"
+run_mr 1 check --root "$root" --only 'nova.*' --format junit
+[ "$(controls)" = 0 ] || fail "JUnit: control bytes: $(cat -v "$SCRATCH/out")"
+cp "$SCRATCH/out" "$SCRATCH/junit.xml"
+xmllint --noout --schema "$MR_TESTS/data/junit.xsd" "$SCRATCH/junit.xml" 2>"$SCRATCH/xsd" ||
+    { cat "$SCRATCH/xsd" >&2; fail "JUnit with control characters does not validate"; }
+# JSON escapes controls by itself (\u001b; DEL is allowed), and keeps the name as it is.
+run_mr 1 check --root "$root" --only 'nova.*' --format json
+[ "$(LC_ALL=C tr -d '\n\040-\377' <"$SCRATCH/out" | wc -c)" = 0 ] || fail "JSON: control bytes"
+[ "$(field_of nova.vnc-listen file)" = "/etc/nova/nova.conf.d/$forged.conf" ] ||
+    fail "JSON: file $(field_of nova.vnc-listen file)"
 echo "ok"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -387,6 +388,182 @@ static void test_errors_hide_secrets(void **state)
     assert_null(strstr(f->msg, "hunter2"));
 }
 
+/* Billion laughs: 12 levels of four references each, 271 bytes, would be
+ * 256 MiB. The load fails at the first value beyond 64 KiB, naming it. */
+static void test_interpolation_bounded_size(void **state)
+{
+    struct fixture *f = *state;
+    char conf[1024];
+    int off = sprintf(conf, "[DEFAULT]\na0 = xxxxxxxxxxxxxxxx\n");
+    for (int i = 1; i <= 12; i++)
+        off += sprintf(conf + off, "a%d = $a%d$a%d${a%d}$a%d\n", i, i - 1, i - 1, i - 1, i - 1);
+    sprintf(conf + off, "host = $a12\n");
+    assert_true(strlen(conf) < 512);
+    write_conf(f, conf);
+    assert_int_equal(load(f), -E2BIG);
+    assert_null(f->conf);
+    /* 16 * 4^6 = 64 KiB still fits; a7 (line 9) is the first beyond. */
+    assert_string_equal(f->msg, "/etc/nova/nova.conf:9: [DEFAULT] a7 grows beyond 64 KiB "
+                                "through $references (limit of a value)");
+}
+
+/* The bound is exact, and a value written out in full is not bounded by it. */
+static void test_interpolation_size_limit_edge(void **state)
+{
+    struct fixture *f = *state;
+    size_t half = 32u << 10;
+    char *conf = mr_xmalloc(2 * half + 256);
+    int off = sprintf(conf, "[DEFAULT]\nstate_path = ");
+    memset(conf + off, 'x', half);
+    off += (int)half;
+    off += sprintf(conf + off, "\n");
+    sprintf(conf + off, "host = $state_path${state_path}\n");
+    write_conf(f, conf);
+    assert_int_equal(load(f), 0);
+    assert_int_equal(strlen(val(f, "DEFAULT", "host").value), 2 * half);
+    /* The default of instances_path puts 10 more bytes after it. */
+    assert_int_equal(strlen(val(f, "DEFAULT", "instances_path").value), half + 10);
+
+    strcpy(conf + off, "host = $state_path${state_path}/\n");
+    write_conf(f, conf);
+    assert_int_equal(load(f), -E2BIG);
+    assert_non_null(strstr(f->msg, "/etc/nova/nova.conf:3: [DEFAULT] host grows beyond 64 KiB"));
+    free(conf);
+}
+
+/* Many copies of a long value: each is a copy (allowed), their sum is not. */
+static void test_interpolation_bounded_total(void **state)
+{
+    struct fixture *f = *state;
+    size_t big = 60u << 10, n = 2000;
+    char *conf = mr_xmalloc(big + n * 32 + 64);
+    int off = sprintf(conf, "[DEFAULT]\nhost = ");
+    memset(conf + off, 'x', big);
+    off += (int)big;
+    off += sprintf(conf + off, "\n");
+    for (size_t i = 0; i < n; i++)
+        off += sprintf(conf + off, "[s%zu]\nk = $host\n", i);
+    write_conf(f, conf);
+    free(conf);
+    assert_int_equal(load(f), -E2BIG);
+    assert_non_null(strstr(f->msg, "/etc/nova/nova.conf:"));
+    assert_non_null(strstr(f->msg, "] k exceeds the bound of all interpolation"));
+}
+
+static void test_interpolation_loop_three(void **state)
+{
+    struct fixture *f = *state;
+    write_conf(f, "[DEFAULT]\nhost = x\n[vnc]\nserver_listen = $a\na = ${vnc.b}\nb = $a\n");
+    assert_int_equal(load(f), -ELOOP);
+    assert_string_equal(f->msg,
+                        "/etc/nova/nova.conf:5: [vnc] a refers to itself through $references");
+    /* A self-reference through an unset option's default. */
+    write_conf(f, "[DEFAULT]\nstate_path = ${instances_path}\n");
+    assert_int_equal(load(f), -ELOOP);
+    assert_string_equal(f->msg, "/etc/nova/nova.conf:2: [DEFAULT] state_path refers to itself "
+                                "through $references");
+}
+
+/* Nesting is bounded whatever the order of the lines, and a value used many
+ * times is built once (a diamond of 40 levels would be 2^40 lookups). */
+static void test_interpolation_depth(void **state)
+{
+    struct fixture *f = *state;
+    char conf[4096];
+    for (int levels = 16; levels <= 17; levels++) {
+        int off = sprintf(conf, "[DEFAULT]\n");
+        for (int i = 0; i < levels; i++)
+            off += sprintf(conf + off, "c%d = <$c%d>\n", i, i + 1);
+        sprintf(conf + off, "c%d = end\n", levels);
+        write_conf(f, conf);
+        if (levels == 16) {
+            assert_int_equal(load(f), 0);
+            const char *v = val(f, "DEFAULT", "c0").value;
+            assert_int_equal(strlen(v), 3 + 2 * 16);
+        } else {
+            assert_int_equal(load(f), -ELOOP);
+            assert_string_equal(f->msg, "/etc/nova/nova.conf:2: [DEFAULT] c0 nests $references "
+                                        "deeper than 16 levels");
+        }
+    }
+    /* Diamond, empty values: d(i) = $d(i+1)$d(i+1). Only 16 levels deep may
+     * nest, so spread it over sections referring by group. */
+    int off = sprintf(conf, "[DEFAULT]\nd0 = $d1$d1\n");
+    for (int i = 1; i < 16; i++)
+        off += sprintf(conf + off, "d%d = $d%d$d%d\n", i, i + 1, i + 1);
+    sprintf(conf + off, "d16 =\n");
+    write_conf(f, conf);
+    assert_int_equal(load(f), 0);
+    assert_string_equal(val(f, "DEFAULT", "d0").value, "");
+}
+
+/* CPU seconds to load the current nova.conf, best of three (the machine is
+ * shared: the best is the least disturbed). */
+static double load_seconds(struct fixture *f)
+{
+    double best = 1e9;
+    for (int round = 0; round < 3; round++) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+        assert_int_equal(load(f), 0);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+        double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+        best = s < best ? s : best;
+    }
+    return best;
+}
+
+static void write_sections(struct fixture *f, size_t n)
+{
+    char *conf = mr_xmalloc(n * 32 + 64);
+    int off = sprintf(conf, "[DEFAULT]\nmy_ip = 192.0.2.11\n");
+    for (size_t i = 0; i < n; i++)
+        off += sprintf(conf + off, "[s%zu]\nk = $my_ip\n", i);
+    write_conf(f, conf);
+    free(conf);
+}
+
+/* Lookups are indexed: ten times the sections is about ten times the work.
+ * Compared within one run, never against a clock: a linear load gives ~10,
+ * the former scan of every entry per reference ~100. */
+static void test_many_sections_linear(void **state)
+{
+    struct fixture *f = *state;
+    write_sections(f, 4000);
+    double small = load_seconds(f);
+    write_sections(f, 40000);
+    double large = load_seconds(f);
+    struct mr_novaval v;
+    assert_true(mr_novaconf_get(f->conf, "s39999", "k", &v));
+    assert_string_equal(v.value, "192.0.2.11");
+    assert_int_equal(v.line, 2 + 2 * 40000);
+    double ratio = large / (small > 1e-6 ? small : 1e-6);
+    print_message("4000 sections %.4f s, 40000 sections %.4f s, ratio %.1f\n", small, large,
+                  ratio);
+    assert_true(ratio < 30);
+}
+
+/* Continuation lines extend a value in place, not by a copy per line. */
+static void test_many_continuation_lines_linear(void **state)
+{
+    struct fixture *f = *state;
+    double t[2];
+    for (int k = 0; k < 2; k++) {
+        size_t n = k ? 200000 : 20000;
+        char *conf = mr_xmalloc(n * 3 + 64);
+        int off = sprintf(conf, "[DEFAULT]\nhost = a\n");
+        for (size_t i = 0; i < n; i++)
+            off += sprintf(conf + off, " b\n");
+        write_conf(f, conf);
+        free(conf);
+        t[k] = load_seconds(f);
+        assert_int_equal(strlen(val(f, "DEFAULT", "host").value), 1 + 2 * n);
+    }
+    double ratio = t[1] / (t[0] > 1e-6 ? t[0] : 1e-6);
+    print_message("20000 lines %.4f s, 200000 lines %.4f s, ratio %.1f\n", t[0], t[1], ratio);
+    assert_true(ratio < 30);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +585,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_megabyte_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_hide_secrets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interpolation_bounded_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interpolation_size_limit_edge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interpolation_bounded_total, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interpolation_loop_three, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interpolation_depth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_sections_linear, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_continuation_lines_linear, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

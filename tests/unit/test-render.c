@@ -280,6 +280,74 @@ static void test_redact(void **state)
     free(s);
 }
 
+static int run_hostile(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    /* A value and a file name from the host, each with control characters. */
+    struct mr_finding *f = mr_report(res, MR_FAIL, "server_listen = 10.0.0.1\033[2J\033]0;x\a");
+    mr_finding_at(f, "/etc/nova/nova.conf.d/a\nPASS   nova.vnc-listen  forged\r.conf", 2);
+    mr_finding_remedy(f, "set it in \033[31m\x7f\x01 #");
+    mr_report(res, MR_PASS, "also\nPASS   forged \x9b\xc2\x9b");
+    return 0;
+}
+
+/* No format lets a control character through but its own line breaks: a
+ * forged line cannot start, an escape sequence cannot reach the terminal.
+ * JSON is data: json-c escapes controls below 0x20 (\u001b) and leaves DEL
+ * and other bytes as they are, which JSON allows. */
+static void test_controls_escaped(void **state)
+{
+    struct fixture *f = *state;
+    static const struct mr_check hostile = {
+        .id = "x.hostile", .title = "t\033", .run = run_hostile};
+    static const struct mr_row list[] = {{.check = &hostile}};
+    struct mr_select sel = {0};
+    mr_run_free(f->run);
+    f->run = mr_run_list(f->ctx, list, 1, &sel, false);
+    for (enum mr_format fmt = 0; fmt < _MR_FORMAT_LAST; fmt++) {
+        for (int verbosity = -1; verbosity <= 1; verbosity++) {
+            char *out = render(f, fmt, false, verbosity);
+            for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+                if ((*p < 0x20 && *p != '\n') ||
+                    (fmt != MR_FORMAT_JSON && (*p == 0x7f || *p == 0x9b)))
+                    fail_msg("format %d verbosity %d: byte 0x%02x at %zu", (int)fmt, verbosity,
+                             *p, (size_t)((const char *)p - out));
+            if (fmt == MR_FORMAT_TEXT)
+                assert_null(strstr(out, "\nPASS"));
+            if (fmt == MR_FORMAT_TAP)
+                assert_null(strstr(out, "\nok"));
+            /* In JUnit a finding starts a line of the body with its status. */
+            if (fmt == MR_FORMAT_JUNIT)
+                assert_null(strstr(out, "\nPASS   "));
+            if (fmt == MR_FORMAT_TEXT) {
+                assert_non_null(strstr(out, "FAIL   x.hostile  server_listen = 10.0.0.1"
+                                            "\\x1b[2J\\x1b]0;x\\x07 (/etc/nova/nova.conf.d/"
+                                            "a\\nPASS   nova.vnc-listen  forged\\r.conf:2)\n"));
+                assert_non_null(strstr(out, "-> set it in \\x1b[31m\\x7f\\x01 #\n"));
+                if (verbosity > 0)
+                    assert_non_null(strstr(out, "pass: also\\nPASS   forged \\x9b\\xc2\\x9b\n"));
+            }
+            free(out);
+        }
+    }
+}
+
+static void test_cescape(void **state)
+{
+    (void)state;
+    char *s = mr_cescape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7 a\\b\t\r\n\x1b\x7f"
+                         "\xc2\x85\xc0\xaf\xed\xa0\x80\xff\xe2\x82",
+                         NULL);
+    /* UTF-8 and backslashes stay; controls, C1 controls, overlong forms,
+     * surrogates and cut sequences are escaped byte by byte. */
+    assert_string_equal(s, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7 a\\b\\t\\r\\n\\x1b\\x7f"
+                           "\\xc2\\x85\\xc0\\xaf\\xed\\xa0\\x80\\xff\\xe2\\x82");
+    free(s);
+    s = mr_cescape("a\nb\tc\x1b", "\n\t");
+    assert_string_equal(s, "a\nb\tc\\x1b");
+    free(s);
+    assert_null(mr_cescape(NULL, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +357,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_place_once, setup, teardown),
         cmocka_unit_test(test_redact),
+        cmocka_unit_test_setup_teardown(test_controls_escaped, setup, teardown),
+        cmocka_unit_test(test_cescape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
