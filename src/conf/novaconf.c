@@ -840,22 +840,19 @@ bool mr_novaconf_get_current(const struct mr_novaconf *conf, const char *section
 {
     char *sect = normalize_section(section);
     const struct known_opt *o = find_known(sect, key);
-    const struct entry *e = NULL;
-    for (size_t i = conf->n_entries; i-- > 0 && !e;)
-        if (strcmp(conf->entries[i].section, sect) == 0 && strcmp(conf->entries[i].key, key) == 0)
-            e = &conf->entries[i];
+    size_t i = index_find(conf, sect, key);
     free(sect);
-    if (e) {
-        *ret = (struct mr_novaval){.value = e->value, .raw = e->raw, .file = e->file,
+    if (i) {
+        const struct entry *e = &conf->entries[i - 1];
+        *ret = (struct mr_novaval){.value = e->v.value, .raw = e->raw, .file = e->file,
                                    .line = e->line, .section = e->section, .name = e->key};
         return true;
     }
-    if (!o) {
+    if (!o || !o->def) {
         *ret = (struct mr_novaval){0};
         return false;
     }
-    *ret = (struct mr_novaval){.value = o->def ? conf->defaults[o - known_opts] : NULL,
-                               .is_default = o->def != NULL, .section = o->section,
-                               .name = o->name};
-    return o->def != NULL;
+    *ret = (struct mr_novaval){.value = conf->defaults[o - known_opts].value, .is_default = true,
+                               .section = o->section, .name = o->name};
+    return true;
 }
