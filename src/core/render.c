@@ -102,14 +102,21 @@ static void text_nova(FILE *out, const struct mr_ctx *ctx)
 {
     const struct mr_nova_release *rel = NULL;
     const char *msg = NULL;
+    char *text;
     if (mr_ctx_nova_release(ctx, &rel, &msg) < 0) {
-        fprintf(out, "rules of: unknown Nova release (%s)\n", msg);
-        return;
+        text = mr_xasprintf("unknown Nova release (%s)", msg);
+    } else {
+        char *d = mr_nova_release_describe(rel);
+        text = mr_xasprintf("%s%s%s", d, rel->source ? ", from " : "",
+                            rel->source ? rel->source : "");
+        free(d);
     }
-    char *d = mr_nova_release_describe(rel);
-    fprintf(out, "rules of: %s%s%s\n", d, rel->source ? ", from " : "",
-            rel->source ? rel->source : "");
-    free(d);
+    /* The source is a path found under the root, the message may quote
+     * the site file: both reach a terminal escaped. */
+    char *e = mr_cescape(text, NULL);
+    fprintf(out, "rules of: %s\n", e);
+    free(e);
+    free(text);
 }
 
 static int render_text(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
