@@ -84,7 +84,7 @@ struct mr_fw_chain {
     int prio;
     int policy; /* T_ACCEPT, T_DROP, or T_CONTINUE for none */
     struct mr_fw_rule **rules;
-    size_t n_rules;
+    size_t n_rules, cap_rules;
     char *table_label;
 };
 
@@ -97,7 +97,11 @@ struct mr_fw_ruleset {
     enum mr_fw_syntax syntax;
     char *origin;
     struct mr_fw_chain **chains;
-    size_t n_chains;
+    size_t n_chains, cap_chains;
+    /* Open addressing over family, table and name: a dump of thousands of
+     * chains is looked up once per rule. */
+    struct mr_fw_chain **index;
+    size_t index_cap;
     struct fw_set *sets;
     size_t n_sets;
     char *problem;

@@ -9,7 +9,11 @@
 
 #include "fw-internal.h"
 
+/* nft's own limit: deeper, `nft -f` refuses the file ("Include nested too deeply"). */
 #define MAX_INCLUDE_DEPTH 16
+/* Files read in all, counting a file each time it is included: globs that
+ * include each other fan out (3 files 16 deep are 3^16 reads). */
+#define MAX_INCLUDE_FILES 1000
 
 struct tok {
     char *s;
@@ -30,6 +34,9 @@ struct nft_parser {
     char **define_names;
     char **define_values; /* joined by spaces */
     int depth;
+    const char *open[MAX_INCLUDE_DEPTH + 1]; /* the files being read, outermost first */
+    size_t n_files;
+    bool too_many; /* MAX_INCLUDE_FILES was reached: no more are read */
     char *err;
 };
 
@@ -634,10 +641,6 @@ static void do_include(struct nft_parser *np, const char *file, int line, const 
         fw_set_problem(np->rs, file, line, "include \"%s\"", pattern);
         return;
     }
-    if (np->depth >= MAX_INCLUDE_DEPTH) {
-        fw_set_problem(np->rs, file, line, "includes nested more than %d deep", MAX_INCLUDE_DEPTH);
-        return;
-    }
     char *pat;
     if (pattern[0] == '/') {
         pat = mr_xstrdup(pattern);
@@ -654,10 +657,30 @@ static void do_include(struct nft_parser *np, const char *file, int line, const 
         free(pat);
         return;
     }
-    np->depth++;
-    for (size_t k = 0; paths[k] && !np->err; k++)
+    for (size_t k = 0; paths[k] && !np->err && !np->too_many; k++) {
+        /* A file that includes itself, directly or not, nests without end:
+         * nft -f gives up at 16 levels and loads nothing. */
+        for (int d = 0; d <= np->depth && !np->err; d++)
+            if (!strcmp(np->open[d], paths[k]))
+                nft_err(np, file, line,
+                        "include \"%s\" reads %s again, which includes itself: nft -f refuses "
+                        "it (include nested more than %d deep)",
+                        pattern, paths[k], MAX_INCLUDE_DEPTH);
+        if (!np->err && np->depth >= MAX_INCLUDE_DEPTH)
+            nft_err(np, file, line, "include \"%s\" nests includes more than %d deep: nft -f "
+                    "refuses it", pattern, MAX_INCLUDE_DEPTH);
+        if (!np->err && ++np->n_files > MAX_INCLUDE_FILES) {
+            fw_set_problem(np->rs, file, line, "include \"%s\", which reads more than %d files "
+                           "in all", pattern, MAX_INCLUDE_FILES);
+            np->too_many = true;
+        }
+        if (np->err || np->too_many)
+            break;
+        np->depth++;
+        np->open[np->depth] = paths[k];
         parse_nft_file(np, paths[k], texts[k]);
-    np->depth--;
+        np->depth--;
+    }
     mr_strv_free(paths);
     mr_strv_free(texts);
     free(pat);
@@ -763,6 +786,7 @@ int mr_fw_parse_nft_text(const char *text, const char *file, mr_fw_include_fn in
 {
     struct nft_parser np = {.rs = fw_ruleset_new(MR_FW_NFT, file), .include = include,
                             .userdata = userdata};
+    np.open[0] = file;
     int r = parse_nft_file(&np, file, text);
     mr_strv_free(np.define_names);
     mr_strv_free(np.define_values);
