@@ -527,7 +527,7 @@ static struct outcome policy_of(const struct mr_fw_chain *base)
 static bool leave_chain(struct pos *p, struct outcome *ret)
 {
     if (p->depth == 0) {
-        *ret = policy_of(p->chain);
+        *ret = policy_of(p->base);
         return true;
     }
     const struct frame *f = &p->stack[--p->depth];

@@ -612,6 +612,46 @@ static void test_large(void **state)
     free(b.s);
 }
 
+/* A goto does not come back: a chain reached by goto from INPUT that runs
+ * out of rules (or returns) ends in INPUT's policy, as in the kernel. */
+static void test_goto_falls_off(void **state)
+{
+    (void)state;
+    struct mr_fw_ruleset *rs = ipt_text("*filter\n:INPUT DROP [0:0]\n:G - [0:0]\n"
+                                        "-A INPUT -p tcp -g G\n"
+                                        "-A INPUT -p tcp -m tcp --dport 16509 -j ACCEPT\n"
+                                        "-A G -p tcp -m tcp --dport 22 -j ACCEPT\n"
+                                        "-A G -p tcp -m tcp --dport 5900 -j RETURN\nCOMMIT\n");
+    expect(rs, "192.0.2.12", 22, MR_FW_ACCEPTED, 6);
+    expect(rs, "192.0.2.12", 16509, MR_FW_DROPPED, -2);
+    expect(rs, "192.0.2.12", 5900, MR_FW_DROPPED, -2);
+    struct mr_fw_verdict v = judge(rs, "192.0.2.12", NULL, 16509);
+    assert_string_equal(mr_fw_chain_name(v.chain), "INPUT");
+    assert_string_equal(mr_fw_chain_policy(v.chain), "DROP");
+    mr_fw_ruleset_free(rs);
+    /* a goto from a jumped-to chain comes back to the jump's caller */
+    rs = ipt_text("*filter\n:INPUT DROP [0:0]\n:A - [0:0]\n:B - [0:0]\n"
+                  "-A INPUT -j A\n-A INPUT -p tcp -m tcp --dport 16509 -j ACCEPT\n"
+                  "-A A -g B\n-A A -j ACCEPT\n-A B -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n");
+    expect(rs, "192.0.2.12", 16509, MR_FW_ACCEPTED, 6);
+    expect(rs, "192.0.2.12", 22, MR_FW_ACCEPTED, 9);
+    expect(rs, "192.0.2.12", 80, MR_FW_DROPPED, -2);
+    mr_fw_ruleset_free(rs);
+    /* nft */
+    char *msg = NULL;
+    assert_int_equal(mr_fw_parse_nft_text("table inet f {\n"
+                                          " chain input {\n"
+                                          "  type filter hook input priority 0; policy drop;\n"
+                                          "  meta l4proto tcp goto g\n"
+                                          "  accept\n }\n"
+                                          " chain g {\n  tcp dport 22 accept\n }\n}\n",
+                                          "/etc/nftables.conf", NULL, NULL, &rs, &msg),
+                     0);
+    expect(rs, "192.0.2.12", 22, MR_FW_ACCEPTED, 8);
+    expect(rs, "192.0.2.12", 16509, MR_FW_DROPPED, -3);
+    mr_fw_ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -629,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_loops),
         cmocka_unit_test(test_two_xt_targets),
         cmocka_unit_test(test_large),
+        cmocka_unit_test(test_goto_falls_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
