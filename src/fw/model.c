@@ -34,10 +34,22 @@ void fw_cond_clear(struct cond *c)
     free(c->setref);
 }
 
+void fw_vmap_free(struct fw_vmap *m)
+{
+    if (!m)
+        return;
+    free(m->proto);
+    free(m->label);
+    mr_strv_free(m->keys);
+    mr_strv_free(m->verdicts);
+    free(m);
+}
+
 void fw_rule_free(struct mr_fw_rule *r)
 {
     if (!r)
         return;
+    fw_vmap_free(r->vmap);
     for (size_t i = 0; i < r->n_conds; i++)
         fw_cond_clear(&r->conds[i]);
     free(r->conds);

@@ -270,6 +270,52 @@ static bool is_verdict_word(const char *s)
            !strcmp(s, "continue") || !strcmp(s, "queue");
 }
 
+/* The elements of "{ KEY : VERDICT, ... }" at *I, or NULL (and *I past
+ * what was read) when it is not such a map: a named map, a concatenation. */
+static struct fw_vmap *nft_vmap(const struct tok *w, size_t n, size_t *i)
+{
+    if (*i >= n || w[*i].quoted || strcmp(w[*i].s, "{") != 0) {
+        if (*i < n)
+            (*i)++;
+        return NULL;
+    }
+    struct fw_vmap *m = mr_xcalloc(1, sizeof(*m));
+    m->keys = mr_xcalloc(1, sizeof(char *));
+    m->verdicts = mr_xcalloc(1, sizeof(char *));
+    bool ok = true;
+    (*i)++;
+    while (*i < n && (w[*i].quoted || strcmp(w[*i].s, "}") != 0)) {
+        if (!strcmp(w[*i].s, "\n") || !strcmp(w[*i].s, ",")) {
+            (*i)++;
+            continue;
+        }
+        /* KEY : VERB [CHAIN] */
+        if (*i + 2 >= n || strcmp(w[*i + 1].s, ":") != 0 || !is_verdict_word(w[*i + 2].s)) {
+            ok = false;
+            (*i)++;
+            continue;
+        }
+        const char *verb = w[*i + 2].s;
+        bool to_chain = !strcmp(verb, "jump") || !strcmp(verb, "goto");
+        if (to_chain && *i + 3 >= n) {
+            ok = false;
+            break;
+        }
+        char *v = to_chain ? mr_xasprintf("%s %s", verb, w[*i + 3].s) : mr_xstrdup(verb);
+        mr_strv_push(&m->keys, w[*i].s);
+        mr_strv_push(&m->verdicts, v);
+        free(v);
+        *i += to_chain ? 4 : 3;
+    }
+    if (*i < n)
+        (*i)++;
+    if (!ok) {
+        fw_vmap_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 /* Reads "SELECTOR [op] VALUE" at *I into R. */
 static void nft_text_match(struct nft_parser *np, struct mr_fw_rule *r, const struct tok *w,
                            size_t n, size_t *i, enum cond_kind kind, enum nft_sel sel, int family,
@@ -292,12 +338,20 @@ static void nft_text_match(struct nft_parser *np, struct mr_fw_rule *r, const st
         return;
     }
     if (*i < n && !strcmp(w[*i].s, "vmap")) {
-        r->target = T_UNKNOWN;
-        free(r->target_arg);
-        r->target_arg = mr_xasprintf("a verdict map on %s", label);
         (*i)++;
-        bool bad;
-        mr_strv_free(nft_values(np, w, n, i, &bad));
+        struct fw_vmap *m = nft_vmap(w, n, i);
+        if (!m) {
+            r->target = T_UNKNOWN;
+            free(r->target_arg);
+            r->target_arg = mr_xasprintf("a verdict map on %s it cannot read", label);
+            return;
+        }
+        *m = (struct fw_vmap){.kind = kind, .sel = (int)sel, .family = family,
+                              .proto = proto ? mr_xstrdup(proto) : NULL,
+                              .label = mr_xstrdup(label), .keys = m->keys,
+                              .verdicts = m->verdicts};
+        fw_vmap_free(r->vmap);
+        r->vmap = m;
         return;
     }
     bool bad;
@@ -362,9 +416,11 @@ static size_t nft_text_selector(const char *k, const char *k1, struct nft_select
         ret->kind = C_PROTO;
         ret->sel = SEL_PROTO;
         ret->family = k[2] ? AF_INET6 : AF_INET;
-    } else if (!strcmp(k, "meta") && (!strcmp(k1, "l4proto") || !strcmp(k1, "iifname") ||
-                                      !strcmp(k1, "iif") || !strcmp(k1, "nfproto"))) {
-        bool proto = !strcmp(k1, "l4proto"), fam = !strcmp(k1, "nfproto");
+    } else if (!strcmp(k, "meta") &&
+               (!strcmp(k1, "l4proto") || !strcmp(k1, "iifname") || !strcmp(k1, "iif") ||
+                !strcmp(k1, "nfproto") || !strcmp(k1, "protocol"))) {
+        bool proto = !strcmp(k1, "l4proto");
+        bool fam = !strcmp(k1, "nfproto") || !strcmp(k1, "protocol");
         ret->kind = proto ? C_PROTO : fam ? C_FAMILY : C_IIF;
         ret->sel = proto ? SEL_PROTO : fam ? SEL_FAMILY : SEL_IFACE;
     } else if (!strcmp(k, "iifname") || !strcmp(k, "iif") || !strcmp(k, "l4proto")) {
@@ -557,7 +613,7 @@ static void chain_body(struct nft_parser *np, const struct nft_file *f, size_t *
         }
         if (chain_setting(ch, &s, f->file))
             continue;
-        fw_chain_add_rule(ch, nft_text_rule(np, f->file, &s, 0), -1);
+        fw_add_nft_rule(ch, nft_text_rule(np, f->file, &s, 0), -1);
     }
 }
 
@@ -741,7 +797,7 @@ static int parse_nft_file(struct nft_parser *np, const char *file, const char *t
                 fw_set_problem(np->rs, file, line, "a rule placed by %s", s.t[k].s);
                 k += 2;
             }
-            fw_chain_add_rule(ch, nft_text_rule(np, file, &s, k), w0[0] == 'i' ? 0 : -1);
+            fw_add_nft_rule(ch, nft_text_rule(np, file, &s, k), w0[0] == 'i' ? 0 : -1);
         } else if (!strcmp(w0, "flush") && s.n > 1 && !strcmp(s.t[1].s, "ruleset")) {
             fw_ruleset_clear(np->rs);
         } else if (!strcmp(w0, "flush") || !strcmp(w0, "delete") || !strcmp(w0, "destroy")) {

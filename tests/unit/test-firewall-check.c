@@ -394,6 +394,41 @@ static void test_include_limits(void **state)
     assert_true(now() - t0 < 10);
 }
 
+/* Real templates: a host they leave closed is not ready, one they leave open
+ * is, and a file iptables-restore loads is no error. */
+static void test_templates(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    put(f, "/etc/iptables/rules.v4", "data/firewall/tripleo-compute.iptables");
+    const struct mr_result *r = run_check(f, false);
+    expect(r, MR_FAIL, "drops new connections to libvirt's port 16509", "/etc/iptables/rules.v4",
+           20, NULL);
+    bool range = false;
+    for (size_t i = 0; i < r->n_findings; i++)
+        range = range || (r->findings[i].status == MR_FAIL &&
+                          strstr(r->findings[i].message, "the migration ports 49152-49215"));
+    assert_true(range);
+    put(f, "/etc/iptables/rules.v4", "data/firewall/neutron-hybrid.iptables-save");
+    expect(run_check(f, false), MR_PASS, "/etc/iptables/rules.v4 accepts new connections", NULL,
+           0, NULL);
+    put(f, "/etc/iptables/rules.v4", "data/firewall/proxmox.iptables-save");
+    expect(run_check(f, false), MR_FAIL, "drops new connections to libvirt's port 16509",
+           "/etc/iptables/rules.v4", 43, NULL);
+    char *p = mr_xasprintf("%s/etc/iptables/rules.v4", f->dir);
+    unlink(p);
+    free(p);
+    put(f, "/etc/nftables.conf", "data/firewall/nftables-wiki-server.nft");
+    r = run_check(f, false);
+    expect(r, MR_FAIL, "drops new connections to libvirt's port 16509 (tcp transport) from any "
+           "address (no peers configured; checked as 192.0.2.1): the policy drop of chain "
+           "inbound", "/etc/nftables.conf", 27, NULL);
+    range = false;
+    for (size_t i = 0; i < r->n_findings; i++)
+        range = range || (r->findings[i].status == MR_FAIL &&
+                          strstr(r->findings[i].message, "the migration ports 49152-49215"));
+    assert_true(range);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +444,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_include_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -652,6 +652,72 @@ static void test_goto_falls_off(void **state)
     mr_fw_ruleset_free(rs);
 }
 
+/* Real templates (tests/data/firewall, each citing its source): what the
+ * kernel does with a peer's connection, not "cannot decide". */
+static void test_templates(void **state)
+{
+    (void)state;
+    /* ct state vmap without "new": the SYN falls through to policy drop */
+    struct mr_fw_ruleset *rs = nft_src("data/firewall/nftables-wiki-server.nft");
+    expect(rs, "192.0.2.12", 16509, MR_FW_DROPPED, -27);
+    expect(rs, "192.0.2.12", 49152, MR_FW_DROPPED, -27);
+    expect(rs, "192.0.2.12", 22, MR_FW_ACCEPTED, 40);
+    expect(rs, "2001:db8::5", 16509, MR_FW_DROPPED, -27);
+    mr_fw_ruleset_free(rs);
+    /* a peer's SYN is never to a multicast address */
+    rs = ipt("data/firewall/tripleo-compute.iptables", "/etc/sysconfig/iptables");
+    expect(rs, "192.0.2.12", 16509, MR_FW_DROPPED, 20);
+    expect(rs, "192.0.2.12", 49215, MR_FW_DROPPED, 20);
+    expect(rs, "192.0.2.12", 22, MR_FW_ACCEPTED, 13);
+    mr_fw_ruleset_free(rs);
+    /* physdev never matches a connection to the host */
+    rs = ipt("data/firewall/neutron-hybrid.iptables-save", "/etc/iptables/rules.v4");
+    expect(rs, "192.0.2.12", 16509, MR_FW_ACCEPTED, 25);
+    expect(rs, "192.0.2.12", 49180, MR_FW_ACCEPTED, 25);
+    expect(rs, "192.0.2.12", 8080, MR_FW_REJECTED, 26);
+    mr_fw_ruleset_free(rs);
+    /* --tcp-flags after -p tcp without -m tcp is read */
+    rs = ipt("data/firewall/proxmox.iptables-save", "/etc/iptables/rules.v4");
+    expect(rs, "192.0.2.12", 16509, MR_FW_DROPPED, 43);
+    expect(rs, "192.0.2.12", 22, MR_FW_ACCEPTED, 40);
+    expect(rs, "192.0.2.12", 60010, MR_FW_ACCEPTED, 41);
+    mr_fw_ruleset_free(rs);
+}
+
+/* Address types, physdev and TCP flags, each way round. */
+static void test_matches_known(void **state)
+{
+    (void)state;
+    struct mr_fw_ruleset *rs = ipt_text(
+        "*filter\n:INPUT DROP [0:0]\n"
+        "-A INPUT -m addrtype --dst-type BROADCAST,MULTICAST -j ACCEPT\n"
+        "-A INPUT -p tcp --dport 1 -m addrtype ! --dst-type LOCAL -j ACCEPT\n"
+        "-A INPUT -p tcp --dport 2 -m addrtype --dst-type LOCAL --limit-iface-in -j ACCEPT\n"
+        "-A INPUT -p tcp --dport 3 -m addrtype --src-type UNICAST -j ACCEPT\n"
+        "-A INPUT -p tcp --dport 4 -m physdev ! --physdev-is-bridged -j ACCEPT\n"
+        "-A INPUT -p tcp --dport 5 -m physdev --physdev-in tap0 -j ACCEPT\n"
+        "-A INPUT -p tcp --dport 6 --tcp-flags SYN,ACK SYN -j ACCEPT\n"
+        "-A INPUT -p tcp --dport 7 --tcp-flags SYN,ACK ACK -j ACCEPT\n"
+        "-A INPUT -p tcp --dport 8 ! --tcp-flags ALL NONE -j ACCEPT\n"
+        "COMMIT\n");
+    expect(rs, "192.0.2.12", 16509, MR_FW_DROPPED, -2);
+    expect(rs, "192.0.2.12", 1, MR_FW_DROPPED, -2);
+    expect(rs, "192.0.2.12", 2, MR_FW_ACCEPTED, 5);
+    expect(rs, "192.0.2.12", 3, MR_FW_ACCEPTED, 6);
+    expect(rs, "192.0.2.12", 4, MR_FW_ACCEPTED, 7);
+    expect(rs, "192.0.2.12", 5, MR_FW_DROPPED, -2);
+    expect(rs, "192.0.2.12", 6, MR_FW_ACCEPTED, 9);
+    expect(rs, "192.0.2.12", 7, MR_FW_DROPPED, -2);
+    expect(rs, "192.0.2.12", 8, MR_FW_ACCEPTED, 11);
+    mr_fw_ruleset_free(rs);
+    expect_ipt_error("*filter\n-A INPUT --tcp-flags SYN SYN -j DROP\nCOMMIT\n",
+                     "--tcp-flags needs -p tcp");
+    expect_ipt_error("*filter\n-A INPUT -p tcp --tcp-flags SYN,BOGUS SYN -j DROP\nCOMMIT\n",
+                     "are not TCP flags");
+    expect_ipt_error("*filter\n-A INPUT -m addrtype --dst-type LOCALE -j DROP\nCOMMIT\n",
+                     "unknown address type 'LOCALE'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +736,8 @@ int main(void)
         cmocka_unit_test(test_two_xt_targets),
         cmocka_unit_test(test_large),
         cmocka_unit_test(test_goto_falls_off),
+        cmocka_unit_test(test_templates),
+        cmocka_unit_test(test_matches_known),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
