@@ -476,6 +476,22 @@ static struct mr_fw_rule *nft_text_rule(struct nft_parser *np, const char *file,
             static const char *const a[] = {"prefix", "level", "flags", "group", "snaplen",
                                             "queue-threshold", NULL};
             skip_args(w, n, &i, a);
+        } else if (!strcmp(k, "limit") && !strcmp(k1, "rate")) {
+            /* limit rate [over] N[/UNIT] [BYTES/UNIT] [burst N [UNIT]]: a rate,
+             * never known offline; a statement, not a verdict. */
+            i += 2;
+            if (i < n && !strcmp(w[i].s, "over"))
+                i++;
+            if (i < n)
+                i++;
+            if (i < n && strchr(w[i].s, '/'))
+                i++;
+            if (i + 1 < n && !strcmp(w[i].s, "burst")) {
+                i += 2;
+                if (i < n && (!strcmp(w[i].s, "packets") || strstr(w[i].s, "bytes")))
+                    i++;
+            }
+            fw_add_opaque(r, "a rate limit");
         } else if (!strcmp(k, "comment")) {
             i += 2;
         } else if (!strcmp(k, "notrack")) {

@@ -718,6 +718,33 @@ static void test_matches_known(void **state)
                      "unknown address type 'LOCALE'");
 }
 
+/* A verdict map on the port, and a rate limit that only logs, in nft. */
+static void test_nft_vmap_limit(void **state)
+{
+    (void)state;
+    struct mr_fw_ruleset *rs = NULL;
+    char *msg = NULL;
+    assert_int_equal(mr_fw_parse_nft_text("table inet f {\n"
+                                          " chain input {\n"
+                                          "  type filter hook input priority 0; policy drop;\n"
+                                          "  tcp dport 16509 limit rate 5/second log prefix \"l\"\n"
+                                          "  limit rate over 10/minute burst 5 packets counter\n"
+                                          "  tcp dport vmap { 16509 : accept, 22 : jump ssh,\n"
+                                          "                   49152-49199 : accept, 5900 : drop }\n"
+                                          " }\n"
+                                          " chain ssh {\n  ip saddr 203.0.113.0/24 drop\n"
+                                          "  accept\n }\n}\n",
+                                          "/etc/nftables.conf", NULL, NULL, &rs, &msg),
+                     0);
+    expect(rs, "192.0.2.12", 16509, MR_FW_ACCEPTED, 6);
+    expect(rs, "192.0.2.12", 49199, MR_FW_ACCEPTED, 6);
+    expect(rs, "192.0.2.12", 49200, MR_FW_DROPPED, -3);
+    expect(rs, "192.0.2.12", 5900, MR_FW_DROPPED, 6);
+    expect(rs, "192.0.2.12", 22, MR_FW_ACCEPTED, 11);
+    expect(rs, "203.0.113.7", 22, MR_FW_DROPPED, 10);
+    mr_fw_ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -738,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_goto_falls_off),
         cmocka_unit_test(test_templates),
         cmocka_unit_test(test_matches_known),
+        cmocka_unit_test(test_nft_vmap_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
