@@ -47,9 +47,11 @@ static void toks_free(struct tok *t, size_t n)
     free(t);
 }
 
+/* Grows by doubling: a large file has millions of tokens. */
 static void tok_push(struct tok **t, size_t *n, const char *s, size_t len, int line, bool q)
 {
-    *t = mr_xrealloc(*t, (*n + 1) * sizeof(**t));
+    if ((*n & (*n - 1)) == 0) /* 0, 1, 2, 4, ...: full */
+        *t = mr_xrealloc(*t, (*n ? 2 * *n : 1) * sizeof(**t));
     (*t)[(*n)++] = (struct tok){mr_xstrndup(s, len), line, q};
 }
 
