@@ -60,6 +60,19 @@ enum target {
     T_UNKNOWN,
 };
 
+/* An nft verdict map (KEY vmap { K : VERDICT, ... }) before it is expanded
+ * into one rule per element: the elements of a map are disjoint, so a rule
+ * that matches its key against each in turn decides the same. */
+struct fw_vmap {
+    enum cond_kind kind;
+    int sel; /* enum nft_sel */
+    int family;
+    char *proto; /* the protocol the key implies, or NULL */
+    char *label;
+    char **keys;
+    char **verdicts; /* "accept", "jump CHAIN", ... */
+};
+
 struct mr_fw_rule {
     struct mr_fw_chain *chain;
     char *file;
@@ -71,6 +84,7 @@ struct mr_fw_rule {
     size_t n_conds;
     enum target target;
     char *target_arg; /* chain of a jump/goto, name of an unknown target */
+    struct fw_vmap *vmap; /* nft readers only, until fw_add_nft_rule() */
 };
 
 struct mr_fw_chain {
@@ -84,7 +98,7 @@ struct mr_fw_chain {
     int prio;
     int policy; /* T_ACCEPT, T_DROP, or T_CONTINUE for none */
     struct mr_fw_rule **rules;
-    size_t n_rules;
+    size_t n_rules, cap_rules;
     char *table_label;
 };
 
@@ -97,7 +111,11 @@ struct mr_fw_ruleset {
     enum mr_fw_syntax syntax;
     char *origin;
     struct mr_fw_chain **chains;
-    size_t n_chains;
+    size_t n_chains, cap_chains;
+    /* Open addressing over family, table and name: a dump of thousands of
+     * chains is looked up once per rule. */
+    struct mr_fw_chain **index;
+    size_t index_cap;
     struct fw_set *sets;
     size_t n_sets;
     char *problem;
@@ -126,6 +144,7 @@ struct cond *fw_add_cond(struct mr_fw_rule *r, enum cond_kind kind, bool neg);
 /* A condition the evaluator cannot decide, with what it is. */
 void fw_add_opaque(struct mr_fw_rule *r, const char *fmt, ...) MR_PRINTF(2, 3);
 void fw_cond_clear(struct cond *c);
+void fw_vmap_free(struct fw_vmap *m);
 void fw_push_range(struct cond *c, unsigned lo, unsigned hi);
 void fw_push_net(struct cond *c, const struct net *n);
 
@@ -169,5 +188,8 @@ void fw_add_set(struct mr_fw_ruleset *rs, const char *family, const char *table,
                 const char *name, char **elems);
 /* Replaces set references by the named sets' elements. */
 void fw_resolve_sets(struct mr_fw_ruleset *rs);
+/* Adds R to C at POS (negative: at the end), a verdict map expanded into one
+ * rule per element; takes R. */
+void fw_add_nft_rule(struct mr_fw_chain *c, struct mr_fw_rule *r, int pos);
 /* A jump to a chain that is not defined becomes an unknown target. */
 void fw_resolve_jumps(struct mr_fw_ruleset *rs);

@@ -143,7 +143,8 @@ bool fw_ipt_continue_target(const char *name)
 
 /* Matches whose options this evaluator reads. */
 static const char *const ipt_known_modules[] = {
-    "tcp", "udp", "multiport", "state", "conntrack", "comment", "icmp", "icmp6",
+    "tcp", "udp", "multiport", "state", "conntrack", "comment", "icmp", "icmp6", "addrtype",
+    "physdev",
 };
 
 /* A rule being read, and what its options so far said. */
@@ -152,6 +153,7 @@ struct ipt_rule_rd {
     struct mr_fw_rule *r;
     char **modules;      /* the -m names so far */
     bool tcp_proto;      /* -p tcp or -p udp */
+    bool tcp;            /* -p tcp, which loads the tcp match by itself (--tcp-flags) */
     bool unknown_module; /* a -m whose options this evaluator does not read */
     bool after_target;   /* -j or -g: what follows are the target's options */
 };
@@ -182,6 +184,8 @@ static int ipt_protocol(struct ipt_rule_rd *rd, const char *o, const char *arg, 
     fw_push_range(fw_add_cond(rd->r, C_PROTO, neg), p, p);
     if (!neg && (p == 6 || p == 17))
         rd->tcp_proto = true;
+    if (!neg && p == 6)
+        rd->tcp = true;
     return 0;
 }
 
@@ -289,6 +293,86 @@ static int ipt_syn(struct ipt_rule_rd *rd, const char *o, const char *arg, bool 
     return 0;
 }
 
+/* The condition that never holds (an empty protocol set), for a match that
+ * is known to fail on a peer's connection. */
+static void ipt_never(struct ipt_rule_rd *rd)
+{
+    fw_add_cond(rd->r, C_PROTO, false);
+}
+
+/* -m addrtype --src-type/--dst-type: a peer's SYN comes from a unicast
+ * address to a unicast address local to this host; never multicast,
+ * broadcast or anything else. */
+static int ipt_addrtype(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    static const char *const types[] = {"UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST",
+                                        "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT",
+                                        "THROW", "NAT", "XRESOLVE"};
+    if (!mr_strv_contains(rd->modules, "addrtype"))
+        return ipt_err(rd->c, "%s needs -m addrtype", o);
+    bool dst = !strcmp(o, "--dst-type");
+    char **v = mr_split_list(arg);
+    bool hit = false;
+    int r = 0;
+    for (size_t i = 0; v[i] && r == 0; i++) {
+        bool known = false;
+        for (size_t k = 0; k < MR_ARRAY_SIZE(types); k++)
+            known = known || !strcasecmp(v[i], types[k]);
+        if (!known)
+            r = ipt_err(rd->c, "unknown address type '%s'", v[i]);
+        hit = hit || !strcasecmp(v[i], "UNICAST") || (dst && !strcasecmp(v[i], "LOCAL"));
+    }
+    mr_strv_free(v);
+    if (r == 0 && hit == neg)
+        ipt_never(rd);
+    return r;
+}
+
+/* -m physdev: a peer's connection to the host is not bridged, and for such
+ * a packet each option matches only when negated (xt_physdev). */
+static int ipt_physdev(struct ipt_rule_rd *rd, const char *o, const char *arg, bool neg)
+{
+    if (!mr_strv_contains(rd->modules, "physdev"))
+        return ipt_err(rd->c, "%s needs -m physdev", o);
+    if (!neg)
+        ipt_never(rd);
+    return 0;
+}
+
+/* --tcp-flags MASK COMP on a SYN: of the flags in MASK, only SYN is set. */
+static int ipt_tcp_flags(struct ipt_rule_rd *rd, const char *o, const char *mask,
+                         const char *comp, bool neg)
+{
+    static const char *const flags[] = {"SYN", "ACK", "FIN", "RST", "URG", "PSH", "ALL", "NONE"};
+    char **m = mr_split_list(mask), **c = mr_split_list(comp);
+    bool m_syn = false, c_syn = false, c_other = false, bad = false;
+    for (int pass = 0; pass < 2; pass++)
+        for (char **p = pass ? c : m; *p; p++) {
+            bool known = false;
+            for (size_t k = 0; k < MR_ARRAY_SIZE(flags); k++)
+                known = known || !strcasecmp(*p, flags[k]);
+            bad = bad || !known;
+            bool syn = !strcasecmp(*p, "SYN") || !strcasecmp(*p, "ALL");
+            bool other = strcasecmp(*p, "SYN") && strcasecmp(*p, "NONE");
+            if (pass == 0)
+                m_syn = m_syn || syn;
+            else {
+                c_syn = c_syn || syn;
+                c_other = c_other || other;
+            }
+        }
+    mr_strv_free(m);
+    mr_strv_free(c);
+    if (bad)
+        return ipt_err(rd->c, "'%s %s' are not TCP flags", mask, comp);
+    /* COMP outside MASK never matches; a SYN has only SYN set. */
+    bool match = !c_other && c_syn == m_syn;
+    (void)o;
+    if (match == neg)
+        ipt_never(rd);
+    return 0;
+}
+
 /* One row per option, so that which options take a value is said once. */
 static const struct ipt_option {
     const char *names[6];
@@ -306,6 +390,10 @@ static const struct ipt_option {
     {{"--dports", "--destination-ports", "--sports", "--source-ports", "--ports"}, true, ipt_ports},
     {{"--state", "--ctstate"}, true, ipt_state},
     {{"--syn"}, false, ipt_syn},
+    {{"--src-type", "--dst-type"}, true, ipt_addrtype},
+    {{"--limit-iface-in", "--limit-iface-out"}, false, NULL},
+    {{"--physdev-in", "--physdev-out"}, true, ipt_physdev},
+    {{"--physdev-is-in", "--physdev-is-out", "--physdev-is-bridged"}, false, ipt_physdev},
     {{"--comment", "--icmp-type", "--icmpv6-type"}, true, NULL},
 };
 
@@ -330,6 +418,14 @@ static int ipt_option(struct ipt_rule_rd *rd, char **w, size_t *i, bool neg)
         neg = !neg;
         (*i)++;
         arg = w[*i + 1];
+    }
+    if (!strcmp(o, "--tcp-flags")) {
+        if (!rd->tcp && !mr_strv_contains(rd->modules, "tcp"))
+            return ipt_err(rd->c, "%s needs -p tcp", o);
+        if (!arg || !w[*i + 2] || w[*i + 2][0] == '-')
+            return ipt_err(rd->c, "%s needs a mask and the flags set", o);
+        *i += 2;
+        return ipt_tcp_flags(rd, o, arg, w[*i], neg);
     }
     const struct ipt_option *opt = ipt_find_option(o);
     if (opt) {

@@ -18,7 +18,10 @@
 #define EPHEMERAL_HI 60999u
 /* Rules visited per verdict; a rule set that needs more is undecided. */
 #define WALK_BUDGET 200000
+/* Chains on one path, by jumps and gotos. */
 #define MAX_DEPTH 64
+/* Rules that may or may not match, each leading to another chain, nested. */
+#define MAX_NEST 32
 
 /* ---- the model ---- */
 
@@ -31,10 +34,22 @@ void fw_cond_clear(struct cond *c)
     free(c->setref);
 }
 
+void fw_vmap_free(struct fw_vmap *m)
+{
+    if (!m)
+        return;
+    free(m->proto);
+    free(m->label);
+    mr_strv_free(m->keys);
+    mr_strv_free(m->verdicts);
+    free(m);
+}
+
 void fw_rule_free(struct mr_fw_rule *r)
 {
     if (!r)
         return;
+    fw_vmap_free(r->vmap);
     for (size_t i = 0; i < r->n_conds; i++)
         fw_cond_clear(&r->conds[i]);
     free(r->conds);
@@ -65,7 +80,10 @@ void fw_ruleset_clear(struct mr_fw_ruleset *rs)
         chain_free(rs->chains[i]);
     free(rs->chains);
     rs->chains = NULL;
-    rs->n_chains = 0;
+    rs->n_chains = rs->cap_chains = 0;
+    free(rs->index);
+    rs->index = NULL;
+    rs->index_cap = 0;
     for (size_t i = 0; i < rs->n_sets; i++) {
         free(rs->sets[i].family);
         free(rs->sets[i].table);
@@ -108,15 +126,56 @@ void fw_set_problem(struct mr_fw_ruleset *rs, const char *file, int line, const 
     rs->problem_line = line;
 }
 
+static size_t chain_hash(const char *family, const char *table, const char *name)
+{
+    size_t h = 14695981039346656037u; /* FNV-1a */
+    const char *parts[] = {family, table, name};
+    for (size_t i = 0; i < MR_ARRAY_SIZE(parts); i++) {
+        for (const char *p = parts[i]; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211u;
+        h = (h ^ 0xff) * 1099511628211u;
+    }
+    return h;
+}
+
+static bool chain_is(const struct mr_fw_chain *c, const char *family, const char *table,
+                     const char *name)
+{
+    return strcmp(c->name, name) == 0 && strcmp(c->table, table) == 0 &&
+           strcmp(c->family, family) == 0;
+}
+
+static void index_insert(struct mr_fw_ruleset *rs, struct mr_fw_chain *c)
+{
+    size_t mask = rs->index_cap - 1;
+    size_t i = chain_hash(c->family, c->table, c->name) & mask;
+    while (rs->index[i])
+        i = (i + 1) & mask;
+    rs->index[i] = c;
+}
+
+/* Rebuilds the index for the chains RS holds, at least twice their number. */
+static void index_rebuild(struct mr_fw_ruleset *rs)
+{
+    size_t cap = 64;
+    while (cap < 2 * (rs->n_chains + 1))
+        cap *= 2;
+    free(rs->index);
+    rs->index = mr_xcalloc(cap, sizeof(*rs->index));
+    rs->index_cap = cap;
+    for (size_t i = 0; i < rs->n_chains; i++)
+        index_insert(rs, rs->chains[i]);
+}
+
 struct mr_fw_chain *fw_find_chain(const struct mr_fw_ruleset *rs, const char *family,
                                   const char *table, const char *name)
 {
-    for (size_t i = 0; i < rs->n_chains; i++) {
-        struct mr_fw_chain *c = rs->chains[i];
-        if (strcmp(c->family, family) == 0 && strcmp(c->table, table) == 0 &&
-            strcmp(c->name, name) == 0)
-            return c;
-    }
+    if (!rs->index_cap)
+        return NULL;
+    size_t mask = rs->index_cap - 1;
+    for (size_t i = chain_hash(family, table, name) & mask; rs->index[i]; i = (i + 1) & mask)
+        if (chain_is(rs->index[i], family, table, name))
+            return rs->index[i];
     return NULL;
 }
 
@@ -137,21 +196,32 @@ struct mr_fw_chain *fw_get_chain(struct mr_fw_ruleset *rs, const char *family, c
     }
     c->table_label = rs->syntax == MR_FW_NFT ? mr_xasprintf("%s %s", family, table)
                                              : mr_xstrdup(table);
-    rs->chains = mr_xrealloc(rs->chains, (rs->n_chains + 1) * sizeof(*rs->chains));
+    if (rs->n_chains == rs->cap_chains) {
+        rs->cap_chains = rs->cap_chains ? 2 * rs->cap_chains : 16;
+        rs->chains = mr_xrealloc(rs->chains, rs->cap_chains * sizeof(*rs->chains));
+    }
     rs->chains[rs->n_chains++] = c;
+    if (2 * (rs->n_chains + 1) > rs->index_cap)
+        index_rebuild(rs);
+    else
+        index_insert(rs, c);
     return c;
 }
 
 void fw_chain_add_rule(struct mr_fw_chain *c, struct mr_fw_rule *r, int pos)
 {
-    c->rules = mr_xrealloc(c->rules, (c->n_rules + 1) * sizeof(*c->rules));
+    if (c->n_rules == c->cap_rules) {
+        c->cap_rules = c->cap_rules ? 2 * c->cap_rules : 16;
+        c->rules = mr_xrealloc(c->rules, c->cap_rules * sizeof(*c->rules));
+    }
     if (pos < 0 || (size_t)pos > c->n_rules)
         pos = (int)c->n_rules;
     memmove(c->rules + pos + 1, c->rules + pos, (c->n_rules - (size_t)pos) * sizeof(*c->rules));
     c->rules[pos] = r;
     c->n_rules++;
     r->chain = c;
-    for (size_t i = 0; i < c->n_rules; i++)
+    /* Only the rules from POS on move: appending stays linear. */
+    for (size_t i = (size_t)pos; i < c->n_rules; i++)
         c->rules[i]->index = (int)i + 1;
 }
 
@@ -258,9 +328,23 @@ struct walk {
     const struct mr_fw_ruleset *rs;
     const struct mr_fw_conn *conn;
     long budget;
+    int nest; /* ways taken being walked apart */
     bool src_dep;
 };
 
+/* Says why a condition is undecided, when WHY is asked for. */
+static void note(char *why, size_t n_why, const char *fmt, ...) MR_PRINTF(3, 4);
+static void note(char *why, size_t n_why, const char *fmt, ...)
+{
+    if (!why)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, n_why, fmt, ap);
+    va_end(ap);
+}
+
+/* WHY may be NULL when only the answer is wanted. */
 static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why, size_t n_why)
 {
     const struct mr_fw_conn *k = w->conn;
@@ -285,7 +369,7 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
         }
         if (c->kind == C_SRC && k->src_any) {
             if (!any) {
-                snprintf(why, n_why, "matches on the source address");
+                note(why, n_why, "matches on the source address");
                 return MAYBE;
             }
             t = YES;
@@ -294,7 +378,7 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
         } else if (any) {
             t = YES;
         } else {
-            snprintf(why, n_why, "matches on the destination address");
+            note(why, n_why, "matches on the destination address");
             t = MAYBE;
         }
         break;
@@ -310,9 +394,11 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
         }
         t = sport_in(c);
         if (t == MAYBE) {
-            char *r = ranges_text(c, ':');
-            snprintf(why, n_why, "matches the source port %s, which a peer may pick", r);
-            free(r);
+            if (why) {
+                char *r = ranges_text(c, ':');
+                note(why, n_why, "matches the source port %s, which a peer may pick", r);
+                free(r);
+            }
             t = SOMETIMES;
         }
         break;
@@ -332,7 +418,7 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
         else if (k->iface)
             t = hit ? YES : NO;
         else {
-            snprintf(why, n_why,
+            note(why, n_why,
                      "matches the input interface %s and the peers' interface is unknown "
                      "(set interface = in the site configuration)",
                      c->names && c->names[0] ? c->names[0] : "?");
@@ -347,7 +433,7 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
         t = YES;
         break;
     case C_OPAQUE:
-        snprintf(why, n_why, "uses %s", c->what);
+        note(why, n_why, "uses %s", c->what);
         return MAYBE;
     }
     return c->neg ? tri_not(t) : t;
@@ -358,8 +444,17 @@ static enum tri rule_match(struct walk *w, const struct mr_fw_rule *r, char *why
     enum tri all = YES;
     bool src = false, src_no = false, other_no = false;
     why[0] = '\0';
+    /* Most rules of a large rule set fail on a port or a protocol: find
+     * that first, without the texts. */
+    for (size_t i = 0; i < r->n_conds; i++) {
+        const struct cond *c = &r->conds[i];
+        if ((c->kind == C_PROTO || c->kind == C_DPORT || c->kind == C_STATE ||
+             c->kind == C_FAMILY) && cond_eval(w, c, NULL, 0) == NO)
+            return NO;
+    }
     for (size_t i = 0; i < r->n_conds && !other_no; i++) {
-        char buf[256] = "";
+        char buf[256];
+        buf[0] = '\0';
         const struct cond *c = &r->conds[i];
         enum tri t = cond_eval(w, c, buf, sizeof(buf));
         bool any = c->kind != C_SRC;
@@ -373,7 +468,7 @@ static enum tri rule_match(struct walk *w, const struct mr_fw_rule *r, char *why
         }
         if ((t == MAYBE && all != MAYBE) || (t == SOMETIMES && all == YES)) {
             all = t;
-            snprintf(why, n_why, "%s", buf);
+            note(why, n_why, "%s", buf);
         }
     }
     if (other_no)
@@ -383,11 +478,6 @@ static enum tri rule_match(struct walk *w, const struct mr_fw_rule *r, char *why
         w->src_dep = true;
     return src_no ? NO : all;
 }
-
-struct frame {
-    const struct mr_fw_chain *chain;
-    size_t next;
-};
 
 struct outcome {
     enum mr_fw_outcome o;
@@ -415,88 +505,204 @@ static struct outcome undecided(const struct mr_fw_rule *r, const char *fmt, ...
     return o;
 }
 
-static struct outcome run_from(struct walk *w, struct frame *stack, int depth,
-                               const struct mr_fw_chain *chain, size_t idx);
+/* Where a walk is: the base chain it started from (whose policy applies when
+ * the walk runs out of rules with no caller left), the rule it is at, the
+ * callers a jump pushed, and the chains entered by jumps and gotos since the
+ * base chain. The kernel refuses a rule set in which a chain reachable from
+ * a base chain leads back to itself ("Too many links"), so a chain met twice
+ * on one path is such a loop. */
+struct frame {
+    const struct mr_fw_chain *chain;
+    size_t next;
+    int trail; /* the trail's length to go back to */
+};
 
-static const struct mr_fw_chain *lookup_target(const struct walk *w,
-                                               const struct mr_fw_chain *from, const char *name)
+struct pos {
+    const struct mr_fw_chain *base;
+    const struct mr_fw_chain *chain;
+    size_t idx;
+    int depth;
+    int n_trail;
+    struct frame stack[MAX_DEPTH];
+    const struct mr_fw_chain *trail[MAX_DEPTH];
+};
+
+static struct outcome policy_of(const struct mr_fw_chain *base)
 {
-    return fw_find_chain(w->rs, from->family, from->table, name);
+    return (struct outcome){.o = base->policy == T_DROP ? MR_FW_DROPPED : MR_FW_ACCEPTED,
+                            .chain = base};
 }
 
-/* The effect of rule R of CHAIN (at IDX) once it matched. */
-static struct outcome apply(struct walk *w, struct frame *stack, int depth,
-                            const struct mr_fw_chain *chain, size_t idx)
+/* Leaves the current chain (its end or a RETURN): back to the caller a jump
+ * pushed, or, with none left, the base chain's policy. A chain entered by a
+ * goto returns to the caller of the chain that went there, as in the kernel. */
+static bool leave_chain(struct pos *p, struct outcome *ret)
 {
-    const struct mr_fw_rule *r = chain->rules[idx];
+    if (p->depth == 0) {
+        *ret = policy_of(p->base);
+        return true;
+    }
+    const struct frame *f = &p->stack[--p->depth];
+    p->chain = f->chain;
+    p->idx = f->next;
+    p->n_trail = f->trail;
+    return false;
+}
+
+/* The effect of the matched rule R at P: moves P on and returns false, or
+ * returns true with the verdict in *RET. */
+static bool apply(const struct walk *w, struct pos *p, const struct mr_fw_rule *r,
+                  struct outcome *ret)
+{
     switch (r->target) {
     case T_ACCEPT:
-        return (struct outcome){.o = MR_FW_ACCEPTED, .rule = r};
+        *ret = (struct outcome){.o = MR_FW_ACCEPTED, .rule = r};
+        return true;
     case T_DROP:
-        return (struct outcome){.o = MR_FW_DROPPED, .rule = r};
+        *ret = (struct outcome){.o = MR_FW_DROPPED, .rule = r};
+        return true;
     case T_REJECT:
-        return (struct outcome){.o = MR_FW_REJECTED, .rule = r};
+        *ret = (struct outcome){.o = MR_FW_REJECTED, .rule = r};
+        return true;
     case T_CONTINUE:
-        return run_from(w, stack, depth, chain, idx + 1);
+        p->idx++;
+        return false;
     case T_RETURN:
-        return run_from(w, stack, depth, chain, chain->n_rules);
+        return leave_chain(p, ret);
     case T_JUMP:
     case T_GOTO: {
-        const struct mr_fw_chain *to = lookup_target(w, chain, r->target_arg);
-        if (!to)
-            return undecided(r, "jumps to the chain %s, which is not defined", r->target_arg);
-        if (depth + 1 >= MAX_DEPTH)
-            return undecided(r, "jumps more than %d chains deep", MAX_DEPTH);
-        if (r->target == T_GOTO)
-            return run_from(w, stack, depth, to, 0);
-        stack[depth] = (struct frame){chain, idx + 1};
-        return run_from(w, stack, depth + 1, to, 0);
+        const struct mr_fw_chain *to = fw_find_chain(w->rs, p->chain->family, p->chain->table,
+                                                     r->target_arg);
+        if (!to) {
+            *ret = undecided(r, "jumps to the chain %s, which is not defined", r->target_arg);
+            return true;
+        }
+        for (int i = 0; i < p->n_trail; i++)
+            if (p->trail[i] == to) {
+                *ret = undecided(r, "%s the chain %s, which leads back to itself: the kernel "
+                                 "refuses to load a loop (\"Too many links\")",
+                                 r->target == T_GOTO ? "goes to" : "jumps to", to->name);
+                return true;
+            }
+        if (p->n_trail >= MAX_DEPTH) {
+            *ret = undecided(r, "jumps more than %d chains deep", MAX_DEPTH);
+            return true;
+        }
+        if (r->target == T_JUMP)
+            p->stack[p->depth++] = (struct frame){p->chain, p->idx + 1, p->n_trail};
+        p->trail[p->n_trail++] = to;
+        p->chain = to;
+        p->idx = 0;
+        return false;
     }
     case T_UNKNOWN:
         break;
     }
-    return undecided(r, "has the target %s", r->target_arg ? r->target_arg : "(unknown)");
+    *ret = undecided(r, "has the target %s", r->target_arg ? r->target_arg : "(unknown)");
+    return true;
 }
 
-/* Walks CHAIN from rule IDX; STACK[0..DEPTH) are the callers to return to.
- * A rule that may or may not match is followed both ways: when both lead
- * to the same answer it did not matter, otherwise the answer is undecided. */
-static struct outcome run_from(struct walk *w, struct frame *stack, int depth,
-                               const struct mr_fw_chain *chain, size_t idx)
+/* A rule that may or may not match, passed on the walk: where taking it led. */
+struct pending {
+    const struct mr_fw_rule *rule;
+    enum tri m;
+    enum mr_fw_outcome o;
+    const struct mr_fw_rule *o_rule;
+    const struct mr_fw_chain *o_chain;
+    char *reason; /* NULL when empty */
+};
+
+static struct outcome walk_from(struct walk *w, struct pos *p);
+
+/* Where taking R (which may or may not match) at P leads. */
+static struct pending take(struct walk *w, const struct pos *p, const struct mr_fw_rule *r,
+                           enum tri m)
 {
-    for (; idx < chain->n_rules; idx++) {
-        if (--w->budget < 0)
-            return undecided(NULL, "needs too many steps to evaluate");
-        const struct mr_fw_rule *r = chain->rules[idx];
+    struct outcome o;
+    struct pos *copy = mr_xmalloc(sizeof(*copy));
+    *copy = *p;
+    if (!apply(w, copy, r, &o)) {
+        if (w->nest >= MAX_NEST) {
+            o = undecided(r, "is one of more than %d rules in a row that may or may not match",
+                          MAX_NEST);
+        } else {
+            w->nest++;
+            o = walk_from(w, copy);
+            w->nest--;
+        }
+    }
+    free(copy);
+    return (struct pending){r, m, o.o, o.rule, o.chain, o.reason[0] ? mr_xstrdup(o.reason) : NULL};
+}
+
+/* Both ways of a rule that may or may not match: when both lead to the same
+ * answer it did not matter, otherwise the answer is undecided. */
+static struct outcome combine(struct walk *w, const struct pending *pd,
+                              const struct outcome *skipped)
+{
+    struct outcome taken = {.o = pd->o, .rule = pd->o_rule, .chain = pd->o_chain};
+    snprintf(taken.reason, sizeof(taken.reason), "%s", pd->reason ? pd->reason : "");
+    const struct mr_fw_rule *r = pd->rule;
+    if (same(&taken, skipped))
+        return skipped->rule || skipped->chain ? *skipped : taken;
+    if (pd->m == SOMETIMES && taken.o != MR_FW_UNDECIDED && skipped->o != MR_FW_UNDECIDED)
+        return taken.o == MR_FW_ACCEPTED ? *skipped : taken;
+    if (taken.o == MR_FW_UNDECIDED && taken.rule != r)
+        return taken;
+    if (skipped->o == MR_FW_UNDECIDED && skipped->rule != r && skipped->rule)
+        return *skipped;
+    char why[256];
+    rule_match(w, r, why, sizeof(why));
+    return undecided(r, "%s", why);
+}
+
+/* Walks from P to a verdict, one rule after the other (no recursion per
+ * rule or per chain: a blocklist of any length costs no stack). A rule that
+ * may or may not match is followed both ways; the way it is taken is walked
+ * apart (nested at most MAX_NEST deep), the way it is skipped goes on here,
+ * and the two are combined from the last such rule back. */
+static struct outcome walk_from(struct walk *w, struct pos *p)
+{
+    struct pending *pend = NULL;
+    size_t n_pend = 0, cap_pend = 0;
+    struct outcome res;
+    for (;;) {
+        if (p->idx >= p->chain->n_rules) {
+            if (leave_chain(p, &res))
+                break;
+            continue;
+        }
+        if (--w->budget < 0) {
+            res = undecided(NULL, "needs too many steps to evaluate");
+            break;
+        }
+        const struct mr_fw_rule *r = p->chain->rules[p->idx];
         char why[256];
         enum tri m = rule_match(w, r, why, sizeof(why));
-        if (m == NO)
+        if (m == NO) {
+            p->idx++;
             continue;
-        if (m == YES)
-            return apply(w, stack, depth, chain, idx);
-        struct frame *copy = mr_xmalloc(sizeof(struct frame) * MAX_DEPTH);
-        memcpy(copy, stack, sizeof(struct frame) * MAX_DEPTH);
-        struct outcome taken = apply(w, copy, depth, chain, idx);
-        free(copy);
-        struct outcome skipped = run_from(w, stack, depth, chain, idx + 1);
-        if (same(&taken, &skipped))
-            return skipped.rule || skipped.chain ? skipped : taken;
-        if (m == SOMETIMES && taken.o != MR_FW_UNDECIDED && skipped.o != MR_FW_UNDECIDED)
-            return taken.o == MR_FW_ACCEPTED ? skipped : taken;
-        if (taken.o == MR_FW_UNDECIDED && taken.rule != r)
-            return taken;
-        if (skipped.o == MR_FW_UNDECIDED && skipped.rule != r && skipped.rule)
-            return skipped;
-        return undecided(r, "%s", why);
+        }
+        if (m == YES || r->target == T_CONTINUE) {
+            /* A rule that only logs or counts leads on either way. */
+            if (apply(w, p, r, &res))
+                break;
+            continue;
+        }
+        if (n_pend == cap_pend) {
+            cap_pend = cap_pend ? 2 * cap_pend : 16;
+            pend = mr_xrealloc(pend, cap_pend * sizeof(*pend));
+        }
+        pend[n_pend++] = take(w, p, r, m);
+        p->idx++;
     }
-    if (depth > 0) {
-        depth--;
-        return run_from(w, stack, depth, stack[depth].chain, stack[depth].next);
+    while (n_pend > 0) {
+        n_pend--;
+        res = combine(w, &pend[n_pend], &res);
+        free(pend[n_pend].reason);
     }
-    /* The end of a base chain: its policy. */
-    struct outcome o = {.o = chain->policy == T_DROP ? MR_FW_DROPPED : MR_FW_ACCEPTED,
-                        .chain = chain};
-    return o;
+    free(pend);
+    return res;
 }
 
 static int cmp_prio(const void *a, const void *b)
@@ -545,9 +751,11 @@ void mr_fw_evaluate(const struct mr_fw_ruleset *rs, const struct mr_fw_conn *con
         return; /* iptables (IPv4) rules do not see IPv6 traffic */
     const struct mr_fw_chain **chains;
     size_t n = input_chains(rs, conn->family, &chains);
-    struct frame *stack = mr_xcalloc(MAX_DEPTH, sizeof(*stack));
+    struct pos *p = mr_xmalloc(sizeof(*p));
     for (size_t i = 0; i < n; i++) {
-        struct outcome o = run_from(&w, stack, 0, chains[i], 0);
+        *p = (struct pos){.base = chains[i], .chain = chains[i], .n_trail = 1};
+        p->trail[0] = chains[i];
+        struct outcome o = walk_from(&w, p);
         /* An accept ends one base chain; the next hooked chain still sees the packet. */
         if (o.o == MR_FW_ACCEPTED && i + 1 < n) {
             if (!ret->rule && !ret->chain) {
@@ -565,7 +773,7 @@ void mr_fw_evaluate(const struct mr_fw_ruleset *rs, const struct mr_fw_conn *con
         break;
     }
     ret->source_dependent = w.src_dep;
-    free(stack);
+    free(p);
     free(chains);
 }
 
@@ -640,6 +848,7 @@ void mr_fw_ruleset_drop_iptables_nft(struct mr_fw_ruleset *rs)
         rs->chains[k++] = c;
     }
     rs->n_chains = k;
+    index_rebuild(rs);
 }
 
 const char *mr_fw_rule_file(const struct mr_fw_rule *r)

@@ -279,6 +279,7 @@ static void json_rule(struct mr_fw_ruleset *rs, struct json_object *o)
             bool cont = target && name && fw_ipt_continue_target(name);
             if (target && !cont) {
                 r->target = T_UNKNOWN;
+                free(r->target_arg); /* a second xt target */
                 r->target_arg = mr_xasprintf("xt target %s", name ? name : "?");
             } else if (!target) {
                 fw_add_opaque(r, "the iptables-nft match %s (read it with iptables-save)",

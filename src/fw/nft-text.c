@@ -9,7 +9,11 @@
 
 #include "fw-internal.h"
 
+/* nft's own limit: deeper, `nft -f` refuses the file ("Include nested too deeply"). */
 #define MAX_INCLUDE_DEPTH 16
+/* Files read in all, counting a file each time it is included: globs that
+ * include each other fan out (3 files 16 deep are 3^16 reads). */
+#define MAX_INCLUDE_FILES 1000
 
 struct tok {
     char *s;
@@ -30,6 +34,9 @@ struct nft_parser {
     char **define_names;
     char **define_values; /* joined by spaces */
     int depth;
+    const char *open[MAX_INCLUDE_DEPTH + 1]; /* the files being read, outermost first */
+    size_t n_files;
+    bool too_many; /* MAX_INCLUDE_FILES was reached: no more are read */
     char *err;
 };
 
@@ -40,9 +47,11 @@ static void toks_free(struct tok *t, size_t n)
     free(t);
 }
 
+/* Grows by doubling: a large file has millions of tokens. */
 static void tok_push(struct tok **t, size_t *n, const char *s, size_t len, int line, bool q)
 {
-    *t = mr_xrealloc(*t, (*n + 1) * sizeof(**t));
+    if ((*n & (*n - 1)) == 0) /* 0, 1, 2, 4, ...: full */
+        *t = mr_xrealloc(*t, (*n ? 2 * *n : 1) * sizeof(**t));
     (*t)[(*n)++] = (struct tok){mr_xstrndup(s, len), line, q};
 }
 
@@ -263,6 +272,52 @@ static bool is_verdict_word(const char *s)
            !strcmp(s, "continue") || !strcmp(s, "queue");
 }
 
+/* The elements of "{ KEY : VERDICT, ... }" at *I, or NULL (and *I past
+ * what was read) when it is not such a map: a named map, a concatenation. */
+static struct fw_vmap *nft_vmap(const struct tok *w, size_t n, size_t *i)
+{
+    if (*i >= n || w[*i].quoted || strcmp(w[*i].s, "{") != 0) {
+        if (*i < n)
+            (*i)++;
+        return NULL;
+    }
+    struct fw_vmap *m = mr_xcalloc(1, sizeof(*m));
+    m->keys = mr_xcalloc(1, sizeof(char *));
+    m->verdicts = mr_xcalloc(1, sizeof(char *));
+    bool ok = true;
+    (*i)++;
+    while (*i < n && (w[*i].quoted || strcmp(w[*i].s, "}") != 0)) {
+        if (!strcmp(w[*i].s, "\n") || !strcmp(w[*i].s, ",")) {
+            (*i)++;
+            continue;
+        }
+        /* KEY : VERB [CHAIN] */
+        if (*i + 2 >= n || strcmp(w[*i + 1].s, ":") != 0 || !is_verdict_word(w[*i + 2].s)) {
+            ok = false;
+            (*i)++;
+            continue;
+        }
+        const char *verb = w[*i + 2].s;
+        bool to_chain = !strcmp(verb, "jump") || !strcmp(verb, "goto");
+        if (to_chain && *i + 3 >= n) {
+            ok = false;
+            break;
+        }
+        char *v = to_chain ? mr_xasprintf("%s %s", verb, w[*i + 3].s) : mr_xstrdup(verb);
+        mr_strv_push(&m->keys, w[*i].s);
+        mr_strv_push(&m->verdicts, v);
+        free(v);
+        *i += to_chain ? 4 : 3;
+    }
+    if (*i < n)
+        (*i)++;
+    if (!ok) {
+        fw_vmap_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 /* Reads "SELECTOR [op] VALUE" at *I into R. */
 static void nft_text_match(struct nft_parser *np, struct mr_fw_rule *r, const struct tok *w,
                            size_t n, size_t *i, enum cond_kind kind, enum nft_sel sel, int family,
@@ -285,12 +340,20 @@ static void nft_text_match(struct nft_parser *np, struct mr_fw_rule *r, const st
         return;
     }
     if (*i < n && !strcmp(w[*i].s, "vmap")) {
-        r->target = T_UNKNOWN;
-        free(r->target_arg);
-        r->target_arg = mr_xasprintf("a verdict map on %s", label);
         (*i)++;
-        bool bad;
-        mr_strv_free(nft_values(np, w, n, i, &bad));
+        struct fw_vmap *m = nft_vmap(w, n, i);
+        if (!m) {
+            r->target = T_UNKNOWN;
+            free(r->target_arg);
+            r->target_arg = mr_xasprintf("a verdict map on %s it cannot read", label);
+            return;
+        }
+        *m = (struct fw_vmap){.kind = kind, .sel = (int)sel, .family = family,
+                              .proto = proto ? mr_xstrdup(proto) : NULL,
+                              .label = mr_xstrdup(label), .keys = m->keys,
+                              .verdicts = m->verdicts};
+        fw_vmap_free(r->vmap);
+        r->vmap = m;
         return;
     }
     bool bad;
@@ -355,9 +418,11 @@ static size_t nft_text_selector(const char *k, const char *k1, struct nft_select
         ret->kind = C_PROTO;
         ret->sel = SEL_PROTO;
         ret->family = k[2] ? AF_INET6 : AF_INET;
-    } else if (!strcmp(k, "meta") && (!strcmp(k1, "l4proto") || !strcmp(k1, "iifname") ||
-                                      !strcmp(k1, "iif") || !strcmp(k1, "nfproto"))) {
-        bool proto = !strcmp(k1, "l4proto"), fam = !strcmp(k1, "nfproto");
+    } else if (!strcmp(k, "meta") &&
+               (!strcmp(k1, "l4proto") || !strcmp(k1, "iifname") || !strcmp(k1, "iif") ||
+                !strcmp(k1, "nfproto") || !strcmp(k1, "protocol"))) {
+        bool proto = !strcmp(k1, "l4proto");
+        bool fam = !strcmp(k1, "nfproto") || !strcmp(k1, "protocol");
         ret->kind = proto ? C_PROTO : fam ? C_FAMILY : C_IIF;
         ret->sel = proto ? SEL_PROTO : fam ? SEL_FAMILY : SEL_IFACE;
     } else if (!strcmp(k, "iifname") || !strcmp(k, "iif") || !strcmp(k, "l4proto")) {
@@ -413,6 +478,22 @@ static struct mr_fw_rule *nft_text_rule(struct nft_parser *np, const char *file,
             static const char *const a[] = {"prefix", "level", "flags", "group", "snaplen",
                                             "queue-threshold", NULL};
             skip_args(w, n, &i, a);
+        } else if (!strcmp(k, "limit") && !strcmp(k1, "rate")) {
+            /* limit rate [over] N[/UNIT] [BYTES/UNIT] [burst N [UNIT]]: a rate,
+             * never known offline; a statement, not a verdict. */
+            i += 2;
+            if (i < n && !strcmp(w[i].s, "over"))
+                i++;
+            if (i < n)
+                i++;
+            if (i < n && strchr(w[i].s, '/'))
+                i++;
+            if (i + 1 < n && !strcmp(w[i].s, "burst")) {
+                i += 2;
+                if (i < n && (!strcmp(w[i].s, "packets") || strstr(w[i].s, "bytes")))
+                    i++;
+            }
+            fw_add_opaque(r, "a rate limit");
         } else if (!strcmp(k, "comment")) {
             i += 2;
         } else if (!strcmp(k, "notrack")) {
@@ -550,7 +631,7 @@ static void chain_body(struct nft_parser *np, const struct nft_file *f, size_t *
         }
         if (chain_setting(ch, &s, f->file))
             continue;
-        fw_chain_add_rule(ch, nft_text_rule(np, f->file, &s, 0), -1);
+        fw_add_nft_rule(ch, nft_text_rule(np, f->file, &s, 0), -1);
     }
 }
 
@@ -634,10 +715,6 @@ static void do_include(struct nft_parser *np, const char *file, int line, const 
         fw_set_problem(np->rs, file, line, "include \"%s\"", pattern);
         return;
     }
-    if (np->depth >= MAX_INCLUDE_DEPTH) {
-        fw_set_problem(np->rs, file, line, "includes nested more than %d deep", MAX_INCLUDE_DEPTH);
-        return;
-    }
     char *pat;
     if (pattern[0] == '/') {
         pat = mr_xstrdup(pattern);
@@ -654,10 +731,30 @@ static void do_include(struct nft_parser *np, const char *file, int line, const 
         free(pat);
         return;
     }
-    np->depth++;
-    for (size_t k = 0; paths[k] && !np->err; k++)
+    for (size_t k = 0; paths[k] && !np->err && !np->too_many; k++) {
+        /* A file that includes itself, directly or not, nests without end:
+         * nft -f gives up at 16 levels and loads nothing. */
+        for (int d = 0; d <= np->depth && !np->err; d++)
+            if (!strcmp(np->open[d], paths[k]))
+                nft_err(np, file, line,
+                        "include \"%s\" reads %s again, which includes itself: nft -f refuses "
+                        "it (include nested more than %d deep)",
+                        pattern, paths[k], MAX_INCLUDE_DEPTH);
+        if (!np->err && np->depth >= MAX_INCLUDE_DEPTH)
+            nft_err(np, file, line, "include \"%s\" nests includes more than %d deep: nft -f "
+                    "refuses it", pattern, MAX_INCLUDE_DEPTH);
+        if (!np->err && ++np->n_files > MAX_INCLUDE_FILES) {
+            fw_set_problem(np->rs, file, line, "include \"%s\", which reads more than %d files "
+                           "in all", pattern, MAX_INCLUDE_FILES);
+            np->too_many = true;
+        }
+        if (np->err || np->too_many)
+            break;
+        np->depth++;
+        np->open[np->depth] = paths[k];
         parse_nft_file(np, paths[k], texts[k]);
-    np->depth--;
+        np->depth--;
+    }
     mr_strv_free(paths);
     mr_strv_free(texts);
     free(pat);
@@ -718,7 +815,7 @@ static int parse_nft_file(struct nft_parser *np, const char *file, const char *t
                 fw_set_problem(np->rs, file, line, "a rule placed by %s", s.t[k].s);
                 k += 2;
             }
-            fw_chain_add_rule(ch, nft_text_rule(np, file, &s, k), w0[0] == 'i' ? 0 : -1);
+            fw_add_nft_rule(ch, nft_text_rule(np, file, &s, k), w0[0] == 'i' ? 0 : -1);
         } else if (!strcmp(w0, "flush") && s.n > 1 && !strcmp(s.t[1].s, "ruleset")) {
             fw_ruleset_clear(np->rs);
         } else if (!strcmp(w0, "flush") || !strcmp(w0, "delete") || !strcmp(w0, "destroy")) {
@@ -763,6 +860,7 @@ int mr_fw_parse_nft_text(const char *text, const char *file, mr_fw_include_fn in
 {
     struct nft_parser np = {.rs = fw_ruleset_new(MR_FW_NFT, file), .include = include,
                             .userdata = userdata};
+    np.open[0] = file;
     int r = parse_nft_file(&np, file, text);
     mr_strv_free(np.define_names);
     mr_strv_free(np.define_values);

@@ -45,9 +45,10 @@ static bool fill_values(struct cond *c, enum nft_sel sel, char *const *vals, cha
             mr_strv_push(&c->names, v);
             break;
         case SEL_FAMILY:
-            if (!strcmp(v, "ipv4"))
+            /* meta nfproto says ipv4, meta protocol (the ethertype) says ip */
+            if (!strcmp(v, "ipv4") || !strcmp(v, "ip"))
                 c->family = AF_INET;
-            else if (!strcmp(v, "ipv6"))
+            else if (!strcmp(v, "ipv6") || !strcmp(v, "ip6"))
                 c->family = AF_INET6;
             else
                 ok = false;
@@ -125,6 +126,77 @@ void fw_resolve_sets(struct mr_fw_ruleset *rs)
                 *c = (struct cond){.kind = C_OPAQUE, .what = what};
             }
     }
+}
+
+static void cond_copy(struct cond *to, const struct cond *from)
+{
+    *to = *from;
+    to->ranges = from->n_ranges ? mr_xmalloc(from->n_ranges * sizeof(*to->ranges)) : NULL;
+    if (from->n_ranges)
+        memcpy(to->ranges, from->ranges, from->n_ranges * sizeof(*to->ranges));
+    to->nets = from->n_nets ? mr_xmalloc(from->n_nets * sizeof(*to->nets)) : NULL;
+    if (from->n_nets)
+        memcpy(to->nets, from->nets, from->n_nets * sizeof(*to->nets));
+    to->names = NULL;
+    if (from->names) {
+        to->names = mr_xcalloc(1, sizeof(char *));
+        for (size_t i = 0; from->names[i]; i++)
+            mr_strv_push(&to->names, from->names[i]);
+    }
+    to->what = from->what ? mr_xstrdup(from->what) : NULL;
+    to->setref = from->setref ? mr_xstrdup(from->setref) : NULL;
+}
+
+/* "accept", "jump CHAIN", ... as a target of R. */
+static void set_verdict(struct mr_fw_rule *r, const char *v)
+{
+    static const struct {
+        const char *word;
+        enum target t;
+    } words[] = {{"accept", T_ACCEPT}, {"drop", T_DROP},     {"reject", T_REJECT},
+                 {"return", T_RETURN}, {"continue", T_CONTINUE}};
+    for (size_t i = 0; i < MR_ARRAY_SIZE(words); i++)
+        if (!strcmp(v, words[i].word)) {
+            r->target = words[i].t;
+            return;
+        }
+    if (!strncmp(v, "jump ", 5) || !strncmp(v, "goto ", 5)) {
+        r->target = v[0] == 'j' ? T_JUMP : T_GOTO;
+        r->target_arg = mr_xstrdup(v + 5);
+        return;
+    }
+    r->target = T_UNKNOWN;
+    r->target_arg = mr_xasprintf("'%s' in a verdict map", v);
+}
+
+void fw_add_nft_rule(struct mr_fw_chain *c, struct mr_fw_rule *r, int pos)
+{
+    struct fw_vmap *m = r->vmap;
+    if (!m) {
+        fw_chain_add_rule(c, r, pos);
+        return;
+    }
+    r->vmap = NULL;
+    for (size_t i = 0; m->keys[i]; i++) {
+        struct mr_fw_rule *e = fw_rule_new(r->file, r->line, r->text);
+        e->handle = r->handle;
+        e->conds = mr_xcalloc(r->n_conds + 3, sizeof(*e->conds));
+        for (size_t k = 0; k < r->n_conds; k++)
+            cond_copy(&e->conds[e->n_conds++], &r->conds[k]);
+        if (m->proto) {
+            unsigned p = 0;
+            fw_parse_proto(m->proto, &p);
+            fw_push_range(fw_add_cond(e, C_PROTO, false), p, p);
+        }
+        if (m->family && m->kind != C_SRC && m->kind != C_DST)
+            fw_add_cond(e, C_FAMILY, false)->family = m->family;
+        char *const key[] = {m->keys[i], NULL};
+        fw_nft_cond(e, m->kind, (enum nft_sel)m->sel, m->family, false, key, NULL, m->label);
+        set_verdict(e, m->verdicts[i]);
+        fw_chain_add_rule(c, e, pos < 0 ? -1 : pos + (int)i);
+    }
+    fw_vmap_free(m);
+    fw_rule_free(r);
 }
 
 void fw_resolve_jumps(struct mr_fw_ruleset *rs)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -317,6 +318,117 @@ static void test_transports(void **state)
     expect(&f->res, MR_PASS, "SSH port 22 (ssh transport", NULL, 0, NULL);
 }
 
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A saved dump of the size a neutron host with 5,000 ports writes (14 MB):
+ * read, and judged in well under a second or two. */
+static void test_large_file(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    size_t cap = 16u << 20, n = 0;
+    char *text = mr_xmalloc(cap);
+    n += (size_t)snprintf(text + n, cap - n, "*filter\n:INPUT DROP [0:0]\n"
+                          "-A INPUT -p tcp -m multiport --dports 22,16509 -j ACCEPT\n");
+    for (int i = 0; i < 110000; i++)
+        n += (size_t)snprintf(text + n, cap - n,
+                              "-A INPUT -s 10.%d.%d.%d/32 -p tcp -m tcp --dport 8775 -m comment "
+                              "--comment \"neutron port 4f0e%08d-2bb1-4c1e-9f49-7d0c5e7a1b%02d\" "
+                              "-j ACCEPT\n",
+                              i >> 16, (i >> 8) & 255, i & 255, i, i % 100);
+    n += (size_t)snprintf(text + n, cap - n, "COMMIT\n");
+    assert_true(n > (12u << 20) && n < cap - 1);
+    mr_test_write(f->dir, "/etc/iptables/rules.v4", text);
+    free(text);
+    double t0 = now();
+    expect(run_check(f, false), MR_FAIL,
+           "drops new connections to the migration ports 49152-49215", "/etc/iptables/rules.v4",
+           2, NULL);
+    fprintf(stderr, "firewall.ports on a %zu-byte, 110,000-rule file: %.3f s\n", n, now() - t0);
+    assert_true(now() - t0 < 10);
+}
+
+/* Includes that include themselves, or fan out, end in a message naming
+ * the file and the line. */
+static void test_include_limits(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    char *p = mr_xasprintf("%s/etc/iptables/rules.v4", f->dir);
+    unlink(p);
+    free(p);
+    /* a glob that re-includes itself: nft -f gives up at 16 levels */
+    mr_test_write(f->dir, "/etc/nftables.conf", "include \"/etc/nftables.d/*.nft\"\n");
+    const char *names[] = {"a", "b", "c"};
+    for (size_t i = 0; i < 3; i++) {
+        char *path = mr_xasprintf("/etc/nftables.d/%s.nft", names[i]);
+        mr_test_write(f->dir, path, "# again\ninclude \"/etc/nftables.d/*.nft\"\n");
+        free(path);
+    }
+    double t0 = now();
+    expect(run_check(f, false), MR_ERROR,
+           "/etc/nftables.d/a.nft:2: include \"/etc/nftables.d/*.nft\" reads "
+           "/etc/nftables.d/a.nft again, which includes itself", "/etc/nftables.d/a.nft", 2,
+           "nft -f would refuse it");
+    fprintf(stderr, "a glob include of itself: %.3f s\n", now() - t0);
+    assert_true(now() - t0 < 10);
+    /* no loop, but 3 files a level, 10 levels deep: 88,572 files to read */
+    mr_test_write(f->dir, "/etc/nftables.conf", "include \"/etc/nft/l0/*.nft\"\n");
+    for (int l = 0; l < 10; l++)
+        for (size_t i = 0; i < 3; i++) {
+            char *path = mr_xasprintf("/etc/nft/l%d/%s.nft", l, names[i]);
+            char *inc = mr_xasprintf("include \"/etc/nft/l%d/*.nft\"\n", l + 1);
+            mr_test_write(f->dir, path, inc);
+            free(inc);
+            free(path);
+        }
+    t0 = now();
+    expect(run_check(f, false), MR_WARN,
+           "cannot decide what /etc/nftables.conf accepts: /etc/nft/l8/c.nft:1 uses include "
+           "\"/etc/nft/l9/*.nft\"", "/etc/nft/l8/c.nft", 1, NULL);
+    assert_non_null(strstr(mr_result_primary(&f->res)->message, "more than 1000 files in all"));
+    fprintf(stderr, "includes fanning out to 88,572 files: %.3f s\n", now() - t0);
+    assert_true(now() - t0 < 10);
+}
+
+/* Real templates: a host they leave closed is not ready, one they leave open
+ * is, and a file iptables-restore loads is no error. */
+static void test_templates(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    put(f, "/etc/iptables/rules.v4", "data/firewall/tripleo-compute.iptables");
+    const struct mr_result *r = run_check(f, false);
+    expect(r, MR_FAIL, "drops new connections to libvirt's port 16509", "/etc/iptables/rules.v4",
+           20, NULL);
+    bool range = false;
+    for (size_t i = 0; i < r->n_findings; i++)
+        range = range || (r->findings[i].status == MR_FAIL &&
+                          strstr(r->findings[i].message, "the migration ports 49152-49215"));
+    assert_true(range);
+    put(f, "/etc/iptables/rules.v4", "data/firewall/neutron-hybrid.iptables-save");
+    expect(run_check(f, false), MR_PASS, "/etc/iptables/rules.v4 accepts new connections", NULL,
+           0, NULL);
+    put(f, "/etc/iptables/rules.v4", "data/firewall/proxmox.iptables-save");
+    expect(run_check(f, false), MR_FAIL, "drops new connections to libvirt's port 16509",
+           "/etc/iptables/rules.v4", 43, NULL);
+    char *p = mr_xasprintf("%s/etc/iptables/rules.v4", f->dir);
+    unlink(p);
+    free(p);
+    put(f, "/etc/nftables.conf", "data/firewall/nftables-wiki-server.nft");
+    r = run_check(f, false);
+    expect(r, MR_FAIL, "drops new connections to libvirt's port 16509 (tcp transport) from any "
+           "address (no peers configured; checked as 192.0.2.1): the policy drop of chain "
+           "inbound", "/etc/nftables.conf", 27, NULL);
+    range = false;
+    for (size_t i = 0; i < r->n_findings; i++)
+        range = range || (r->findings[i].status == MR_FAIL &&
+                          strstr(r->findings[i].message, "the migration ports 49152-49215"));
+    assert_true(range);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +442,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_junk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_include_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
