@@ -694,7 +694,7 @@ int mr_root_mkdtemp(const struct mr_root *root, const char *dir, const char *pre
         for (size_t i = 0; i < 6; i++, v /= 36)
             rnd[i] = digits[v % 36];
         rnd[6] = '\0';
-        snprintf(name, sizeof(name), "%s-%ld-%s", prefix, (long)getpid(), rnd);
+        snprintf(name, sizeof(name), ".%s.migready-%ld-%s", prefix, (long)getpid(), rnd);
         r = mkdirat(dfd, name, 0700) < 0 ? -errno : 0;
         if (r == 0)
             *ret_path = mr_xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
@@ -717,28 +717,20 @@ static bool all_digits(const char *s, size_t n)
 
 long mr_root_temp_pid(const char *name)
 {
-    /* ".NAME.migready-PID-N" */
+    /* ".NAME.migready-PID-SUFFIX": nothing else is ours, even in /etc. */
     const char *m = NULL;
     for (const char *p = strstr(name, ".migready-"); p; p = strstr(p + 1, ".migready-"))
         m = p;
-    if (name[0] == '.' && m && m > name + 1) {
-        const char *pid = m + strlen(".migready-");
-        const char *dash = strchr(pid, '-');
-        if (dash && all_digits(pid, (size_t)(dash - pid)) &&
-            all_digits(dash + 1, strlen(dash + 1)))
-            return strtol(pid, NULL, 10);
+    if (name[0] != '.' || !m || m == name)
         return 0;
-    }
-    /* "PREFIX-PID-XXXXXX" (mr_root_mkdtemp) */
-    const char *last = strrchr(name, '-');
-    if (!last || last == name || strlen(last + 1) != 6)
+    const char *pid = m + strlen(".migready-");
+    const char *dash = strchr(pid, '-');
+    if (!dash || !all_digits(pid, (size_t)(dash - pid)) || !dash[1])
         return 0;
-    const char *prev = last - 1;
-    while (prev > name && *prev != '-')
-        prev--;
-    if (*prev != '-' || !all_digits(prev + 1, (size_t)(last - prev - 1)))
-        return 0;
-    return strtol(prev + 1, NULL, 10);
+    for (const char *c = dash + 1; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z')))
+            return 0;
+    return strtol(pid, NULL, 10);
 }
 
 bool mr_root_pid_dead(long pid)

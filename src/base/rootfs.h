@@ -58,7 +58,7 @@ int mr_root_chmod(const struct mr_root *root, const char *path, mode_t mode);
 int mr_root_create(const struct mr_root *root, const char *path, mode_t mode);
 /* Removes the file (or empty folder, RMDIR) PATH, never through a link. */
 int mr_root_unlink(const struct mr_root *root, const char *path, bool rmdir);
-/* Creates DIR/PREFIX-PID-XXXXXX (0700) and names it in *RET_PATH. */
+/* Creates DIR/.PREFIX.migready-PID-XXXXXX (0700) and names it in *RET_PATH. */
 int mr_root_mkdtemp(const struct mr_root *root, const char *dir, const char *prefix,
                     char **ret_path);
 /* Removes the folder PATH and the files in it (one level, links not followed). */
@@ -66,8 +66,8 @@ int mr_root_remove_scratch(const struct mr_root *root, const char *path);
 
 /* ---- what a run killed half-way leaves ----
  * The writers' temporary files are named ".NAME.migready-PID-N" and
- * mr_root_mkdtemp's folders "PREFIX-PID-XXXXXX": the PID of the run that
- * made them, or 0 when NAME is neither. */
+ * mr_root_mkdtemp's folders ".PREFIX.migready-PID-XXXXXX": the PID of the
+ * run that made them, or 0 when NAME is neither. */
 long mr_root_temp_pid(const char *name);
 /* Whether the run PID is over: not this process, and no process has it. */
 bool mr_root_pid_dead(long pid);

@@ -487,7 +487,9 @@ static void test_sweep_dead_temps(void **state)
     (void)state;
     assert_int_equal(mr_root_temp_pid(".nova.conf.migready-123-4"), 123);
     assert_int_equal(mr_root_temp_pid(".a.migready-b.migready-77-0"), 77);
-    assert_int_equal(mr_root_temp_pid("keygen-4242-a1b2c3"), 4242);
+    assert_int_equal(mr_root_temp_pid(".keygen.migready-4242-a1b2c3"), 4242);
+    assert_int_equal(mr_root_temp_pid("keygen-4242-a1b2c3"), 0); /* could be anyone's */
+    assert_int_equal(mr_root_temp_pid(".x.migready-12-"), 0);
     assert_int_equal(mr_root_temp_pid("nova.conf"), 0);
     assert_int_equal(mr_root_temp_pid(".nova.conf.migready-x-1"), 0);
     assert_int_equal(mr_root_temp_pid("20260102-030405"), 0);
@@ -506,7 +508,7 @@ static void test_sweep_dead_temps(void **state)
     char *dir = mr_test_scratch();
     char *dead = mr_xasprintf("/etc/.x.conf.migready-%ld-0", (long)child);
     char *mine = mr_xasprintf("/etc/.x.conf.migready-%ld-0", (long)getpid());
-    char *dead_dir = mr_xasprintf("/var/tmp/keygen-%ld-abcdef/id_ed25519", (long)child);
+    char *dead_dir = mr_xasprintf("/var/tmp/.keygen.migready-%ld-abcdef/id_ed25519", (long)child);
     mr_test_write(dir, dead, "half");
     mr_test_write(dir, mine, "in use");
     mr_test_write(dir, "/etc/x.conf", "x\n");
@@ -517,7 +519,7 @@ static void test_sweep_dead_temps(void **state)
     assert_int_equal(mr_root_sweep(root, "/", true, &removed), 0);
     assert_int_equal(mr_strv_len(removed), 2);
     assert_true(mr_strv_contains(removed, dead));
-    char *keydir = mr_xasprintf("/var/tmp/keygen-%ld-abcdef", (long)child);
+    char *keydir = mr_xasprintf("/var/tmp/.keygen.migready-%ld-abcdef", (long)child);
     assert_true(mr_strv_contains(removed, keydir));
     mr_strv_free(removed);
     struct stat st;
