@@ -61,7 +61,7 @@ static int keygen(struct mr_change_set *cs, const char *comment, char **ret_priv
                   char **ret_msg)
 {
     const struct mr_ctx *ctx = mr_change_ctx(cs);
-    char *dir = NULL;
+    const char *dir = NULL;
     int r = mr_change_tmpdir(cs, "keygen", &dir);
     if (r < 0) {
         *ret_msg = mr_xasprintf("cannot make a private folder for ssh-keygen: %s", strerror(-r));

@@ -76,7 +76,7 @@ const struct mr_ctx *mr_change_ctx(const struct mr_change_set *cs)
     return cs->ctx;
 }
 
-int mr_change_tmpdir(struct mr_change_set *cs, const char *prefix, char **ret_path)
+int mr_change_tmpdir(struct mr_change_set *cs, const char *prefix, const char **ret_path)
 {
     const struct mr_root *root = cs->ctx->root;
     static const char *const chain[] = {"/var", "/var/lib", STATE_DIR, TMP_DIR};
@@ -98,7 +98,8 @@ int mr_change_tmpdir(struct mr_change_set *cs, const char *prefix, char **ret_pa
     if (!cs->tmpdirs)
         cs->tmpdirs = mr_xcalloc(1, sizeof(char *));
     mr_strv_push(&cs->tmpdirs, dir);
-    *ret_path = dir;
+    free(dir);
+    *ret_path = cs->tmpdirs[mr_strv_len(cs->tmpdirs) - 1];
     return 0;
 }
 

@@ -84,7 +84,7 @@ const struct mr_ctx *mr_change_ctx(const struct mr_change_set *cs);
  * host's /tmp; *RET_PATH is its path inside the root (the change set owns
  * it). It is removed when the run ends, on every path; one left by a run
  * that was killed is removed by the next fix. */
-int mr_change_tmpdir(struct mr_change_set *cs, const char *prefix, char **ret_path);
+int mr_change_tmpdir(struct mr_change_set *cs, const char *prefix, const char **ret_path);
 
 /* ---- the engine ---- */
 
