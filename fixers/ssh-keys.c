@@ -1,9 +1,10 @@
 /* ssh.keys: the edits the check's findings name (see checks/ssh.c), for the
  * migration user.
  * - keygen: ssh-keygen (ed25519, no passphrase) makes the pair in a private
- *   temporary folder outside the root; the two files are installed through
- *   the root-safe writer, the user's, 0600 and 0644. The private key never
- *   appears in the output: "generate key pair PATH" stands for it.
+ *   folder inside the root (mr_change_tmpdir), removed with the run; the two
+ *   files are installed through the root-safe writer, the user's, 0600 and
+ *   0644. The private key never appears in the output: "generate key pair
+ *   PATH" stands for it.
  * - authorize: authorized_keys (through Augeas's Authorized_Keys lens) gets
  *   the keys named (a line, or the lines of a file such as the new public
  *   key), those it lacks, at the end; a new file is the user's, 0600.
@@ -51,51 +52,44 @@ static bool split_key(const char *line, char **type, char **blob, char **comment
     return true;
 }
 
-/* Runs ssh-keygen into a temporary folder outside the root; the two files'
- * text in *RET_PRIV and *RET_PUB. */
-static int keygen(const struct mr_ctx *ctx, const char *comment, char **ret_priv, char **ret_pub,
+/* Runs ssh-keygen into a private folder inside the root (never the host's
+ * /tmp: the private key must not outlive the run outside it); the two
+ * files' text in *RET_PRIV and *RET_PUB. The change set removes the folder. */
+static int keygen(struct mr_change_set *cs, const char *comment, char **ret_priv, char **ret_pub,
                   char **ret_msg)
 {
-    const char *tmp = getenv("TMPDIR");
-    char *dir = mr_xasprintf("%s/migready-keygen-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        int r = -errno;
-        *ret_msg = mr_xasprintf("cannot make a temporary folder for ssh-keygen: %s",
-                                strerror(errno));
-        free(dir);
+    const struct mr_ctx *ctx = mr_change_ctx(cs);
+    const char *dir = NULL;
+    int r = mr_change_tmpdir(cs, "keygen", &dir);
+    if (r < 0) {
+        *ret_msg = mr_xasprintf("cannot make a private folder for ssh-keygen: %s", strerror(-r));
         return r;
     }
-    char *key = mr_xasprintf("%s/id_ed25519", dir);
+    const char *rp = mr_root_path(ctx->root);
+    char *key = mr_xasprintf("%s%s/id_ed25519", strcmp(rp, "/") == 0 ? "" : rp, dir);
     const char *argv[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key,
                           "-C", comment, NULL};
     char *out = NULL;
-    int r = ctx->ops && ctx->ops->run ? ctx->ops->run(argv, 60000, &out) : -ENOSYS;
+    r = ctx->ops && ctx->ops->run ? ctx->ops->run(argv, 60000, &out) : -ENOSYS;
     free(out);
     if (r != 0) {
         *ret_msg = mr_xasprintf("ssh-keygen could not make a key pair: %s",
                                 r < 0 ? strerror(-r) : "it failed");
         r = r < 0 ? r : -EIO;
     } else {
-        struct mr_root *t = NULL;
-        r = mr_root_open(dir, &t);
+        char *priv = mr_xasprintf("%s/id_ed25519", dir), *pub = mr_xasprintf("%s.pub", priv);
+        r = mr_root_read(ctx->root, priv, KEY_MAX, ret_priv, NULL);
         if (r == 0)
-            r = mr_root_read(t, "/id_ed25519", KEY_MAX, ret_priv, NULL);
-        if (r == 0)
-            r = mr_root_read(t, "/id_ed25519.pub", KEY_MAX, ret_pub, NULL);
+            r = mr_root_read(ctx->root, pub, KEY_MAX, ret_pub, NULL);
         if (r < 0) {
             free(*ret_priv);
             *ret_priv = NULL;
             *ret_msg = mr_xasprintf("cannot read the key ssh-keygen made: %s", strerror(-r));
         }
-        mr_root_free(t);
+        free(pub);
+        free(priv);
     }
-    char *pub = mr_xasprintf("%s.pub", key);
-    unlink(key);
-    unlink(pub);
-    rmdir(dir);
-    free(pub);
     free(key);
-    free(dir);
     return r;
 }
 
@@ -154,7 +148,7 @@ static int make_key(const struct mr_ctx *ctx, struct mr_change_set *cs, const st
     char *host = mr_ctx_hostname(ctx);
     char *comment = mr_xasprintf("%s@%s", w->user, host ? host : "localhost");
     char *ptext = NULL, *own = NULL, *msg = NULL;
-    int r = keygen(ctx, comment, &ptext, &own, &msg);
+    int r = keygen(cs, comment, &ptext, &own, &msg);
     free(comment);
     free(host);
     if (r < 0) {
@@ -164,8 +158,11 @@ static int make_key(const struct mr_ctx *ctx, struct mr_change_set *cs, const st
     }
     char *pub = mr_xasprintf("%s.pub", priv);
     char *shown = mr_xasprintf("generate key pair %s", priv);
-    mr_change_create(cs, priv, ptext, 0600, w->uid, w->gid, shown);
+    /* The public half first: a run killed between the two leaves no
+     * private key, so the next run makes a new pair over it, rather than a
+     * private key whose public half is missing. */
     mr_change_create(cs, pub, own, 0644, w->uid, w->gid, NULL);
+    mr_change_create(cs, priv, ptext, 0600, w->uid, w->gid, shown);
     mr_change_describe(cs, "generated the key pair %s (ed25519, no passphrase)", priv);
     free(shown);
     free(pub);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <linux/fs.h>
 #include <stdio.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -502,8 +503,9 @@ int mr_root_write_atomic(const struct mr_root *root, const char *path, const voi
     if (dfd < 0)
         return dfd;
     struct stat st;
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
-        r = -ELOOP;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        (S_ISLNK(st.st_mode) || (!S_ISDIR(st.st_mode) && st.st_nlink > 1))) {
+        r = S_ISLNK(st.st_mode) ? -ELOOP : -EMLINK;
         goto cleanup;
     }
     fd = create_temp(dfd, name, 0600, tmp, sizeof(tmp));
@@ -590,9 +592,39 @@ int mr_root_symlink(const struct mr_root *root, const char *path, const char *ta
     return r;
 }
 
+/* PATH opened for fchown/fchmod: no link in any component, the last one
+ * included, and one name only unless it is a folder (folders cannot be
+ * hard-linked; their link count is their subfolders). */
+static int open_meta(const struct mr_root *root, const char *path)
+{
+    int fd;
+    if (path && strcmp(path, "/") == 0) {
+        fd = mr_root_openat(root, "/", O_RDONLY | O_DIRECTORY);
+    } else {
+        const char *name;
+        int dfd = open_parent(root, path, &name);
+        if (dfd < 0)
+            return dfd;
+        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        fd = fd < 0 ? -errno : fd;
+        close(dfd);
+    }
+    if (fd < 0)
+        return fd;
+    struct stat st;
+    int r = fstat(fd, &st) < 0 ? -errno : 0;
+    if (r == 0 && !S_ISDIR(st.st_mode) && st.st_nlink > 1)
+        r = -EMLINK;
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
 int mr_root_chown(const struct mr_root *root, const char *path, uid_t uid, gid_t gid)
 {
-    int fd = mr_root_openat(root, path, O_RDONLY | O_NONBLOCK);
+    int fd = open_meta(root, path);
     if (fd < 0)
         return fd;
     int r = fchown(fd, uid, gid) < 0 ? -errno : 0;
@@ -602,10 +634,194 @@ int mr_root_chown(const struct mr_root *root, const char *path, uid_t uid, gid_t
 
 int mr_root_chmod(const struct mr_root *root, const char *path, mode_t mode)
 {
-    int fd = mr_root_openat(root, path, O_RDONLY | O_NONBLOCK);
+    int fd = open_meta(root, path);
     if (fd < 0)
         return fd;
     int r = fchmod(fd, mode & 07777) < 0 ? -errno : 0;
     close(fd);
     return r;
+}
+
+int mr_root_create(const struct mr_root *root, const char *path, mode_t mode)
+{
+    const char *name;
+    int dfd = open_parent(root, path, &name);
+    if (dfd < 0)
+        return dfd;
+    int fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+    fd = fd < 0 ? -errno : fd;
+    close(dfd);
+    if (fd < 0)
+        return fd;
+    struct stat st;
+    int r = fstat(fd, &st) < 0 ? -errno : 0;
+    if (r == 0 && !S_ISREG(st.st_mode))
+        r = -EINVAL;
+    if (r == 0 && st.st_nlink > 1)
+        r = -EMLINK;
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
+int mr_root_unlink(const struct mr_root *root, const char *path, bool rmdir)
+{
+    const char *name;
+    int dfd = open_parent(root, path, &name);
+    if (dfd < 0)
+        return dfd;
+    int r = unlinkat(dfd, name, rmdir ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
+    close(dfd);
+    return r;
+}
+
+int mr_root_mkdtemp(const struct mr_root *root, const char *dir, const char *prefix,
+                    char **ret_path)
+{
+    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    int dfd = mr_root_find_link(root, dir, NULL);
+    if (dfd == 0)
+        dfd = mr_root_openat(root, dir, O_PATH | O_DIRECTORY);
+    if (dfd < 0)
+        return dfd;
+    int r = -EEXIST;
+    for (int tries = 0; tries < 100 && r == -EEXIST; tries++) {
+        char name[NAME_MAX + 1], rnd[7];
+        unsigned long v = (unsigned long)random() ^ ((unsigned long)getpid() << 8) ^
+                          (unsigned long)tries;
+        for (size_t i = 0; i < 6; i++, v /= 36)
+            rnd[i] = digits[v % 36];
+        rnd[6] = '\0';
+        snprintf(name, sizeof(name), ".%s.migready-%ld-%s", prefix, (long)getpid(), rnd);
+        r = mkdirat(dfd, name, 0700) < 0 ? -errno : 0;
+        if (r == 0)
+            *ret_path = mr_xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
+    }
+    close(dfd);
+    return r;
+}
+
+/* ---- what a run killed half-way leaves ---- */
+
+static bool all_digits(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+long mr_root_temp_pid(const char *name)
+{
+    /* ".NAME.migready-PID-SUFFIX": nothing else is ours, even in /etc. */
+    const char *m = NULL;
+    for (const char *p = strstr(name, ".migready-"); p; p = strstr(p + 1, ".migready-"))
+        m = p;
+    if (name[0] != '.' || !m || m == name)
+        return 0;
+    const char *pid = m + strlen(".migready-");
+    const char *dash = strchr(pid, '-');
+    if (!dash || !all_digits(pid, (size_t)(dash - pid)) || !dash[1])
+        return 0;
+    for (const char *c = dash + 1; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z')))
+            return 0;
+    return strtol(pid, NULL, 10);
+}
+
+bool mr_root_pid_dead(long pid)
+{
+    if (pid <= 0 || pid == (long)getpid())
+        return false;
+    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Removes the files in the folder FD (one level: a dead run's scratch
+ * folder holds files only), then the folder NAME in DFD. */
+static int remove_scratch(int dfd, const char *name)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -errno;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            unlinkat(dirfd(d), de->d_name, 0);
+    closedir(d);
+    return unlinkat(dfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+int mr_root_remove_scratch(const struct mr_root *root, const char *path)
+{
+    const char *name;
+    int dfd = open_parent(root, path, &name);
+    if (dfd < 0)
+        return dfd;
+    int r = remove_scratch(dfd, name);
+    close(dfd);
+    return r;
+}
+
+static void sweep_fd(int fd, const char *dir, bool recursive, char ***removed, int depth)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return;
+    }
+    char **subdirs = mr_xcalloc(1, sizeof(char *));
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *n = de->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        long pid = mr_root_temp_pid(n);
+        if (pid > 0 && mr_root_pid_dead(pid)) {
+            int r = S_ISDIR(st.st_mode) ? remove_scratch(dirfd(d), n) : unlinkat(dirfd(d), n, 0);
+            if (r == 0) {
+                char *p = mr_xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, n);
+                mr_strv_push(removed, p);
+                free(p);
+            }
+            continue;
+        }
+        if (recursive && S_ISDIR(st.st_mode))
+            mr_strv_push(&subdirs, n);
+    }
+    for (size_t i = 0; subdirs[i] && depth < 64; i++) {
+        int sub = openat(dirfd(d), subdirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0)
+            continue;
+        char *p = mr_xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, subdirs[i]);
+        sweep_fd(sub, p, recursive, removed, depth + 1);
+        free(p);
+    }
+    mr_strv_free(subdirs);
+    closedir(d);
+}
+
+int mr_root_sweep(const struct mr_root *root, const char *dir, bool recursive, char ***removed)
+{
+    int r = mr_root_find_link(root, dir, NULL);
+    if (r < 0)
+        return r;
+    int fd = mr_root_openat(root, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (fd < 0)
+        return fd;
+    if (!*removed)
+        *removed = mr_xcalloc(1, sizeof(char *));
+    sweep_fd(fd, dir, recursive, removed, 0);
+    return 0;
 }

@@ -47,6 +47,31 @@ int mr_root_write_atomic(const struct mr_root *root, const char *path, const voi
                          size_t len, mode_t mode, uid_t uid, gid_t gid);
 /* Creates (or replaces) the symbolic link PATH -> TARGET atomically. */
 int mr_root_symlink(const struct mr_root *root, const char *path, const char *target);
-/* chown and chmod of PATH, whose links are followed inside the root. */
+/* chown and chmod of PATH, never through a link (-ELOOP) and never on a
+ * file with more than one hard link (-EMLINK): another name of the same
+ * inode may be outside the root, where a hard link, unlike a symbolic one,
+ * cannot be seen. mr_root_write_atomic refuses such a file too. */
 int mr_root_chown(const struct mr_root *root, const char *path, uid_t uid, gid_t gid);
 int mr_root_chmod(const struct mr_root *root, const char *path, mode_t mode);
+/* Opens the regular file PATH read-write, creating it with MODE when it is
+ * missing (a lock file); the same refusals as the writers, -EMLINK included. */
+int mr_root_create(const struct mr_root *root, const char *path, mode_t mode);
+/* Removes the file (or empty folder, RMDIR) PATH, never through a link. */
+int mr_root_unlink(const struct mr_root *root, const char *path, bool rmdir);
+/* Creates DIR/.PREFIX.migready-PID-XXXXXX (0700) and names it in *RET_PATH. */
+int mr_root_mkdtemp(const struct mr_root *root, const char *dir, const char *prefix,
+                    char **ret_path);
+/* Removes the folder PATH and the files in it (one level, links not followed). */
+int mr_root_remove_scratch(const struct mr_root *root, const char *path);
+
+/* ---- what a run killed half-way leaves ----
+ * The writers' temporary files are named ".NAME.migready-PID-N" and
+ * mr_root_mkdtemp's folders ".PREFIX.migready-PID-XXXXXX": the PID of the
+ * run that made them, or 0 when NAME is neither. */
+long mr_root_temp_pid(const char *name);
+/* Whether the run PID is over: not this process, and no process has it. */
+bool mr_root_pid_dead(long pid);
+/* Removes from DIR (and its subfolders when RECURSIVE, links never
+ * followed) the temporary files and folders of runs that are over; their
+ * paths are appended to *REMOVED. -ENOENT when DIR does not exist. */
+int mr_root_sweep(const struct mr_root *root, const char *dir, bool recursive, char ***removed);

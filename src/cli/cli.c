@@ -32,7 +32,7 @@ struct mr_cli_opts {
     bool strict;
     bool no_color;
     int verbosity;
-    bool dry_run, no_backup, yes, restart; /* fix */
+    bool dry_run, no_backup, yes, restart, no_wait; /* fix */
     char **peers; /* --peer, in order */
     bool migrate; /* check --migrate */
     bool block;   /* migrate-test --block */
@@ -165,11 +165,26 @@ static int cmd_fix(struct mr_cli_opts *o)
         .diff_out = o->format == MR_FORMAT_TEXT ? stdout : stderr,
         .tty_in = tty ? stdin : NULL,
         .tty_out = stderr,
+        .no_wait = o->no_wait,
     };
+    /* Held until the run is rendered: the checks run again under it. A dry
+     * run writes nothing, so it neither needs it nor makes the lock file. */
+    struct mr_fix_lock *lock = NULL;
+    if (!o->dry_run) {
+        char *msg = NULL;
+        if (mr_fix_lock(ctx, &fo, &lock, &msg) < 0) {
+            fprintf(stderr, "migready: fix: %s\n", msg);
+            free(msg);
+            mr_ctx_free(ctx);
+            return 2;
+        }
+    }
     struct mr_run *run = mr_fix_run(ctx, mr_rows, mr_n_rows, &o->sel, &fo);
     if (o->format == MR_FORMAT_TEXT)
         fputc('\n', stdout);
-    return render_run(o, ctx, run);
+    r = render_run(o, ctx, run);
+    mr_fix_unlock(lock);
+    return r;
 }
 
 /* What peers compare (src/core/facts.h); JSON is the only format. Under --root
@@ -389,6 +404,8 @@ static const struct mr_opt fix_opts[] = {
      .help = "no copy of the changed files under /var/lib/migready/backups"},
     {.kind = MR_OPT_BOOL, .name = "restart", .off = OFF(restart),
      .help = "restart the services the changes need (live host only)"},
+    {.kind = MR_OPT_BOOL, .name = "no-wait", .off = OFF(no_wait),
+     .help = "exit 2 if another fix holds the lock, rather than wait for it"},
     FORMAT_OPT(formats_all),
     END,
 };

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,7 +18,14 @@
 #include "render.h"
 
 #define MR_FIX_MAX (16u << 20)
-#define BACKUP_DIR "/var/lib/migready/backups"
+#define STATE_DIR "/var/lib/migready"
+#define BACKUP_DIR STATE_DIR "/backups"
+#define LOCK_FILE STATE_DIR "/lock"
+/* The folders a run is about to write temporary files in, for the next run
+ * when this one dies before it removes them. */
+#define JOURNAL STATE_DIR "/pending"
+/* The fixers' scratch folders (ssh-keygen's), inside the root. */
+#define TMP_DIR STATE_DIR "/tmp"
 
 enum change_kind { CH_TEXT, CH_LINK, CH_META, CH_DIR };
 
@@ -59,11 +67,62 @@ struct mr_change_set {
     struct plan *plans;
     size_t n_plans;
     size_t cur; /* the plan being made */
+    char **tmpdirs; /* mr_change_tmpdir's folders, removed with the change set */
+    char *tmp_top;  /* the highest folder made for them, removed when empty */
 };
 
 const struct mr_ctx *mr_change_ctx(const struct mr_change_set *cs)
 {
     return cs->ctx;
+}
+
+int mr_change_tmpdir(struct mr_change_set *cs, const char *prefix, const char **ret_path)
+{
+    const struct mr_root *root = cs->ctx->root;
+    static const char *const chain[] = {"/var", "/var/lib", STATE_DIR, TMP_DIR};
+    static const mode_t modes[] = {0755, 0755, 0700, 0700};
+    int r = 0;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(chain) && r == 0; i++) {
+        struct stat st;
+        if (mr_root_stat(root, chain[i], &st, true) == 0)
+            continue;
+        r = mr_root_mkdir_p(root, chain[i], modes[i]);
+        if (r == 0 && !cs->tmp_top)
+            cs->tmp_top = mr_xstrdup(chain[i]);
+    }
+    char *dir = NULL;
+    if (r == 0)
+        r = mr_root_mkdtemp(root, TMP_DIR, prefix, &dir);
+    if (r < 0)
+        return r;
+    if (!cs->tmpdirs)
+        cs->tmpdirs = mr_xcalloc(1, sizeof(char *));
+    mr_strv_push(&cs->tmpdirs, dir);
+    free(dir);
+    *ret_path = cs->tmpdirs[mr_strv_len(cs->tmpdirs) - 1];
+    return 0;
+}
+
+/* The scratch folders, then the folders made for them (a dry run leaves no
+ * /var/lib/migready behind). */
+static void remove_tmpdirs(struct mr_change_set *cs)
+{
+    const struct mr_root *root = cs->ctx->root;
+    for (size_t i = 0; cs->tmpdirs && cs->tmpdirs[i]; i++)
+        mr_root_remove_scratch(root, cs->tmpdirs[i]);
+    mr_strv_free(cs->tmpdirs);
+    cs->tmpdirs = NULL;
+    if (cs->tmp_top) {
+        char *d = mr_xstrdup(TMP_DIR);
+        for (;;) {
+            if (mr_root_unlink(root, d, true) < 0 || strcmp(d, cs->tmp_top) == 0)
+                break;
+            *strrchr(d, '/') = '\0';
+        }
+        free(d);
+        free(cs->tmp_top);
+        cs->tmp_top = NULL;
+    }
 }
 
 static struct change *find_change(struct mr_change_set *cs, enum change_kind kind,
@@ -254,8 +313,11 @@ void mr_change_error(struct mr_change_set *cs, const char *fmt, ...)
     va_end(ap);
 }
 
+static void remove_tmpdirs(struct mr_change_set *cs);
+
 static void change_set_free(struct mr_change_set *cs)
 {
+    remove_tmpdirs(cs);
     for (size_t i = 0; i < cs->n_ch; i++) {
         free(cs->ch[i].path);
         free(cs->ch[i].old_text);
@@ -463,6 +525,15 @@ static char *refusal(const struct mr_ctx *ctx, const char *path, int r, const ch
                             "replace the link by the file itself",
                             path, link, target);
     }
+    if (r == -EMLINK) {
+        struct stat st = {.st_nlink = 2};
+        mr_root_stat(ctx->root, path, &st, true);
+        return mr_xasprintf("refusing to change %s: it has %lu hard links, and another name of "
+                            "the same file may be outside the root; migready does not change a "
+                            "file through a link; make it a file of its own (cp -p %s %s.new && "
+                            "mv %s.new %s)",
+                            path, (unsigned long)st.st_nlink, path, path, path, path);
+    }
     if (r == -EPERM)
         return mr_xasprintf("cannot write %s: the file is immutable or append-only (lsattr %s; "
                             "chattr -i to allow changes); it was left untouched",
@@ -474,20 +545,32 @@ static char *refusal(const struct mr_ctx *ctx, const char *path, int r, const ch
     return mr_xasprintf("cannot write %s: %s; it was left untouched", path, strerror(-r));
 }
 
-/* Refuses links, immutable files and read-only mounts before any write. */
+/* A file with several names: one may be outside the root (-EMLINK). */
+static int hard_linked(const struct mr_root *root, const char *path)
+{
+    struct stat st;
+    if (mr_root_stat(root, path, &st, true) < 0)
+        return 0;
+    return !S_ISDIR(st.st_mode) && st.st_nlink > 1 ? -EMLINK : 0;
+}
+
+/* Refuses links (symbolic in any component, hard on the file itself),
+ * immutable files and read-only mounts before any write. */
 static void preflight(struct mr_change_set *cs)
 {
     for (size_t i = 0; i < cs->n_ch; i++) {
         struct change *c = &cs->ch[i];
-        if (!effective(c) || c->kind == CH_META)
+        if (!effective(c))
             continue;
         char *link = NULL;
         int r = 0;
-        if (c->kind == CH_TEXT) {
+        if (c->kind == CH_TEXT || c->kind == CH_META) {
             r = mr_root_find_link(cs->ctx->root, c->path, &link);
             if (r == 0 && c->exists)
+                r = hard_linked(cs->ctx->root, c->path);
+            if (r == 0 && c->exists && c->kind == CH_TEXT)
                 r = mr_root_writable(cs->ctx->root, c->path);
-            if (r == 0 && !c->old_text && c->exists)
+            if (r == 0 && !c->old_text && c->exists && c->kind == CH_TEXT)
                 r = -EIO;
         } else {
             char *dir = mr_xstrndup(c->path, (size_t)(strrchr(c->path, '/') - c->path));
@@ -510,8 +593,25 @@ static char *folder_of(const char *path)
     return slash == path ? mr_xstrdup("/") : mr_xstrndup(path, (size_t)(slash - path));
 }
 
+/* Marks the backup folder DIR, which has no MANIFEST, as incomplete. */
+static void mark_incomplete(const struct mr_root *root, const char *dir, const char *why)
+{
+    char *p = mr_xasprintf("%s/INCOMPLETE", dir);
+    char *text = mr_xasprintf("# this backup is incomplete (no MANIFEST): %s\n"
+                              "# the files in it are originals, but not every changed file "
+                              "may be here\n",
+                              why);
+    mr_root_write_atomic(root, p, text, strlen(text), 0600, geteuid(), getegid());
+    free(text);
+    free(p);
+}
+
 /* ROOT/var/lib/migready/backups/YYYYmmdd-HHMMSS[-N]/ with each changed file
- * at its own path, owner and mode, and a MANIFEST saying how to go back. */
+ * at its own path, and a MANIFEST saying how to go back. Every copy is 0600
+ * and the run's own, whatever the original's mode (a world-readable
+ * nova.conf holds passwords too); the MANIFEST records each original's
+ * owner and mode, and is written last: a folder without one is a backup
+ * that did not finish. */
 static int backup(struct mr_change_set *cs, time_t now, char **ret_dir, char **ret_msg)
 {
     const struct mr_root *root = cs->ctx->root;
@@ -537,7 +637,9 @@ static int backup(struct mr_change_set *cs, time_t now, char **ret_dir, char **r
         free(dir);
         return r;
     }
-    char *manifest = mr_xstrdup("# migready fix backup: what each change replaced\n");
+    char *manifest = mr_xstrdup("# migready fix backup: what each change replaced\n"
+                                "# file PATH UID:GID MODE: the original's owner and mode (the "
+                                "copy here is 0600)\n");
     for (size_t i = 0; i < cs->n_ch && r == 0; i++) {
         const struct change *c = &cs->ch[i];
         if (!effective(c))
@@ -548,8 +650,8 @@ static int backup(struct mr_change_set *cs, time_t now, char **ret_dir, char **r
             char *parent = folder_of(dest);
             r = mr_root_mkdir_p(root, parent, 0700);
             if (r == 0)
-                r = mr_root_write_atomic(root, dest, c->old_text, strlen(c->old_text),
-                                         c->st.st_mode, c->st.st_uid, c->st.st_gid);
+                r = mr_root_write_atomic(root, dest, c->old_text, strlen(c->old_text), 0600,
+                                         geteuid(), getegid());
             if (r < 0)
                 *ret_msg = mr_xasprintf("cannot back up %s to %s: %s", c->path, dest,
                                         strerror(-r));
@@ -573,17 +675,204 @@ static int backup(struct mr_change_set *cs, time_t now, char **ret_dir, char **r
     }
     if (r == 0) {
         char *p = mr_xasprintf("%s/MANIFEST", dir);
-        r = mr_root_write_atomic(root, p, manifest, strlen(manifest), 0600, 0, 0);
+        r = mr_root_write_atomic(root, p, manifest, strlen(manifest), 0600, geteuid(),
+                                 getegid());
         if (r < 0)
             *ret_msg = mr_xasprintf("cannot write %s: %s", p, strerror(-r));
         free(p);
     }
     free(manifest);
+    if (r < 0) {
+        /* Named in the message and marked, so that no one restores from it
+         * believing it whole. */
+        mark_incomplete(root, dir, *ret_msg);
+        char *m = mr_xasprintf("%s; the backup %s is incomplete (no MANIFEST)", *ret_msg, dir);
+        free(*ret_msg);
+        *ret_msg = m;
+    }
     if (r == 0)
         *ret_dir = dir;
     else
         free(dir);
     return r;
+}
+
+/* ---- what a killed run leaves, and the lock ---- */
+
+static void note_removed(FILE *out, char **removed)
+{
+    for (size_t i = 0; removed && removed[i]; i++)
+        fprintf(out, "removed %s, left by an interrupted migready fix\n", removed[i]);
+}
+
+/* Backup folders without a MANIFEST (nor an INCOMPLETE mark yet): named
+ * on OUT and marked. */
+static void find_incomplete_backups(const struct mr_root *root, FILE *out)
+{
+    char **names = NULL;
+    if (mr_root_list(root, BACKUP_DIR, NULL, &names) < 0)
+        return;
+    for (size_t i = 0; names[i]; i++) {
+        char *dir = mr_xasprintf("%s/%s", BACKUP_DIR, names[i]);
+        char *m = mr_xasprintf("%s/MANIFEST", dir), *inc = mr_xasprintf("%s/INCOMPLETE", dir);
+        struct stat st;
+        if (mr_root_stat(root, dir, &st, true) == 0 && S_ISDIR(st.st_mode) &&
+            mr_root_stat(root, m, &st, true) == -ENOENT &&
+            mr_root_stat(root, inc, &st, true) == -ENOENT) {
+            mark_incomplete(root, dir, "an earlier fix was interrupted while backing up");
+            fprintf(out, "incomplete backup %s (no MANIFEST): an earlier fix was interrupted; "
+                         "marked with %s\n",
+                    dir, inc);
+        }
+        free(inc);
+        free(m);
+        free(dir);
+    }
+    mr_strv_free(names);
+}
+
+/* Under the lock: what runs that were killed left behind. */
+static void clean_after_crashes(const struct mr_root *root, FILE *out)
+{
+    char **removed = NULL;
+    char *journal = NULL;
+    if (mr_root_read(root, JOURNAL, MR_FIX_MAX, &journal, NULL) == 0) {
+        char *save = NULL;
+        for (char *l = strtok_r(journal, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+            if (l[0] == '/')
+                mr_root_sweep(root, l, false, &removed);
+        free(journal);
+        mr_root_unlink(root, JOURNAL, false);
+    }
+    mr_root_sweep(root, STATE_DIR, true, &removed);
+    note_removed(out, removed);
+    mr_strv_free(removed);
+    find_incomplete_backups(root, out);
+}
+
+/* Before the first temporary file: the folders this run writes in, for the
+ * next run should this one be killed; and what older runs left there. */
+static void journal_start(struct mr_change_set *cs, FILE *out)
+{
+    const struct mr_root *root = cs->ctx->root;
+    char **dirs = mr_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; i < cs->n_ch; i++) {
+        if (!effective(&cs->ch[i]) || cs->ch[i].kind == CH_META || cs->ch[i].kind == CH_DIR)
+            continue;
+        char *d = folder_of(cs->ch[i].path);
+        if (!mr_strv_contains(dirs, d))
+            mr_strv_push(&dirs, d);
+        free(d);
+    }
+    char **removed = NULL;
+    for (size_t i = 0; dirs[i]; i++)
+        mr_root_sweep(root, dirs[i], false, &removed);
+    note_removed(out, removed);
+    mr_strv_free(removed);
+    char *list = mr_strv_join(dirs, "\n");
+    char *text = mr_xasprintf("# folders where migready fix (PID %ld) writes temporary files\n"
+                              "%s\n",
+                              (long)getpid(), list);
+    if (mr_root_mkdir_p(root, STATE_DIR, 0700) == 0)
+        mr_root_write_atomic(root, JOURNAL, text, strlen(text), 0600, geteuid(), getegid());
+    free(text);
+    free(list);
+    mr_strv_free(dirs);
+}
+
+struct mr_fix_lock {
+    int fd;
+};
+
+/* The lock file as the user knows it: ROOT's path, then the path inside. */
+static char *lock_name(const struct mr_ctx *ctx)
+{
+    const char *rp = mr_root_path(ctx->root);
+    size_t n = strlen(rp);
+    while (n > 0 && rp[n - 1] == '/')
+        n--;
+    return mr_xasprintf("%.*s%s", (int)n, rp, LOCK_FILE);
+}
+
+int mr_fix_lock(const struct mr_ctx *ctx, const struct mr_fix_opts *o, struct mr_fix_lock **ret,
+                char **ret_msg)
+{
+    const struct mr_root *root = ctx->root;
+    char *name = lock_name(ctx);
+    int fd = -1;
+    int r = mr_root_mkdir_p(root, "/var/lib", 0755);
+    if (r == 0)
+        r = mr_root_mkdir_p(root, STATE_DIR, 0700);
+    if (r == 0) {
+        fd = mr_root_create(root, LOCK_FILE, 0600);
+        r = fd < 0 ? fd : 0;
+    }
+    if (r < 0) {
+        *ret_msg = mr_xasprintf("cannot open the lock %s: %s", name, strerror(-r));
+        goto cleanup;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK) {
+            r = -errno;
+            *ret_msg = mr_xasprintf("cannot lock %s: %s", name, strerror(errno));
+            goto cleanup;
+        }
+        char buf[32] = "";
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+        buf[n > 0 ? n : 0] = '\0';
+        long pid = strtol(buf, NULL, 10);
+        char *who = pid > 0 ? mr_xasprintf("PID %ld", pid) : mr_xstrdup("another process");
+        if (o->no_wait) {
+            r = -EWOULDBLOCK;
+            *ret_msg = mr_xasprintf("another migready fix is running on this root: %s is held "
+                                    "by %s; not waiting (--no-wait)",
+                                    name, who);
+            free(who);
+            goto cleanup;
+        }
+        FILE *err = o->tty_out ? o->tty_out : stderr;
+        fprintf(err, "migready: waiting for the lock held by %s (%s)\n", who, name);
+        fflush(err);
+        free(who);
+        while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+            ;
+        if (r < 0) {
+            r = -errno;
+            *ret_msg = mr_xasprintf("cannot lock %s: %s", name, strerror(errno));
+            goto cleanup;
+        }
+    }
+    /* Who holds it, for the next run's "waiting" message. */
+    char pid[32];
+    int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) < 0) {
+        /* Not fatal: only the next run's message loses the PID. */
+    }
+    /* What the context read before the lock may be stale now. */
+    mr_ctx_invalidate(ctx, MR_SLOT_NOVA);
+    mr_ctx_invalidate(ctx, MR_SLOT_LIBVIRT);
+    mr_ctx_invalidate(ctx, MR_SLOT_FACTS);
+    clean_after_crashes(root, o->diff_out ? o->diff_out : stdout);
+    *ret = mr_xcalloc(1, sizeof(**ret));
+    (*ret)->fd = fd;
+    fd = -1;
+    r = 0;
+
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    free(name);
+    return r;
+}
+
+void mr_fix_unlock(struct mr_fix_lock *lock)
+{
+    if (!lock)
+        return;
+    /* The PID stays in the file: truncating it after the unlock could wipe
+     * the next holder's. Closing releases the lock. */
+    close(lock->fd);
+    free(lock);
 }
 
 static int apply_one(struct mr_change_set *cs, struct change *c)
@@ -869,6 +1158,11 @@ static bool apply_changes(const struct mr_ctx *ctx, struct mr_change_set *cs,
 {
     bool links = false;
     preflight(cs);
+    bool any = false;
+    for (size_t i = 0; i < cs->n_ch; i++)
+        any |= effective(&cs->ch[i]);
+    if (any)
+        journal_start(cs, out);
     char *bdir = NULL, *msg = NULL;
     if (!o->no_backup) {
         bool needed = false;
@@ -900,6 +1194,9 @@ static bool apply_changes(const struct mr_ctx *ctx, struct mr_change_set *cs,
             links = true;
         }
     }
+    /* Every temporary file is gone: renamed or removed. */
+    if (any)
+        mr_root_unlink(ctx->root, JOURNAL, false);
     invalidate(ctx, cs);
     return links;
 }

@@ -79,6 +79,12 @@ void mr_change_describe(struct mr_change_set *cs, const char *fmt, ...) MR_PRINT
 /* Why the fixer gave up (a file the lens cannot parse, with its line). */
 void mr_change_error(struct mr_change_set *cs, const char *fmt, ...) MR_PRINTF(2, 3);
 const struct mr_ctx *mr_change_ctx(const struct mr_change_set *cs);
+/* A private folder (0700) for a fixer's scratch files (ssh-keygen's key
+ * pair), inside the root under /var/lib/migready/tmp and never in the
+ * host's /tmp; *RET_PATH is its path inside the root (the change set owns
+ * it). It is removed when the run ends, on every path; one left by a run
+ * that was killed is removed by the next fix. */
+int mr_change_tmpdir(struct mr_change_set *cs, const char *prefix, const char **ret_path);
 
 /* ---- the engine ---- */
 
@@ -87,9 +93,10 @@ struct mr_fix_opts {
     bool no_backup;
     bool yes;       /* do not ask (also when standard input is not a terminal) */
     bool restart;   /* restart the units named by the fixers (live host only) */
+    bool no_wait;   /* mr_fix_lock: refuse rather than wait for another run */
     FILE *diff_out; /* where the diff and the restart notes go */
     FILE *tty_in;   /* answers to the question; NULL: never ask */
-    FILE *tty_out;  /* where the question goes */
+    FILE *tty_out;  /* where the question goes, and "waiting for the lock" */
     /* Time of the backup folder's name (0: now); for tests. */
     time_t now;
 };
@@ -100,6 +107,21 @@ struct mr_fix_opts {
  * code mr_run_exit_code() gives. */
 struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_row *rows, size_t n,
                           const struct mr_select *sel, const struct mr_fix_opts *o);
+
+/* Two runs must not plan from the same file: each would write its own
+ * edit over the other's. mr_fix_lock takes an exclusive flock(2) on
+ * ROOT/var/lib/migready/lock (made 0600, root-safely) and writes this
+ * process's PID in it; while another run holds it, it waits, saying so on
+ * O->tty_out, or with O->no_wait fails with -EWOULDBLOCK and a message. A
+ * run takes it before mr_fix_run (which reads every file it plans from
+ * afresh) and keeps it to the end. Under the lock it also cleans what runs
+ * that were killed left: their temporary files and scratch folders (once
+ * their PID is gone) and, named on O->diff_out, backup folders without a
+ * MANIFEST, marked with a file INCOMPLETE. */
+struct mr_fix_lock;
+int mr_fix_lock(const struct mr_ctx *ctx, const struct mr_fix_opts *o, struct mr_fix_lock **ret,
+                char **ret_msg);
+void mr_fix_unlock(struct mr_fix_lock *lock);
 
 /* ---- pieces, exposed for the unit tests ---- */
 

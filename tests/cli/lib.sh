@@ -78,11 +78,18 @@ assert_not_contains() {
     esac
 }
 
+# no_state COPY: migready's own state (backups, fix's lock) out of a copy,
+# and the folders made only to hold it.
+no_state() {
+    rm -rf "$1/var/lib/migready"
+    rmdir "$1/var/lib" 2>/dev/null && rmdir "$1/var" 2>/dev/null || true
+}
+
 # snapshot ROOT NAME: a copy to compare with later (backups excluded).
 snapshot() {
     rm -rf "$SCRATCH/snap-$2"
     cp -a "$1" "$SCRATCH/snap-$2"
-    rm -rf "$SCRATCH/snap-$2/var/lib/migready"
+    no_state "$SCRATCH/snap-$2"
 }
 
 # unchanged ROOT NAME: no byte, owner, mode or link differs from the snapshot.
@@ -90,7 +97,7 @@ unchanged() {
     local a="$SCRATCH/snap-$2" b="$SCRATCH/cmp-$2"
     rm -rf "$b"
     cp -a "$1" "$b"
-    rm -rf "$b/var/lib/migready"
+    no_state "$b"
     diff -r --no-dereference "$a" "$b" >&2 || fail "$2: files changed"
     [ "$(cd "$a" && find . -printf '%p %U:%G %m %l\n' | sort)" = \
         "$(cd "$b" && find . -printf '%p %U:%G %m %l\n' | sort)" ] || fail "$2: metadata changed"

@@ -115,3 +115,31 @@ snapshot "$r" nft-after
 run_mr 0 fix --root "$r" --only firewall.ports --yes
 unchanged "$r" nft-after
 echo "ok nftables and ids.nova"
+
+# A hard link inside the root to a file outside it (made in the scratch
+# folder, on the same file system): authorized_keys, 0644 and root's, which
+# ssh.keys would chmod, chown and add keys to. Refused as a symbolic link is,
+# naming the file; the outside file keeps its mode, owner and content.
+r=$(mk_root fix-host)
+outside="$SCRATCH/outside-keys"
+printf 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOutsideOutsideOutsideOutsideOutsideOutside0 out@side\n' >"$outside"
+chown 0:0 "$outside" 2>/dev/null || true
+chmod 0644 "$outside"
+mkdir -p "$r$ssh"
+chown 162:162 "$r$ssh" 2>/dev/null || true
+chmod 0700 "$r$ssh"
+ln "$outside" "$r$ssh/authorized_keys"
+before=$(stat -c '%u:%g %a %h' "$outside")
+cp "$outside" "$SCRATCH/outside-before"
+snapshot "$r" hardlink
+# shellcheck disable=SC2086
+run_mr 2 fix --root "$r" --only ssh.keys $profiles --yes --format json
+[ "$(status_of ssh.keys)" = error ] || fail "hard link: ssh.keys is $(status_of ssh.keys)"
+msg=$(field_of ssh.keys message)
+assert_contains "$msg" "refusing to change $ssh/authorized_keys"
+assert_contains "$msg" "hard links"
+[ "$(stat -c '%u:%g %a %h' "$outside")" = "$before" ] ||
+    fail "hard link: the outside file went from $before to $(stat -c '%u:%g %a %h' "$outside")"
+cmp "$outside" "$SCRATCH/outside-before" || fail "hard link: the outside file's content changed"
+unchanged "$r" hardlink
+echo "ok hard link refused"

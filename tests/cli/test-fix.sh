@@ -30,14 +30,16 @@ expect_fixed() {
         [ -f "$MR_TESTS/roots/$s.expected/$f" ] && continue
         cmp -s "$SCRATCH/snap-$s-before/$f" "$r/$f" || fail "$s: $f changed but no expected file says so"
     done
-    # The backup holds the originals.
+    # The backup holds the originals, 0600 whatever their mode; the MANIFEST
+    # says what the mode and owner were.
     b=$(ls -d "$r"/var/lib/migready/backups/*/ | head -n1)
     [ -n "$b" ] || fail "$s: no backup folder"
     (cd "$MR_TESTS/roots/$s.expected" && find . -type f) | while read -r f; do
         [ -f "$SCRATCH/snap-$s-before/$f" ] || continue
         cmp "$SCRATCH/snap-$s-before/$f" "$b/$f" || fail "$s: backup of $f differs from the original"
-        [ "$(stat -c %a "$SCRATCH/snap-$s-before/$f")" = "$(stat -c %a "$b/$f")" ] ||
-            fail "$s: backup of $f lost its mode"
+        [ "$(stat -c %a "$b/$f")" = 600 ] || fail "$s: backup of $f is $(stat -c %a "$b/$f")"
+        grep -qxF "file ${f#.} $(stat -c '%u:%g %04a' "$SCRATCH/snap-$s-before/$f")" "$b/MANIFEST" ||
+            fail "$s: the MANIFEST lacks the mode and owner of $f"
     done
     run_mr 0 check --root "$r" --only "$only" "$@" --format json
     # A second fix changes no byte.
@@ -57,7 +59,7 @@ r=$(mk_root libvirt-socket-listen)
 run_mr 0 fix --root "$r" --only libvirt.listen --no-backup </dev/null
 [ "$(readlink "$r/etc/systemd/system/sockets.target.wants/libvirtd-tcp.socket")" = \
     /lib/systemd/system/libvirtd-tcp.socket ] || fail "libvirtd-tcp.socket not enabled"
-[ ! -e "$r/var/lib/migready" ] || fail "--no-backup made a backup"
+[ ! -e "$r/var/lib/migready/backups" ] || fail "--no-backup made a backup"
 assert_contains "$OUT" "restart libvirtd-tcp.socket and libvirtd for this to take effect"
 echo "ok socket activation (no terminal: no question)"
 

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -239,7 +242,8 @@ static void test_engine_fixed_and_backup(void **state)
     assert_string_equal(t, "a\nbad\nc\n");
     free(t);
 
-    /* For real: fixed, a backup with the old content, owner and mode. */
+    /* For real: fixed, a backup with the old content, 0600 whatever the
+     * original's mode; the MANIFEST keeps the original's owner and mode. */
     out = open_memstream(&diff, &len);
     run = fix_with(dir, &f_good, false, out);
     fclose(out);
@@ -261,10 +265,13 @@ static void test_engine_fixed_and_backup(void **state)
     free(t);
     char *b = mr_xasprintf("%s/var/lib/migready/backups/20260102-030405/etc/x.conf", dir);
     assert_int_equal(stat(b, &st), 0);
-    assert_int_equal(st.st_mode & 07777, 0604);
+    assert_int_equal(st.st_mode & 07777, 0600);
     free(b);
     t = slurp(dir, "/var/lib/migready/backups/20260102-030405/MANIFEST");
-    assert_non_null(strstr(t, "file /etc/x.conf "));
+    char *line = mr_xasprintf("file /etc/x.conf %u:%u 0604\n", (unsigned)getuid(),
+                              (unsigned)getgid());
+    assert_non_null(strstr(t, line));
+    free(line);
     free(t);
 
     /* Again: nothing to do, nothing written, no second backup. */
@@ -420,9 +427,164 @@ static void test_libvirt_listen_fixture(void **state)
     assert_non_null(strstr(t, "--listen"));
     free(t);
     struct stat st;
-    char *b = mr_xasprintf("%s/var/lib/migready", dir);
+    char *b = mr_xasprintf("%s/var/lib/migready/backups", dir);
     assert_int_not_equal(stat(b, &st), 0); /* --no-backup */
     free(b);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
+/* A file with a second name (which may be outside the root) is never
+ * chmod'ed, chown'ed or replaced; nor is one reached through a symbolic
+ * link, in any component. A folder's link count is no reason. */
+static void test_hard_links_refused(void **state)
+{
+    (void)state;
+    char *dir = mr_test_scratch();
+    mr_test_write(dir, "/etc/k", "key\n");
+    mr_test_write(dir, "/outside/k", "");
+    char *p = mr_xasprintf("%s/etc/k", dir), *o = mr_xasprintf("%s/outside/k", dir);
+    unlink(o);
+    assert_int_equal(link(p, o), 0);
+    chmod(p, 0644);
+    struct mr_root *root;
+    assert_int_equal(mr_root_open(dir, &root), 0);
+    assert_int_equal(mr_root_chmod(root, "/etc/k", 0600), -EMLINK);
+    assert_int_equal(mr_root_chown(root, "/etc/k", 1, 1), -EMLINK);
+    assert_int_equal(mr_root_write_atomic(root, "/etc/k", "x\n", 2, 0600, 0, 0), -EMLINK);
+    assert_int_equal(mr_root_create(root, "/etc/k", 0600), -EMLINK);
+    struct stat st;
+    assert_int_equal(stat(o, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+    assert_int_equal(st.st_nlink, 2);
+    char *t = slurp(dir, "/outside/k");
+    assert_string_equal(t, "key\n");
+    free(t);
+    /* One name again: allowed. */
+    unlink(o);
+    assert_int_equal(mr_root_chmod(root, "/etc/k", 0600), 0);
+    /* Through a linked folder: refused, though it stays inside the root. */
+    char *l = mr_xasprintf("%s/etcl", dir);
+    assert_int_equal(symlink("etc", l), 0);
+    assert_int_equal(mr_root_chmod(root, "/etcl/k", 0640), -ELOOP);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    /* A folder (two links and more) is fine. */
+    mr_test_write(dir, "/etc/sub/x", "");
+    assert_int_equal(mr_root_chmod(root, "/etc", 0755), 0);
+    mr_root_free(root);
+    free(l);
+    free(o);
+    free(p);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
+/* The names a killed run leaves, and the sweep that removes those of runs
+ * that are over, never ours nor a live one's. */
+static void test_sweep_dead_temps(void **state)
+{
+    (void)state;
+    assert_int_equal(mr_root_temp_pid(".nova.conf.migready-123-4"), 123);
+    assert_int_equal(mr_root_temp_pid(".a.migready-b.migready-77-0"), 77);
+    assert_int_equal(mr_root_temp_pid(".keygen.migready-4242-a1b2c3"), 4242);
+    assert_int_equal(mr_root_temp_pid("keygen-4242-a1b2c3"), 0); /* could be anyone's */
+    assert_int_equal(mr_root_temp_pid(".x.migready-12-"), 0);
+    assert_int_equal(mr_root_temp_pid("nova.conf"), 0);
+    assert_int_equal(mr_root_temp_pid(".nova.conf.migready-x-1"), 0);
+    assert_int_equal(mr_root_temp_pid("20260102-030405"), 0);
+    assert_int_equal(mr_root_temp_pid("20260102-030405-2"), 0);
+    assert_false(mr_root_pid_dead(getpid()));
+    assert_false(mr_root_pid_dead(1));
+
+    /* A PID that is certainly over: a child reaped. */
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    assert_true(child > 0);
+    waitpid(child, NULL, 0);
+    assert_true(mr_root_pid_dead(child));
+
+    char *dir = mr_test_scratch();
+    char *dead = mr_xasprintf("/etc/.x.conf.migready-%ld-0", (long)child);
+    char *mine = mr_xasprintf("/etc/.x.conf.migready-%ld-0", (long)getpid());
+    char *dead_dir = mr_xasprintf("/var/tmp/.keygen.migready-%ld-abcdef/id_ed25519", (long)child);
+    mr_test_write(dir, dead, "half");
+    mr_test_write(dir, mine, "in use");
+    mr_test_write(dir, "/etc/x.conf", "x\n");
+    mr_test_write(dir, dead_dir, "secret");
+    struct mr_root *root;
+    assert_int_equal(mr_root_open(dir, &root), 0);
+    char **removed = NULL;
+    assert_int_equal(mr_root_sweep(root, "/", true, &removed), 0);
+    assert_int_equal(mr_strv_len(removed), 2);
+    assert_true(mr_strv_contains(removed, dead));
+    char *keydir = mr_xasprintf("/var/tmp/.keygen.migready-%ld-abcdef", (long)child);
+    assert_true(mr_strv_contains(removed, keydir));
+    mr_strv_free(removed);
+    struct stat st;
+    assert_int_equal(mr_root_stat(root, dead, &st, true), -ENOENT);
+    assert_int_equal(mr_root_stat(root, keydir, &st, true), -ENOENT);
+    assert_int_equal(mr_root_stat(root, mine, &st, true), 0);
+    assert_int_equal(mr_root_stat(root, "/etc/x.conf", &st, true), 0);
+    mr_root_free(root);
+    free(keydir);
+    free(dead_dir);
+    free(mine);
+    free(dead);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
+/* The lock: a second taker with no_wait is refused, naming the holder's
+ * PID; the lock file is 0600; an interrupted backup is marked. */
+static void test_lock(void **state)
+{
+    (void)state;
+    char *dir = mr_test_scratch();
+    mr_test_write(dir, "/var/lib/migready/backups/20250101-000000/etc/x.conf", "half\n");
+    struct mr_ctx *ctx;
+    assert_int_equal(mr_ctx_new_for_test(dir, NULL, NULL, &ctx), 0);
+    char *notes = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&notes, &len);
+    struct mr_fix_opts o = {.no_wait = true, .diff_out = out};
+    struct mr_fix_lock *lock = NULL;
+    char *msg = NULL;
+    assert_int_equal(mr_fix_lock(ctx, &o, &lock, &msg), 0);
+    fclose(out);
+    assert_non_null(strstr(notes, "incomplete backup /var/lib/migready/backups/20250101-000000 "
+                                  "(no MANIFEST)"));
+    free(notes);
+    char *inc = slurp(dir, "/var/lib/migready/backups/20250101-000000/INCOMPLETE");
+    assert_non_null(inc);
+    free(inc);
+    char *p = mr_xasprintf("%s/var/lib/migready/lock", dir);
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+
+    /* Another open file description: flock sees it as another holder. */
+    struct mr_fix_lock *second = NULL;
+    assert_int_equal(mr_fix_lock(ctx, &o, &second, &msg), -EWOULDBLOCK);
+    assert_null(second);
+    char *pid = mr_xasprintf("held by PID %ld", (long)getpid());
+    assert_non_null(strstr(msg, pid));
+    assert_non_null(strstr(msg, "--no-wait"));
+    free(pid);
+    free(msg);
+    mr_fix_unlock(lock);
+    /* Free again: taken at once, and the marked backup is not named twice. */
+    notes = NULL;
+    out = open_memstream(&notes, &len);
+    o.diff_out = out;
+    assert_int_equal(mr_fix_lock(ctx, &o, &second, &msg), 0);
+    fclose(out);
+    assert_null(strstr(notes, "incomplete backup"));
+    free(notes);
+    mr_fix_unlock(second);
+    mr_ctx_free(ctx);
+    free(p);
     mr_test_rmtree(dir);
     free(dir);
 }
@@ -440,6 +602,9 @@ int main(void)
         cmocka_unit_test(test_engine_asks),
         cmocka_unit_test(test_engine_restart),
         cmocka_unit_test(test_libvirt_listen_fixture),
+        cmocka_unit_test(test_hard_links_refused),
+        cmocka_unit_test(test_sweep_dead_temps),
+        cmocka_unit_test(test_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
