@@ -15,22 +15,48 @@
 #include "ctx.h"
 #include "facts.h"
 #include "netaddr.h"
+#include "novaconf.h"
+#include "novarelease.h"
 #include "ops.h"
 #include "peers.h"
 #include "uri.h"
 
-/* Nova's own floor: nova/virt/libvirt/driver.py MIN_LIBVIRT_VERSION and
- * MIN_QEMU_VERSION since 2025.1 (nova-compute refuses to start below them),
- * and NEXT_MIN_*, announced as the next floor. */
-#define NOVA_MIN_LIBVIRT "8.0.0"
-#define NOVA_MIN_QEMU "6.2.0"
-#define NOVA_NEXT_MIN_LIBVIRT "10.0.0"
-#define NOVA_NEXT_MIN_QEMU "8.2.2"
+/* Nova's floors, as nova/virt/libvirt/driver.py sets MIN_LIBVIRT_VERSION and
+ * MIN_QEMU_VERSION (nova-compute refuses to start below them) and
+ * NEXT_MIN_LIBVIRT_VERSION / NEXT_MIN_QEMU_VERSION (the floor announced for
+ * a later release) at each release's tag, 24.0.0 to 33.0.0. A row holds
+ * from its major until the next row's. */
+static const struct nova_floor {
+    int major;
+    const char *libvirt, *qemu, *next_libvirt, *next_qemu;
+} nova_floors[] = {
+    {24, "6.0.0", "4.2.0", "7.0.0", "5.2.0"}, /* 2021.2 to 2023.1 */
+    {28, "7.0.0", "5.2.0", "8.0.0", "6.2.0"}, /* 2023.2 to 2024.2 */
+    {31, "8.0.0", "6.2.0", "10.0.0", "8.2.2"}, /* 2025.1 to 2026.1 */
+};
+
+/* The floors of REL; NULL for a release older than the table. */
+static const struct nova_floor *floor_of(const struct mr_nova_release *rel)
+{
+    const struct nova_floor *fl = NULL;
+    int major = rel ? rel->major : MR_NOVA_NEWEST_MAJOR;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(nova_floors); i++)
+        if (nova_floors[i].major <= major)
+            fl = &nova_floors[i];
+    return fl;
+}
+
+/* [workarounds] skip_hypervisor_version_check_on_lm appeared in 26.0.0. */
+#define NOVA_SKIP_HV_CHECK_MAJOR 26
 
 #define LIBVIRTD_CONF "/etc/libvirt/libvirtd.conf"
 
 typedef void (*peer_fn)(const struct mr_ctx *ctx, struct mr_result *res,
                         const struct mr_facts *own, const struct mr_peer *p);
+/* The same with what the check worked out once for all peers. */
+typedef void (*peer_data_fn)(const struct mr_ctx *ctx, struct mr_result *res,
+                             const struct mr_facts *own, const struct mr_peer *p,
+                             const void *data);
 
 bool mr_cluster_active(const struct mr_ctx *ctx)
 {
@@ -38,7 +64,8 @@ bool mr_cluster_active(const struct mr_ctx *ctx)
 }
 
 /* Calls FN for every peer whose facts arrived; the others get a skip. */
-static void each_peer(const struct mr_ctx *ctx, struct mr_result *res, peer_fn fn)
+static void each_peer_data(const struct mr_ctx *ctx, struct mr_result *res, peer_data_fn fn,
+                           const void *data)
 {
     struct mr_peer *const *peers = NULL;
     size_t n = 0;
@@ -58,8 +85,24 @@ static void each_peer(const struct mr_ctx *ctx, struct mr_result *res, peer_fn f
                               p->name);
             continue;
         }
-        fn(ctx, res, own, p);
+        fn(ctx, res, own, p, data);
     }
+}
+
+struct plain_fn {
+    peer_fn fn;
+};
+
+static void call_plain(const struct mr_ctx *ctx, struct mr_result *res,
+                       const struct mr_facts *own, const struct mr_peer *p, const void *data)
+{
+    ((const struct plain_fn *)data)->fn(ctx, res, own, p);
+}
+
+static void each_peer(const struct mr_ctx *ctx, struct mr_result *res, peer_fn fn)
+{
+    struct plain_fn pl = {fn};
+    each_peer_data(ctx, res, call_plain, &pl);
 }
 
 /* The note of F that starts with TOPIC ("libvirt:"), for a message. */
@@ -325,54 +368,88 @@ static bool own_libvirt(struct mr_result *res, const struct mr_facts *own, bool 
     return false;
 }
 
-static void version_floor(struct mr_result *res, const char *who, const char *what,
-                          const char *v, const char *min, const char *next)
+/* What libvirt.versions judges by: the floors of this host's Nova release
+ * and whether Nova compares QEMU versions at all. */
+struct versions_rules {
+    const struct nova_floor *floor;
+    char *release; /* "Nova 2025.1 (Epoxy, 31.0.0)" */
+    bool skip_hv_check;
+};
+
+static void version_floor(struct mr_result *res, const struct versions_rules *vr, const char *who,
+                          const char *what, const char *v, const char *min, const char *next)
 {
     long long n = mr_facts_version(v);
-    if (n < 0)
+    if (n < 0 || !vr->floor)
         return;
     if (n < mr_facts_version(min)) {
-        struct mr_finding *f = mr_report(res, MR_FAIL, "%s runs %s %s, older than %s, Nova's "
-                                         "minimum: nova-compute refuses to start",
-                                         who, what, v, min);
+        struct mr_finding *f = mr_report(res, MR_FAIL, "%s runs %s %s, older than %s, the minimum "
+                                         "of %s: nova-compute refuses to start",
+                                         who, what, v, min, vr->release);
         mr_finding_remedy(f, "upgrade %s on %s to %s or later", what, who, next);
     }
 }
 
-/* DEST must not be older than the source: a newer QEMU or libvirt sends
- * machine types and migration streams an older one does not know. */
-static void version_pair(struct mr_result *res, const char *peer, const char *what,
-                         const char *mine, const char *theirs)
+/* Nova's conductor refuses a destination whose hypervisor (QEMU) version is
+ * older than the source's, unless the workaround is set; libvirt's own
+ * version is not compared (nova/conductor/tasks/live_migrate.py,
+ * _check_compatible_with_source_hypervisor). */
+static void qemu_pair(struct mr_result *res, const struct versions_rules *vr, const char *peer,
+                      const char *mine, const char *theirs)
 {
     long long a = mr_facts_version(mine), b = mr_facts_version(theirs);
     struct mr_finding *f;
     if (b < 0) {
-        f = mr_report(res, MR_WARN, "%s did not report its %s version", peer, what);
+        f = mr_report(res, MR_WARN, "%s did not report its QEMU version", peer);
         mr_finding_remedy(f, "run 'migready facts --format json' on %s to see why", peer);
+    } else if (a < 0 || a == b) {
+        return;
+    } else if (vr->skip_hv_check) {
+        mr_report(res, MR_PASS, "%s runs QEMU %s, this host %s: not compared, [workarounds] "
+                  "skip_hypervisor_version_check_on_lm is set (Nova's conductor reads it)", peer,
+                  theirs, mine);
     } else if (b < a) {
-        f = mr_report(res, MR_FAIL, "%s runs %s %s, older than this host's %s: instances cannot "
-                      "move from here to %s (a destination must not be older than its source); "
-                      "from %s to here works", peer, what, theirs, mine, peer, peer);
-        mr_finding_remedy(f, "upgrade %s on %s to %s or later", what, peer, mine);
-    } else if (b > a) {
-        f = mr_report(res, MR_WARN, "%s runs %s %s, newer than this host's %s: instances can "
-                      "move to %s but not back", peer, what, theirs, mine, peer);
-        mr_finding_remedy(f, "upgrade %s on this host to %s", what, theirs);
+        f = mr_report(res, MR_FAIL, "%s runs QEMU %s, older than this host's %s: Nova refuses to "
+                      "move instances from here to %s (DestinationHypervisorTooOld); from %s to "
+                      "here works", peer, theirs, mine, peer, peer);
+        mr_finding_remedy(f, "upgrade QEMU on %s to %s or later (or set [workarounds] "
+                          "skip_hypervisor_version_check_on_lm = true where nova-conductor runs)",
+                          peer, mine);
+    } else {
+        f = mr_report(res, MR_WARN, "%s runs QEMU %s, newer than this host's %s: instances can "
+                      "move to %s but Nova refuses to move them back "
+                      "(DestinationHypervisorTooOld)", peer, theirs, mine, peer);
+        mr_finding_remedy(f, "upgrade QEMU on this host to %s", theirs);
     }
 }
 
 static void versions_peer(const struct mr_ctx *ctx, struct mr_result *res,
-                          const struct mr_facts *own, const struct mr_peer *p)
+                          const struct mr_facts *own, const struct mr_peer *p, const void *data)
 {
+    const struct versions_rules *vr = data;
     const struct mr_facts *pf = p->facts;
+    const struct nova_floor *fl = vr->floor;
     size_t before = res->n_findings;
-    version_floor(res, p->name, "libvirt", pf->libvirt_version, NOVA_MIN_LIBVIRT,
-                  NOVA_NEXT_MIN_LIBVIRT);
-    version_floor(res, p->name, "QEMU", pf->qemu_version, NOVA_MIN_QEMU, NOVA_NEXT_MIN_QEMU);
-    version_pair(res, p->name, "libvirt", own->libvirt_version, pf->libvirt_version);
+    if (fl) {
+        version_floor(res, vr, p->name, "libvirt", pf->libvirt_version, fl->libvirt,
+                      fl->next_libvirt);
+        version_floor(res, vr, p->name, "QEMU", pf->qemu_version, fl->qemu, fl->next_qemu);
+    }
+    if (!pf->libvirt_version) {
+        struct mr_finding *f = mr_report(res, MR_WARN, "%s did not report its libvirt version",
+                                         p->name);
+        mr_finding_remedy(f, "run 'migready facts --format json' on %s to see why", p->name);
+    }
     if (own->qemu_version)
-        version_pair(res, p->name, "QEMU", own->qemu_version, pf->qemu_version);
-    if (res->n_findings == before)
+        qemu_pair(res, vr, p->name, own->qemu_version, pf->qemu_version);
+    if (res->n_findings > before)
+        return;
+    if (pf->libvirt_version && !str_eq(pf->libvirt_version, own->libvirt_version))
+        /* Said so that nobody upgrades libvirt to satisfy a rule Nova lacks. */
+        mr_report(res, MR_PASS, "%s runs libvirt %s, this host %s, and QEMU %s as this host: "
+                  "Nova compares only the QEMU version", p->name, pf->libvirt_version,
+                  own->libvirt_version, pf->qemu_version ? pf->qemu_version : "(unknown)");
+    else
         mr_report(res, MR_PASS, "%s runs libvirt %s and QEMU %s, as this host", p->name,
                   pf->libvirt_version, pf->qemu_version ? pf->qemu_version : "(unknown)");
 }
@@ -382,19 +459,39 @@ static int run_versions(const struct mr_ctx *ctx, struct mr_result *res)
     const struct mr_facts *own = mr_ctx_facts(ctx);
     if (!own_libvirt(res, own, own->libvirt_version != NULL))
         return 0;
-    version_floor(res, "this host", "libvirt", own->libvirt_version, NOVA_MIN_LIBVIRT,
-                  NOVA_NEXT_MIN_LIBVIRT);
-    version_floor(res, "this host", "QEMU", own->qemu_version, NOVA_MIN_QEMU, NOVA_NEXT_MIN_QEMU);
-    each_peer(ctx, res, versions_peer);
+    const struct mr_nova_release *rel = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_nova_release(ctx, &rel, &msg) < 0) {
+        mr_report(res, MR_ERROR, "cannot tell which Nova release's rules apply: %s", msg);
+        return 0;
+    }
+    const struct mr_novaconf *conf = NULL;
+    if (mr_ctx_nova(ctx, &conf, &msg) < 0)
+        conf = NULL;
+    struct versions_rules vr = {
+        .floor = floor_of(rel),
+        .release = mr_nova_release_describe(rel),
+        .skip_hv_check = mr_nova_release_at_least(rel, NOVA_SKIP_HV_CHECK_MAJOR) &&
+                         mr_novaconf_bool(conf, "workarounds",
+                                          "skip_hypervisor_version_check_on_lm"),
+    };
+    const struct nova_floor *fl = vr.floor;
+    if (fl) {
+        version_floor(res, &vr, "this host", "libvirt", own->libvirt_version, fl->libvirt,
+                      fl->next_libvirt);
+        version_floor(res, &vr, "this host", "QEMU", own->qemu_version, fl->qemu, fl->next_qemu);
+    }
+    each_peer_data(ctx, res, versions_peer, &vr);
     long long lv = mr_facts_version(own->libvirt_version);
     long long qv = mr_facts_version(own->qemu_version);
-    if ((lv >= 0 && lv < mr_facts_version(NOVA_NEXT_MIN_LIBVIRT)) ||
-        (qv >= 0 && qv < mr_facts_version(NOVA_NEXT_MIN_QEMU)))
+    if (fl && ((lv >= 0 && lv < mr_facts_version(fl->next_libvirt)) ||
+               (qv >= 0 && qv < mr_facts_version(fl->next_qemu))))
         /* Not a readiness problem today: said so that an upgrade is planned. */
-        mr_report(res, MR_PASS, "this host runs libvirt %s and QEMU %s; Nova has announced "
+        mr_report(res, MR_PASS, "this host runs libvirt %s and QEMU %s; %s has announced "
                   "libvirt %s and QEMU %s as its next minimum", own->libvirt_version,
-                  own->qemu_version ? own->qemu_version : "(unknown)", NOVA_NEXT_MIN_LIBVIRT,
-                  NOVA_NEXT_MIN_QEMU);
+                  own->qemu_version ? own->qemu_version : "(unknown)", vr.release,
+                  fl->next_libvirt, fl->next_qemu);
+    free(vr.release);
     return 0;
 }
 

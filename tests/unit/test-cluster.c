@@ -301,40 +301,131 @@ static void test_instances_path(void **state)
 
 /* ---- libvirt.versions ---- */
 
+static void set_str(char **field, const char *v)
+{
+    free(*field);
+    *field = v ? mr_xstrdup(v) : NULL;
+}
+
+/* The host runs Nova VERSION: its package metadata in the root, alone. */
+static void nova_installed(struct fixture *fx, const char *version)
+{
+    char *site = mr_xasprintf("%s/usr/lib/python3/dist-packages", fx->dir);
+    mr_test_rmtree(site);
+    free(site);
+    char *path = mr_xasprintf("/usr/lib/python3/dist-packages/nova-%s.dist-info/METADATA",
+                              version);
+    char *meta = mr_xasprintf("Metadata-Version: 2.1\nName: nova\nVersion: %s\n", version);
+    mr_test_write(fx->dir, path, meta);
+    mr_ctx_invalidate(fx->ctx, MR_SLOT_NOVA_RELEASE);
+    free(path);
+    free(meta);
+}
+
+static void nova_conf_d(struct fixture *fx, const char *text)
+{
+    mr_test_write(fx->dir, "/etc/nova/nova.conf.d/50-migready-test.conf", text);
+    mr_ctx_invalidate(fx->ctx, MR_SLOT_NOVA);
+}
+
+/* Nova compares the hypervisor (QEMU) version alone, destination against
+ * source: nova/conductor/tasks/live_migrate.py,
+ * LiveMigrationTask._check_compatible_with_source_hypervisor
+ * (DestinationHypervisorTooOld). libvirt's own version is never compared. */
 static void test_versions(void **state)
 {
     struct fixture *fx = *state;
     const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
     mr_test_assert_status(r, MR_PASS);
     expect(r, "hv2 runs libvirt 9.0.0 and QEMU 7.2.0, as this host", MR_PASS);
-    expect(r, "Nova has announced libvirt 10.0.0 and QEMU 8.2.2 as its next minimum", MR_PASS);
+    expect(r, "has announced libvirt 10.0.0 and QEMU 8.2.2 as its next minimum", MR_PASS);
     expect_unreachable(r);
 
-    free(hv2(fx)->qemu_version);
-    hv2(fx)->qemu_version = mr_xstrdup("7.1.0");
+    set_str(&hv2(fx)->qemu_version, "7.1.0");
     r = run(fx, &mr_check_libvirt_versions);
     mr_test_assert_status(r, MR_FAIL);
-    expect(r, "hv2 runs QEMU 7.1.0, older than this host's 7.2.0: instances cannot move from "
-              "here to hv2", MR_FAIL);
+    expect(r, "hv2 runs QEMU 7.1.0, older than this host's 7.2.0: Nova refuses to move "
+              "instances from here to hv2 (DestinationHypervisorTooOld)", MR_FAIL);
 
-    free(hv2(fx)->qemu_version);
-    hv2(fx)->qemu_version = mr_xstrdup("7.2.0");
-    free(hv2(fx)->libvirt_version);
-    hv2(fx)->libvirt_version = mr_xstrdup("10.0.0");
+    set_str(&hv2(fx)->qemu_version, "8.0.0");
     r = run(fx, &mr_check_libvirt_versions);
     mr_test_assert_status(r, MR_WARN);
-    expect(r, "hv2 runs libvirt 10.0.0, newer than this host's 9.0.0: instances can move to hv2 "
-              "but not back", MR_WARN);
+    expect(r, "hv2 runs QEMU 8.0.0, newer than this host's 7.2.0: instances can move to hv2 but "
+              "Nova refuses to move them back", MR_WARN);
 
-    free(hv2(fx)->libvirt_version);
-    hv2(fx)->libvirt_version = mr_xstrdup("7.0.0");
+    /* An older (or newer) libvirt with the same QEMU: Nova does not care. */
+    set_str(&hv2(fx)->qemu_version, "7.2.0");
+    set_str(&hv2(fx)->libvirt_version, "8.5.0");
     r = run(fx, &mr_check_libvirt_versions);
-    expect(r, "hv2 runs libvirt 7.0.0, older than 8.0.0, Nova's minimum", MR_FAIL);
+    mr_test_assert_status(r, MR_PASS);
+    expect(r, "hv2 runs libvirt 8.5.0, this host 9.0.0, and QEMU 7.2.0 as this host: Nova "
+              "compares only the QEMU version", MR_PASS);
+    set_str(&hv2(fx)->libvirt_version, "10.0.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_PASS);
 
-    free(hv2(fx)->libvirt_version);
-    hv2(fx)->libvirt_version = NULL;
+    /* No release known: the newest floors (33.0.0's driver.py). */
+    set_str(&hv2(fx)->libvirt_version, "7.0.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    expect(r, "hv2 runs libvirt 7.0.0, older than 8.0.0, the minimum of Nova (release unknown",
+           MR_FAIL);
+
+    set_str(&hv2(fx)->libvirt_version, NULL);
     r = run(fx, &mr_check_libvirt_versions);
     expect(r, "hv2 did not report its libvirt version", MR_WARN);
+}
+
+/* [workarounds] skip_hypervisor_version_check_on_lm (nova/conf/workarounds.py,
+ * new in 26.0.0) turns _check_compatible_with_source_hypervisor's version
+ * comparison off; before 26.0.0 the option does not exist. */
+static void test_versions_skip_check(void **state)
+{
+    struct fixture *fx = *state;
+    set_str(&hv2(fx)->qemu_version, "7.1.0");
+    nova_conf_d(fx, "[workarounds]\nskip_hypervisor_version_check_on_lm = True\n");
+    const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_PASS);
+    expect(r, "hv2 runs QEMU 7.1.0, this host 7.2.0: not compared, [workarounds] "
+              "skip_hypervisor_version_check_on_lm is set", MR_PASS);
+
+    nova_installed(fx, "25.2.1");
+    r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_FAIL);
+    expect(r, "hv2 runs QEMU 7.1.0, older than this host's 7.2.0", MR_FAIL);
+}
+
+/* The floors follow the host's release: nova/virt/libvirt/driver.py
+ * MIN_LIBVIRT_VERSION / MIN_QEMU_VERSION / NEXT_MIN_* at the tags 27.0.0
+ * (6.0.0, 4.2.0; next 7.0.0, 5.2.0), 29.0.0 (7.0.0, 5.2.0; next 8.0.0,
+ * 6.2.0) and 31.0.0 to 33.0.0 (8.0.0, 6.2.0; next 10.0.0, 8.2.2). */
+static void test_versions_floor_by_release(void **state)
+{
+    struct fixture *fx = *state;
+    set_str(&own(fx)->libvirt_version, "7.0.0");
+    set_str(&own(fx)->qemu_version, "5.2.0");
+    set_str(&hv2(fx)->libvirt_version, "7.0.0");
+    set_str(&hv2(fx)->qemu_version, "5.2.0");
+
+    nova_installed(fx, "29.0.0");
+    const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_PASS);
+    expect(r, "this host runs libvirt 7.0.0 and QEMU 5.2.0; Nova 2024.1 (Caracal, 29.0.0) has "
+              "announced libvirt 8.0.0 and QEMU 6.2.0 as its next minimum", MR_PASS);
+
+    nova_installed(fx, "31.0.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_FAIL);
+    expect(r, "this host runs libvirt 7.0.0, older than 8.0.0, the minimum of Nova 2025.1", MR_FAIL);
+    expect(r, "hv2 runs QEMU 5.2.0, older than 6.2.0, the minimum of Nova 2025.1", MR_FAIL);
+
+    set_str(&own(fx)->libvirt_version, "6.0.0");
+    set_str(&own(fx)->qemu_version, "4.2.0");
+    set_str(&hv2(fx)->libvirt_version, "6.0.0");
+    set_str(&hv2(fx)->qemu_version, "4.2.0");
+    nova_installed(fx, "27.0.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_PASS);
+    expect(r, "Nova 2023.1 (Antelope, 27.0.0) has announced libvirt 7.0.0 and QEMU 5.2.0", MR_PASS);
 }
 
 static void test_versions_no_local_libvirt(void **state)
@@ -521,6 +612,8 @@ int main(void)
         T(test_cpu_models),
         T(test_instances_path),
         T(test_versions),
+        T(test_versions_skip_check),
+        T(test_versions_floor_by_release),
         T(test_versions_no_local_libvirt),
         T(test_cpu_compat),
         T(test_cpu_passthrough),
