@@ -533,9 +533,16 @@ static void passthrough_peer(struct mr_result *res, const struct mr_facts *own,
     mr_strv_free(extra);
 }
 
+/* How Nova compares CPUs before a migration, worked out once for all peers. */
+struct cpu_rules {
+    bool skip_known;  /* the release has [workarounds] skip_cpu_compare_on_dest */
+    int own_skip;     /* this host's value of it */
+};
+
 static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
-                            const struct mr_facts *own, const struct mr_peer *p)
+                            const struct mr_facts *own, const struct mr_peer *p, const void *data)
 {
+    const struct cpu_rules *cr = data;
     const struct mr_facts *pf = p->facts;
     struct mr_finding *f;
     if (own->cpu_arch && pf->cpu_arch && strcmp(own->cpu_arch, pf->cpu_arch) != 0) {
@@ -545,7 +552,8 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
                           "aggregates)");
         return;
     }
-    const char *mode = own->cpu_mode ? own->cpu_mode : "host-model";
+    const char *mode = own->cpu_mode ? own->cpu_mode
+                                     : mr_facts_default_cpu_mode(own->virt_type, own->cpu_arch);
     if (strcmp(mode, "host-passthrough") == 0) {
         passthrough_peer(res, own, p);
         return;
@@ -555,14 +563,30 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
                   "either host", p->name);
         return;
     }
+    /* The destination reads the workaround (check_can_live_migrate_destination):
+     * the peer's value; a peer that did not report it is taken to share this
+     * host's, as deployment tools set it on every host alike. */
+    bool skip = false;
+    const char *assumed = "";
+    if (cr->skip_known) {
+        skip = pf->skip_cpu_compare_on_dest > 0;
+        if (pf->skip_cpu_compare_on_dest < 0) {
+            skip = cr->own_skip > 0;
+            assumed = " (as on this host: its facts do not say)";
+        }
+    }
+    bool arm = own->cpu_arch && strcmp(own->cpu_arch, "aarch64") == 0;
     char *xml = NULL;
     const char *what;
-    if (strcmp(mode, "custom") == 0 && own->cpu_models && own->cpu_models[0]) {
-        /* The guest CPU Nova defines, as it compares it on the destination. */
+    if (strcmp(mode, "custom") == 0 && own->cpu_models && own->cpu_models[0] && (!arm || skip)) {
+        /* The guest CPU Nova defines, as Nova compares it on the destination
+         * and as libvirt checks it when the guest arrives. */
         xml = mr_xasprintf("<cpu mode='custom' match='exact'><model fallback='forbid'>%s"
                            "</model></cpu>", own->cpu_models[0]);
         what = own->cpu_models[0];
     } else {
+        /* host-model: the source's CPU (Nova's cpu_info); on AArch64 Nova
+         * compares the host CPUs whatever the guest's model. */
         xml = mr_xstrdup(own->cpu_xml);
         what = own->cpu_model ? own->cpu_model : "this host's CPU";
     }
@@ -576,11 +600,25 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
     char *msg = NULL;
     int r = ctx->ops->libvirt_compare_cpu(uri, own->virt_type ? own->virt_type : "kvm", xml,
                                           &verdict, &msg);
+    /* With the workaround Nova's pre-check compares nothing: libvirt checks
+     * the guest's CPU when it arrives. For host-model that CPU is this
+     * host's host-model expansion, a subset of the host CPU compared here,
+     * so an incompatible host CPU is a likely failure, not a certain one. */
+    bool guest_only = skip && strcmp(mode, "custom") != 0;
     if (r < 0) {
         f = mr_report(res, MR_SKIP, "not compared: libvirt on %s cannot be asked (%s)", p->name,
                       msg ? msg : strerror(-r));
         mr_finding_remedy(f, "make libvirt on %s reachable from here (%s; see libvirt.listen "
                           "there and firewall.reachability)", p->name, uri);
+    } else if (verdict == MR_CPU_INCOMPATIBLE && guest_only) {
+        f = mr_report(res, MR_WARN, "%s sets [workarounds] skip_cpu_compare_on_dest%s, so Nova "
+                      "does not compare CPUs and libvirt checks the guest CPU when it arrives; "
+                      "%s cannot run this host's CPU (%s, cpu_mode = %s): %s; guests whose "
+                      "CPU uses what %s lacks will fail to migrate there", p->name, assumed,
+                      p->name, what, mode, msg ? msg : "libvirt says it is incompatible", p->name);
+        mr_finding_remedy(f, "run 'migready migrate-test --peer %s' to try a guest; or set "
+                          "cpu_mode = custom and cpu_models to a model both hosts run in "
+                          "[libvirt] of nova.conf on every host", p->name);
     } else if (verdict == MR_CPU_INCOMPATIBLE) {
         f = mr_report(res, MR_FAIL, "%s cannot run this host's CPU (%s, cpu_mode = %s): %s",
                       p->name, what, mode, msg ? msg : "libvirt says it is incompatible");
@@ -588,8 +626,10 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
                           "(virsh cpu-baseline on the hosts' CPU XML) in [libvirt] of nova.conf "
                           "on every host");
     } else {
-        mr_report(res, MR_PASS, "%s runs this host's CPU (%s, cpu_mode = %s): %s", p->name, what,
-                  mode, verdict == MR_CPU_IDENTICAL ? "identical" : "its CPU is a superset");
+        mr_report(res, MR_PASS, "%s runs this host's CPU (%s, cpu_mode = %s): %s%s%s%s", p->name,
+                  what, mode, verdict == MR_CPU_IDENTICAL ? "identical" : "its CPU is a superset",
+                  skip ? "; Nova does not compare (skip_cpu_compare_on_dest" : "", assumed,
+                  skip ? "), libvirt checks the guest CPU when it arrives" : "");
     }
     free(msg);
     free(uri);
@@ -608,7 +648,15 @@ static int run_cpu_compat(const struct mr_ctx *ctx, struct mr_result *res)
     }
     if (!own_libvirt(res, own, own->cpu_xml != NULL))
         return 0;
-    each_peer(ctx, res, cpu_compat_peer);
+    const struct mr_nova_release *rel = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_nova_release(ctx, &rel, &msg) < 0)
+        rel = NULL;
+    struct cpu_rules cr = {
+        .skip_known = mr_nova_release_at_least(rel, MR_NOVA_SKIP_CPU_COMPARE_MAJOR),
+        .own_skip = own->skip_cpu_compare_on_dest,
+    };
+    each_peer_data(ctx, res, cpu_compat_peer, &cr);
     return 0;
 }
 

@@ -556,6 +556,90 @@ static void test_cpu_emulated_and_arch(void **state)
     assert_null(seen_uri);
 }
 
+/* [workarounds] skip_cpu_compare_on_dest, read on the destination: Nova's
+ * nova/virt/libvirt/driver.py, LibvirtDriver.check_can_live_migrate_destination
+ * then skips _compare_cpu, and libvirt checks the guest CPU when the guest
+ * arrives. For host-model that CPU is a subset of the host CPU compared
+ * here: an incompatible host CPU is a warning, no longer a fail. */
+static void test_cpu_skip_compare_on_dest(void **state)
+{
+    struct fixture *fx = *state;
+    fx->ctx->ops = &compare_ops;
+    stub_rc = 0;
+    stub_verdict = MR_CPU_INCOMPATIBLE;
+    hv2(fx)->skip_cpu_compare_on_dest = 1;
+    const struct mr_result *r = run(fx, &mr_check_libvirt_cpu_compat);
+    mr_test_assert_status(r, MR_WARN);
+    expect(r, "hv2 sets [workarounds] skip_cpu_compare_on_dest, so Nova does not compare CPUs "
+              "and libvirt checks the guest CPU when it arrives; hv2 cannot run this host's CPU "
+              "(Skylake, cpu_mode = host-model)", MR_WARN);
+
+    stub_verdict = MR_CPU_SUPERSET;
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    mr_test_assert_status(r, MR_PASS);
+    expect(r, "its CPU is a superset; Nova does not compare (skip_cpu_compare_on_dest), libvirt "
+              "checks the guest CPU when it arrives", MR_PASS);
+
+    /* Facts of an older migready: this host's own setting is assumed. */
+    stub_verdict = MR_CPU_INCOMPATIBLE;
+    hv2(fx)->skip_cpu_compare_on_dest = -1;
+    own(fx)->skip_cpu_compare_on_dest = 1;
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    expect(r, "hv2 sets [workarounds] skip_cpu_compare_on_dest (as on this host: its facts do "
+              "not say)", MR_WARN);
+    own(fx)->skip_cpu_compare_on_dest = 0;
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    expect(r, "hv2 cannot run this host's CPU (Skylake, cpu_mode = host-model)", MR_FAIL);
+
+    /* A custom model is the guest CPU itself: libvirt refuses it on arrival. */
+    hv2(fx)->skip_cpu_compare_on_dest = 1;
+    set_str(&own(fx)->cpu_mode, "custom");
+    mr_strv_push(&own(fx)->cpu_models, "Nehalem");
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    expect(r, "hv2 cannot run this host's CPU (Nehalem, cpu_mode = custom)", MR_FAIL);
+
+    /* Before 26.0.0 the option does not exist: Nova compares. */
+    set_str(&own(fx)->cpu_mode, "host-model");
+    nova_installed(fx, "25.0.0");
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    mr_test_assert_status(r, MR_FAIL);
+    no_finding(r, "skip_cpu_compare_on_dest");
+    forget_stub();
+}
+
+/* On AArch64 _compare_cpu compares the host CPUs whatever the guest model
+ * (nova/virt/libvirt/driver.py, LibvirtDriver._compare_cpu), and an unset
+ * cpu_mode is host-passthrough (LibvirtDriver._get_guest_cpu_model_config). */
+static void test_cpu_aarch64(void **state)
+{
+    struct fixture *fx = *state;
+    fx->ctx->ops = &compare_ops;
+    stub_rc = 0;
+    stub_verdict = MR_CPU_IDENTICAL;
+    assert_string_equal(mr_facts_default_cpu_mode("kvm", "aarch64"), "host-passthrough");
+    assert_string_equal(mr_facts_default_cpu_mode(NULL, "x86_64"), "host-model");
+    assert_string_equal(mr_facts_default_cpu_mode("qemu", "aarch64"), "host-passthrough");
+    assert_string_equal(mr_facts_default_cpu_mode("lxc", "aarch64"), "none");
+
+    set_str(&own(fx)->cpu_arch, "aarch64");
+    set_str(&hv2(fx)->cpu_arch, "aarch64");
+    set_str(&own(fx)->cpu_xml, "<cpu><arch>aarch64</arch><model>cortex-a72</model></cpu>");
+    set_str(&own(fx)->cpu_mode, "custom");
+    mr_strv_push(&own(fx)->cpu_models, "cortex-a57");
+    const struct mr_result *r = run(fx, &mr_check_libvirt_cpu_compat);
+    mr_test_assert_status(r, MR_PASS);
+    assert_string_equal(seen_xml, "<cpu><arch>aarch64</arch><model>cortex-a72</model></cpu>");
+
+    /* nova.cpu-mode: seed-good's nova.conf leaves cpu_mode unset. */
+    r = run(fx, &mr_check_nova_cpu_mode);
+    expect(r, "cpu_mode is unset: Nova uses host-passthrough for virt_type kvm on aarch64: "
+              "instances see this host's exact CPU", MR_WARN);
+    set_str(&own(fx)->cpu_arch, "x86_64");
+    r = run(fx, &mr_check_nova_cpu_mode);
+    expect(r, "cpu_mode is unset: Nova uses host-model for virt_type kvm", MR_PASS);
+    forget_stub();
+}
+
 /* ---- libvirt.host-uuid ---- */
 
 static void test_host_uuid(void **state)
@@ -618,6 +702,8 @@ int main(void)
         T(test_cpu_compat),
         T(test_cpu_passthrough),
         T(test_cpu_emulated_and_arch),
+        T(test_cpu_skip_compare_on_dest),
+        T(test_cpu_aarch64),
         T(test_host_uuid),
         T(test_host_uuid_between_peers),
     };
