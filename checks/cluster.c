@@ -217,6 +217,58 @@ static void hosts_my_name(struct mr_result *res, const struct mr_facts *own,
     }
 }
 
+/* The names Nova on this host (as a migration source) uses for PEER, as
+ * this host resolves them: the peer's [DEFAULT] host (libvirt's URI when no
+ * inbound address is set) and its live_migration_inbound_addr (the URI and
+ * QEMU's stream when set): nova/virt/libvirt/driver.py,
+ * LibvirtDriver._live_migration_operation. Each must lead to the peer. */
+static void nova_names_peer(const struct mr_ctx *ctx, struct mr_result *res,
+                            const struct mr_peer *p)
+{
+    const struct mr_facts *pf = p->facts;
+    struct mr_finding *f;
+    if (!pf->nova_addrs_known) {
+        f = mr_report(res, MR_SKIP, "%s: not compared: its facts lack nova_addresses (host, "
+                      "live_migration_inbound_addr), the names Nova migrates to", p->name);
+        mr_finding_remedy(f, "install this migready version on %s too", p->name);
+        return;
+    }
+    if (!ctx->live || !ctx->ops || !ctx->ops->resolve)
+        return;
+    const char *names[2] = {pf->nova_host, pf->live_migration_inbound_addr};
+    const char *what[2] = {"[DEFAULT] host", "live_migration_inbound_addr"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *name = names[i];
+        if (!name || (i == 1 && names[0] && strcasecmp(names[0], name) == 0))
+            continue;
+        char **addrs = NULL;
+        const char *a = NULL;
+        if (mr_addr_is_literal(name))
+            a = name;
+        else if (ctx->ops->resolve(name, &addrs) == 0 && addrs && addrs[0])
+            a = addrs[0];
+        if (!a) {
+            f = mr_report(res, MR_FAIL, "%s's %s %s does not resolve here: Nova cannot migrate "
+                          "instances from here to %s", p->name, what[i], name, p->name);
+            mr_finding_remedy(f, "map %s to %s's address in /etc/hosts (or DNS) on this host",
+                              name, p->name);
+        } else if (mr_addr_is_local_only(a) ||
+                   (pf->addresses && pf->addresses[0] && !addr_in(pf->addresses, a))) {
+            char *list = mr_strv_join(pf->addresses, ", ");
+            f = mr_report(res, MR_FAIL, "%s's %s %s leads to %s here, which is not an address of "
+                          "%s (%s): Nova migrates to that name", p->name, what[i], name, a,
+                          p->name, *list ? list : "none reported");
+            mr_finding_remedy(f, "map %s to one of %s's addresses in /etc/hosts (or DNS) on "
+                              "this host", name, p->name);
+            free(list);
+        } else {
+            mr_report(res, MR_PASS, "%s's %s %s resolves here to %s, an address of %s",
+                      p->name, what[i], name, a, p->name);
+        }
+        mr_strv_free(addrs);
+    }
+}
+
 static void hosts_peer(const struct mr_ctx *ctx, struct mr_result *res, const struct mr_facts *own,
                        const struct mr_peer *p)
 {
@@ -249,6 +301,8 @@ static void hosts_peer(const struct mr_ctx *ctx, struct mr_result *res, const st
                           list);
         free(list);
     }
+
+    nova_names_peer(ctx, res, p);
 
     /* Every other cluster name, the peer's view against this host's. */
     char **names = mr_xcalloc(1, sizeof(char *));

@@ -1,7 +1,8 @@
 /* This host's facts for its peers: collected from the root's files, the
  * site configuration and (live) the resolver and libvirt; written and read
  * as JSON. Only what a comparison needs, nothing secret: nova.conf is asked
- * for instances_path, virt_type, cpu_mode and cpu_models alone, and of the
+ * for instances_path, virt_type, the CPU settings, one workaround and the
+ * addresses Nova gives peers for this host alone, and of the
  * migration user's keys only the public halves are read. */
 #include "config.h"
 
@@ -61,6 +62,9 @@ void mr_facts_free(struct mr_facts *f)
     free(f->virt_type);
     free(f->cpu_mode);
     mr_strv_free(f->cpu_models);
+    free(f->nova_host);
+    free(f->live_migration_inbound_addr);
+    free(f->migration_inbound_addr);
     free(f->transport);
     free(f->migration_user);
     mr_strv_free(f->public_keys);
@@ -352,6 +356,25 @@ static void collect_nova(const struct mr_ctx *ctx, struct mr_facts *f)
     f->skip_cpu_compare_on_dest =
         mr_nova_release_at_least(rel, MR_NOVA_SKIP_CPU_COMPARE_MAJOR) &&
         mr_novaconf_bool(conf, "workarounds", "skip_cpu_compare_on_dest");
+
+    /* nova/conf/netconf.py: host defaults to socket.gethostname(). */
+    const char *host = mr_novaconf_str(conf, "DEFAULT", "host");
+    f->nova_host = host ? mr_xstrdup(host) : f->host ? mr_xstrdup(f->host) : NULL;
+    const char *in = mr_novaconf_str(conf, "libvirt", "live_migration_inbound_addr");
+    f->live_migration_inbound_addr = in ? mr_xstrdup(in) : NULL;
+    if (mr_nova_release_at_least(rel, MR_NOVA_MIGRATION_INBOUND_MAJOR)) {
+        /* Default $my_ip; "%s" is the host name (LibvirtDriver.get_host_ip_addr). */
+        const char *mi = mr_novaconf_str(conf, "libvirt", "migration_inbound_addr");
+        if (!mi)
+            mi = mr_novaconf_str(conf, "DEFAULT", "my_ip");
+        const char *pct = mi ? strstr(mi, "%s") : NULL;
+        if (pct)
+            f->migration_inbound_addr = mr_xasprintf("%.*s%s%s", (int)(pct - mi), mi,
+                                                     f->host ? f->host : "", pct + 2);
+        else if (mi)
+            f->migration_inbound_addr = mr_xstrdup(mi);
+    }
+    f->nova_addrs_known = true;
 }
 
 const char *mr_facts_default_cpu_mode(const char *virt_type, const char *arch)
@@ -551,6 +574,14 @@ char *mr_facts_to_json(const struct mr_facts *f)
                            f->skip_cpu_compare_on_dest < 0
                                ? NULL
                                : json_object_new_boolean(f->skip_cpu_compare_on_dest));
+    if (f->nova_addrs_known) {
+        json_object *na = json_object_new_object();
+        json_object_object_add(na, "host", jstr(f->nova_host));
+        json_object_object_add(na, "live_migration_inbound_addr",
+                               jstr(f->live_migration_inbound_addr));
+        json_object_object_add(na, "migration_inbound_addr", jstr(f->migration_inbound_addr));
+        json_object_object_add(o, "nova_addresses", na);
+    }
     json_object_object_add(o, "transport", jstr(f->transport));
     json_object_object_add(o, "migration_user", jstr(f->migration_user));
     json_object_object_add(o, "public_keys", jstrv(f->public_keys));
@@ -728,6 +759,20 @@ static int read_all(struct reader *rd, struct mr_facts *f)
         r |= read_str(&sub, "model", &f->cpu_model);
         r |= read_strv(&sub, "features", &f->cpu_features);
         r |= read_str(&sub, "xml", &f->cpu_xml);
+        if (sub.msg && !rd->msg)
+            rd->msg = sub.msg;
+        else
+            free(sub.msg);
+    }
+    json_object *na = get(rd, "nova_addresses");
+    if (na && !json_object_is_type(na, json_type_object)) {
+        r |= bad(rd, "nova_addresses", "an object");
+    } else if (na) {
+        struct reader sub = {.obj = na, .prefix = "nova_addresses."};
+        r |= read_str(&sub, "host", &f->nova_host);
+        r |= read_str(&sub, "live_migration_inbound_addr", &f->live_migration_inbound_addr);
+        r |= read_str(&sub, "migration_inbound_addr", &f->migration_inbound_addr);
+        f->nova_addrs_known = true;
         if (sub.msg && !rd->msg)
             rd->msg = sub.msg;
         else

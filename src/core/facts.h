@@ -40,6 +40,16 @@ struct mr_facts {
      * release reads it (0 before 26.0.0, which has no such option); -1 in
      * facts from a migready that did not report it. */
     int skip_cpu_compare_on_dest;
+    /* The names Nova gives peers for this host (nova.conf): [DEFAULT] host
+     * (this host's name when unset, as Nova's default), [libvirt]
+     * live_migration_inbound_addr (NULL: unset, peers use nova_host) and
+     * [libvirt] migration_inbound_addr (cold migration, 29.0.0 on; NULL
+     * before). nova_addrs_known is false in facts of a migready that did
+     * not report them. */
+    bool nova_addrs_known;
+    char *nova_host;
+    char *live_migration_inbound_addr;
+    char *migration_inbound_addr;
     char *transport;       /* tcp, tls or ssh */
     char *migration_user;
     char **public_keys;    /* the migration user's public keys, one line each */
@@ -62,6 +72,8 @@ const struct mr_facts *mr_ctx_facts(const struct mr_ctx *ctx);
 void mr_ctx_set_facts(const struct mr_ctx *ctx, struct mr_facts *f);
 /* [workarounds] skip_cpu_compare_on_dest exists from this Nova major on. */
 #define MR_NOVA_SKIP_CPU_COMPARE_MAJOR 26
+/* [libvirt] migration_inbound_addr exists from this Nova major on. */
+#define MR_NOVA_MIGRATION_INBOUND_MAJOR 29
 /* The guest CPU mode Nova picks when [libvirt] cpu_mode is unset, for
  * VIRT_TYPE (NULL: kvm) on a host whose CPU is ARCH (NULL: unknown, taken
  * as not AArch64). */

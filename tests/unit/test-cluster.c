@@ -144,6 +144,12 @@ static void expect(const struct mr_result *r, const char *needle, enum mr_status
     }
 }
 
+static void set_str(char **field, const char *v)
+{
+    free(*field);
+    *field = v ? mr_xstrdup(v) : NULL;
+}
+
 /* The unreachable peer: a skip, never a pass or a fail. */
 static void expect_unreachable(const struct mr_result *r)
 {
@@ -254,6 +260,84 @@ static void test_hosts_third_party_and_peer_address(void **state)
               "(198.51.100.2)", MR_FAIL);
 }
 
+/* The names Nova migrates to: the destination's [DEFAULT] host, or its
+ * [libvirt] live_migration_inbound_addr when set
+ * (nova/virt/libvirt/driver.py, LibvirtDriver.pre_live_migration stores
+ * it as target_connect_addr; _live_migration_operation then builds
+ * _live_migration_uri and _migrate_uri from it). They travel in facts. */
+static void test_facts_nova_addresses(void **state)
+{
+    (void)state;
+    struct mr_facts *f = facts("hv2", "192.0.2.12");
+    assert_false(f->nova_addrs_known); /* an older migready's facts */
+    f->nova_addrs_known = true;
+    f->nova_host = mr_xstrdup("hv2.lab.example");
+    f->live_migration_inbound_addr = mr_xstrdup("198.51.100.12");
+    f->migration_inbound_addr = mr_xstrdup("192.0.2.12");
+    char *json = mr_facts_to_json(f), *msg = NULL;
+    struct mr_facts *g = NULL;
+    assert_int_equal(mr_facts_from_json(json, &g, &msg), 0);
+    assert_true(g->nova_addrs_known);
+    assert_string_equal(g->nova_host, "hv2.lab.example");
+    assert_string_equal(g->live_migration_inbound_addr, "198.51.100.12");
+    assert_string_equal(g->migration_inbound_addr, "192.0.2.12");
+    mr_facts_free(g);
+    free(json);
+    free(f->live_migration_inbound_addr);
+    f->live_migration_inbound_addr = NULL;
+    json = mr_facts_to_json(f);
+    assert_int_equal(mr_facts_from_json(json, &g, &msg), 0);
+    assert_true(g->nova_addrs_known);
+    assert_null(g->live_migration_inbound_addr);
+    mr_facts_free(g);
+    free(json);
+    mr_facts_free(f);
+}
+
+static int stub_resolve(const char *name, char ***ret)
+{
+    const char *a = strcmp(name, "hv2.lab.example") == 0 ? "192.0.2.12"
+                    : strcmp(name, "hv2-mig") == 0       ? "192.0.2.99"
+                                                         : NULL;
+    if (!a)
+        return -ENOENT;
+    *ret = mr_xcalloc(2, sizeof(char *));
+    (*ret)[0] = mr_xstrdup(a);
+    return 0;
+}
+
+static const struct mr_ops resolve_ops = {.resolve = stub_resolve};
+
+static void test_hosts_nova_names(void **state)
+{
+    struct fixture *fx = *state;
+    /* Facts without the field: a skip naming it, never a fail. */
+    const struct mr_result *r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2: not compared: its facts lack nova_addresses (host, "
+              "live_migration_inbound_addr)", MR_SKIP);
+
+    fx->ctx->live = true;
+    fx->ctx->ops = &resolve_ops;
+    hv2(fx)->nova_addrs_known = true;
+    set_str(&hv2(fx)->nova_host, "hv2.lab.example");
+    r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2's [DEFAULT] host hv2.lab.example resolves here to 192.0.2.12, an address of "
+              "hv2", MR_PASS);
+    no_finding(r, "not compared: its facts");
+
+    set_str(&hv2(fx)->live_migration_inbound_addr, "hv2-mig");
+    r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2's live_migration_inbound_addr hv2-mig leads to 192.0.2.99 here, which is not "
+              "an address of hv2 (192.0.2.12)", MR_FAIL);
+    set_str(&hv2(fx)->live_migration_inbound_addr, "hv2-nowhere");
+    r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2's live_migration_inbound_addr hv2-nowhere does not resolve here", MR_FAIL);
+    set_str(&hv2(fx)->live_migration_inbound_addr, "192.0.2.12");
+    r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2's live_migration_inbound_addr 192.0.2.12 resolves here to 192.0.2.12", MR_PASS);
+    fx->ctx->live = false;
+}
+
 /* ---- nova.cpu-mode, nova.instances-path ---- */
 
 static void test_cpu_mode(void **state)
@@ -300,12 +384,6 @@ static void test_instances_path(void **state)
 }
 
 /* ---- libvirt.versions ---- */
-
-static void set_str(char **field, const char *v)
-{
-    free(*field);
-    *field = v ? mr_xstrdup(v) : NULL;
-}
 
 /* The host runs Nova VERSION: its package metadata in the root, alone. */
 static void nova_installed(struct fixture *fx, const char *version)
@@ -692,6 +770,8 @@ int main(void)
         T(test_hosts_peer_loopback),
         T(test_hosts_peer_mapped_loopback),
         T(test_hosts_third_party_and_peer_address),
+        T(test_facts_nova_addresses),
+        T(test_hosts_nova_names),
         T(test_cpu_mode),
         T(test_cpu_models),
         T(test_instances_path),
