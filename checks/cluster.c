@@ -15,22 +15,48 @@
 #include "ctx.h"
 #include "facts.h"
 #include "netaddr.h"
+#include "novaconf.h"
+#include "novarelease.h"
 #include "ops.h"
 #include "peers.h"
 #include "uri.h"
 
-/* Nova's own floor: nova/virt/libvirt/driver.py MIN_LIBVIRT_VERSION and
- * MIN_QEMU_VERSION since 2025.1 (nova-compute refuses to start below them),
- * and NEXT_MIN_*, announced as the next floor. */
-#define NOVA_MIN_LIBVIRT "8.0.0"
-#define NOVA_MIN_QEMU "6.2.0"
-#define NOVA_NEXT_MIN_LIBVIRT "10.0.0"
-#define NOVA_NEXT_MIN_QEMU "8.2.2"
+/* Nova's floors, as nova/virt/libvirt/driver.py sets MIN_LIBVIRT_VERSION and
+ * MIN_QEMU_VERSION (nova-compute refuses to start below them) and
+ * NEXT_MIN_LIBVIRT_VERSION / NEXT_MIN_QEMU_VERSION (the floor announced for
+ * a later release) at each release's tag, 24.0.0 to 33.0.0. A row holds
+ * from its major until the next row's. */
+static const struct nova_floor {
+    int major;
+    const char *libvirt, *qemu, *next_libvirt, *next_qemu;
+} nova_floors[] = {
+    {24, "6.0.0", "4.2.0", "7.0.0", "5.2.0"}, /* 2021.2 to 2023.1 */
+    {28, "7.0.0", "5.2.0", "8.0.0", "6.2.0"}, /* 2023.2 to 2024.2 */
+    {31, "8.0.0", "6.2.0", "10.0.0", "8.2.2"}, /* 2025.1 to 2026.1 */
+};
+
+/* The floors of REL; NULL for a release older than the table. */
+static const struct nova_floor *floor_of(const struct mr_nova_release *rel)
+{
+    const struct nova_floor *fl = NULL;
+    int major = rel ? rel->major : MR_NOVA_NEWEST_MAJOR;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(nova_floors); i++)
+        if (nova_floors[i].major <= major)
+            fl = &nova_floors[i];
+    return fl;
+}
+
+/* [workarounds] skip_hypervisor_version_check_on_lm appeared in 26.0.0. */
+#define NOVA_SKIP_HV_CHECK_MAJOR 26
 
 #define LIBVIRTD_CONF "/etc/libvirt/libvirtd.conf"
 
 typedef void (*peer_fn)(const struct mr_ctx *ctx, struct mr_result *res,
                         const struct mr_facts *own, const struct mr_peer *p);
+/* The same with what the check worked out once for all peers. */
+typedef void (*peer_data_fn)(const struct mr_ctx *ctx, struct mr_result *res,
+                             const struct mr_facts *own, const struct mr_peer *p,
+                             const void *data);
 
 bool mr_cluster_active(const struct mr_ctx *ctx)
 {
@@ -38,7 +64,8 @@ bool mr_cluster_active(const struct mr_ctx *ctx)
 }
 
 /* Calls FN for every peer whose facts arrived; the others get a skip. */
-static void each_peer(const struct mr_ctx *ctx, struct mr_result *res, peer_fn fn)
+static void each_peer_data(const struct mr_ctx *ctx, struct mr_result *res, peer_data_fn fn,
+                           const void *data)
 {
     struct mr_peer *const *peers = NULL;
     size_t n = 0;
@@ -58,8 +85,24 @@ static void each_peer(const struct mr_ctx *ctx, struct mr_result *res, peer_fn f
                               p->name);
             continue;
         }
-        fn(ctx, res, own, p);
+        fn(ctx, res, own, p, data);
     }
+}
+
+struct plain_fn {
+    peer_fn fn;
+};
+
+static void call_plain(const struct mr_ctx *ctx, struct mr_result *res,
+                       const struct mr_facts *own, const struct mr_peer *p, const void *data)
+{
+    ((const struct plain_fn *)data)->fn(ctx, res, own, p);
+}
+
+static void each_peer(const struct mr_ctx *ctx, struct mr_result *res, peer_fn fn)
+{
+    struct plain_fn pl = {fn};
+    each_peer_data(ctx, res, call_plain, &pl);
 }
 
 /* The note of F that starts with TOPIC ("libvirt:"), for a message. */
@@ -174,6 +217,58 @@ static void hosts_my_name(struct mr_result *res, const struct mr_facts *own,
     }
 }
 
+/* The names Nova on this host (as a migration source) uses for PEER, as
+ * this host resolves them: the peer's [DEFAULT] host (libvirt's URI when no
+ * inbound address is set) and its live_migration_inbound_addr (the URI and
+ * QEMU's stream when set): nova/virt/libvirt/driver.py,
+ * LibvirtDriver._live_migration_operation. Each must lead to the peer. */
+static void nova_names_peer(const struct mr_ctx *ctx, struct mr_result *res,
+                            const struct mr_peer *p)
+{
+    const struct mr_facts *pf = p->facts;
+    struct mr_finding *f;
+    if (!pf->nova_addrs_known) {
+        f = mr_report(res, MR_SKIP, "%s: not compared: its facts lack nova_addresses (host, "
+                      "live_migration_inbound_addr), the names Nova migrates to", p->name);
+        mr_finding_remedy(f, "install this migready version on %s too", p->name);
+        return;
+    }
+    if (!ctx->live || !ctx->ops || !ctx->ops->resolve)
+        return;
+    const char *names[2] = {pf->nova_host, pf->live_migration_inbound_addr};
+    const char *what[2] = {"[DEFAULT] host", "live_migration_inbound_addr"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *name = names[i];
+        if (!name || (i == 1 && names[0] && strcasecmp(names[0], name) == 0))
+            continue;
+        char **addrs = NULL;
+        const char *a = NULL;
+        if (mr_addr_is_literal(name))
+            a = name;
+        else if (ctx->ops->resolve(name, &addrs) == 0 && addrs && addrs[0])
+            a = addrs[0];
+        if (!a) {
+            f = mr_report(res, MR_FAIL, "%s's %s %s does not resolve here: Nova cannot migrate "
+                          "instances from here to %s", p->name, what[i], name, p->name);
+            mr_finding_remedy(f, "map %s to %s's address in /etc/hosts (or DNS) on this host",
+                              name, p->name);
+        } else if (mr_addr_is_local_only(a) ||
+                   (pf->addresses && pf->addresses[0] && !addr_in(pf->addresses, a))) {
+            char *list = mr_strv_join(pf->addresses, ", ");
+            f = mr_report(res, MR_FAIL, "%s's %s %s leads to %s here, which is not an address of "
+                          "%s (%s): Nova migrates to that name", p->name, what[i], name, a,
+                          p->name, *list ? list : "none reported");
+            mr_finding_remedy(f, "map %s to one of %s's addresses in /etc/hosts (or DNS) on "
+                              "this host", name, p->name);
+            free(list);
+        } else {
+            mr_report(res, MR_PASS, "%s's %s %s resolves here to %s, an address of %s",
+                      p->name, what[i], name, a, p->name);
+        }
+        mr_strv_free(addrs);
+    }
+}
+
 static void hosts_peer(const struct mr_ctx *ctx, struct mr_result *res, const struct mr_facts *own,
                        const struct mr_peer *p)
 {
@@ -206,6 +301,8 @@ static void hosts_peer(const struct mr_ctx *ctx, struct mr_result *res, const st
                           list);
         free(list);
     }
+
+    nova_names_peer(ctx, res, p);
 
     /* Every other cluster name, the peer's view against this host's. */
     char **names = mr_xcalloc(1, sizeof(char *));
@@ -325,54 +422,88 @@ static bool own_libvirt(struct mr_result *res, const struct mr_facts *own, bool 
     return false;
 }
 
-static void version_floor(struct mr_result *res, const char *who, const char *what,
-                          const char *v, const char *min, const char *next)
+/* What libvirt.versions judges by: the floors of this host's Nova release
+ * and whether Nova compares QEMU versions at all. */
+struct versions_rules {
+    const struct nova_floor *floor;
+    char *release; /* "Nova 2025.1 (Epoxy, 31.0.0)" */
+    bool skip_hv_check;
+};
+
+static void version_floor(struct mr_result *res, const struct versions_rules *vr, const char *who,
+                          const char *what, const char *v, const char *min, const char *next)
 {
     long long n = mr_facts_version(v);
-    if (n < 0)
+    if (n < 0 || !vr->floor)
         return;
     if (n < mr_facts_version(min)) {
-        struct mr_finding *f = mr_report(res, MR_FAIL, "%s runs %s %s, older than %s, Nova's "
-                                         "minimum: nova-compute refuses to start",
-                                         who, what, v, min);
+        struct mr_finding *f = mr_report(res, MR_FAIL, "%s runs %s %s, older than %s, the minimum "
+                                         "of %s: nova-compute refuses to start",
+                                         who, what, v, min, vr->release);
         mr_finding_remedy(f, "upgrade %s on %s to %s or later", what, who, next);
     }
 }
 
-/* DEST must not be older than the source: a newer QEMU or libvirt sends
- * machine types and migration streams an older one does not know. */
-static void version_pair(struct mr_result *res, const char *peer, const char *what,
-                         const char *mine, const char *theirs)
+/* Nova's conductor refuses a destination whose hypervisor (QEMU) version is
+ * older than the source's, unless the workaround is set; libvirt's own
+ * version is not compared (nova/conductor/tasks/live_migrate.py,
+ * _check_compatible_with_source_hypervisor). */
+static void qemu_pair(struct mr_result *res, const struct versions_rules *vr, const char *peer,
+                      const char *mine, const char *theirs)
 {
     long long a = mr_facts_version(mine), b = mr_facts_version(theirs);
     struct mr_finding *f;
     if (b < 0) {
-        f = mr_report(res, MR_WARN, "%s did not report its %s version", peer, what);
+        f = mr_report(res, MR_WARN, "%s did not report its QEMU version", peer);
         mr_finding_remedy(f, "run 'migready facts --format json' on %s to see why", peer);
+    } else if (a < 0 || a == b) {
+        return;
+    } else if (vr->skip_hv_check) {
+        mr_report(res, MR_PASS, "%s runs QEMU %s, this host %s: not compared, [workarounds] "
+                  "skip_hypervisor_version_check_on_lm is set (Nova's conductor reads it)", peer,
+                  theirs, mine);
     } else if (b < a) {
-        f = mr_report(res, MR_FAIL, "%s runs %s %s, older than this host's %s: instances cannot "
-                      "move from here to %s (a destination must not be older than its source); "
-                      "from %s to here works", peer, what, theirs, mine, peer, peer);
-        mr_finding_remedy(f, "upgrade %s on %s to %s or later", what, peer, mine);
-    } else if (b > a) {
-        f = mr_report(res, MR_WARN, "%s runs %s %s, newer than this host's %s: instances can "
-                      "move to %s but not back", peer, what, theirs, mine, peer);
-        mr_finding_remedy(f, "upgrade %s on this host to %s", what, theirs);
+        f = mr_report(res, MR_FAIL, "%s runs QEMU %s, older than this host's %s: Nova refuses to "
+                      "move instances from here to %s (DestinationHypervisorTooOld); from %s to "
+                      "here works", peer, theirs, mine, peer, peer);
+        mr_finding_remedy(f, "upgrade QEMU on %s to %s or later (or set [workarounds] "
+                          "skip_hypervisor_version_check_on_lm = true where nova-conductor runs)",
+                          peer, mine);
+    } else {
+        f = mr_report(res, MR_WARN, "%s runs QEMU %s, newer than this host's %s: instances can "
+                      "move to %s but Nova refuses to move them back "
+                      "(DestinationHypervisorTooOld)", peer, theirs, mine, peer);
+        mr_finding_remedy(f, "upgrade QEMU on this host to %s", theirs);
     }
 }
 
 static void versions_peer(const struct mr_ctx *ctx, struct mr_result *res,
-                          const struct mr_facts *own, const struct mr_peer *p)
+                          const struct mr_facts *own, const struct mr_peer *p, const void *data)
 {
+    const struct versions_rules *vr = data;
     const struct mr_facts *pf = p->facts;
+    const struct nova_floor *fl = vr->floor;
     size_t before = res->n_findings;
-    version_floor(res, p->name, "libvirt", pf->libvirt_version, NOVA_MIN_LIBVIRT,
-                  NOVA_NEXT_MIN_LIBVIRT);
-    version_floor(res, p->name, "QEMU", pf->qemu_version, NOVA_MIN_QEMU, NOVA_NEXT_MIN_QEMU);
-    version_pair(res, p->name, "libvirt", own->libvirt_version, pf->libvirt_version);
+    if (fl) {
+        version_floor(res, vr, p->name, "libvirt", pf->libvirt_version, fl->libvirt,
+                      fl->next_libvirt);
+        version_floor(res, vr, p->name, "QEMU", pf->qemu_version, fl->qemu, fl->next_qemu);
+    }
+    if (!pf->libvirt_version) {
+        struct mr_finding *f = mr_report(res, MR_WARN, "%s did not report its libvirt version",
+                                         p->name);
+        mr_finding_remedy(f, "run 'migready facts --format json' on %s to see why", p->name);
+    }
     if (own->qemu_version)
-        version_pair(res, p->name, "QEMU", own->qemu_version, pf->qemu_version);
-    if (res->n_findings == before)
+        qemu_pair(res, vr, p->name, own->qemu_version, pf->qemu_version);
+    if (res->n_findings > before)
+        return;
+    if (pf->libvirt_version && !str_eq(pf->libvirt_version, own->libvirt_version))
+        /* Said so that nobody upgrades libvirt to satisfy a rule Nova lacks. */
+        mr_report(res, MR_PASS, "%s runs libvirt %s, this host %s, and QEMU %s as this host: "
+                  "Nova compares only the QEMU version", p->name, pf->libvirt_version,
+                  own->libvirt_version, pf->qemu_version ? pf->qemu_version : "(unknown)");
+    else
         mr_report(res, MR_PASS, "%s runs libvirt %s and QEMU %s, as this host", p->name,
                   pf->libvirt_version, pf->qemu_version ? pf->qemu_version : "(unknown)");
 }
@@ -382,19 +513,39 @@ static int run_versions(const struct mr_ctx *ctx, struct mr_result *res)
     const struct mr_facts *own = mr_ctx_facts(ctx);
     if (!own_libvirt(res, own, own->libvirt_version != NULL))
         return 0;
-    version_floor(res, "this host", "libvirt", own->libvirt_version, NOVA_MIN_LIBVIRT,
-                  NOVA_NEXT_MIN_LIBVIRT);
-    version_floor(res, "this host", "QEMU", own->qemu_version, NOVA_MIN_QEMU, NOVA_NEXT_MIN_QEMU);
-    each_peer(ctx, res, versions_peer);
+    const struct mr_nova_release *rel = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_nova_release(ctx, &rel, &msg) < 0) {
+        mr_report(res, MR_ERROR, "cannot tell which Nova release's rules apply: %s", msg);
+        return 0;
+    }
+    const struct mr_novaconf *conf = NULL;
+    if (mr_ctx_nova(ctx, &conf, &msg) < 0)
+        conf = NULL;
+    struct versions_rules vr = {
+        .floor = floor_of(rel),
+        .release = mr_nova_release_describe(rel),
+        .skip_hv_check = mr_nova_release_at_least(rel, NOVA_SKIP_HV_CHECK_MAJOR) &&
+                         mr_novaconf_bool(conf, "workarounds",
+                                          "skip_hypervisor_version_check_on_lm"),
+    };
+    const struct nova_floor *fl = vr.floor;
+    if (fl) {
+        version_floor(res, &vr, "this host", "libvirt", own->libvirt_version, fl->libvirt,
+                      fl->next_libvirt);
+        version_floor(res, &vr, "this host", "QEMU", own->qemu_version, fl->qemu, fl->next_qemu);
+    }
+    each_peer_data(ctx, res, versions_peer, &vr);
     long long lv = mr_facts_version(own->libvirt_version);
     long long qv = mr_facts_version(own->qemu_version);
-    if ((lv >= 0 && lv < mr_facts_version(NOVA_NEXT_MIN_LIBVIRT)) ||
-        (qv >= 0 && qv < mr_facts_version(NOVA_NEXT_MIN_QEMU)))
+    if (fl && ((lv >= 0 && lv < mr_facts_version(fl->next_libvirt)) ||
+               (qv >= 0 && qv < mr_facts_version(fl->next_qemu))))
         /* Not a readiness problem today: said so that an upgrade is planned. */
-        mr_report(res, MR_PASS, "this host runs libvirt %s and QEMU %s; Nova has announced "
+        mr_report(res, MR_PASS, "this host runs libvirt %s and QEMU %s; %s has announced "
                   "libvirt %s and QEMU %s as its next minimum", own->libvirt_version,
-                  own->qemu_version ? own->qemu_version : "(unknown)", NOVA_NEXT_MIN_LIBVIRT,
-                  NOVA_NEXT_MIN_QEMU);
+                  own->qemu_version ? own->qemu_version : "(unknown)", vr.release,
+                  fl->next_libvirt, fl->next_qemu);
+    free(vr.release);
     return 0;
 }
 
@@ -436,9 +587,16 @@ static void passthrough_peer(struct mr_result *res, const struct mr_facts *own,
     mr_strv_free(extra);
 }
 
+/* How Nova compares CPUs before a migration, worked out once for all peers. */
+struct cpu_rules {
+    bool skip_known;  /* the release has [workarounds] skip_cpu_compare_on_dest */
+    int own_skip;     /* this host's value of it */
+};
+
 static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
-                            const struct mr_facts *own, const struct mr_peer *p)
+                            const struct mr_facts *own, const struct mr_peer *p, const void *data)
 {
+    const struct cpu_rules *cr = data;
     const struct mr_facts *pf = p->facts;
     struct mr_finding *f;
     if (own->cpu_arch && pf->cpu_arch && strcmp(own->cpu_arch, pf->cpu_arch) != 0) {
@@ -448,7 +606,8 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
                           "aggregates)");
         return;
     }
-    const char *mode = own->cpu_mode ? own->cpu_mode : "host-model";
+    const char *mode = own->cpu_mode ? own->cpu_mode
+                                     : mr_facts_default_cpu_mode(own->virt_type, own->cpu_arch);
     if (strcmp(mode, "host-passthrough") == 0) {
         passthrough_peer(res, own, p);
         return;
@@ -458,14 +617,30 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
                   "either host", p->name);
         return;
     }
+    /* The destination reads the workaround (check_can_live_migrate_destination):
+     * the peer's value; a peer that did not report it is taken to share this
+     * host's, as deployment tools set it on every host alike. */
+    bool skip = false;
+    const char *assumed = "";
+    if (cr->skip_known) {
+        skip = pf->skip_cpu_compare_on_dest > 0;
+        if (pf->skip_cpu_compare_on_dest < 0) {
+            skip = cr->own_skip > 0;
+            assumed = " (as on this host: its facts do not say)";
+        }
+    }
+    bool arm = own->cpu_arch && strcmp(own->cpu_arch, "aarch64") == 0;
     char *xml = NULL;
     const char *what;
-    if (strcmp(mode, "custom") == 0 && own->cpu_models && own->cpu_models[0]) {
-        /* The guest CPU Nova defines, as it compares it on the destination. */
+    if (strcmp(mode, "custom") == 0 && own->cpu_models && own->cpu_models[0] && (!arm || skip)) {
+        /* The guest CPU Nova defines, as Nova compares it on the destination
+         * and as libvirt checks it when the guest arrives. */
         xml = mr_xasprintf("<cpu mode='custom' match='exact'><model fallback='forbid'>%s"
                            "</model></cpu>", own->cpu_models[0]);
         what = own->cpu_models[0];
     } else {
+        /* host-model: the source's CPU (Nova's cpu_info); on AArch64 Nova
+         * compares the host CPUs whatever the guest's model. */
         xml = mr_xstrdup(own->cpu_xml);
         what = own->cpu_model ? own->cpu_model : "this host's CPU";
     }
@@ -479,11 +654,25 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
     char *msg = NULL;
     int r = ctx->ops->libvirt_compare_cpu(uri, own->virt_type ? own->virt_type : "kvm", xml,
                                           &verdict, &msg);
+    /* With the workaround Nova's pre-check compares nothing: libvirt checks
+     * the guest's CPU when it arrives. For host-model that CPU is this
+     * host's host-model expansion, a subset of the host CPU compared here,
+     * so an incompatible host CPU is a likely failure, not a certain one. */
+    bool guest_only = skip && strcmp(mode, "custom") != 0;
     if (r < 0) {
         f = mr_report(res, MR_SKIP, "not compared: libvirt on %s cannot be asked (%s)", p->name,
                       msg ? msg : strerror(-r));
         mr_finding_remedy(f, "make libvirt on %s reachable from here (%s; see libvirt.listen "
                           "there and firewall.reachability)", p->name, uri);
+    } else if (verdict == MR_CPU_INCOMPATIBLE && guest_only) {
+        f = mr_report(res, MR_WARN, "%s sets [workarounds] skip_cpu_compare_on_dest%s, so Nova "
+                      "does not compare CPUs and libvirt checks the guest CPU when it arrives; "
+                      "%s cannot run this host's CPU (%s, cpu_mode = %s): %s; guests whose "
+                      "CPU uses what %s lacks will fail to migrate there", p->name, assumed,
+                      p->name, what, mode, msg ? msg : "libvirt says it is incompatible", p->name);
+        mr_finding_remedy(f, "run 'migready migrate-test --peer %s' to try a guest; or set "
+                          "cpu_mode = custom and cpu_models to a model both hosts run in "
+                          "[libvirt] of nova.conf on every host", p->name);
     } else if (verdict == MR_CPU_INCOMPATIBLE) {
         f = mr_report(res, MR_FAIL, "%s cannot run this host's CPU (%s, cpu_mode = %s): %s",
                       p->name, what, mode, msg ? msg : "libvirt says it is incompatible");
@@ -491,8 +680,10 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
                           "(virsh cpu-baseline on the hosts' CPU XML) in [libvirt] of nova.conf "
                           "on every host");
     } else {
-        mr_report(res, MR_PASS, "%s runs this host's CPU (%s, cpu_mode = %s): %s", p->name, what,
-                  mode, verdict == MR_CPU_IDENTICAL ? "identical" : "its CPU is a superset");
+        mr_report(res, MR_PASS, "%s runs this host's CPU (%s, cpu_mode = %s): %s%s%s%s", p->name,
+                  what, mode, verdict == MR_CPU_IDENTICAL ? "identical" : "its CPU is a superset",
+                  skip ? "; Nova does not compare (skip_cpu_compare_on_dest" : "", assumed,
+                  skip ? "), libvirt checks the guest CPU when it arrives" : "");
     }
     free(msg);
     free(uri);
@@ -511,7 +702,15 @@ static int run_cpu_compat(const struct mr_ctx *ctx, struct mr_result *res)
     }
     if (!own_libvirt(res, own, own->cpu_xml != NULL))
         return 0;
-    each_peer(ctx, res, cpu_compat_peer);
+    const struct mr_nova_release *rel = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_nova_release(ctx, &rel, &msg) < 0)
+        rel = NULL;
+    struct cpu_rules cr = {
+        .skip_known = mr_nova_release_at_least(rel, MR_NOVA_SKIP_CPU_COMPARE_MAJOR),
+        .own_skip = own->skip_cpu_compare_on_dest,
+    };
+    each_peer_data(ctx, res, cpu_compat_peer, &cr);
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "checks.h"
 #include "cluster.h"
 #include "ctx.h"
+#include "facts.h"
 #include "libvirtconf.h"
 #include "migready.h"
 #include "netaddr.h"
@@ -684,12 +685,15 @@ static int run_cpu_mode(const struct mr_ctx *ctx, struct mr_result *res)
     }
     bool models_cpu = strcmp(virt, "kvm") == 0 || strcmp(virt, "qemu") == 0;
 
-    /* Unset (None) means host-model for kvm and qemu, none otherwise. */
+    /* Unset (None) means host-model for kvm and qemu, host-passthrough on
+     * AArch64, none otherwise (mr_facts_default_cpu_mode). */
     bool mode_set = mode.value && *mode.value;
-    const char *m = mode_set ? mode.value : models_cpu ? "host-model" : "none";
+    const char *arch = mr_ctx_facts(ctx)->cpu_arch;
+    const char *m = mode_set ? mode.value : mr_facts_default_cpu_mode(virt, arch);
+    bool arm = arch && strcmp(arch, "aarch64") == 0 && models_cpu;
     char *what = mode_set ? mr_xasprintf("cpu_mode = %s", m)
-                          : mr_xasprintf("cpu_mode is unset: Nova uses %s for virt_type %s", m,
-                                         virt);
+                          : mr_xasprintf("cpu_mode is unset: Nova uses %s for virt_type %s%s", m,
+                                         virt, arm ? " on aarch64" : "");
     static const char *const modes[] = {"host-model", "host-passthrough", "custom", "none"};
     bool mode_ok = false;
     for (size_t i = 0; i < MR_ARRAY_SIZE(modes); i++)

@@ -20,9 +20,9 @@ char *mr_uri_peer(const char *transport, const char *peer);
  * deprecated [libvirt] live_migration_uri with %s replaced when set, else
  * qemu+<live_migration_scheme, tcp when unset>://DEST/system. TRANSPORT
  * (tcp, tls, ssh; NULL: nova.conf) overrides both. WITH_STREAM: DEST is
- * the destination's migration address (its live_migration_inbound_addr, or
- * --peer), so the stream goes to tcp://DEST as Nova does; without it
- * libvirt picks the destination's host name. -EINVAL with *ret_msg when
+ * the destination's live_migration_inbound_addr, so the stream goes to
+ * tcp://DEST as Nova does; without it DEST is the destination's [DEFAULT]
+ * host and libvirt picks the destination's host name. -EINVAL with *ret_msg when
  * nova.conf's values cannot make a URI. */
 int mr_uri_migration(const struct mr_novaconf *nova, const char *transport, const char *dest,
                      bool with_stream, char **ret_uri, char **ret_migrate_uri, char **ret_msg);

@@ -1,7 +1,8 @@
 /* This host's facts for its peers: collected from the root's files, the
  * site configuration and (live) the resolver and libvirt; written and read
  * as JSON. Only what a comparison needs, nothing secret: nova.conf is asked
- * for instances_path, virt_type, cpu_mode and cpu_models alone, and of the
+ * for instances_path, virt_type, the CPU settings, one workaround and the
+ * addresses Nova gives peers for this host alone, and of the
  * migration user's keys only the public halves are read. */
 #include "config.h"
 
@@ -22,6 +23,7 @@
 #include "libvirtconf.h"
 #include "netaddr.h"
 #include "novaconf.h"
+#include "novarelease.h"
 #include "ops.h"
 #include "uri.h"
 
@@ -60,6 +62,9 @@ void mr_facts_free(struct mr_facts *f)
     free(f->virt_type);
     free(f->cpu_mode);
     mr_strv_free(f->cpu_models);
+    free(f->nova_host);
+    free(f->live_migration_inbound_addr);
+    free(f->migration_inbound_addr);
     free(f->transport);
     free(f->migration_user);
     mr_strv_free(f->public_keys);
@@ -71,6 +76,7 @@ static struct mr_facts *facts_new(void)
 {
     struct mr_facts *f = mr_xcalloc(1, sizeof(*f));
     f->nova_uid = f->nova_gid = -1;
+    f->skip_cpu_compare_on_dest = -1;
     f->notes = mr_xcalloc(1, sizeof(char *));
     return f;
 }
@@ -335,13 +341,51 @@ static void collect_nova(const struct mr_ctx *ctx, struct mr_facts *f)
     if (mr_novaconf_get(conf, "libvirt", "virt_type", &v) && v.value && *v.value)
         virt = v.value;
     f->virt_type = mr_xstrdup(virt);
-    bool models_cpu = strcmp(virt, "kvm") == 0 || strcmp(virt, "qemu") == 0;
     if (mr_novaconf_get(conf, "libvirt", "cpu_mode", &v) && v.value && *v.value)
         f->cpu_mode = mr_xstrdup(v.value);
     else
-        f->cpu_mode = mr_xstrdup(models_cpu ? "host-model" : "none");
+        f->cpu_mode = mr_xstrdup(mr_facts_default_cpu_mode(virt, f->cpu_arch));
     const char *models = mr_novaconf_get(conf, "libvirt", "cpu_models", &v) ? v.value : NULL;
     f->cpu_models = mr_split_list(models);
+    /* The option, and the destination's skipping of the comparison, came in
+     * 26.0.0 (nova/conf/workarounds.py). */
+    const struct mr_nova_release *rel = NULL;
+    const char *rmsg = NULL;
+    if (mr_ctx_nova_release(ctx, &rel, &rmsg) < 0)
+        rel = NULL;
+    f->skip_cpu_compare_on_dest =
+        mr_nova_release_at_least(rel, MR_NOVA_SKIP_CPU_COMPARE_MAJOR) &&
+        mr_novaconf_bool(conf, "workarounds", "skip_cpu_compare_on_dest");
+
+    /* nova/conf/netconf.py: host defaults to socket.gethostname(). */
+    const char *host = mr_novaconf_str(conf, "DEFAULT", "host");
+    f->nova_host = host ? mr_xstrdup(host) : f->host ? mr_xstrdup(f->host) : NULL;
+    const char *in = mr_novaconf_str(conf, "libvirt", "live_migration_inbound_addr");
+    f->live_migration_inbound_addr = in ? mr_xstrdup(in) : NULL;
+    if (mr_nova_release_at_least(rel, MR_NOVA_MIGRATION_INBOUND_MAJOR)) {
+        /* Default $my_ip; "%s" is the host name (LibvirtDriver.get_host_ip_addr). */
+        const char *mi = mr_novaconf_str(conf, "libvirt", "migration_inbound_addr");
+        if (!mi)
+            mi = mr_novaconf_str(conf, "DEFAULT", "my_ip");
+        const char *pct = mi ? strstr(mi, "%s") : NULL;
+        if (pct)
+            f->migration_inbound_addr = mr_xasprintf("%.*s%s%s", (int)(pct - mi), mi,
+                                                     f->host ? f->host : "", pct + 2);
+        else if (mi)
+            f->migration_inbound_addr = mr_xstrdup(mi);
+    }
+    f->nova_addrs_known = true;
+}
+
+const char *mr_facts_default_cpu_mode(const char *virt_type, const char *arch)
+{
+    /* nova/virt/libvirt/driver.py, _get_guest_cpu_model_config: kvm and
+     * qemu get host-model, except on AArch64 (no host-model there), which
+     * gets host-passthrough; other virt types get no CPU model. */
+    const char *vt = virt_type ? virt_type : "kvm";
+    if (strcmp(vt, "kvm") != 0 && strcmp(vt, "qemu") != 0)
+        return "none";
+    return arch && strcmp(arch, "aarch64") == 0 ? "host-passthrough" : "host-model";
 }
 
 static void collect_ids(const struct mr_ctx *ctx, struct mr_facts *f)
@@ -437,8 +481,8 @@ int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret)
     f->fqdn = find_fqdn(f);
     collect_live_net(ctx, f);
     collect_ids(ctx, f);
+    collect_libvirt(ctx, f); /* first: cpu_mode's default depends on the CPU's arch */
     collect_nova(ctx, f);
-    collect_libvirt(ctx, f);
     collect_keys(ctx, f);
     collect_ports(ctx, f);
     *ret = f;
@@ -526,6 +570,18 @@ char *mr_facts_to_json(const struct mr_facts *f)
     json_object_object_add(o, "virt_type", jstr(f->virt_type));
     json_object_object_add(o, "cpu_mode", jstr(f->cpu_mode));
     json_object_object_add(o, "cpu_models", jstrv(f->cpu_models));
+    json_object_object_add(o, "skip_cpu_compare_on_dest",
+                           f->skip_cpu_compare_on_dest < 0
+                               ? NULL
+                               : json_object_new_boolean(f->skip_cpu_compare_on_dest));
+    if (f->nova_addrs_known) {
+        json_object *na = json_object_new_object();
+        json_object_object_add(na, "host", jstr(f->nova_host));
+        json_object_object_add(na, "live_migration_inbound_addr",
+                               jstr(f->live_migration_inbound_addr));
+        json_object_object_add(na, "migration_inbound_addr", jstr(f->migration_inbound_addr));
+        json_object_object_add(o, "nova_addresses", na);
+    }
     json_object_object_add(o, "transport", jstr(f->transport));
     json_object_object_add(o, "migration_user", jstr(f->migration_user));
     json_object_object_add(o, "public_keys", jstrv(f->public_keys));
@@ -625,6 +681,18 @@ static int read_int(struct reader *rd, const char *key, long long min, long long
     return 0;
 }
 
+/* A boolean: *dst 0 or 1; absent or null leaves *dst (-1: not reported). */
+static int read_bool(struct reader *rd, const char *key, int *dst)
+{
+    json_object *v = get(rd, key);
+    if (!v)
+        return 0;
+    if (!json_object_is_type(v, json_type_boolean))
+        return bad(rd, key, "true or false");
+    *dst = json_object_get_boolean(v) ? 1 : 0;
+    return 0;
+}
+
 static int read_entries(struct reader *rd, const char *key, struct mr_host_entry **dst,
                         size_t *n_dst)
 {
@@ -676,6 +744,7 @@ static int read_all(struct reader *rd, struct mr_facts *f)
     r |= read_str(rd, "virt_type", &f->virt_type);
     r |= read_str(rd, "cpu_mode", &f->cpu_mode);
     r |= read_strv(rd, "cpu_models", &f->cpu_models);
+    r |= read_bool(rd, "skip_cpu_compare_on_dest", &f->skip_cpu_compare_on_dest);
     r |= read_str(rd, "transport", &f->transport);
     r |= read_str(rd, "migration_user", &f->migration_user);
     r |= read_strv(rd, "public_keys", &f->public_keys);
@@ -690,6 +759,20 @@ static int read_all(struct reader *rd, struct mr_facts *f)
         r |= read_str(&sub, "model", &f->cpu_model);
         r |= read_strv(&sub, "features", &f->cpu_features);
         r |= read_str(&sub, "xml", &f->cpu_xml);
+        if (sub.msg && !rd->msg)
+            rd->msg = sub.msg;
+        else
+            free(sub.msg);
+    }
+    json_object *na = get(rd, "nova_addresses");
+    if (na && !json_object_is_type(na, json_type_object)) {
+        r |= bad(rd, "nova_addresses", "an object");
+    } else if (na) {
+        struct reader sub = {.obj = na, .prefix = "nova_addresses."};
+        r |= read_str(&sub, "host", &f->nova_host);
+        r |= read_str(&sub, "live_migration_inbound_addr", &f->live_migration_inbound_addr);
+        r |= read_str(&sub, "migration_inbound_addr", &f->migration_inbound_addr);
+        f->nova_addrs_known = true;
         if (sub.msg && !rd->msg)
             rd->msg = sub.msg;
         else

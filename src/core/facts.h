@@ -36,6 +36,20 @@ struct mr_facts {
     char *virt_type;       /* nova.conf [libvirt] virt_type (kvm when unset) */
     char *cpu_mode;        /* nova.conf [libvirt] cpu_mode as Nova resolves it */
     char **cpu_models;
+    /* nova.conf [workarounds] skip_cpu_compare_on_dest as this host's Nova
+     * release reads it (0 before 26.0.0, which has no such option); -1 in
+     * facts from a migready that did not report it. */
+    int skip_cpu_compare_on_dest;
+    /* The names Nova gives peers for this host (nova.conf): [DEFAULT] host
+     * (this host's name when unset, as Nova's default), [libvirt]
+     * live_migration_inbound_addr (NULL: unset, peers use nova_host) and
+     * [libvirt] migration_inbound_addr (cold migration, 29.0.0 on; NULL
+     * before). nova_addrs_known is false in facts of a migready that did
+     * not report them. */
+    bool nova_addrs_known;
+    char *nova_host;
+    char *live_migration_inbound_addr;
+    char *migration_inbound_addr;
     char *transport;       /* tcp, tls or ssh */
     char *migration_user;
     char **public_keys;    /* the migration user's public keys, one line each */
@@ -56,6 +70,14 @@ const struct mr_facts *mr_ctx_facts(const struct mr_ctx *ctx);
 /* Test hook: makes F (the context owns it from now on) this host's facts
  * of the run, as if collected, so that unit tests need no live host. */
 void mr_ctx_set_facts(const struct mr_ctx *ctx, struct mr_facts *f);
+/* [workarounds] skip_cpu_compare_on_dest exists from this Nova major on. */
+#define MR_NOVA_SKIP_CPU_COMPARE_MAJOR 26
+/* [libvirt] migration_inbound_addr exists from this Nova major on. */
+#define MR_NOVA_MIGRATION_INBOUND_MAJOR 29
+/* The guest CPU mode Nova picks when [libvirt] cpu_mode is unset, for
+ * VIRT_TYPE (NULL: kvm) on a host whose CPU is ARCH (NULL: unknown, taken
+ * as not AArch64). */
+const char *mr_facts_default_cpu_mode(const char *virt_type, const char *arch);
 /* Fills the libvirt parts of F (cpu_*, host_uuid) from a capabilities XML. */
 int mr_facts_parse_capabilities(struct mr_facts *f, const char *xml, char **ret_msg);
 /* The address F's host gives NAME: the live resolver's answer, else /etc/hosts

@@ -40,11 +40,13 @@
 #include <libvirt/virterror.h>
 
 #include "ctx.h"
+#include "facts.h"
 #include "migrate.h"
 #include "migready.h"
 #include "netaddr.h"
 #include "novaconf.h"
 #include "ops.h"
+#include "peers.h"
 #include "sshpeer.h"
 #include "uri.h"
 #include "virt.h"
@@ -883,31 +885,87 @@ static int check_peer_address(struct run *rn)
     return 0;
 }
 
+/* The peer's facts, when they can be fetched over SSH and tell the
+ * addresses Nova uses (a migready that predates them does not); else NULL
+ * with *ret_why saying which. */
+static const struct mr_facts *peer_facts(struct run *rn, const char **ret_why)
+{
+    struct mr_peer *const *peers = NULL;
+    size_t n = 0;
+    *ret_why = "its facts could not be fetched";
+    if (mr_ctx_peer_list(rn->ctx, &peers, &n) < 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(peers[i]->name, rn->o->peer) != 0)
+            continue;
+        if (!peers[i]->facts) {
+            *ret_why = peers[i]->message ? peers[i]->message : "its facts could not be fetched";
+            return NULL;
+        }
+        if (!peers[i]->facts->nova_addrs_known) {
+            *ret_why = "its facts lack nova_addresses (an older migready there)";
+            return NULL;
+        }
+        return peers[i]->facts;
+    }
+    return NULL;
+}
+
+/* Where one leg goes, as Nova's source works it out: the destination's
+ * live_migration_inbound_addr when set, for both the libvirt URI and QEMU's
+ * stream (nova/virt/libvirt/driver.py, LibvirtDriver._live_migration_operation
+ * with migrate_data.target_connect_addr from pre_live_migration, then
+ * _live_migration_uri and _migrate_uri); else the destination's compute
+ * host name ([DEFAULT] host) in the URI and no stream address, so that
+ * libvirt uses the name the destination's libvirtd reports. */
+static int leg_uris(struct run *rn, const char *to, const char *host, const char *inbound,
+                    char **ret_uri, char **ret_stream)
+{
+    char *msg = NULL;
+    const char *dest = inbound ? inbound : host;
+    if (mr_uri_migration(rn->nova, rn->o->transport, dest, inbound != NULL, ret_uri, ret_stream,
+                         &msg) < 0)
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rn->rep->host, rn->o->peer, 0,
+                      mr_xstrdup("build the migration URI"), msg);
+    if (*ret_stream)
+        note(rn, "to %s: URI %s, migration address %s (%s's live_migration_inbound_addr)", to,
+             *ret_uri, *ret_stream, to);
+    else if (inbound)
+        note(rn, "to %s: URI %s, migration address none: tunnelled through libvirtd", to,
+             *ret_uri);
+    else
+        note(rn, "to %s: URI %s, migration address none: libvirt uses the host name %s's "
+                 "libvirtd reports (%s sets no live_migration_inbound_addr)",
+             to, *ret_uri, to, to);
+    return 0;
+}
+
 /* The URIs Nova would use, both ways, and the transport they imply. */
 static int build_uris(struct run *rn)
 {
     const struct mr_migrate_opts *o = rn->o;
     struct mr_migrate_report *rep = rn->rep;
     const char *peer = o->peer;
-    char *msg = NULL;
-    if (mr_uri_migration(rn->nova, o->transport, peer, true, &rn->out_uri, &rn->out_stream,
-                        &msg) < 0)
-        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host, peer, 0,
-                      mr_xstrdup("build the migration URI"), msg);
-    const char *inbound = mr_novaconf_str(rn->nova, "libvirt", "live_migration_inbound_addr");
-    if (mr_uri_migration(rn->nova, o->transport, inbound ? inbound : rep->host, inbound != NULL,
-                        &rn->back_uri, &rn->back_stream, &msg) < 0)
-        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_CONNECT, rep->host, peer, 0,
-                      mr_xstrdup("build the migration URI"), msg);
+    const char *why = NULL;
+    const struct mr_facts *pf = peer_facts(rn, &why);
+    if (!pf)
+        note(rn, "%s's facts are not available (%s): --peer %s is taken as its [DEFAULT] host, "
+                 "its live_migration_inbound_addr is not known",
+             peer, why, peer);
+    const char *host = pf && pf->nova_host ? pf->nova_host : peer;
+    if (leg_uris(rn, peer, host, pf ? pf->live_migration_inbound_addr : NULL, &rn->out_uri,
+                 &rn->out_stream) < 0)
+        return -1;
+    const char *own_host = mr_novaconf_str(rn->nova, "DEFAULT", "host");
+    if (leg_uris(rn, rep->host, own_host ? own_host : rep->host,
+                 mr_novaconf_str(rn->nova, "libvirt", "live_migration_inbound_addr"),
+                 &rn->back_uri, &rn->back_stream) < 0)
+        return -1;
     /* A legacy live_migration_uri with no scheme is taken as tcp, libvirt's
      * usual transport for a migration. */
     rep->transport = o->transport ? mr_xstrdup(o->transport) : mr_uri_transport(rn->out_uri);
     if (!rep->transport)
         rep->transport = mr_xstrdup("tcp");
-    if (!mr_novaconf_str(rn->nova, "libvirt", "live_migration_uri") || o->transport)
-        note(rn, "the peer's own live_migration_inbound_addr is not read: --peer %s is taken as "
-                 "its migration address",
-             peer);
     rn->peer_client_uri =
         strcmp(rep->transport, "ssh") == 0 && !strchr(rn->out_uri, '?')
             ? mr_xasprintf("%s?no_tty=1", rn->out_uri)

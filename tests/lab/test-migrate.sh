@@ -9,6 +9,10 @@
 #   6. --timeout during a (rate-limited) migration                  -> 1, timed out
 #   7. hv2's libvirtd stopped (by its recorded PID)                 -> 1, libvirt.listen
 #   8. a lab with --same-host-uuid                                  -> 1, libvirt.host-uuid
+#   9. the URIs Nova builds (hv2's facts fetched over SSH): with hv2's
+#      live_migration_inbound_addr (the lab's nova.conf) qemu+tcp://192.0.2.12/system
+#      and tcp://192.0.2.12; without it qemu+tcp://hv2/system and no migration
+#      address; both round trips pass and print the URI and address they used
 # After every run: no probe domain, storage pool, file or QEMU process left
 # on either host. The lab is brought down on any exit.
 #
@@ -134,6 +138,37 @@ leftovers "shared"
 if mt block 0 --block; then roundtrip_ok "--block"; fi
 [ "$(j '.storage')" = block ] || bad "--block: storage $(j '.storage')"
 leftovers "--block"
+
+# 9: the URI and the migration address, as Nova's source builds them from
+# the destination's facts (hv1 fetches hv2's over SSH: remote_migready).
+printf 'remote_migready = %s\n' "$MIGREADY" >>"$("$LAB" path hv1)/etc/migready/migready.conf"
+# uris NAME URI STREAM: a text run and a JSON run; both print what they used.
+uris() {
+    local name=$1 uri=$2 stream=$3 rc=0 text
+    text=$(on hv1 "$MIGREADY" migrate-test --peer hv2 --no-color 2>&1) || rc=$?
+    [ "$rc" = 0 ] || { bad "$name: text run exit $rc: $text"; return; }
+    grep -F "note    to hv2: URI $uri, migration address" <<<"$text" >/dev/null ||
+        { bad "$name: no 'to hv2: URI $uri' line in: $text"; return; }
+    echo "$text" | grep -E "note    to hv[12]:|via " | sed "s/^/     $name| /"
+    mt "$name" 0 || return
+    roundtrip_ok "$name"
+    if [ "$(j '.legs[0].uri')" != "$uri" ] || [ "$(j '.legs[0].migrate_uri')" != "$stream" ]; then
+        bad "$name: leg 1 via $(j '.legs[0].uri') stream $(j '.legs[0].migrate_uri'), want $uri $stream"
+        return
+    fi
+    ok "$name: leg 1 via $(j '.legs[0].uri'), migration address $(j '.legs[0].migrate_uri')"
+}
+# The lab's nova.conf sets live_migration_inbound_addr on every host.
+uris "inbound addr" qemu+tcp://192.0.2.12/system tcp://192.0.2.12
+leftovers "inbound addr"
+NOVA2=$("$LAB" path hv2)/etc/nova/nova.conf
+cp -p "$NOVA2" "$OUT.nova"
+# Rewritten in place: the file is a bind mount inside hv2.
+sed '/^live_migration_inbound_addr/d' "$OUT.nova" >"$NOVA2"
+uris "no inbound addr" qemu+tcp://hv2/system null
+leftovers "no inbound addr"
+cat "$OUT.nova" >"$NOVA2"
+rm -f "$OUT.nova"
 
 # 3: as a check.
 rc=0

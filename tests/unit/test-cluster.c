@@ -144,6 +144,12 @@ static void expect(const struct mr_result *r, const char *needle, enum mr_status
     }
 }
 
+static void set_str(char **field, const char *v)
+{
+    free(*field);
+    *field = v ? mr_xstrdup(v) : NULL;
+}
+
 /* The unreachable peer: a skip, never a pass or a fail. */
 static void expect_unreachable(const struct mr_result *r)
 {
@@ -254,6 +260,84 @@ static void test_hosts_third_party_and_peer_address(void **state)
               "(198.51.100.2)", MR_FAIL);
 }
 
+/* The names Nova migrates to: the destination's [DEFAULT] host, or its
+ * [libvirt] live_migration_inbound_addr when set
+ * (nova/virt/libvirt/driver.py, LibvirtDriver.pre_live_migration stores
+ * it as target_connect_addr; _live_migration_operation then builds
+ * _live_migration_uri and _migrate_uri from it). They travel in facts. */
+static void test_facts_nova_addresses(void **state)
+{
+    (void)state;
+    struct mr_facts *f = facts("hv2", "192.0.2.12");
+    assert_false(f->nova_addrs_known); /* an older migready's facts */
+    f->nova_addrs_known = true;
+    f->nova_host = mr_xstrdup("hv2.lab.example");
+    f->live_migration_inbound_addr = mr_xstrdup("198.51.100.12");
+    f->migration_inbound_addr = mr_xstrdup("192.0.2.12");
+    char *json = mr_facts_to_json(f), *msg = NULL;
+    struct mr_facts *g = NULL;
+    assert_int_equal(mr_facts_from_json(json, &g, &msg), 0);
+    assert_true(g->nova_addrs_known);
+    assert_string_equal(g->nova_host, "hv2.lab.example");
+    assert_string_equal(g->live_migration_inbound_addr, "198.51.100.12");
+    assert_string_equal(g->migration_inbound_addr, "192.0.2.12");
+    mr_facts_free(g);
+    free(json);
+    free(f->live_migration_inbound_addr);
+    f->live_migration_inbound_addr = NULL;
+    json = mr_facts_to_json(f);
+    assert_int_equal(mr_facts_from_json(json, &g, &msg), 0);
+    assert_true(g->nova_addrs_known);
+    assert_null(g->live_migration_inbound_addr);
+    mr_facts_free(g);
+    free(json);
+    mr_facts_free(f);
+}
+
+static int stub_resolve(const char *name, char ***ret)
+{
+    const char *a = strcmp(name, "hv2.lab.example") == 0 ? "192.0.2.12"
+                    : strcmp(name, "hv2-mig") == 0       ? "192.0.2.99"
+                                                         : NULL;
+    if (!a)
+        return -ENOENT;
+    *ret = mr_xcalloc(2, sizeof(char *));
+    (*ret)[0] = mr_xstrdup(a);
+    return 0;
+}
+
+static const struct mr_ops resolve_ops = {.resolve = stub_resolve};
+
+static void test_hosts_nova_names(void **state)
+{
+    struct fixture *fx = *state;
+    /* Facts without the field: a skip naming it, never a fail. */
+    const struct mr_result *r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2: not compared: its facts lack nova_addresses (host, "
+              "live_migration_inbound_addr)", MR_SKIP);
+
+    fx->ctx->live = true;
+    fx->ctx->ops = &resolve_ops;
+    hv2(fx)->nova_addrs_known = true;
+    set_str(&hv2(fx)->nova_host, "hv2.lab.example");
+    r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2's [DEFAULT] host hv2.lab.example resolves here to 192.0.2.12, an address of "
+              "hv2", MR_PASS);
+    no_finding(r, "not compared: its facts");
+
+    set_str(&hv2(fx)->live_migration_inbound_addr, "hv2-mig");
+    r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2's live_migration_inbound_addr hv2-mig leads to 192.0.2.99 here, which is not "
+              "an address of hv2 (192.0.2.12)", MR_FAIL);
+    set_str(&hv2(fx)->live_migration_inbound_addr, "hv2-nowhere");
+    r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2's live_migration_inbound_addr hv2-nowhere does not resolve here", MR_FAIL);
+    set_str(&hv2(fx)->live_migration_inbound_addr, "192.0.2.12");
+    r = run(fx, &mr_check_hosts_resolution);
+    expect(r, "hv2's live_migration_inbound_addr 192.0.2.12 resolves here to 192.0.2.12", MR_PASS);
+    fx->ctx->live = false;
+}
+
 /* ---- nova.cpu-mode, nova.instances-path ---- */
 
 static void test_cpu_mode(void **state)
@@ -301,40 +385,125 @@ static void test_instances_path(void **state)
 
 /* ---- libvirt.versions ---- */
 
+/* The host runs Nova VERSION: its package metadata in the root, alone. */
+static void nova_installed(struct fixture *fx, const char *version)
+{
+    char *site = mr_xasprintf("%s/usr/lib/python3/dist-packages", fx->dir);
+    mr_test_rmtree(site);
+    free(site);
+    char *path = mr_xasprintf("/usr/lib/python3/dist-packages/nova-%s.dist-info/METADATA",
+                              version);
+    char *meta = mr_xasprintf("Metadata-Version: 2.1\nName: nova\nVersion: %s\n", version);
+    mr_test_write(fx->dir, path, meta);
+    mr_ctx_invalidate(fx->ctx, MR_SLOT_NOVA_RELEASE);
+    free(path);
+    free(meta);
+}
+
+static void nova_conf_d(struct fixture *fx, const char *text)
+{
+    mr_test_write(fx->dir, "/etc/nova/nova.conf.d/50-migready-test.conf", text);
+    mr_ctx_invalidate(fx->ctx, MR_SLOT_NOVA);
+}
+
+/* Nova compares the hypervisor (QEMU) version alone, destination against
+ * source: nova/conductor/tasks/live_migrate.py,
+ * LiveMigrationTask._check_compatible_with_source_hypervisor
+ * (DestinationHypervisorTooOld). libvirt's own version is never compared. */
 static void test_versions(void **state)
 {
     struct fixture *fx = *state;
     const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
     mr_test_assert_status(r, MR_PASS);
     expect(r, "hv2 runs libvirt 9.0.0 and QEMU 7.2.0, as this host", MR_PASS);
-    expect(r, "Nova has announced libvirt 10.0.0 and QEMU 8.2.2 as its next minimum", MR_PASS);
+    expect(r, "has announced libvirt 10.0.0 and QEMU 8.2.2 as its next minimum", MR_PASS);
     expect_unreachable(r);
 
-    free(hv2(fx)->qemu_version);
-    hv2(fx)->qemu_version = mr_xstrdup("7.1.0");
+    set_str(&hv2(fx)->qemu_version, "7.1.0");
     r = run(fx, &mr_check_libvirt_versions);
     mr_test_assert_status(r, MR_FAIL);
-    expect(r, "hv2 runs QEMU 7.1.0, older than this host's 7.2.0: instances cannot move from "
-              "here to hv2", MR_FAIL);
+    expect(r, "hv2 runs QEMU 7.1.0, older than this host's 7.2.0: Nova refuses to move "
+              "instances from here to hv2 (DestinationHypervisorTooOld)", MR_FAIL);
 
-    free(hv2(fx)->qemu_version);
-    hv2(fx)->qemu_version = mr_xstrdup("7.2.0");
-    free(hv2(fx)->libvirt_version);
-    hv2(fx)->libvirt_version = mr_xstrdup("10.0.0");
+    set_str(&hv2(fx)->qemu_version, "8.0.0");
     r = run(fx, &mr_check_libvirt_versions);
     mr_test_assert_status(r, MR_WARN);
-    expect(r, "hv2 runs libvirt 10.0.0, newer than this host's 9.0.0: instances can move to hv2 "
-              "but not back", MR_WARN);
+    expect(r, "hv2 runs QEMU 8.0.0, newer than this host's 7.2.0: instances can move to hv2 but "
+              "Nova refuses to move them back", MR_WARN);
 
-    free(hv2(fx)->libvirt_version);
-    hv2(fx)->libvirt_version = mr_xstrdup("7.0.0");
+    /* An older (or newer) libvirt with the same QEMU: Nova does not care. */
+    set_str(&hv2(fx)->qemu_version, "7.2.0");
+    set_str(&hv2(fx)->libvirt_version, "8.5.0");
     r = run(fx, &mr_check_libvirt_versions);
-    expect(r, "hv2 runs libvirt 7.0.0, older than 8.0.0, Nova's minimum", MR_FAIL);
+    mr_test_assert_status(r, MR_PASS);
+    expect(r, "hv2 runs libvirt 8.5.0, this host 9.0.0, and QEMU 7.2.0 as this host: Nova "
+              "compares only the QEMU version", MR_PASS);
+    set_str(&hv2(fx)->libvirt_version, "10.0.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_PASS);
 
-    free(hv2(fx)->libvirt_version);
-    hv2(fx)->libvirt_version = NULL;
+    /* No release known: the newest floors (33.0.0's driver.py). */
+    set_str(&hv2(fx)->libvirt_version, "7.0.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    expect(r, "hv2 runs libvirt 7.0.0, older than 8.0.0, the minimum of Nova (release unknown",
+           MR_FAIL);
+
+    set_str(&hv2(fx)->libvirt_version, NULL);
     r = run(fx, &mr_check_libvirt_versions);
     expect(r, "hv2 did not report its libvirt version", MR_WARN);
+}
+
+/* [workarounds] skip_hypervisor_version_check_on_lm (nova/conf/workarounds.py,
+ * new in 26.0.0) turns _check_compatible_with_source_hypervisor's version
+ * comparison off; before 26.0.0 the option does not exist. */
+static void test_versions_skip_check(void **state)
+{
+    struct fixture *fx = *state;
+    set_str(&hv2(fx)->qemu_version, "7.1.0");
+    nova_conf_d(fx, "[workarounds]\nskip_hypervisor_version_check_on_lm = True\n");
+    const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_PASS);
+    expect(r, "hv2 runs QEMU 7.1.0, this host 7.2.0: not compared, [workarounds] "
+              "skip_hypervisor_version_check_on_lm is set", MR_PASS);
+
+    nova_installed(fx, "25.2.1");
+    r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_FAIL);
+    expect(r, "hv2 runs QEMU 7.1.0, older than this host's 7.2.0", MR_FAIL);
+}
+
+/* The floors follow the host's release: nova/virt/libvirt/driver.py
+ * MIN_LIBVIRT_VERSION / MIN_QEMU_VERSION / NEXT_MIN_* at the tags 27.0.0
+ * (6.0.0, 4.2.0; next 7.0.0, 5.2.0), 29.0.0 (7.0.0, 5.2.0; next 8.0.0,
+ * 6.2.0) and 31.0.0 to 33.0.0 (8.0.0, 6.2.0; next 10.0.0, 8.2.2). */
+static void test_versions_floor_by_release(void **state)
+{
+    struct fixture *fx = *state;
+    set_str(&own(fx)->libvirt_version, "7.0.0");
+    set_str(&own(fx)->qemu_version, "5.2.0");
+    set_str(&hv2(fx)->libvirt_version, "7.0.0");
+    set_str(&hv2(fx)->qemu_version, "5.2.0");
+
+    nova_installed(fx, "29.0.0");
+    const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_PASS);
+    expect(r, "this host runs libvirt 7.0.0 and QEMU 5.2.0; Nova 2024.1 (Caracal, 29.0.0) has "
+              "announced libvirt 8.0.0 and QEMU 6.2.0 as its next minimum", MR_PASS);
+
+    nova_installed(fx, "31.0.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_FAIL);
+    expect(r, "this host runs libvirt 7.0.0, older than 8.0.0, the minimum of Nova 2025.1", MR_FAIL);
+    expect(r, "hv2 runs QEMU 5.2.0, older than 6.2.0, the minimum of Nova 2025.1", MR_FAIL);
+
+    set_str(&own(fx)->libvirt_version, "6.0.0");
+    set_str(&own(fx)->qemu_version, "4.2.0");
+    set_str(&hv2(fx)->libvirt_version, "6.0.0");
+    set_str(&hv2(fx)->qemu_version, "4.2.0");
+    nova_installed(fx, "27.0.0");
+    r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_PASS);
+    expect(r, "Nova 2023.1 (Antelope, 27.0.0) has announced libvirt 7.0.0 and QEMU 5.2.0", MR_PASS);
 }
 
 static void test_versions_no_local_libvirt(void **state)
@@ -465,6 +634,90 @@ static void test_cpu_emulated_and_arch(void **state)
     assert_null(seen_uri);
 }
 
+/* [workarounds] skip_cpu_compare_on_dest, read on the destination: Nova's
+ * nova/virt/libvirt/driver.py, LibvirtDriver.check_can_live_migrate_destination
+ * then skips _compare_cpu, and libvirt checks the guest CPU when the guest
+ * arrives. For host-model that CPU is a subset of the host CPU compared
+ * here: an incompatible host CPU is a warning, no longer a fail. */
+static void test_cpu_skip_compare_on_dest(void **state)
+{
+    struct fixture *fx = *state;
+    fx->ctx->ops = &compare_ops;
+    stub_rc = 0;
+    stub_verdict = MR_CPU_INCOMPATIBLE;
+    hv2(fx)->skip_cpu_compare_on_dest = 1;
+    const struct mr_result *r = run(fx, &mr_check_libvirt_cpu_compat);
+    mr_test_assert_status(r, MR_WARN);
+    expect(r, "hv2 sets [workarounds] skip_cpu_compare_on_dest, so Nova does not compare CPUs "
+              "and libvirt checks the guest CPU when it arrives; hv2 cannot run this host's CPU "
+              "(Skylake, cpu_mode = host-model)", MR_WARN);
+
+    stub_verdict = MR_CPU_SUPERSET;
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    mr_test_assert_status(r, MR_PASS);
+    expect(r, "its CPU is a superset; Nova does not compare (skip_cpu_compare_on_dest), libvirt "
+              "checks the guest CPU when it arrives", MR_PASS);
+
+    /* Facts of an older migready: this host's own setting is assumed. */
+    stub_verdict = MR_CPU_INCOMPATIBLE;
+    hv2(fx)->skip_cpu_compare_on_dest = -1;
+    own(fx)->skip_cpu_compare_on_dest = 1;
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    expect(r, "hv2 sets [workarounds] skip_cpu_compare_on_dest (as on this host: its facts do "
+              "not say)", MR_WARN);
+    own(fx)->skip_cpu_compare_on_dest = 0;
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    expect(r, "hv2 cannot run this host's CPU (Skylake, cpu_mode = host-model)", MR_FAIL);
+
+    /* A custom model is the guest CPU itself: libvirt refuses it on arrival. */
+    hv2(fx)->skip_cpu_compare_on_dest = 1;
+    set_str(&own(fx)->cpu_mode, "custom");
+    mr_strv_push(&own(fx)->cpu_models, "Nehalem");
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    expect(r, "hv2 cannot run this host's CPU (Nehalem, cpu_mode = custom)", MR_FAIL);
+
+    /* Before 26.0.0 the option does not exist: Nova compares. */
+    set_str(&own(fx)->cpu_mode, "host-model");
+    nova_installed(fx, "25.0.0");
+    r = run(fx, &mr_check_libvirt_cpu_compat);
+    mr_test_assert_status(r, MR_FAIL);
+    no_finding(r, "skip_cpu_compare_on_dest");
+    forget_stub();
+}
+
+/* On AArch64 _compare_cpu compares the host CPUs whatever the guest model
+ * (nova/virt/libvirt/driver.py, LibvirtDriver._compare_cpu), and an unset
+ * cpu_mode is host-passthrough (LibvirtDriver._get_guest_cpu_model_config). */
+static void test_cpu_aarch64(void **state)
+{
+    struct fixture *fx = *state;
+    fx->ctx->ops = &compare_ops;
+    stub_rc = 0;
+    stub_verdict = MR_CPU_IDENTICAL;
+    assert_string_equal(mr_facts_default_cpu_mode("kvm", "aarch64"), "host-passthrough");
+    assert_string_equal(mr_facts_default_cpu_mode(NULL, "x86_64"), "host-model");
+    assert_string_equal(mr_facts_default_cpu_mode("qemu", "aarch64"), "host-passthrough");
+    assert_string_equal(mr_facts_default_cpu_mode("lxc", "aarch64"), "none");
+
+    set_str(&own(fx)->cpu_arch, "aarch64");
+    set_str(&hv2(fx)->cpu_arch, "aarch64");
+    set_str(&own(fx)->cpu_xml, "<cpu><arch>aarch64</arch><model>cortex-a72</model></cpu>");
+    set_str(&own(fx)->cpu_mode, "custom");
+    mr_strv_push(&own(fx)->cpu_models, "cortex-a57");
+    const struct mr_result *r = run(fx, &mr_check_libvirt_cpu_compat);
+    mr_test_assert_status(r, MR_PASS);
+    assert_string_equal(seen_xml, "<cpu><arch>aarch64</arch><model>cortex-a72</model></cpu>");
+
+    /* nova.cpu-mode: seed-good's nova.conf leaves cpu_mode unset. */
+    r = run(fx, &mr_check_nova_cpu_mode);
+    expect(r, "cpu_mode is unset: Nova uses host-passthrough for virt_type kvm on aarch64: "
+              "instances see this host's exact CPU", MR_WARN);
+    set_str(&own(fx)->cpu_arch, "x86_64");
+    r = run(fx, &mr_check_nova_cpu_mode);
+    expect(r, "cpu_mode is unset: Nova uses host-model for virt_type kvm", MR_PASS);
+    forget_stub();
+}
+
 /* ---- libvirt.host-uuid ---- */
 
 static void test_host_uuid(void **state)
@@ -517,14 +770,20 @@ int main(void)
         T(test_hosts_peer_loopback),
         T(test_hosts_peer_mapped_loopback),
         T(test_hosts_third_party_and_peer_address),
+        T(test_facts_nova_addresses),
+        T(test_hosts_nova_names),
         T(test_cpu_mode),
         T(test_cpu_models),
         T(test_instances_path),
         T(test_versions),
+        T(test_versions_skip_check),
+        T(test_versions_floor_by_release),
         T(test_versions_no_local_libvirt),
         T(test_cpu_compat),
         T(test_cpu_passthrough),
         T(test_cpu_emulated_and_arch),
+        T(test_cpu_skip_compare_on_dest),
+        T(test_cpu_aarch64),
         T(test_host_uuid),
         T(test_host_uuid_between_peers),
     };
