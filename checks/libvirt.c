@@ -151,7 +151,7 @@ static void listen_traditional(const struct mr_ctx *ctx, const struct mr_libvirt
     const char *daemon = mr_libvirt_conf_daemon(conf);
     const char *conf_name = mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_CONF);
     const char *args_name = mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_ARGS);
-    const char *args_var = mr_libvirt_conf_modular(conf) ? "VIRTPROXYD_ARGS" : "LIBVIRTD_ARGS";
+    const char *args_var = mr_libvirt_conf_args_var(conf);
     const char *args_file = NULL;
     int args_line = 0;
     const char *args = mr_libvirt_conf_args(conf, &args_file, &args_line);

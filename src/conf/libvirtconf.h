@@ -16,7 +16,7 @@ void mr_libvirt_conf_free(struct mr_libvirt_conf *conf);
 enum mr_libvirt_file {
     MR_LIBVIRTD_CONF,   /* /etc/libvirt/libvirtd.conf (or virtproxyd.conf when modular) */
     MR_QEMU_CONF,       /* /etc/libvirt/qemu.conf */
-    MR_LIBVIRTD_ARGS,   /* /etc/sysconfig/libvirtd or /etc/default/libvirtd */
+    MR_LIBVIRTD_ARGS,   /* /etc/sysconfig/libvirtd, /etc/default/libvirtd or libvirt-bin */
     _MR_LIBVIRT_FILE_LAST,
 };
 
@@ -67,10 +67,15 @@ bool mr_libvirt_conf_unit_masked(const struct mr_libvirt_conf *conf, const char 
 bool mr_libvirt_conf_socket_activated(const struct mr_libvirt_conf *conf,
                                       const char **ret_reason);
 
-/* LIBVIRTD_ARGS (VIRTPROXYD_ARGS when modular) from the defaults file, words
- * joined by one space; NULL when unset (the unit's built-in "--timeout 120"). */
+/* The daemon's arguments (the variable of mr_libvirt_conf_args_var) from the
+ * defaults file, words joined by one space; NULL when unset (the unit's
+ * built-in "--timeout 120"). */
 const char *mr_libvirt_conf_args(const struct mr_libvirt_conf *conf, const char **ret_file,
                                  int *ret_line);
+/* The variable the unit passes to the daemon: LIBVIRTD_ARGS (VIRTPROXYD_ARGS
+ * when modular), or libvirtd_opts where the unit or the file says so (Debian's
+ * units up to 10, Ubuntu's libvirt-bin). */
+const char *mr_libvirt_conf_args_var(const struct mr_libvirt_conf *conf);
 /* The daemon's arguments contain --listen or -l. */
 bool mr_libvirt_conf_args_listen(const struct mr_libvirt_conf *conf);
 /* A remark on how the files were read (both /etc/sysconfig and /etc/default

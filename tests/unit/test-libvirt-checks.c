@@ -92,6 +92,7 @@ static void test_fixture_matrix(void **state)
         {"libvirt-modular", "tcp", {MR_PASS, MR_WARN, MR_PASS, MR_PASS}},
         {"libvirt-bad-key", "tcp", {MR_FAIL, MR_WARN, MR_PASS, MR_PASS}},
         {"libvirt-ports-bad", "tcp", {MR_PASS, MR_WARN, MR_FAIL, MR_PASS}},
+        {"libvirt-bin-no-listen", "tcp", {MR_FAIL, MR_WARN, MR_PASS, MR_PASS}},
         {"libvirt-tls", "tls", {MR_PASS, MR_PASS, MR_PASS, MR_PASS}},
         {"libvirt-good", "ssh", {MR_PASS, MR_PASS, MR_PASS, MR_FAIL}},
         {"libvirt-good", "tls", {MR_FAIL, MR_FAIL, MR_PASS, MR_FAIL}},
@@ -244,6 +245,40 @@ static void test_listen_variants(void **state)
                  "/etc/pki/CA/cacert.pem (ca_file, libvirt's default) does not exist; libvirtd "
                  "will not start",
                  NULL, 0);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
+/* Ubuntu 16.04's libvirt-bin.service passes $libvirtd_opts from
+ * /etc/default/libvirt-bin: -l there is --listen, and the finding names that
+ * variable and file. */
+static void test_listen_libvirt_bin(void **state)
+{
+    char *dir = mr_test_root("libvirt-bin-no-listen");
+    const char *bin = "/etc/default/libvirt-bin";
+    expect_run(dir, &mr_check_libvirt_listen, "tcp", MR_FAIL,
+               "libvirtd_opts=\"-d\" in /etc/default/libvirt-bin:8 has no --listen", bin, 8);
+    struct mr_result res = run_on(dir, &mr_check_libvirt_listen, "tcp");
+    assert_non_null(strstr(mr_result_primary(&res)->remedy,
+                           "add --listen to libvirtd_opts in /etc/default/libvirt-bin"));
+    mr_result_clear(&res);
+    mr_test_write(dir, bin, "start_libvirtd=\"yes\"\nlibvirtd_opts=\"-d -l\"\n");
+    expect_run(dir, &mr_check_libvirt_listen, "tcp", MR_PASS,
+               "libvirtd listens for the tcp transport: --listen in /etc/default/libvirt-bin:2",
+               NULL, 0);
+    /* Debian 10: libvirtd.service, $libvirtd_opts from /etc/default/libvirtd. */
+    char *p = mr_xasprintf("%s%s", dir, bin);
+    unlink(p);
+    free(p);
+    p = mr_xasprintf("%s/lib/systemd/system/libvirt-bin.service", dir);
+    unlink(p);
+    free(p);
+    mr_test_write(dir, "/etc/default/libvirtd", "libvirtd_opts=\"--listen\"\n");
+    expect_run(dir, &mr_check_libvirt_listen, "tcp", MR_PASS, "--listen in /etc/default/libvirtd:1",
+               NULL, 0);
+    mr_test_write(dir, "/etc/default/libvirtd", "LIBVIRTD_ARGS=\"--listen\"\n");
+    expect_run(dir, &mr_check_libvirt_listen, "tcp", MR_PASS, "--listen in /etc/default/libvirtd:1",
+               NULL, 0);
     mr_test_rmtree(dir);
     free(dir);
 }
@@ -402,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_listen_service_wants_socket),
         cmocka_unit_test(test_listen_socket_without_tcp),
         cmocka_unit_test(test_listen_variants),
+        cmocka_unit_test(test_listen_libvirt_bin),
         cmocka_unit_test(test_listen_modular),
         cmocka_unit_test(test_auth_variants),
         cmocka_unit_test(test_ports_variants),
