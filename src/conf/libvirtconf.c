@@ -278,6 +278,15 @@ static int load_file(struct mr_libvirt_conf *conf, augeas *aug, const struct mr_
     }
     *ret_found = true;
 
+    /* libvirt's parser (src/util/virconf.c, IS_EOL) takes a CR as a line end
+     * too, so a file saved with CRLF ends is read like any other; the shell
+     * reading the defaults file does not. Lines are counted by LF either way. */
+    if (file != MR_LIBVIRTD_ARGS && memchr(buf, '\r', len)) {
+        char *b = mr_text_to_lf(buf, NULL);
+        free(buf);
+        buf = b;
+        len = strlen(buf);
+    }
     /* The lenses want every line ended, libvirt does not. */
     if (len > 0 && buf[len - 1] != '\n') {
         char *b = mr_xasprintf("%s\n", buf);

@@ -283,6 +283,22 @@ static void test_listen_libvirt_bin(void **state)
     free(dir);
 }
 
+/* CRLF ends are libvirt's line ends too (src/util/virconf.c, IS_EOL): the
+ * checks judge the values, they do not stop at an error. */
+static void test_crlf_files(void **state)
+{
+    char *dir = mr_test_root("libvirt-good");
+    mr_test_write(dir, "/etc/libvirt/libvirtd.conf",
+                  "listen_tls = 0\r\nlisten_tcp = 0\r\nauth_tcp = \"none\"\r\n");
+    expect_run(dir, &mr_check_libvirt_listen, "tcp", MR_FAIL,
+               "listen_tcp is 0 in /etc/libvirt/libvirtd.conf:2", "/etc/libvirt/libvirtd.conf", 2);
+    mr_test_write(dir, "/etc/libvirt/qemu.conf", "migration_port_min = 80\r\n");
+    expect_run(dir, &mr_check_qemu_migration_ports, "tcp", MR_FAIL,
+               "migration_port_min is 80 in /etc/libvirt/qemu.conf:1", "/etc/libvirt/qemu.conf", 1);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
 static void test_listen_modular(void **state)
 {
     char *dir = mr_test_root("libvirt-modular");
@@ -438,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_listen_socket_without_tcp),
         cmocka_unit_test(test_listen_variants),
         cmocka_unit_test(test_listen_libvirt_bin),
+        cmocka_unit_test(test_crlf_files),
         cmocka_unit_test(test_listen_modular),
         cmocka_unit_test(test_auth_variants),
         cmocka_unit_test(test_ports_variants),

@@ -170,6 +170,32 @@ static void test_quoted_values(void **state)
     unload(&l);
 }
 
+/* A file saved on Windows: libvirt's parser takes the CR as part of the line
+ * end (src/util/virconf.c, IS_EOL), so must we; lines count as before. */
+static void test_crlf(void **state)
+{
+    struct loaded l = {.dir = mr_test_scratch()};
+    struct mr_confval v;
+    mr_test_write(l.dir, "/etc/libvirt/libvirtd.conf",
+                  "# Master libvirt daemon configuration file\r\n\r\nlisten_tls = 0\r\n"
+                  "listen_tcp = 1 # migration\r\nauth_tcp = \"none\"\r\n"
+                  "tls_allowed_dn_list = [\"C=GB\",\r\n  \"C=FR\"]\r\n");
+    mr_test_write(l.dir, "/etc/libvirt/qemu.conf", "migration_port_min = 49200\r\n");
+    load_dir(&l);
+    if (l.r != 0)
+        fail_msg("%s", l.msg);
+    assert_true(mr_libvirt_conf_get(l.conf, MR_LIBVIRTD_CONF, "listen_tcp", &v));
+    assert_string_equal(v.value, "1");
+    assert_int_equal(v.line, 4);
+    assert_true(mr_libvirt_conf_get(l.conf, MR_LIBVIRTD_CONF, "auth_tcp", &v));
+    assert_string_equal(v.value, "none");
+    assert_true(mr_libvirt_conf_get(l.conf, MR_LIBVIRTD_CONF, "tls_allowed_dn_list", &v));
+    assert_string_equal(v.value, "C=GB, C=FR");
+    assert_true(mr_libvirt_conf_get(l.conf, MR_QEMU_CONF, "migration_port_min", &v));
+    assert_string_equal(v.value, "49200");
+    unload(&l);
+}
+
 static void test_garbage_line(void **state)
 {
     struct loaded l = {.dir = mr_test_scratch()};
@@ -494,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_missing_files_defaults),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_quoted_values),
+        cmocka_unit_test(test_crlf),
         cmocka_unit_test(test_garbage_line),
         cmocka_unit_test(test_no_final_newline_and_arrays),
         cmocka_unit_test(test_args_variants),
