@@ -338,7 +338,7 @@ static bool qemu_identity(const struct mr_ctx *ctx, const char **ret_name, uid_t
 {
     const struct mr_libvirt_conf *lc = NULL;
     const char *msg = NULL;
-    if (mr_ctx_libvirt(ctx, &lc, &msg) < 0 || !lc)
+    if (mr_ctx_libvirt_files(ctx, MR_LIBVIRT_FILE(MR_QEMU_CONF), &lc, &msg) < 0)
         return false;
     const char *name = mr_libvirt_conf_qemu_user(lc);
     if (!name)

@@ -174,7 +174,8 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
         return 0;
     const struct mr_libvirt_conf *conf;
     const char *msg = NULL;
-    if (mr_ctx_libvirt(ctx, &conf, &msg) < 0 || !conf) {
+    unsigned files = MR_LIBVIRT_FILE(MR_LIBVIRTD_CONF) | MR_LIBVIRT_FILE(MR_LIBVIRTD_ARGS);
+    if (mr_ctx_libvirt_files(ctx, files, &conf, &msg) < 0) {
         mr_change_error(cs, "%s", msg ? msg : "cannot read the libvirt configuration");
         return -EINVAL;
     }

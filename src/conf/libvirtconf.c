@@ -75,6 +75,8 @@ struct mr_libvirt_conf {
     char *activation_reason;
     char *note;
     char *args_var; /* the variable the unit passes to the daemon */
+    int err[_MR_LIBVIRT_FILE_LAST];       /* why a file could not be read, 0 if it could */
+    char *errmsg[_MR_LIBVIRT_FILE_LAST];
     char *qemu_user;
     char *qemu_group;
 };
@@ -107,6 +109,7 @@ void mr_libvirt_conf_free(struct mr_libvirt_conf *conf)
     for (size_t i = 0; i < _MR_LIBVIRT_FILE_LAST; i++) {
         free(conf->path[i]);
         free(conf->name[i]);
+        free(conf->errmsg[i]);
     }
     for (size_t i = 0; i < conf->n_entries; i++) {
         free(conf->entries[i].key);
@@ -688,6 +691,7 @@ int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **re
     struct mr_libvirt_conf *conf = mr_xcalloc(1, sizeof(*conf));
     augeas *aug = NULL;
     char *msg = NULL;
+    const char *first = NULL;
     char *unit_var = NULL;
     bool found;
     int r;
@@ -706,10 +710,15 @@ int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **re
         r = -ENOMEM;
         goto cleanup;
     }
+    /* A file that cannot be read fails only the checks that need it: the
+     * others go on with what could be read. */
     for (size_t f = 0; f < _MR_LIBVIRT_FILE_LAST; f++) {
-        r = load_file(conf, aug, root, f, conf->name[f], &found, &msg);
-        if (r < 0)
-            goto cleanup;
+        char *fmsg = NULL;
+        int fr = load_file(conf, aug, root, f, conf->name[f], &found, &fmsg);
+        if (fr < 0) {
+            conf->err[f] = fr;
+            conf->errmsg[f] = fmsg ? fmsg : mr_xasprintf("%s: cannot read", conf->name[f]);
+        }
         if (found)
             conf->path[f] = mr_xstrdup(conf->name[f]);
     }
@@ -719,9 +728,11 @@ int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **re
     conf->qemu_group = pick_account(root, conf, "group", "/etc/group", groups);
     decide_activation(conf, root);
 
+    r = mr_libvirt_conf_error(conf, MR_LIBVIRT_ALL_FILES, &first);
+    if (r < 0)
+        msg = mr_xstrdup(first);
     *ret = conf;
     conf = NULL;
-    r = 0;
 
 cleanup:
     if (r < 0 && ret_msg)
@@ -732,6 +743,19 @@ cleanup:
     free(unit_var);
     mr_libvirt_conf_free(conf);
     return r;
+}
+
+int mr_libvirt_conf_error(const struct mr_libvirt_conf *conf, unsigned files,
+                          const char **ret_msg)
+{
+    for (size_t f = 0; f < _MR_LIBVIRT_FILE_LAST; f++) {
+        if ((files & MR_LIBVIRT_FILE(f)) && conf->err[f] < 0) {
+            if (ret_msg)
+                *ret_msg = conf->errmsg[f];
+            return conf->err[f];
+        }
+    }
+    return 0;
 }
 
 bool mr_libvirt_conf_get(const struct mr_libvirt_conf *conf, enum mr_libvirt_file file,

@@ -9,7 +9,10 @@
 struct mr_libvirt_conf;
 
 /* On failure returns a negative errno and *ret_msg (caller frees) names the
- * file and line. Missing files are not errors: libvirt's defaults apply. */
+ * file and line. Missing files are not errors: libvirt's defaults apply.
+ * When only some files cannot be read or parsed, *ret is still set, with the
+ * others read: mr_libvirt_conf_error() says which files failed, so that a
+ * check fails only on the files it needs. */
 int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **ret, char **ret_msg);
 void mr_libvirt_conf_free(struct mr_libvirt_conf *conf);
 
@@ -19,6 +22,16 @@ enum mr_libvirt_file {
     MR_LIBVIRTD_ARGS,   /* /etc/sysconfig/libvirtd, /etc/default/libvirtd or libvirt-bin */
     _MR_LIBVIRT_FILE_LAST,
 };
+
+/* A set of files, for mr_libvirt_conf_error(). */
+#define MR_LIBVIRT_FILE(f) (1u << (f))
+#define MR_LIBVIRT_ALL_FILES ((1u << _MR_LIBVIRT_FILE_LAST) - 1)
+
+/* The error of the first of FILES (MR_LIBVIRT_FILE(MR_QEMU_CONF) | ...) that
+ * could not be read or parsed, with *ret_msg (owned by CONF) naming the file
+ * and line; 0 when all of them were read (or are absent). */
+int mr_libvirt_conf_error(const struct mr_libvirt_conf *conf, unsigned files,
+                          const char **ret_msg);
 
 struct mr_confval {
     const char *value; /* scalars as written, unquoted; lists joined with ", " */

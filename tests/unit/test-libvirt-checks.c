@@ -299,6 +299,43 @@ static void test_crlf_files(void **state)
     free(dir);
 }
 
+/* A file that cannot be parsed is the error of the checks that read it, and
+ * of no other: each check runs on libvirt-good with one file broken. */
+static void test_parse_error_per_file(void **state)
+{
+    static const struct {
+        const char *file;
+        enum mr_status st[N_CHECKS]; /* listen, auth, ports, transport */
+    } rows[] = {
+        {"/etc/libvirt/libvirtd.conf", {MR_ERROR, MR_ERROR, MR_PASS, MR_PASS}},
+        {"/etc/libvirt/qemu.conf", {MR_PASS, MR_WARN, MR_ERROR, MR_PASS}},
+        {"/etc/default/libvirtd", {MR_ERROR, MR_WARN, MR_PASS, MR_PASS}},
+    };
+    for (size_t i = 0; i < MR_ARRAY_SIZE(rows); i++) {
+        char *dir = mr_test_root("libvirt-good");
+        mr_test_write(dir, rows[i].file, "listen_tcp = 1\n%%% not libvirt's syntax (\n");
+        for (size_t c = 0; c < N_CHECKS; c++) {
+            struct mr_result res = run_on(dir, our_checks[c], "tcp");
+            if (res.status != rows[i].st[c]) {
+                fprintf(stderr, "%s broken: %s is %s, expected %s\n", rows[i].file,
+                        our_checks[c]->id, mr_status_name(res.status),
+                        mr_status_name(rows[i].st[c]));
+                dump(&res);
+                fail();
+            }
+            /* The error names the broken file and its line. */
+            if (res.status == MR_ERROR) {
+                char *where = mr_xasprintf("%s:2: cannot parse", rows[i].file);
+                assert_non_null(strstr(mr_result_primary(&res)->message, where));
+                free(where);
+            }
+            mr_result_clear(&res);
+        }
+        mr_test_rmtree(dir);
+        free(dir);
+    }
+}
+
 static void test_listen_modular(void **state)
 {
     char *dir = mr_test_root("libvirt-modular");
@@ -455,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_listen_variants),
         cmocka_unit_test(test_listen_libvirt_bin),
         cmocka_unit_test(test_crlf_files),
+        cmocka_unit_test(test_parse_error_per_file),
         cmocka_unit_test(test_listen_modular),
         cmocka_unit_test(test_auth_variants),
         cmocka_unit_test(test_ports_variants),
