@@ -496,10 +496,19 @@ static const char *source_label(const struct source *s)
                                                         : "the loaded nftables rules";
 }
 
+/* Whom the rules were checked for when no peer address is known: peers given
+ * that do not resolve are not "no peers". */
+static const char *any_who(const struct mr_ctx *ctx)
+{
+    return ctx->peers && ctx->peers[0]
+               ? "any address (no peer resolves; checked as " REPRESENTATIVE_ADDR ")"
+               : "any address (no peers configured; checked as " REPRESENTATIVE_ADDR ")";
+}
+
 /* Evaluates one target against one source and reports what is not accepted.
- * Returns true when every address and port is accepted. */
+ * Returns true when every address and port is accepted. ANY_WHO: any_who(). */
 static bool judge(struct mr_result *res, const struct source *s, const struct target *t,
-                  char *const *addrs, bool peers_known, const char *iface)
+                  char *const *addrs, bool peers_known, const char *iface, const char *any_who)
 {
     struct group *g = NULL;
     size_t n = 0;
@@ -542,9 +551,7 @@ static bool judge(struct mr_result *res, const struct source *s, const struct ta
             continue;
         ok = false;
         char *ports = ranges_text(x, "-", ", ");
-        char *who = peers_known ? mr_strv_join(x->addrs, ", ")
-                                : mr_xstrdup("any address (no peers configured; checked as "
-                                             REPRESENTATIVE_ADDR ")");
+        char *who = peers_known ? mr_strv_join(x->addrs, ", ") : mr_xstrdup(any_who);
         char *d = decider(s, &x->v);
         char *partial = acc && t->lo != t->hi
                             ? mr_xasprintf("; only %u of the %u ports are accepted",
@@ -587,9 +594,7 @@ static bool judge(struct mr_result *res, const struct source *s, const struct ta
         free(ports);
     }
     if (ok) {
-        char *who = peers_known ? mr_xstrdup(who_all)
-                                : mr_xstrdup("any address (no peers configured; checked as "
-                                             REPRESENTATIVE_ADDR ")");
+        char *who = peers_known ? mr_xstrdup(who_all) : mr_xstrdup(any_who);
         struct mr_finding *f = mr_report(res, MR_PASS, "%s accept%s %s from %s", source_label(s),
                                          s->live ? "" : "s", t->label, who);
         if (n == 1 && g[0].v.rule)
@@ -649,7 +654,7 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
         judged++;
         mr_strv_push(&names, source_label(s));
         for (size_t k = 0; k < n_t; k++)
-            all_ok = judge(&detail, s, &t[k], addrs, peers_known, iface) && all_ok;
+            all_ok = judge(&detail, s, &t[k], addrs, peers_known, iface, any_who(ctx)) && all_ok;
     }
 
     bool clean = true;
@@ -666,8 +671,7 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
                       srcs, judged == 1 && !src[0].live ? "s" : "", t[0].label,
                       n_t > 2 ? t[1].label : "and ", n_t > 2 ? " and " : t[1].label,
                       n_t > 2 ? t[2].label : "",
-                      who ? who : "any address (no peers configured; checked as "
-                                  REPRESENTATIVE_ADDR ")");
+                      who ? who : any_who(ctx));
         free(srcs);
         free(who);
     }

@@ -183,7 +183,8 @@ static void check_qemu_group(const struct mr_ctx *ctx, struct mr_result *res, co
     const struct mr_novaconf *nc = NULL;
     const char *msg = NULL;
     struct mr_novaval v;
-    if (mr_ctx_libvirt(ctx, &lc, &msg) < 0 || !lc || mr_ctx_nova(ctx, &nc, &msg) < 0 || !nc)
+    if (mr_ctx_libvirt_files(ctx, MR_LIBVIRT_FILE(MR_QEMU_CONF), &lc, &msg) < 0 ||
+        mr_ctx_nova(ctx, &nc, &msg) < 0 || !nc)
         return;
     const char *qemu = mr_libvirt_conf_qemu_user(lc);
     if (!qemu || strcmp(qemu, "root") == 0)

@@ -36,11 +36,13 @@ static bool conf_bool(const struct mr_libvirt_conf *conf, const char *key, struc
     return on;
 }
 
-static int load(const struct mr_ctx *ctx, struct mr_result *res,
+/* FILES: the files the check reads; another one that cannot be read is not
+ * its error. */
+static int load(const struct mr_ctx *ctx, struct mr_result *res, unsigned files,
                 const struct mr_libvirt_conf **ret)
 {
     const char *msg = NULL;
-    if (mr_ctx_libvirt(ctx, ret, &msg) < 0 || !*ret) {
+    if (mr_ctx_libvirt_files(ctx, files, ret, &msg) < 0) {
         mr_report(res, MR_ERROR, "%s", msg ? msg : "cannot read the libvirt configuration");
         return -1;
     }
@@ -151,7 +153,7 @@ static void listen_traditional(const struct mr_ctx *ctx, const struct mr_libvirt
     const char *daemon = mr_libvirt_conf_daemon(conf);
     const char *conf_name = mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_CONF);
     const char *args_name = mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_ARGS);
-    const char *args_var = mr_libvirt_conf_modular(conf) ? "VIRTPROXYD_ARGS" : "LIBVIRTD_ARGS";
+    const char *args_var = mr_libvirt_conf_args_var(conf);
     const char *args_file = NULL;
     int args_line = 0;
     const char *args = mr_libvirt_conf_args(conf, &args_file, &args_line);
@@ -251,7 +253,8 @@ static int run_listen(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_libvirt_conf *conf;
     const char *reason = NULL;
-    if (load(ctx, res, &conf) < 0)
+    if (load(ctx, res, MR_LIBVIRT_FILE(MR_LIBVIRTD_CONF) | MR_LIBVIRT_FILE(MR_LIBVIRTD_ARGS),
+             &conf) < 0)
         return 0;
 
     const char *t = mr_ctx_transport(ctx);
@@ -304,7 +307,7 @@ static int run_auth(const struct mr_ctx *ctx, struct mr_result *res)
     const struct mr_libvirt_conf *conf;
     struct mr_confval v;
     struct mr_finding *f;
-    if (load(ctx, res, &conf) < 0)
+    if (load(ctx, res, MR_LIBVIRT_FILE(MR_LIBVIRTD_CONF), &conf) < 0)
         return 0;
 
     const char *t = mr_ctx_transport(ctx);

@@ -313,6 +313,10 @@ static void check_mounted(const struct mr_ctx *ctx, struct mr_result *res, const
                       m ? m->type : "unknown");
         mr_finding_at(f, FSTAB, e->line);
         mr_finding_remedy(f, "mount %s (and find out why it was not mounted at boot)", e->dir);
+    } else if (strcmp(m->type, "autofs") == 0 && has_opt(e->opts, "x-systemd.automount")) {
+        /* Not accessed since boot: the first access mounts it. */
+        mr_report(res, MR_PASS, "%s is an automount point (x-systemd.automount in %s:%d): NFS "
+                  "is mounted on first access", e->dir, FSTAB, e->line);
     } else if (!is_nfs(m->type)) {
         f = mr_report(res, MR_FAIL, "%s is not mounted over NFS: the live mount table shows %s "
                       "from %s (a bind mount or a local file system), but %s:%d says %s from %s",
@@ -445,7 +449,9 @@ static int run_fstab(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_remedy(f, "replace soft with hard in the options of line %d of %s", e->line,
                           FSTAB);
     }
-    if (has_opt(e->opts, "noauto")) {
+    /* With x-systemd.automount, systemd mounts it on first access (the
+     * automount unit starts at boot), so noauto only drops the boot-time wait. */
+    if (has_opt(e->opts, "noauto") && !has_opt(e->opts, "x-systemd.automount")) {
         f = mr_report(res, MR_WARN, "%s:%d has noauto: %s is not mounted at boot, and "
                       "nova-compute starts on the empty local folder", FSTAB, e->line, e->dir);
         mr_finding_at(f, FSTAB, e->line);

@@ -334,19 +334,34 @@ static bool gid_in(const gid_t *v, size_t n, gid_t g)
 
 /* The user whose search permission matters: QEMU opens the disks under the
  * instances path. Returns false when only "others" can be judged. */
-static bool qemu_identity(const struct mr_ctx *ctx, const char **ret_name, uid_t *ret_uid,
-                          gid_t **ret_groups, size_t *ret_n)
+static bool qemu_identity(const struct mr_ctx *ctx, struct mr_result *res, const char **ret_name,
+                          uid_t *ret_uid, gid_t **ret_groups, size_t *ret_n)
 {
     const struct mr_libvirt_conf *lc = NULL;
     const char *msg = NULL;
-    if (mr_ctx_libvirt(ctx, &lc, &msg) < 0 || !lc)
+    struct mr_confval v;
+    if (mr_ctx_libvirt_files(ctx, MR_LIBVIRT_FILE(MR_QEMU_CONF), &lc, &msg) < 0)
         return false;
     const char *name = mr_libvirt_conf_qemu_user(lc);
     if (!name)
         return false;
     uid_t uid;
-    if (mr_ctx_user(ctx, name, &uid, NULL) < 0)
+    if (mr_ctx_user(ctx, name, &uid, NULL) < 0) {
+        /* libvirt resolves qemu.conf's user when its QEMU driver starts
+         * (virQEMUDriverConfigLoadSecurityEntry) and refuses to start without
+         * it: no instance runs on this host, nor arrives. */
+        if (mr_libvirt_conf_get(lc, MR_QEMU_CONF, "user", &v) && !v.is_default) {
+            struct mr_finding *f = mr_report(
+                res, MR_FAIL,
+                "user = \"%s\" in %s:%d names no user of this host: libvirt's QEMU driver "
+                "does not start, so no instance runs here or migrates here",
+                v.value, v.file, v.line);
+            mr_finding_at(f, v.file, v.line);
+            mr_finding_remedy(f, "create the user %s, or set user in %s to one that exists "
+                              "(libvirt-qemu on Debian and Ubuntu, qemu on RHEL)", name, v.file);
+        }
         return false;
+    }
     if (mr_ctx_user_groups(ctx, name, ret_groups, ret_n) < 0)
         return false;
     *ret_name = name;
@@ -417,7 +432,7 @@ static void check_traverse(const struct mr_ctx *ctx, struct mr_result *res, cons
     uid_t uid = 0;
     gid_t *groups = NULL;
     size_t n_groups = 0;
-    bool known = qemu_identity(ctx, &who, &uid, &groups, &n_groups);
+    bool known = qemu_identity(ctx, res, &who, &uid, &groups, &n_groups);
     if (known && uid == 0) {
         mr_report(res, MR_PASS, "QEMU runs as root, which needs no search permission");
         free(groups);
@@ -443,8 +458,7 @@ static void check_traverse(const struct mr_ctx *ctx, struct mr_result *res, cons
         if (known)
             mr_report(res, MR_PASS, "%s, the user QEMU runs as, can reach %s", who, path);
         else
-            mr_report(res, MR_PASS, "others can reach %s (QEMU's user is unknown: libvirt's "
-                      "configuration could not be read)", path);
+            mr_report(res, MR_PASS, "others can reach %s (QEMU's user is unknown)", path);
     }
     free(dir);
     free(groups);

@@ -133,7 +133,7 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
     struct mr_finding *f;
     long min = 0, max = 0;
 
-    if (mr_ctx_libvirt(ctx, &conf, &msg) < 0 || !conf) {
+    if (mr_ctx_libvirt_files(ctx, MR_LIBVIRT_FILE(MR_QEMU_CONF), &conf, &msg) < 0) {
         mr_report(res, MR_ERROR, "%s", msg ? msg : "cannot read the libvirt configuration");
         return 0;
     }

@@ -159,7 +159,7 @@ static void check_native_tls_certs(const struct mr_ctx *ctx, struct mr_result *r
     struct stat st;
     const char *dir;
 
-    if (mr_ctx_libvirt(ctx, &conf, &msg) < 0 || !conf) {
+    if (mr_ctx_libvirt_files(ctx, MR_LIBVIRT_FILE(MR_QEMU_CONF), &conf, &msg) < 0) {
         mr_report(res, MR_ERROR, "%s", msg ? msg : "cannot read the libvirt configuration");
         return;
     }

@@ -3,8 +3,9 @@
  *   listen_tls = 0 on a TCP host without TLS certificates: with --listen
  *   and listen_tls on, libvirtd does not start without them), then a
  *   loopback listen_addr commented out;
- * - LIBVIRTD_ARGS: --listen added, or taken out when it conflicts with
- *   socket activation (it stops the daemon);
+ * - LIBVIRTD_ARGS (or libvirtd_opts, whichever the unit passes), in the
+ *   defaults file the unit reads: --listen added, or taken out when it
+ *   conflicts with socket activation (it stops the daemon);
  * - the socket unit a finding wants enabled, by its link in
  *   /etc/systemd/system/sockets.target.wants (a masked unit is never named:
  *   unmasking is the operator's call). */
@@ -60,7 +61,7 @@ static char *edit_args(const char *raw, bool add)
 static int fix_args(struct mr_change_set *cs, const struct mr_libvirt_conf *conf, bool add)
 {
     const char *file = mr_libvirt_conf_file_name(conf, MR_LIBVIRTD_ARGS);
-    const char *var = mr_libvirt_conf_modular(conf) ? "VIRTPROXYD_ARGS" : "LIBVIRTD_ARGS";
+    const char *var = mr_libvirt_conf_args_var(conf);
     struct mr_aug_edit *e = NULL;
     int r = fx_open(cs, "Shellvars.lns", file, &e);
     if (r < 0)
@@ -173,7 +174,8 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
         return 0;
     const struct mr_libvirt_conf *conf;
     const char *msg = NULL;
-    if (mr_ctx_libvirt(ctx, &conf, &msg) < 0 || !conf) {
+    unsigned files = MR_LIBVIRT_FILE(MR_LIBVIRTD_CONF) | MR_LIBVIRT_FILE(MR_LIBVIRTD_ARGS);
+    if (mr_ctx_libvirt_files(ctx, files, &conf, &msg) < 0) {
         mr_change_error(cs, "%s", msg ? msg : "cannot read the libvirt configuration");
         return -EINVAL;
     }

@@ -46,7 +46,7 @@ static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_
         return 0;
     const struct mr_libvirt_conf *conf;
     const char *msg = NULL;
-    if (mr_ctx_libvirt(ctx, &conf, &msg) < 0 || !conf) {
+    if (mr_ctx_libvirt_files(ctx, MR_LIBVIRT_FILE(MR_QEMU_CONF), &conf, &msg) < 0) {
         mr_change_error(cs, "%s", msg ? msg : "cannot read the libvirt configuration");
         return -EINVAL;
     }

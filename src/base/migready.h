@@ -144,6 +144,14 @@ char **mr_split_fields(const char *s, char sep);
 /* V's strings with SEP between them; "" for an empty or NULL V (caller frees). */
 char *mr_strv_join(char *const *v, const char *sep);
 char *mr_strip(char *s);
+/* Line ends of a text: MR_EOL_LF (none is CRLF), MR_EOL_CRLF (every one is),
+ * MR_EOL_MIXED. */
+enum mr_eol { MR_EOL_LF, MR_EOL_CRLF, MR_EOL_MIXED };
+/* TEXT with each CR before a LF removed (caller frees); *ret_eol (may be
+ * NULL) says what TEXT had. For files whose program reads CRLF (libvirt). */
+char *mr_text_to_lf(const char *text, enum mr_eol *ret_eol);
+/* TEXT with a CR before each LF (caller frees): mr_text_to_lf undone. */
+char *mr_text_to_crlf(const char *text);
 /* S in single quotes for a POSIX shell: 'a'\\''b' (caller frees). */
 char *mr_shell_quote(const char *s);
 /* Length of the printable UTF-8 character at S; 0 when S starts with a

@@ -194,6 +194,38 @@ char **mr_split_list(const char *s)
     return v;
 }
 
+char *mr_text_to_lf(const char *text, enum mr_eol *ret_eol)
+{
+    size_t n = strlen(text), lf = 0, crlf = 0, o = 0;
+    char *out = mr_xcalloc(1, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '\r' && text[i + 1] == '\n') {
+            crlf++;
+            continue;
+        }
+        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r'))
+            lf++;
+        out[o++] = text[i];
+    }
+    if (ret_eol)
+        *ret_eol = crlf == 0 ? MR_EOL_LF : lf == 0 ? MR_EOL_CRLF : MR_EOL_MIXED;
+    return out;
+}
+
+char *mr_text_to_crlf(const char *text)
+{
+    size_t n = strlen(text), lines = 0, o = 0;
+    for (size_t i = 0; i < n; i++)
+        lines += text[i] == '\n';
+    char *out = mr_xcalloc(1, n + lines + 1);
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '\n')
+            out[o++] = '\r';
+        out[o++] = text[i];
+    }
+    return out;
+}
+
 char *mr_strip(char *s)
 {
     while (isspace((unsigned char)*s))

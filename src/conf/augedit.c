@@ -15,7 +15,13 @@
 struct mr_aug_edit {
     augeas *aug;
     char *lens;
+    bool crlf; /* the text had CRLF line ends, which the edited text keeps */
 };
+
+/* Lenses of files whose program reads CRLF line ends as its own: libvirt's
+ * virConf takes a CR as a line end (src/util/virconf.c, IS_EOL). The lenses
+ * do not, so the text is parsed with LF ends and written back with CRLF. */
+static const char *const crlf_lenses[] = {"Libvirtd.lns", "Libvirtd_qemu.lns", "Virtconf.lns"};
 
 /* Copies line LINE (1-based) of BUF, without its newline. */
 static char *line_text(const char *buf, long line)
@@ -67,9 +73,24 @@ int mr_aug_edit_new(const char *lens, const char *path, const char *text,
         *ret_msg = mr_xstrdup("cannot initialise Augeas");
         return -ENOMEM;
     }
+    enum mr_eol eol = MR_EOL_LF;
+    char *lf = NULL;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(crlf_lenses) && !lf; i++)
+        if (strcmp(lens, crlf_lenses[i]) == 0)
+            lf = mr_text_to_lf(text, &eol);
+    if (eol == MR_EOL_MIXED) {
+        /* Which line had which end would be lost in the edit. */
+        free(lf);
+        aug_close(aug);
+        *ret_msg = mr_xasprintf("%s: mixes CRLF and LF line ends", path);
+        return -EINVAL;
+    }
+    if (lf)
+        text = lf;
     /* The lenses want every line ended; so does the file we write. */
     size_t n = strlen(text);
     char *t = n > 0 && text[n - 1] != '\n' ? mr_xasprintf("%s\n", text) : mr_xstrdup(text);
+    free(lf);
     int r = 0;
     if (aug_set(aug, TEXT_NODE, t) < 0 || aug_text_store(aug, lens, TEXT_NODE, TREE_NODE) < 0) {
         *ret_msg = parse_error(aug, lens, path, t);
@@ -79,6 +100,7 @@ int mr_aug_edit_new(const char *lens, const char *path, const char *text,
         struct mr_aug_edit *e = mr_xcalloc(1, sizeof(*e));
         e->aug = aug;
         e->lens = mr_xstrdup(lens);
+        e->crlf = eol == MR_EOL_CRLF;
         *ret = e;
     }
     free(t);
@@ -120,7 +142,7 @@ int mr_aug_edit_text(struct mr_aug_edit *e, char **ret_text, char **ret_msg)
                                 detail ? detail : "");
         return -EINVAL;
     }
-    *ret_text = mr_xstrdup(out);
+    *ret_text = e->crlf ? mr_text_to_crlf(out) : mr_xstrdup(out);
     return 0;
 }
 

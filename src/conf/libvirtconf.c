@@ -74,6 +74,9 @@ struct mr_libvirt_conf {
     bool socket_activated;
     char *activation_reason;
     char *note;
+    char *args_var; /* the variable the unit passes to the daemon */
+    int err[_MR_LIBVIRT_FILE_LAST];       /* why a file could not be read, 0 if it could */
+    char *errmsg[_MR_LIBVIRT_FILE_LAST];
     char *qemu_user;
     char *qemu_group;
 };
@@ -106,6 +109,7 @@ void mr_libvirt_conf_free(struct mr_libvirt_conf *conf)
     for (size_t i = 0; i < _MR_LIBVIRT_FILE_LAST; i++) {
         free(conf->path[i]);
         free(conf->name[i]);
+        free(conf->errmsg[i]);
     }
     for (size_t i = 0; i < conf->n_entries; i++) {
         free(conf->entries[i].key);
@@ -118,6 +122,7 @@ void mr_libvirt_conf_free(struct mr_libvirt_conf *conf)
     }
     free(conf->activation_reason);
     free(conf->note);
+    free(conf->args_var);
     free(conf->qemu_user);
     free(conf->qemu_group);
     free(conf);
@@ -276,6 +281,15 @@ static int load_file(struct mr_libvirt_conf *conf, augeas *aug, const struct mr_
     }
     *ret_found = true;
 
+    /* libvirt's parser (src/util/virconf.c, IS_EOL) takes a CR as a line end
+     * too, so a file saved with CRLF ends is read like any other; the shell
+     * reading the defaults file does not. Lines are counted by LF either way. */
+    if (file != MR_LIBVIRTD_ARGS && memchr(buf, '\r', len)) {
+        char *b = mr_text_to_lf(buf, NULL);
+        free(buf);
+        buf = b;
+        len = strlen(buf);
+    }
     /* The lenses want every line ended, libvirt does not. */
     if (len > 0 && buf[len - 1] != '\n') {
         char *b = mr_xasprintf("%s\n", buf);
@@ -404,6 +418,40 @@ static char *find_unit_file(const struct mr_root *root, const char *unit)
     return NULL;
 }
 
+/* The service unit's EnvironmentFile= paths (the '-' that makes one optional
+ * dropped) and the first variable its ExecStart= expands, as "$NAME" or
+ * "${NAME}". Debian up to 10 passes $libvirtd_opts from /etc/default/libvirtd,
+ * Ubuntu up to 18.04 the same from /etc/default/libvirt-bin through
+ * libvirt-bin.service; current units pass $LIBVIRTD_ARGS. */
+static void unit_environment(const struct mr_root *root, const char *unit_file, char ***ret_files,
+                             char **ret_var)
+{
+    char *buf = NULL, *save = NULL;
+    if (mr_root_read(root, unit_file, MR_CONF_MAX, &buf, NULL) < 0)
+        return;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        line = mr_strip(line);
+        if (strncmp(line, "EnvironmentFile=", 16) == 0) {
+            char *path = mr_strip(line + 16);
+            if (*path == '-')
+                path++;
+            if (*path == '/')
+                mr_strv_push(ret_files, path);
+        } else if (strncmp(line, "ExecStart=", 10) == 0 && !*ret_var) {
+            char *d = strchr(line + 10, '$');
+            if (!d)
+                continue;
+            d += d[1] == '{' ? 2 : 1;
+            size_t n = 0;
+            while (isalnum((unsigned char)d[n]) || d[n] == '_')
+                n++;
+            if (n > 0)
+                *ret_var = mr_xstrndup(d, n);
+        }
+    }
+    free(buf);
+}
+
 /* Since libvirt 5.7, libvirtd.service says Wants=libvirtd.socket: starting the
  * service starts the socket, so socket activation is on even when the socket
  * itself was disabled; only masking it restores the traditional mode. */
@@ -529,6 +577,98 @@ static char *pick_account(const struct mr_root *root, const struct mr_libvirt_co
     return ret ? ret : mr_xstrdup("root");
 }
 
+/* The defaults file the daemon's unit reads (EnvironmentFile=) and, in
+ * *RET_UNIT_VAR, the variable its ExecStart= passes. Without the unit in the
+ * root, the files present decide: /etc/sysconfig on Fedora and SUSE,
+ * /etc/default on Debian, and /etc/default/libvirt-bin where the service
+ * still had that name (Ubuntu up to 18.04, Debian up to 8). */
+static void choose_args_file(struct mr_libvirt_conf *conf, const struct mr_root *root,
+                             char **ret_unit_var)
+{
+    const char *daemon = mr_libvirt_conf_daemon(conf);
+    char *sysconfig = mr_xasprintf("/etc/sysconfig/%s", daemon);
+    char *deflt = mr_xasprintf("/etc/default/%s", daemon);
+    const char *bin = conf->modular ? NULL : "/etc/default/libvirt-bin";
+    char *services[] = {mr_xasprintf("%s.service", daemon),
+                        conf->modular ? NULL : mr_xstrdup("libvirt-bin.service")};
+    char **env_files = NULL;
+    char *unit = NULL;
+
+    for (size_t i = 0; i < MR_ARRAY_SIZE(services) && !unit; i++)
+        if (services[i])
+            unit = find_unit_file(root, services[i]);
+    if (unit)
+        unit_environment(root, unit, &env_files, ret_unit_var);
+
+    bool has_sysconfig = root_exists(root, sysconfig, false);
+    bool has_default = root_exists(root, deflt, false);
+    bool has_bin = bin && root_exists(root, bin, false);
+    bool debian = root_exists(root, "/etc/debian_version", false);
+    const char *pick;
+    if (env_files) {
+        pick = env_files[0];
+        for (size_t i = 0; env_files[i]; i++) {
+            if (root_exists(root, env_files[i], false)) {
+                pick = env_files[i];
+                break;
+            }
+        }
+    } else if (has_sysconfig && has_default) {
+        pick = debian ? deflt : sysconfig;
+    } else if (has_sysconfig) {
+        pick = sysconfig;
+    } else if (has_default || !has_bin) {
+        pick = has_default ? deflt : debian ? deflt : sysconfig;
+    } else {
+        pick = bin;
+    }
+    conf->name[MR_LIBVIRTD_ARGS] = mr_xstrdup(pick);
+
+    /* Two candidates present: say which one counts, and why. */
+    const char *const cands[] = {has_sysconfig ? sysconfig : NULL, has_default ? deflt : NULL,
+                                 has_bin ? bin : NULL};
+    const char *first = NULL, *second = NULL;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(cands) && !second; i++) {
+        if (!cands[i])
+            continue;
+        if (!first)
+            first = cands[i];
+        else
+            second = cands[i];
+    }
+    if (second && (strcmp(pick, first) == 0 || strcmp(pick, second) == 0))
+        conf->note = mr_xasprintf("both %s and %s exist; %s read%s %s only", first, second,
+                                  unit ? unit : debian ? "Debian's unit" : "the unit",
+                                  unit ? "s" : "", pick);
+
+    for (size_t i = 0; i < MR_ARRAY_SIZE(services); i++)
+        free(services[i]);
+    mr_strv_free(env_files);
+    free(unit);
+    free(sysconfig);
+    free(deflt);
+}
+
+/* The variable that carries the daemon's arguments: the one the unit passes;
+ * without the unit, the one the file sets (LIBVIRTD_ARGS today, libvirtd_opts
+ * in Debian's files up to 10 and Ubuntu's libvirt-bin); unset, today's. */
+static char *choose_args_var(const struct mr_libvirt_conf *conf, const char *unit_var)
+{
+    const char *current = conf->modular ? "VIRTPROXYD_ARGS" : "LIBVIRTD_ARGS";
+    const char *old = "libvirtd_opts";
+    struct mr_confval v;
+    const char *name = conf->name[MR_LIBVIRTD_ARGS];
+
+    if (unit_var)
+        return mr_xstrdup(unit_var);
+    if (conf->modular || mr_libvirt_conf_get(conf, MR_LIBVIRTD_ARGS, current, &v))
+        return mr_xstrdup(current);
+    if (mr_libvirt_conf_get(conf, MR_LIBVIRTD_ARGS, old, &v) ||
+        strcmp(name, "/etc/default/libvirt-bin") == 0)
+        return mr_xstrdup(old);
+    return mr_xstrdup(current);
+}
+
 static augeas *aug_open(void)
 {
     /* Our lens folder first; the standard path stays for Shellvars. */
@@ -551,7 +691,8 @@ int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **re
     struct mr_libvirt_conf *conf = mr_xcalloc(1, sizeof(*conf));
     augeas *aug = NULL;
     char *msg = NULL;
-    char *sysconfig = NULL, *deflt = NULL;
+    const char *first = NULL;
+    char *unit_var = NULL;
     bool found;
     int r;
 
@@ -561,25 +702,7 @@ int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **re
 
     conf->name[MR_LIBVIRTD_CONF] = mr_xasprintf("/etc/libvirt/%s.conf", daemon);
     conf->name[MR_QEMU_CONF] = mr_xstrdup("/etc/libvirt/qemu.conf");
-    sysconfig = mr_xasprintf("/etc/sysconfig/%s", daemon);
-    deflt = mr_xasprintf("/etc/default/%s", daemon);
-    bool has_sysconfig = root_exists(root, sysconfig, false);
-    bool has_default = root_exists(root, deflt, false);
-    /* The unit's EnvironmentFile= names one of them: Debian's the
-     * /etc/default one, Fedora's and SUSE's the /etc/sysconfig one. */
-    bool debian = root_exists(root, "/etc/debian_version", false);
-    if (has_sysconfig && has_default) {
-        conf->name[MR_LIBVIRTD_ARGS] = mr_xstrdup(debian ? deflt : sysconfig);
-        conf->note = mr_xasprintf("both %s and %s exist; %s read %s only", sysconfig, deflt,
-                                  debian ? "Debian's unit" : "the unit",
-                                  conf->name[MR_LIBVIRTD_ARGS]);
-    } else if (has_sysconfig) {
-        conf->name[MR_LIBVIRTD_ARGS] = mr_xstrdup(sysconfig);
-    } else if (has_default) {
-        conf->name[MR_LIBVIRTD_ARGS] = mr_xstrdup(deflt);
-    } else {
-        conf->name[MR_LIBVIRTD_ARGS] = mr_xstrdup(debian ? deflt : sysconfig);
-    }
+    choose_args_file(conf, root, &unit_var);
 
     aug = aug_open();
     if (!aug) {
@@ -587,21 +710,29 @@ int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **re
         r = -ENOMEM;
         goto cleanup;
     }
+    /* A file that cannot be read fails only the checks that need it: the
+     * others go on with what could be read. */
     for (size_t f = 0; f < _MR_LIBVIRT_FILE_LAST; f++) {
-        r = load_file(conf, aug, root, f, conf->name[f], &found, &msg);
-        if (r < 0)
-            goto cleanup;
+        char *fmsg = NULL;
+        int fr = load_file(conf, aug, root, f, conf->name[f], &found, &fmsg);
+        if (fr < 0) {
+            conf->err[f] = fr;
+            conf->errmsg[f] = fmsg ? fmsg : mr_xasprintf("%s: cannot read", conf->name[f]);
+        }
         if (found)
             conf->path[f] = mr_xstrdup(conf->name[f]);
     }
 
+    conf->args_var = choose_args_var(conf, unit_var);
     conf->qemu_user = pick_account(root, conf, "user", "/etc/passwd", users);
     conf->qemu_group = pick_account(root, conf, "group", "/etc/group", groups);
     decide_activation(conf, root);
 
+    r = mr_libvirt_conf_error(conf, MR_LIBVIRT_ALL_FILES, &first);
+    if (r < 0)
+        msg = mr_xstrdup(first);
     *ret = conf;
     conf = NULL;
-    r = 0;
 
 cleanup:
     if (r < 0 && ret_msg)
@@ -609,10 +740,22 @@ cleanup:
     else
         free(msg);
     aug_close(aug);
-    free(sysconfig);
-    free(deflt);
+    free(unit_var);
     mr_libvirt_conf_free(conf);
     return r;
+}
+
+int mr_libvirt_conf_error(const struct mr_libvirt_conf *conf, unsigned files,
+                          const char **ret_msg)
+{
+    for (size_t f = 0; f < _MR_LIBVIRT_FILE_LAST; f++) {
+        if ((files & MR_LIBVIRT_FILE(f)) && conf->err[f] < 0) {
+            if (ret_msg)
+                *ret_msg = conf->errmsg[f];
+            return conf->err[f];
+        }
+    }
+    return 0;
 }
 
 bool mr_libvirt_conf_get(const struct mr_libvirt_conf *conf, enum mr_libvirt_file file,
@@ -708,14 +851,18 @@ const char *mr_libvirt_conf_args(const struct mr_libvirt_conf *conf, const char 
                                  int *ret_line)
 {
     struct mr_confval v;
-    const char *key = conf->modular ? "VIRTPROXYD_ARGS" : "LIBVIRTD_ARGS";
-    if (!mr_libvirt_conf_get(conf, MR_LIBVIRTD_ARGS, key, &v))
+    if (!mr_libvirt_conf_get(conf, MR_LIBVIRTD_ARGS, conf->args_var, &v))
         return NULL;
     if (ret_file)
         *ret_file = v.file;
     if (ret_line)
         *ret_line = v.line;
     return v.value;
+}
+
+const char *mr_libvirt_conf_args_var(const struct mr_libvirt_conf *conf)
+{
+    return conf->args_var;
 }
 
 bool mr_libvirt_conf_args_listen(const struct mr_libvirt_conf *conf)

@@ -9,16 +9,29 @@
 struct mr_libvirt_conf;
 
 /* On failure returns a negative errno and *ret_msg (caller frees) names the
- * file and line. Missing files are not errors: libvirt's defaults apply. */
+ * file and line. Missing files are not errors: libvirt's defaults apply.
+ * When only some files cannot be read or parsed, *ret is still set, with the
+ * others read: mr_libvirt_conf_error() says which files failed, so that a
+ * check fails only on the files it needs. */
 int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **ret, char **ret_msg);
 void mr_libvirt_conf_free(struct mr_libvirt_conf *conf);
 
 enum mr_libvirt_file {
     MR_LIBVIRTD_CONF,   /* /etc/libvirt/libvirtd.conf (or virtproxyd.conf when modular) */
     MR_QEMU_CONF,       /* /etc/libvirt/qemu.conf */
-    MR_LIBVIRTD_ARGS,   /* /etc/sysconfig/libvirtd or /etc/default/libvirtd */
+    MR_LIBVIRTD_ARGS,   /* /etc/sysconfig/libvirtd, /etc/default/libvirtd or libvirt-bin */
     _MR_LIBVIRT_FILE_LAST,
 };
+
+/* A set of files, for mr_libvirt_conf_error(). */
+#define MR_LIBVIRT_FILE(f) (1u << (f))
+#define MR_LIBVIRT_ALL_FILES ((1u << _MR_LIBVIRT_FILE_LAST) - 1)
+
+/* The error of the first of FILES (MR_LIBVIRT_FILE(MR_QEMU_CONF) | ...) that
+ * could not be read or parsed, with *ret_msg (owned by CONF) naming the file
+ * and line; 0 when all of them were read (or are absent). */
+int mr_libvirt_conf_error(const struct mr_libvirt_conf *conf, unsigned files,
+                          const char **ret_msg);
 
 struct mr_confval {
     const char *value; /* scalars as written, unquoted; lists joined with ", " */
@@ -67,10 +80,15 @@ bool mr_libvirt_conf_unit_masked(const struct mr_libvirt_conf *conf, const char 
 bool mr_libvirt_conf_socket_activated(const struct mr_libvirt_conf *conf,
                                       const char **ret_reason);
 
-/* LIBVIRTD_ARGS (VIRTPROXYD_ARGS when modular) from the defaults file, words
- * joined by one space; NULL when unset (the unit's built-in "--timeout 120"). */
+/* The daemon's arguments (the variable of mr_libvirt_conf_args_var) from the
+ * defaults file, words joined by one space; NULL when unset (the unit's
+ * built-in "--timeout 120"). */
 const char *mr_libvirt_conf_args(const struct mr_libvirt_conf *conf, const char **ret_file,
                                  int *ret_line);
+/* The variable the unit passes to the daemon: LIBVIRTD_ARGS (VIRTPROXYD_ARGS
+ * when modular), or libvirtd_opts where the unit or the file says so (Debian's
+ * units up to 10, Ubuntu's libvirt-bin). */
+const char *mr_libvirt_conf_args_var(const struct mr_libvirt_conf *conf);
 /* The daemon's arguments contain --listen or -l. */
 bool mr_libvirt_conf_args_listen(const struct mr_libvirt_conf *conf);
 /* A remark on how the files were read (both /etc/sysconfig and /etc/default

@@ -197,6 +197,19 @@ int mr_ctx_libvirt(const struct mr_ctx *ctx, const struct mr_libvirt_conf **ret,
     return s->err;
 }
 
+int mr_ctx_libvirt_files(const struct mr_ctx *ctx, unsigned files,
+                         const struct mr_libvirt_conf **ret, const char **ret_msg)
+{
+    const char *msg = NULL;
+    int r = mr_ctx_libvirt(ctx, ret, &msg);
+    if (!*ret) {
+        *ret_msg = msg;
+        return r < 0 ? r : -EIO;
+    }
+    *ret_msg = NULL;
+    return mr_libvirt_conf_error(*ret, files, ret_msg);
+}
+
 /* Finds the colon-separated record whose first field is NAME in a passwd-
  * or group-style file of the root; returns a copy of its fields. */
 static int root_db_lookup(const struct mr_ctx *ctx, const char *file, const char *name,

@@ -87,9 +87,14 @@ int mr_ctx_nova(const struct mr_ctx *ctx, const struct mr_novaconf **ret, const 
  * NULL. */
 int mr_ctx_nova_release(const struct mr_ctx *ctx, const struct mr_nova_release **ret,
                         const char **ret_msg);
-/* libvirtd.conf, qemu.conf, the libvirtd defaults file and socket units. */
+/* libvirtd.conf, qemu.conf, the libvirtd defaults file and socket units.
+ * Fails when any of the files cannot be read (*ret may still be set). */
 int mr_ctx_libvirt(const struct mr_ctx *ctx, const struct mr_libvirt_conf **ret,
                    const char **ret_msg);
+/* The same, failing only when one of FILES (MR_LIBVIRT_FILE(MR_QEMU_CONF) |
+ * ..., from libvirtconf.h) cannot be read: a check asks for the files it reads. */
+int mr_ctx_libvirt_files(const struct mr_ctx *ctx, unsigned files,
+                         const struct mr_libvirt_conf **ret, const char **ret_msg);
 
 /* Users and groups: from ROOT/etc/passwd and ROOT/etc/group under --root,
  * from the name service on the live host. -ENOENT when unknown. */

@@ -119,6 +119,28 @@ static void text_nova(FILE *out, const struct mr_ctx *ctx)
     free(text);
 }
 
+/* Finding K's remedy is one an earlier finding of R that SHOWN accepts
+ * already gave: several findings may share one remedy (two peers that both
+ * differ, three certificates in one folder), and a reader needs it once. */
+static bool remedy_given(const struct mr_result *r, size_t k,
+                         bool (*shown_fn)(const struct mr_result *, size_t, int), int verbosity)
+{
+    for (size_t j = 0; j < k; j++)
+        if (r->findings[j].remedy && (!shown_fn || shown_fn(r, j, verbosity)) &&
+            strcmp(r->findings[j].remedy, r->findings[k].remedy) == 0)
+            return true;
+    return false;
+}
+
+/* The text output lists the remedies of the primary finding and, unless
+ * verbose, of the findings at warn or worse. */
+static bool text_remedy_shown(const struct mr_result *r, size_t k, int verbosity)
+{
+    const struct mr_finding *g = &r->findings[k];
+    return g->remedy && (g == mr_result_primary(r) || verbosity > 0 ||
+                         mr_status_rank(g->status) >= mr_status_rank(MR_WARN));
+}
+
 static int render_text(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
                        const struct mr_render_opts *o)
 {
@@ -153,8 +175,8 @@ static int render_text(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
         if (r->status != MR_PASS && r->status != MR_SKIP) {
             for (size_t k = 0; k < r->n_findings; k++) {
                 const struct mr_finding *g = &r->findings[k];
-                if (!g->remedy || (g != f && o->verbosity <= 0 &&
-                                   mr_status_rank(g->status) < mr_status_rank(MR_WARN)))
+                if (!text_remedy_shown(r, k, o->verbosity) ||
+                    remedy_given(r, k, text_remedy_shown, o->verbosity))
                     continue;
                 char *m = shown(g->remedy);
                 fprintf(out, "%*s-> %s\n", indent, "", m);
@@ -281,11 +303,13 @@ static int xml_attr(xmlTextWriterPtr w, const char *name, const char *val)
     return r;
 }
 
-static void finding_text(char **buf, const struct mr_finding *f)
+static void finding_text(char **buf, const struct mr_result *r, size_t k)
 {
+    const struct mr_finding *f = &r->findings[k];
     char *old = *buf;
     /* Each field escaped: the body's own newlines are the only ones. */
-    char *msg = shown(f->message), *file = shown(f->file), *remedy = shown(f->remedy);
+    char *msg = shown(f->message), *file = shown(f->file);
+    char *remedy = f->remedy && !remedy_given(r, k, NULL, 0) ? shown(f->remedy) : NULL;
     char *place = file ? (f->line > 0 ? mr_xasprintf(" (%s:%d)", file, f->line)
                                       : mr_xasprintf(" (%s)", file))
                        : mr_xstrdup("");
@@ -352,7 +376,7 @@ static int render_junit(FILE *out, const struct mr_run *run)
         free(classname);
         char *body = NULL;
         for (size_t k = 0; k < r->n_findings; k++)
-            finding_text(&body, &r->findings[k]);
+            finding_text(&body, r, k);
         char *safe = mr_redact(body);
         const char *elem = NULL;
         if (r->status == MR_FAIL || (r->status == MR_WARN && run->strict))

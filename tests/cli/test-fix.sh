@@ -51,6 +51,8 @@ expect_fixed() {
 
 expect_fixed fix-nova 'nova.*'
 expect_fixed libvirt-listen-off libvirt.listen
+# Ubuntu 16.04's layout: libvirtd_opts in /etc/default/libvirt-bin.
+expect_fixed libvirt-bin-no-listen libvirt.listen
 expect_fixed libvirt-socket-listen libvirt.listen
 expect_fixed libvirt-ports-bad qemu.migration-ports
 

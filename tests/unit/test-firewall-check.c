@@ -274,6 +274,17 @@ static void test_live(void **state)
             assert_string_equal(r->findings[i].message, "the loaded nftables rules hold no rules "
                                 "for incoming traffic: everything is accepted");
 
+    /* Peers given that do not resolve are not "no peers configured". */
+    mr_test_fixture_site(f, "[site]\npeers = nowhere-1, nowhere-2\n");
+    r = run_check(f, true);
+    expect(r, MR_FAIL, "the loaded iptables rules reject new connections to libvirt's port 16509 "
+           "(tcp transport) from any address (no peer resolves; checked as 192.0.2.1)", NULL, 0,
+           "iptables -I INPUT 5 -p tcp -m tcp --dport 16509 -j ACCEPT");
+    mr_test_finding(r, "peer nowhere-1 does not resolve");
+    for (size_t i = 0; i < r->n_findings; i++)
+        assert_null(strstr(r->findings[i].message, "no peers configured"));
+    mr_test_fixture_site(f, "");
+
     char *nft = mr_test_slurp("data/firewall/nft-reject-16509.json");
     stub_ipt = NULL;
     stub_nft = nft;

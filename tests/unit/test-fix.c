@@ -589,6 +589,41 @@ static void test_lock(void **state)
     free(dir);
 }
 
+/* The same fix on a libvirtd.conf with CRLF ends, which libvirt reads: the
+ * file keeps them, and changes only where the LF file changes. */
+static void test_libvirt_listen_crlf(void **state)
+{
+    (void)state;
+    char *dir = mr_test_root("libvirt-listen-off");
+    char *lf = slurp(dir, "/etc/libvirt/libvirtd.conf");
+    char *crlf = mr_text_to_crlf(lf);
+    mr_test_write(dir, "/etc/libvirt/libvirtd.conf", crlf);
+    struct mr_ctx *ctx;
+    assert_int_equal(mr_ctx_new_for_test(dir, NULL, NULL, &ctx), 0);
+    struct mr_select sel = {0};
+    char *only[] = {"libvirt.listen", NULL};
+    sel.only = only;
+    FILE *out = fopen("/dev/null", "w");
+    struct mr_fix_opts o = {.yes = true, .no_backup = true, .diff_out = out};
+    struct mr_run *run = mr_fix_run(ctx, mr_rows, mr_n_rows, &sel, &o);
+    fclose(out);
+    assert_int_equal(run->n, 1);
+    assert_int_equal(run->results[0].status, MR_FIXED);
+    mr_run_free(run);
+    mr_ctx_free(ctx);
+    char *want_lf = mr_test_slurp("roots/libvirt-listen-off.expected/etc/libvirt/libvirtd.conf");
+    char *want = mr_text_to_crlf(want_lf);
+    char *got = slurp(dir, "/etc/libvirt/libvirtd.conf");
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    free(want_lf);
+    free(crlf);
+    free(lf);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -605,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_hard_links_refused),
         cmocka_unit_test(test_sweep_dead_temps),
         cmocka_unit_test(test_lock),
+        cmocka_unit_test(test_libvirt_listen_crlf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,7 @@ static void test_fixture_matrix(void **state)
         {"libvirt-modular", "tcp", {MR_PASS, MR_WARN, MR_PASS, MR_PASS}},
         {"libvirt-bad-key", "tcp", {MR_FAIL, MR_WARN, MR_PASS, MR_PASS}},
         {"libvirt-ports-bad", "tcp", {MR_PASS, MR_WARN, MR_FAIL, MR_PASS}},
+        {"libvirt-bin-no-listen", "tcp", {MR_FAIL, MR_WARN, MR_PASS, MR_PASS}},
         {"libvirt-tls", "tls", {MR_PASS, MR_PASS, MR_PASS, MR_PASS}},
         {"libvirt-good", "ssh", {MR_PASS, MR_PASS, MR_PASS, MR_FAIL}},
         {"libvirt-good", "tls", {MR_FAIL, MR_FAIL, MR_PASS, MR_FAIL}},
@@ -248,6 +249,93 @@ static void test_listen_variants(void **state)
     free(dir);
 }
 
+/* Ubuntu 16.04's libvirt-bin.service passes $libvirtd_opts from
+ * /etc/default/libvirt-bin: -l there is --listen, and the finding names that
+ * variable and file. */
+static void test_listen_libvirt_bin(void **state)
+{
+    char *dir = mr_test_root("libvirt-bin-no-listen");
+    const char *bin = "/etc/default/libvirt-bin";
+    expect_run(dir, &mr_check_libvirt_listen, "tcp", MR_FAIL,
+               "libvirtd_opts=\"-d\" in /etc/default/libvirt-bin:8 has no --listen", bin, 8);
+    struct mr_result res = run_on(dir, &mr_check_libvirt_listen, "tcp");
+    assert_non_null(strstr(mr_result_primary(&res)->remedy,
+                           "add --listen to libvirtd_opts in /etc/default/libvirt-bin"));
+    mr_result_clear(&res);
+    mr_test_write(dir, bin, "start_libvirtd=\"yes\"\nlibvirtd_opts=\"-d -l\"\n");
+    expect_run(dir, &mr_check_libvirt_listen, "tcp", MR_PASS,
+               "libvirtd listens for the tcp transport: --listen in /etc/default/libvirt-bin:2",
+               NULL, 0);
+    /* Debian 10: libvirtd.service, $libvirtd_opts from /etc/default/libvirtd. */
+    char *p = mr_xasprintf("%s%s", dir, bin);
+    unlink(p);
+    free(p);
+    p = mr_xasprintf("%s/lib/systemd/system/libvirt-bin.service", dir);
+    unlink(p);
+    free(p);
+    mr_test_write(dir, "/etc/default/libvirtd", "libvirtd_opts=\"--listen\"\n");
+    expect_run(dir, &mr_check_libvirt_listen, "tcp", MR_PASS, "--listen in /etc/default/libvirtd:1",
+               NULL, 0);
+    mr_test_write(dir, "/etc/default/libvirtd", "LIBVIRTD_ARGS=\"--listen\"\n");
+    expect_run(dir, &mr_check_libvirt_listen, "tcp", MR_PASS, "--listen in /etc/default/libvirtd:1",
+               NULL, 0);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
+/* CRLF ends are libvirt's line ends too (src/util/virconf.c, IS_EOL): the
+ * checks judge the values, they do not stop at an error. */
+static void test_crlf_files(void **state)
+{
+    char *dir = mr_test_root("libvirt-good");
+    mr_test_write(dir, "/etc/libvirt/libvirtd.conf",
+                  "listen_tls = 0\r\nlisten_tcp = 0\r\nauth_tcp = \"none\"\r\n");
+    expect_run(dir, &mr_check_libvirt_listen, "tcp", MR_FAIL,
+               "listen_tcp is 0 in /etc/libvirt/libvirtd.conf:2", "/etc/libvirt/libvirtd.conf", 2);
+    mr_test_write(dir, "/etc/libvirt/qemu.conf", "migration_port_min = 80\r\n");
+    expect_run(dir, &mr_check_qemu_migration_ports, "tcp", MR_FAIL,
+               "migration_port_min is 80 in /etc/libvirt/qemu.conf:1", "/etc/libvirt/qemu.conf", 1);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
+/* A file that cannot be parsed is the error of the checks that read it, and
+ * of no other: each check runs on libvirt-good with one file broken. */
+static void test_parse_error_per_file(void **state)
+{
+    static const struct {
+        const char *file;
+        enum mr_status st[N_CHECKS]; /* listen, auth, ports, transport */
+    } rows[] = {
+        {"/etc/libvirt/libvirtd.conf", {MR_ERROR, MR_ERROR, MR_PASS, MR_PASS}},
+        {"/etc/libvirt/qemu.conf", {MR_PASS, MR_WARN, MR_ERROR, MR_PASS}},
+        {"/etc/default/libvirtd", {MR_ERROR, MR_WARN, MR_PASS, MR_PASS}},
+    };
+    for (size_t i = 0; i < MR_ARRAY_SIZE(rows); i++) {
+        char *dir = mr_test_root("libvirt-good");
+        mr_test_write(dir, rows[i].file, "listen_tcp = 1\n%%% not libvirt's syntax (\n");
+        for (size_t c = 0; c < N_CHECKS; c++) {
+            struct mr_result res = run_on(dir, our_checks[c], "tcp");
+            if (res.status != rows[i].st[c]) {
+                fprintf(stderr, "%s broken: %s is %s, expected %s\n", rows[i].file,
+                        our_checks[c]->id, mr_status_name(res.status),
+                        mr_status_name(rows[i].st[c]));
+                dump(&res);
+                fail();
+            }
+            /* The error names the broken file and its line. */
+            if (res.status == MR_ERROR) {
+                char *where = mr_xasprintf("%s:2: cannot parse", rows[i].file);
+                assert_non_null(strstr(mr_result_primary(&res)->message, where));
+                free(where);
+            }
+            mr_result_clear(&res);
+        }
+        mr_test_rmtree(dir);
+        free(dir);
+    }
+}
+
 static void test_listen_modular(void **state)
 {
     char *dir = mr_test_root("libvirt-modular");
@@ -402,6 +490,9 @@ int main(void)
         cmocka_unit_test(test_listen_service_wants_socket),
         cmocka_unit_test(test_listen_socket_without_tcp),
         cmocka_unit_test(test_listen_variants),
+        cmocka_unit_test(test_listen_libvirt_bin),
+        cmocka_unit_test(test_crlf_files),
+        cmocka_unit_test(test_parse_error_per_file),
         cmocka_unit_test(test_listen_modular),
         cmocka_unit_test(test_auth_variants),
         cmocka_unit_test(test_ports_variants),

@@ -170,6 +170,32 @@ static void test_quoted_values(void **state)
     unload(&l);
 }
 
+/* A file saved on Windows: libvirt's parser takes the CR as part of the line
+ * end (src/util/virconf.c, IS_EOL), so must we; lines count as before. */
+static void test_crlf(void **state)
+{
+    struct loaded l = {.dir = mr_test_scratch()};
+    struct mr_confval v;
+    mr_test_write(l.dir, "/etc/libvirt/libvirtd.conf",
+                  "# Master libvirt daemon configuration file\r\n\r\nlisten_tls = 0\r\n"
+                  "listen_tcp = 1 # migration\r\nauth_tcp = \"none\"\r\n"
+                  "tls_allowed_dn_list = [\"C=GB\",\r\n  \"C=FR\"]\r\n");
+    mr_test_write(l.dir, "/etc/libvirt/qemu.conf", "migration_port_min = 49200\r\n");
+    load_dir(&l);
+    if (l.r != 0)
+        fail_msg("%s", l.msg);
+    assert_true(mr_libvirt_conf_get(l.conf, MR_LIBVIRTD_CONF, "listen_tcp", &v));
+    assert_string_equal(v.value, "1");
+    assert_int_equal(v.line, 4);
+    assert_true(mr_libvirt_conf_get(l.conf, MR_LIBVIRTD_CONF, "auth_tcp", &v));
+    assert_string_equal(v.value, "none");
+    assert_true(mr_libvirt_conf_get(l.conf, MR_LIBVIRTD_CONF, "tls_allowed_dn_list", &v));
+    assert_string_equal(v.value, "C=GB, C=FR");
+    assert_true(mr_libvirt_conf_get(l.conf, MR_QEMU_CONF, "migration_port_min", &v));
+    assert_string_equal(v.value, "49200");
+    unload(&l);
+}
+
 static void test_garbage_line(void **state)
 {
     struct loaded l = {.dir = mr_test_scratch()};
@@ -233,6 +259,84 @@ static void test_args_variants(void **state)
             fail_msg("case %zu (%s): listen should be %d", i, cases[i].text, cases[i].listen);
         unload(&l);
     }
+}
+
+/* The layouts before LIBVIRTD_ARGS: Debian 9 and 10 (and Ubuntu up to 20.04)
+ * pass $libvirtd_opts from /etc/default/libvirtd; Ubuntu up to 18.04 ran the
+ * service as libvirt-bin.service with $libvirtd_opts from
+ * /etc/default/libvirt-bin. The files follow those packages' comments. */
+static void test_args_old_layouts(void **state)
+{
+    static const char debian10[] =
+        "# Defaults for libvirtd initscript (/etc/init.d/libvirtd)\n"
+        "# This is a POSIX shell fragment\n\n"
+        "# Start libvirtd to handle qemu/kvm:\nstart_libvirtd=\"yes\"\n\n"
+        "# options passed to libvirtd, see man libvirtd for details.\n"
+        "# For example to enable listening on tcp add -l here\n"
+        "# and set up the TLS Certificates that libvirtd will need.\n"
+        "libvirtd_opts=\"%s\"\n";
+    static const struct {
+        const char *file;
+        const char *opts;
+        const char *unit; /* the unit's file, NULL: none in the root */
+        const char *unit_text;
+        bool listen;
+        const char *var;
+    } cases[] = {
+        {"/etc/default/libvirtd", "-d -l", NULL, NULL, true, "libvirtd_opts"},
+        {"/etc/default/libvirtd", "--listen", NULL, NULL, true, "libvirtd_opts"},
+        {"/etc/default/libvirtd", "", NULL, NULL, false, "libvirtd_opts"},
+        {"/etc/default/libvirt-bin", "-d -l", NULL, NULL, true, "libvirtd_opts"},
+        {"/etc/default/libvirt-bin", "-d", NULL, NULL, false, "libvirtd_opts"},
+        /* Debian 10's unit. */
+        {"/etc/default/libvirtd", "-l", "/lib/systemd/system/libvirtd.service",
+         "[Service]\nEnvironmentFile=-/etc/default/libvirtd\n"
+         "ExecStart=/usr/sbin/libvirtd $libvirtd_opts\n",
+         true, "libvirtd_opts"},
+        /* Ubuntu 16.04's unit, enabled under its alias. */
+        {"/etc/default/libvirt-bin", "-d -l", "/lib/systemd/system/libvirt-bin.service",
+         "[Service]\nType=notify\nEnvironmentFile=-/etc/default/libvirt-bin\n"
+         "ExecStart=/usr/sbin/libvirtd $libvirtd_opts\n[Install]\nAlias=libvirtd.service\n",
+         true, "libvirtd_opts"},
+        /* A current unit ignores a leftover libvirtd_opts. */
+        {"/etc/default/libvirtd", "-l", "/lib/systemd/system/libvirtd.service",
+         "[Service]\nEnvironment=LIBVIRTD_ARGS=\"--timeout 120\"\n"
+         "EnvironmentFile=-/etc/default/libvirtd\nExecStart=/usr/sbin/libvirtd ${LIBVIRTD_ARGS}\n",
+         false, "LIBVIRTD_ARGS"},
+    };
+    for (size_t i = 0; i < MR_ARRAY_SIZE(cases); i++) {
+        struct loaded l = {.dir = mr_test_scratch()};
+        char *text = mr_xasprintf(debian10, cases[i].opts);
+        mr_test_write(l.dir, cases[i].file, text);
+        free(text);
+        mr_test_write(l.dir, "/etc/debian_version", "10.13\n");
+        if (cases[i].unit)
+            mr_test_write(l.dir, cases[i].unit, cases[i].unit_text);
+        load_dir(&l);
+        if (l.r != 0)
+            fail_msg("case %zu: %s", i, l.msg);
+        if (strcmp(mr_libvirt_conf_file(l.conf, MR_LIBVIRTD_ARGS), cases[i].file) != 0)
+            fail_msg("case %zu: read %s", i, mr_libvirt_conf_file(l.conf, MR_LIBVIRTD_ARGS));
+        if (strcmp(mr_libvirt_conf_args_var(l.conf), cases[i].var) != 0)
+            fail_msg("case %zu: variable %s", i, mr_libvirt_conf_args_var(l.conf));
+        if (mr_libvirt_conf_args_listen(l.conf) != cases[i].listen)
+            fail_msg("case %zu (%s in %s): listen should be %d", i, cases[i].opts,
+                     cases[i].file, cases[i].listen);
+        unload(&l);
+    }
+
+    /* Both files: the current name is the one read, and the note says so. */
+    struct loaded l = {.dir = mr_test_scratch()};
+    mr_test_write(l.dir, "/etc/default/libvirtd", "LIBVIRTD_ARGS=\"--listen\"\n");
+    mr_test_write(l.dir, "/etc/default/libvirt-bin", "libvirtd_opts=\"-d\"\n");
+    load_dir(&l);
+    assert_int_equal(l.r, 0);
+    assert_string_equal(mr_libvirt_conf_file(l.conf, MR_LIBVIRTD_ARGS), "/etc/default/libvirtd");
+    assert_true(mr_libvirt_conf_args_listen(l.conf));
+    assert_non_null(mr_libvirt_conf_note(l.conf));
+    assert_non_null(strstr(mr_libvirt_conf_note(l.conf), "both /etc/default/libvirtd and "
+                                                         "/etc/default/libvirt-bin exist"));
+    unload(&l);
 }
 
 static void test_both_defaults_files(void **state)
@@ -416,9 +520,11 @@ int main(void)
         cmocka_unit_test(test_missing_files_defaults),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_quoted_values),
+        cmocka_unit_test(test_crlf),
         cmocka_unit_test(test_garbage_line),
         cmocka_unit_test(test_no_final_newline_and_arrays),
         cmocka_unit_test(test_args_variants),
+        cmocka_unit_test(test_args_old_layouts),
         cmocka_unit_test(test_both_defaults_files),
         cmocka_unit_test(test_socket_units),
         cmocka_unit_test(test_masked_units),

@@ -231,6 +231,11 @@ static void test_fstab_options(void **state)
                FSTAB_HEAD "nfs-server:/ /var/lib/nova/instances nfs4 noauto,user 0 0\n");
     assert_status(run(f, &mr_check_nfs_fstab), MR_WARN);
     mr_test_finding(&f->res, "has noauto");
+    /* systemd mounts it on first access: nothing to warn about. */
+    write_file(f, "/etc/fstab",
+               FSTAB_HEAD "nfs-server:/ /var/lib/nova/instances nfs4 "
+                          "noauto,x-systemd.automount,x-systemd.idle-timeout=0,hard 0 0\n");
+    assert_status(run(f, &mr_check_nfs_fstab), MR_PASS);
 
     assert_false(mr_result_has(&f->res, NULL)); /* warnings: nothing for the fixer */
 
@@ -308,6 +313,23 @@ static void test_fstab_live(void **state)
     assert_status(r, MR_FAIL);
     assert_primary(r, "/var/lib/nova/instances is mounted from other:/x, but /etc/fstab:7 says "
                    "nfs-server:/");
+
+    /* A systemd automount not accessed since boot shows as autofs; once
+     * accessed, the NFS mount lies on top of it. */
+    write_file(f, "/etc/fstab", "nfs-server:/ /var/lib/nova/instances nfs4 "
+                                "noauto,x-systemd.automount 0 0\n");
+    stub_mount_table = "/dev/sda1 / ext4 rw,relatime 0 0\n"
+                       "systemd-1 /var/lib/nova/instances autofs rw,relatime,fd=52 0 0\n";
+    r = run_full(f, &mr_check_nfs_fstab, NULL, true);
+    assert_status(r, MR_PASS);
+    mr_test_finding(r, "is an automount point (x-systemd.automount in /etc/fstab:1)");
+    stub_mount_table = "systemd-1 /var/lib/nova/instances autofs rw,relatime,fd=52 0 0\n"
+                       "nfs-server:/ /var/lib/nova/instances nfs4 rw,relatime,vers=4.2 0 0\n";
+    assert_status(run_full(f, &mr_check_nfs_fstab, NULL, true), MR_PASS);
+    /* Without the automount option, autofs there is not our NFS mount. */
+    write_file(f, "/etc/fstab", "nfs-server:/ /var/lib/nova/instances nfs4 defaults 0 0\n");
+    stub_mount_table = "systemd-1 /var/lib/nova/instances autofs rw,relatime,fd=52 0 0\n";
+    assert_status(run_full(f, &mr_check_nfs_fstab, NULL, true), MR_FAIL);
 
     /* The kernel names the server as written in fstab; nfs and nfs4 are one. */
     write_file(f, "/etc/fstab", "nfs-server:/nova/ /var/lib/nova/instances nfs vers=4 0 0\n");

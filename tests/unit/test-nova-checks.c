@@ -383,6 +383,24 @@ static void test_instances_path_no_search_bit(void **state)
     free(p);
 }
 
+/* qemu.conf names a user the host lacks: libvirt's QEMU driver does not
+ * start (qemu_conf.c, virQEMUDriverConfigLoadSecurityEntry), and the check
+ * says so rather than "QEMU's user is unknown". */
+static void test_instances_path_qemu_user_missing(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    mr_test_write(f->dir, "/etc/libvirt/qemu.conf", "# QEMU\nuser = \"qemu-kvm\"\n");
+    const struct mr_result *r = run(f, &mr_check_nova_instances_path);
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(
+        r, "user = \"qemu-kvm\" in /etc/libvirt/qemu.conf:2 names no user of this host: "
+           "libvirt's QEMU driver does not start");
+    mr_test_assert_at(fi, "/etc/libvirt/qemu.conf", 2);
+    assert_string_equal(fi->remedy, "create the user qemu-kvm, or set user in "
+                                    "/etc/libvirt/qemu.conf to one that exists (libvirt-qemu on "
+                                    "Debian and Ubuntu, qemu on RHEL)");
+}
+
 static void test_instances_path_site_mismatch_and_user(void **state)
 {
     struct mr_test_fixture *f = *state;
@@ -628,6 +646,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_instances_path_not_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instances_path_wrong_owner, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instances_path_no_search_bit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instances_path_qemu_user_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instances_path_site_mismatch_and_user, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tuning_good, setup, teardown),

@@ -273,6 +273,49 @@ static void test_text_place_once(void **state)
     free(out);
 }
 
+/* Two peers that both differ call for one remedy: it is given once per check,
+ * in the text and in the JUnit body. */
+static int run_shared_remedy(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "compute-2 has virt_type qemu");
+    mr_finding_remedy(f, "set the same [libvirt] virt_type on every compute host");
+    f = mr_report(res, MR_FAIL, "compute-3 has virt_type lxc");
+    mr_finding_remedy(f, "set the same [libvirt] virt_type on every compute host");
+    f = mr_report(res, MR_WARN, "compute-4 did not answer");
+    mr_finding_remedy(f, "start libvirtd on compute-4");
+    return 0;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_remedy_once(void **state)
+{
+    struct fixture *f = *state;
+    static const struct mr_check c = {.id = "x.shared", .title = "shared",
+                                      .run = run_shared_remedy};
+    static const struct mr_row list[] = {{.check = &c}};
+    struct mr_select sel = {0};
+    mr_run_free(f->run);
+    f->run = mr_run_list(f->ctx, list, 1, &sel, false);
+    for (int v = 0; v <= 1; v++) {
+        char *out = render(f, MR_FORMAT_TEXT, false, v);
+        assert_int_equal(count(out, "-> set the same [libvirt] virt_type on every compute host\n"),
+                         1);
+        assert_int_equal(count(out, "-> start libvirtd on compute-4\n"), 1);
+        free(out);
+    }
+    char *out = render(f, MR_FORMAT_JUNIT, false, 0);
+    assert_int_equal(count(out, "fix: set the same [libvirt] virt_type"), 1);
+    assert_int_equal(count(out, "fix: start libvirtd on compute-4"), 1);
+    free(out);
+}
+
 static void test_redact(void **state)
 {
     char *s = mr_redact("a qemu+tcp://host/system b rabbit://u:p@h:1/v c http://x:y@z");
@@ -356,6 +399,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_place_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remedy_once, setup, teardown),
         cmocka_unit_test(test_redact),
         cmocka_unit_test_setup_teardown(test_controls_escaped, setup, teardown),
         cmocka_unit_test(test_cescape),
