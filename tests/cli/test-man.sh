@@ -93,4 +93,10 @@ for k in $keys; do
     plain "$man5" | awk '/^\.SH KEYS/,/^\.SH FILES/' | grep -qE "^([a-z_]+, )*$k(,|\$)" ||
         fail "migready.conf(5) does not document the site key $k under KEYS"
 done
+# The packages' /etc/migready/migready.conf names every key, commented out.
+conf=$MR_TESTS/../packaging/migready.conf
+for k in $keys; do
+    grep -q "^#$k = " "$conf" || fail "packaging/migready.conf lacks '#$k = '"
+done
+! grep -q '^[a-z_]* *=' "$conf" || fail "packaging/migready.conf sets a key"
 echo "ok: $checked options, $(printf '%s\n' $ids | wc -l) checks, $(printf '%s\n' $keys | wc -l) keys"
