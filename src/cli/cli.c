@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -22,6 +23,7 @@
 #include "profile.h"
 #include "registry.h"
 #include "render.h"
+#include "rootfs.h"
 
 struct mr_cli_opts {
     const char *root;
@@ -38,6 +40,9 @@ struct mr_cli_opts {
     bool block;   /* migrate-test --block */
     const char *transport;
     long timeout;
+    const char *output; /* check --output */
+    double started;     /* wall clock when the command started, for --format prometheus */
+    double started_mono;
 };
 
 static int usage_error(const char *cmd, const char *fmt, ...) MR_PRINTF(2, 3);
@@ -122,15 +127,66 @@ static int flush_stdout(void)
     return 0;
 }
 
+static double clock_now(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --output FILE: the run goes to a temporary file beside FILE, renamed over
+ * it (mr_root_write_atomic, the folder as the root), so that a reader such
+ * as node_exporter's textfile collector never sees half a run. Mode 0644:
+ * that reader is another user. */
+static int write_output(const char *file, const char *data, size_t len)
+{
+    const char *slash = strrchr(file, '/');
+    const char *base = slash ? slash + 1 : file;
+    char *dir = slash ? mr_xasprintf("%.*s", (int)(slash - file), file) : mr_xstrdup(".");
+    char *path = mr_xasprintf("/%s", base);
+    struct mr_root *root = NULL;
+    int r = -EISDIR;
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        goto cleanup;
+    r = mr_root_open(*dir ? dir : "/", &root);
+    if (r >= 0)
+        r = mr_root_write_atomic(root, path, data, len, 0644, geteuid(), getegid());
+
+cleanup:
+    if (r < 0)
+        fprintf(stderr, "migready: cannot write '%s': %s\n", file, strerror(-r));
+    mr_root_free(root);
+    free(path);
+    free(dir);
+    return r < 0 ? 2 : 0;
+}
+
 /* Prints RUN in the chosen format, frees it and CTX; the exit code. */
 static int render_run(struct mr_cli_opts *o, struct mr_ctx *ctx, struct mr_run *run)
 {
-    struct mr_render_opts ro = {
-        .format = o->format, .color = want_color(o), .verbosity = o->verbosity};
-    mr_render(stdout, ctx, run, &ro);
+    struct mr_render_opts ro = {.format = o->format,
+                                .color = !o->output && want_color(o),
+                                .verbosity = o->verbosity,
+                                .started = o->started,
+                                .duration = clock_now(CLOCK_MONOTONIC) - o->started_mono};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = o->output ? open_memstream(&buf, &len) : stdout;
+    if (!out) {
+        perror("migready: --output");
+        mr_run_free(run);
+        mr_ctx_free(ctx);
+        return 2;
+    }
+    mr_render(out, ctx, run, &ro);
     int r = mr_run_exit_code(run);
-    if (flush_stdout())
+    if (o->output) {
+        if (fclose(out) != 0 || write_output(o->output, buf, len))
+            r = 2;
+        free(buf);
+    } else if (flush_stdout()) {
         r = 2;
+    }
     mr_run_free(run);
     mr_ctx_free(ctx);
     return r;
@@ -346,6 +402,7 @@ static int take_timeout(void *dest, const struct mr_opt *opt, const char *arg, c
 #define END {.kind = MR_OPT_END}
 
 static const char *const formats_all[] = {"text", "json", "junit", "tap", NULL};
+static const char *const formats_check[] = {"text", "json", "junit", "tap", "prometheus", NULL};
 static const char *const formats_text_json[] = {"text", "json", NULL};
 static const char *const formats_json[] = {"json", NULL};
 static const char *const transports[] = {"tcp", "tls", "ssh", NULL};
@@ -385,7 +442,9 @@ static const struct mr_opt output_opts[] = {
 };
 
 static const struct mr_opt check_opts[] = {
-    FORMAT_OPT(formats_all),
+    FORMAT_OPT(formats_check),
+    {.kind = MR_OPT_STRING, .name = "output", .argh = "FILE", .off = OFF(output),
+     .help = "write to FILE (a temporary file renamed over it) instead of standard output"},
     {.kind = MR_OPT_BOOL, .name = "strict", .off = OFF(strict),
      .help = "a warning also makes the host not ready"},
     {.kind = MR_OPT_CALL, .name = "peer", .argh = "HOST", .call = take_peer,
@@ -547,7 +606,9 @@ static int parse_command_line(const struct mr_cli_command *cmd, int argc, char *
 
 static int run_command(const struct mr_cli_command *cmd, int argc, char **argv)
 {
-    struct mr_cli_opts o = {.format = MR_FORMAT_TEXT};
+    struct mr_cli_opts o = {.format = MR_FORMAT_TEXT,
+                            .started = clock_now(CLOCK_REALTIME),
+                            .started_mono = clock_now(CLOCK_MONOTONIC)};
     int r = parse_command_line(cmd, argc, argv, &o);
     if (r >= 0)
         goto cleanup;

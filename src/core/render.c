@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <libxml/xmlwriter.h>
@@ -16,6 +17,7 @@ static const char *const format_names[] = {
     [MR_FORMAT_JSON] = "json",
     [MR_FORMAT_JUNIT] = "junit",
     [MR_FORMAT_TAP] = "tap",
+    [MR_FORMAT_PROMETHEUS] = "prometheus",
 };
 _Static_assert(MR_ARRAY_SIZE(format_names) == _MR_FORMAT_LAST, "format names");
 
@@ -474,6 +476,64 @@ static int render_tap(FILE *out, const struct mr_run *run)
     return 0;
 }
 
+/* A label value as the exposition format wants it: backslash, double quote
+ * and newline escaped; anything else goes through as UTF-8. */
+static void prom_label(FILE *out, const char *name, const char *val)
+{
+    fprintf(out, "%s=\"", name);
+    for (const char *p = val; *p; p++) {
+        if (*p == '\\' || *p == '"')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void prom_head(FILE *out, const char *name, const char *help)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/* node_exporter's textfile collector: one gauge per check and status (1 for
+ * the check's status, 0 for the others, so that an alert on a status has a
+ * series to compare with), the counts, readiness and when the run was. */
+static int render_prometheus(FILE *out, const struct mr_run *run, const struct mr_render_opts *o)
+{
+    prom_head(out, "migready_check_status",
+              "Status of a migready check: 1 for the status it has, 0 for the others.");
+    for (size_t i = 0; i < run->n; i++)
+        for (int s = 0; s < _MR_STATUS_LAST; s++) {
+            fputs("migready_check_status{", out);
+            prom_label(out, "check", run->results[i].check->id);
+            fputc(',', out);
+            prom_label(out, "status", mr_status_name((enum mr_status)s));
+            fprintf(out, "} %d\n", run->results[i].status == (enum mr_status)s);
+        }
+    prom_head(out, "migready_checks", "Number of checks of the run with each status.");
+    for (int s = 0; s < _MR_STATUS_LAST; s++) {
+        fputs("migready_checks{", out);
+        prom_label(out, "status", mr_status_name((enum mr_status)s));
+        fprintf(out, "} %u\n", run->counts[s]);
+    }
+    prom_head(out, "migready_ready",
+              "1 when the host is ready for live migration, 0 when not or undecided.");
+    fprintf(out, "migready_ready %d\n", mr_run_ready(run));
+    double started = o->started, duration = o->duration;
+    if (started <= 0) {
+        started = (double)time(NULL);
+        for (size_t i = 0; i < run->n; i++)
+            duration += run->results[i].seconds;
+    }
+    prom_head(out, "migready_run_timestamp_seconds", "When the run started, in Unix time.");
+    fprintf(out, "migready_run_timestamp_seconds %.3f\n", started);
+    prom_head(out, "migready_run_duration_seconds", "How long the run took.");
+    fprintf(out, "migready_run_duration_seconds %.6f\n", duration);
+    return 0;
+}
+
 int mr_render(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
               const struct mr_render_opts *o)
 {
@@ -486,6 +546,8 @@ int mr_render(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
         return render_junit(out, run);
     case MR_FORMAT_TAP:
         return render_tap(out, run);
+    case MR_FORMAT_PROMETHEUS:
+        return render_prometheus(out, run, o);
     default:
         return -EINVAL;
     }

@@ -1,4 +1,5 @@
-/* Output formats for a run: text, json, junit, tap. */
+/* Output formats for a run: text, json, junit, tap, prometheus (node_exporter's
+ * textfile format). */
 #pragma once
 
 #include <stdio.h>
@@ -6,12 +7,23 @@
 #include "ctx.h"
 #include "engine.h"
 
-enum mr_format { MR_FORMAT_TEXT, MR_FORMAT_JSON, MR_FORMAT_JUNIT, MR_FORMAT_TAP, _MR_FORMAT_LAST };
+enum mr_format {
+    MR_FORMAT_TEXT,
+    MR_FORMAT_JSON,
+    MR_FORMAT_JUNIT,
+    MR_FORMAT_TAP,
+    MR_FORMAT_PROMETHEUS,
+    _MR_FORMAT_LAST
+};
 
 struct mr_render_opts {
     enum mr_format format;
     bool color;
     int verbosity; /* -1 quiet, 0 normal, 1 verbose */
+    /* When the run started (seconds since the epoch) and how long it took,
+     * for the prometheus format; 0: now, and the sum of the checks' times. */
+    double started;
+    double duration;
 };
 
 int mr_format_parse(const char *s, enum mr_format *ret);

@@ -95,4 +95,65 @@ run_mr 1 check --root "$root" --only 'nova.*' --format json
 [ "$(LC_ALL=C tr -d '\n\040-\377' <"$SCRATCH/out" | wc -c)" = 0 ] || fail "JSON: control bytes"
 [ "$(field_of nova.vnc-listen file)" = "/etc/nova/nova.conf.d/$forged.conf" ] ||
     fail "JSON: file $(field_of nova.vnc-listen file)"
+# Prometheus: node_exporter's textfile collector reads the exposition
+# format; promtool checks it when Debian's prometheus package is there, and
+# this strict reading always does: names, labels and their escapes, a value,
+# HELP and TYPE once and before the samples, no series twice.
+prom_lint() {
+    LC_ALL=C awk '
+    function bad(why) { printf "line %d: %s: %s\n", NR, why, $0; err = 1; exit 1 }
+    /^# HELP / {
+        if ($0 !~ /^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* [^\n]*$/) bad("HELP")
+        if (help[$3]++ || seen[$3]) bad("HELP again or after samples"); next
+    }
+    /^# TYPE / {
+        if ($0 !~ /^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (gauge|counter|untyped|summary|histogram)$/) bad("TYPE")
+        if (type[$3]++ || seen[$3]) bad("TYPE again or after samples"); next
+    }
+    /^#/ { bad("a comment that is neither HELP nor TYPE") }
+    {
+        if ($0 !~ /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\[\\"n])*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\[\\"n])*")*\})? [-+]?([0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?|NaN|[-+]?Inf)$/)
+            bad("not a sample")
+        name = $0; sub(/[{ ].*/, "", name)
+        if (!type[name]) bad("no TYPE before the sample")
+        if (name != last && seen[name]) bad("samples of a metric apart")
+        seen[name] = 1; last = name
+        series = $0; sub(/ [^ ]*$/, "", series)
+        if (dup[series]++) bad("series twice")
+    }
+    END { if (!NR && !err) { print "empty"; exit 1 } }' "$1"
+}
+root=$(mk_root seed-good)
+run_mr 0 check --root "$root" --format prometheus
+prom_lint "$SCRATCH/out" || fail "prometheus output is not the exposition format"
+if command -v promtool >/dev/null 2>&1; then
+    promtool check metrics <"$SCRATCH/out" || fail "promtool check metrics"
+fi
+# One series per check and status, exactly one of them 1 per check.
+n=$(run_mr 0 list --format json; printf '%s' "$OUT" | jq length)
+run_mr 0 check --root "$root" --format prometheus
+[ "$(grep -c '^migready_check_status{' "$SCRATCH/out")" = $((n * 6)) ] || fail "prometheus: series"
+[ "$(grep -c '^migready_check_status{.*} 1$' "$SCRATCH/out")" = "$n" ] || fail "prometheus: ones"
+assert_contains "$OUT" 'migready_check_status{check="nova.vnc-listen",status="pass"} 1'
+assert_contains "$OUT" 'migready_ready 1'
+ts=$(sed -n 's/^migready_run_timestamp_seconds //p' "$SCRATCH/out")
+[ "${ts%.*}" -ge $(($(date +%s) - 600)) ] && [ "${ts%.*}" -le "$(date +%s)" ] ||
+    fail "prometheus: run timestamp $ts"
+grep -q '^migready_run_duration_seconds [0-9]' "$SCRATCH/out" || fail "prometheus: duration"
+# A not-ready host: the failing check's series, and --output writes the
+# file whole (a temporary file renamed over the old one) for the textfile
+# collector, readable by its user, with the exit code of the run.
+sed -i 's/^listen_tcp *=.*/listen_tcp = 0/' "$root/etc/libvirt/libvirtd.conf"
+mkdir "$SCRATCH/textfile"
+echo stale >"$SCRATCH/textfile/migready.prom"
+run_mr 1 check --root "$root" --format prometheus --output "$SCRATCH/textfile/migready.prom"
+[ -z "$OUT" ] || fail "--output also wrote to standard output"
+prom_lint "$SCRATCH/textfile/migready.prom" || fail "--output: not the exposition format"
+grep -qx 'migready_check_status{check="libvirt.listen",status="fail"} 1' \
+    "$SCRATCH/textfile/migready.prom" || fail "--output: libvirt.listen is not fail"
+grep -qx 'migready_ready 0' "$SCRATCH/textfile/migready.prom" || fail "--output: ready"
+[ "$(stat -c %a "$SCRATCH/textfile/migready.prom")" = 644 ] || fail "--output: mode"
+[ "$(ls -A "$SCRATCH/textfile")" = migready.prom ] || fail "--output left $(ls -A "$SCRATCH/textfile")"
+run_mr 2 check --root "$root" --format prometheus --output "$SCRATCH/nowhere/migready.prom"
+assert_contains "$ERR" "cannot write '$SCRATCH/nowhere/migready.prom'"
 echo "ok"

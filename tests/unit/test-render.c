@@ -217,6 +217,66 @@ static void test_tap(void **state)
     free(out);
 }
 
+/* node_exporter's textfile format: every check has a series per status,
+ * exactly one of them 1; the run's counts, readiness and time follow. */
+static void test_prometheus(void **state)
+{
+    struct fixture *f = *state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    struct mr_render_opts o = {
+        .format = MR_FORMAT_PROMETHEUS, .started = 1700000000.25, .duration = 0.5};
+    assert_int_equal(mr_render(out, f->ctx, f->run, &o), 0);
+    fclose(out);
+    assert_memory_equal(buf, "# HELP migready_check_status ", strlen("# HELP migready_check_status "));
+    assert_non_null(strstr(buf, "\n# TYPE migready_check_status gauge\n"));
+    assert_non_null(strstr(buf, "\nmigready_check_status{check=\"nova.vnc-listen\",status=\"pass\"} 1\n"));
+    assert_non_null(strstr(buf, "\nmigready_check_status{check=\"nova.vnc-listen\",status=\"fail\"} 0\n"));
+    assert_non_null(strstr(buf, "\nmigready_check_status{check=\"libvirt.listen\",status=\"fail\"} 1\n"));
+    assert_non_null(strstr(buf, "\nmigready_check_status{check=\"b.live\",status=\"skip\"} 1\n"));
+    assert_non_null(strstr(buf, "\nmigready_check_status{check=\"y.error\",status=\"error\"} 1\n"));
+    assert_non_null(strstr(buf, "\nmigready_checks{status=\"warn\"} 1\n"));
+    assert_non_null(strstr(buf, "\nmigready_checks{status=\"fixed\"} 0\n"));
+    assert_non_null(strstr(buf, "\n# TYPE migready_ready gauge\nmigready_ready 0\n"));
+    assert_non_null(strstr(buf, "\nmigready_run_timestamp_seconds 1700000000.250\n"));
+    assert_non_null(strstr(buf, "\nmigready_run_duration_seconds 0.500000\n"));
+    /* 5 checks x 6 statuses, each check's series summing to 1. */
+    int series = 0, ones = 0;
+    for (char *p = buf; (p = strstr(p, "\nmigready_check_status{")); p++) {
+        series++;
+        ones += strncmp(strchr(p, '}'), "} 1\n", 4) == 0;
+    }
+    assert_int_equal(series, 5 * _MR_STATUS_LAST);
+    assert_int_equal(ones, 5);
+    assert_null(strstr(buf, "s3cretPW"));
+    free(buf);
+}
+
+/* Label values keep the exposition format's escapes: a quote, a backslash
+ * or a newline in an ID cannot end the label or the line. */
+static void test_prometheus_escapes(void **state)
+{
+    struct fixture *f = *state;
+    static const struct mr_check odd = {.id = "a\"b\\c\nd", .title = "odd", .run = run_pass};
+    const struct mr_row rows[] = {{.check = &odd}};
+    struct mr_select sel = {0};
+    struct mr_run *run = mr_run_list(f->ctx, rows, 1, &sel, false);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    struct mr_render_opts o = {.format = MR_FORMAT_PROMETHEUS};
+    assert_int_equal(mr_render(out, f->ctx, run, &o), 0);
+    fclose(out);
+    assert_non_null(
+        strstr(buf, "\nmigready_check_status{check=\"a\\\"b\\\\c\\nd\",status=\"pass\"} 1\n"));
+    assert_non_null(strstr(buf, "\nmigready_ready 1\n"));
+    /* Without a start time given, the run is dated now. */
+    assert_null(strstr(buf, "migready_run_timestamp_seconds 0.000"));
+    mr_run_free(run);
+    free(buf);
+}
+
 static void test_text(void **state)
 {
     struct fixture *f = *state;
@@ -397,6 +457,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_junit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prometheus, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prometheus_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_place_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remedy_once, setup, teardown),
