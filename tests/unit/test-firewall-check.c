@@ -336,31 +336,56 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* A saved dump of the size a neutron host with 5,000 ports writes (14 MB):
- * read, and judged in well under a second or two. */
-static void test_large_file(void **state)
+/* Processor time: what the check spends, whatever else the machine does. */
+static double cpu_now(void)
 {
-    struct mr_test_fixture *f = *state;
-    size_t cap = 16u << 20, n = 0;
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Runs firewall.ports on a saved dump of N neutron port rules; the
+ * processor time it took. */
+static double large_file(struct mr_test_fixture *f, int n)
+{
+    size_t cap = 16u << 20, len = 0;
     char *text = mr_xmalloc(cap);
-    n += (size_t)snprintf(text + n, cap - n, "*filter\n:INPUT DROP [0:0]\n"
-                          "-A INPUT -p tcp -m multiport --dports 22,16509 -j ACCEPT\n");
-    for (int i = 0; i < 110000; i++)
-        n += (size_t)snprintf(text + n, cap - n,
-                              "-A INPUT -s 10.%d.%d.%d/32 -p tcp -m tcp --dport 8775 -m comment "
-                              "--comment \"neutron port 4f0e%08d-2bb1-4c1e-9f49-7d0c5e7a1b%02d\" "
-                              "-j ACCEPT\n",
-                              i >> 16, (i >> 8) & 255, i & 255, i, i % 100);
-    n += (size_t)snprintf(text + n, cap - n, "COMMIT\n");
-    assert_true(n > (12u << 20) && n < cap - 1);
+    len += (size_t)snprintf(text + len, cap - len, "*filter\n:INPUT DROP [0:0]\n"
+                            "-A INPUT -p tcp -m multiport --dports 22,16509 -j ACCEPT\n");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "-A INPUT -s 10.%d.%d.%d/32 -p tcp -m tcp --dport 8775 -m comment "
+                                "--comment \"neutron port 4f0e%08d-2bb1-4c1e-9f49-7d0c5e7a1b%02d\" "
+                                "-j ACCEPT\n",
+                                i >> 16, (i >> 8) & 255, i & 255, i, i % 100);
+    len += (size_t)snprintf(text + len, cap - len, "COMMIT\n");
+    assert_true(len < cap - 1);
     mr_test_write(f->dir, "/etc/iptables/rules.v4", text);
     free(text);
-    double t0 = now();
+    double t0 = cpu_now();
     expect(run_check(f, false), MR_FAIL,
            "drops new connections to the migration ports 49152-49215", "/etc/iptables/rules.v4",
            2, NULL);
-    fprintf(stderr, "firewall.ports on a %zu-byte, 110,000-rule file: %.3f s\n", n, now() - t0);
-    assert_true(now() - t0 < 10);
+    return cpu_now() - t0;
+}
+
+/* A saved dump of the size a neutron host with 5,000 ports writes (over
+ * 12 MB, under the 64 MiB limit) is read and judged; ten times the rules
+ * cost about ten times the work (up to ~25 with caches that no longer
+ * hold it), never a hundred (compared within one run,
+ * in processor time, the small size's best of three). */
+static void test_large_file(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    double small = 1e9;
+    for (int k = 0; k < 3; k++) {
+        double t = large_file(f, 11000);
+        small = t < small ? t : small;
+    }
+    double big = large_file(f, 110000);
+    fprintf(stderr, "firewall.ports on 110,000 rules: %.3f s, on 11,000: %.3f s (x%.1f)\n", big,
+            small, big / small);
+    assert_true(big < 50 * small + 0.05);
 }
 
 /* Includes that include themselves, or fan out, end in a message naming
@@ -385,7 +410,6 @@ static void test_include_limits(void **state)
            "/etc/nftables.d/a.nft again, which includes itself", "/etc/nftables.d/a.nft", 2,
            "nft -f would refuse it");
     fprintf(stderr, "a glob include of itself: %.3f s\n", now() - t0);
-    assert_true(now() - t0 < 10);
     /* no loop, but 3 files a level, 10 levels deep: 88,572 files to read */
     mr_test_write(f->dir, "/etc/nftables.conf", "include \"/etc/nft/l0/*.nft\"\n");
     for (int l = 0; l < 10; l++)
@@ -402,7 +426,6 @@ static void test_include_limits(void **state)
            "\"/etc/nft/l9/*.nft\"", "/etc/nft/l8/c.nft", 1, NULL);
     assert_non_null(strstr(mr_result_primary(&f->res)->message, "more than 1000 files in all"));
     fprintf(stderr, "includes fanning out to 88,572 files: %.3f s\n", now() - t0);
-    assert_true(now() - t0 < 10);
 }
 
 /* Real templates: a host they leave closed is not ready, one they leave open
