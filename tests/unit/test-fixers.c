@@ -683,6 +683,53 @@ static void test_firewall_ports(void **state)
     free(d);
 }
 
+/* ---- ids.nova ---- */
+
+/* fix-nft's nova has UID and GID 162 and the site wants 170: the findings
+ * ask for 171 and a missing group, with their own folder to re-own. */
+static void ids_named(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made uid");
+    mr_finding_code(f, "uid");
+    mr_finding_key(f, NULL, "nova");
+    mr_finding_value(f, "162");
+    mr_finding_want(f, "171");
+    mr_finding_also(f, "chown", "/srv/instances", NULL);
+    f = mr_report(res, MR_FAIL, "hand-made group");
+    mr_finding_code(f, "no-group");
+    mr_finding_key(f, NULL, "compute");
+    mr_finding_want(f, "172");
+}
+
+static void ids_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "nova has UID 162 but the site configuration says nova_uid = 170");
+    struct mr_finding *f = mr_report(res, MR_WARN, "a warn");
+    mr_finding_code(f, "uid");
+    mr_finding_key(f, NULL, "nova");
+    mr_finding_value(f, "162");
+    mr_finding_want(f, "171");
+}
+
+static void test_ids_nova(void **state)
+{
+    (void)state;
+    const struct mr_fixer *fx = &mr_fixer_ids_nova;
+    char *d = plan("fix-nft", "ids.nova", fx, ids_named);
+    assert_has(d, "    groupadd --system -g 172 compute\n"
+                  "    systemctl stop nova-compute libvirtd\n"
+                  "    usermod -u 171 nova\n"
+                  "    chown -R -h --from=162 171 /srv/instances\n"
+                  "    systemctl start libvirtd nova-compute\n");
+    assert_null(strstr(d, "170"));
+    assert_null(strstr(d, "groupmod"));
+    free(d);
+
+    d = plan("fix-nft", "ids.nova", fx, ids_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -696,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_hosts_resolution),
         cmocka_unit_test(test_ssh_keys),
         cmocka_unit_test(test_firewall_ports),
+        cmocka_unit_test(test_ids_nova),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
