@@ -28,7 +28,7 @@ enum cond_kind {
     C_DPORT,  /* ranges */
     C_SPORT,  /* ranges */
     C_PORTS,  /* multiport --ports: either port */
-    C_STATE,  /* state_new */
+    C_STATE,  /* state_new, state_est */
     C_IIF,    /* names, with + or * as a trailing wildcard */
     C_FAMILY, /* family */
     C_SYN,
@@ -44,6 +44,7 @@ struct cond {
     size_t n_nets;
     char **names;
     bool state_new;
+    bool state_est; /* C_STATE: ESTABLISHED is among the states */
     int family;   /* C_FAMILY; for C_SRC/C_DST the family the match implies (0: any) */
     char *what;   /* C_OPAQUE */
     char *setref; /* an nft named set still to resolve (C_SRC, C_DST, C_DPORT, ...) */

@@ -117,12 +117,12 @@ static bool add_port_list(struct cond *c, const char *list, char sep)
     return ok;
 }
 
-static bool states_have_new(const char *list)
+static bool states_have(const char *list, const char *state)
 {
     char **v = mr_split_list(list);
     bool hit = false;
     for (size_t i = 0; v[i]; i++)
-        hit = hit || strcasecmp(v[i], "NEW") == 0;
+        hit = hit || strcasecmp(v[i], state) == 0;
     mr_strv_free(v);
     return hit;
 }
@@ -283,7 +283,9 @@ static int ipt_state(struct ipt_rule_rd *rd, const char *o, const char *arg, boo
     const char *module = o[2] == 's' ? "state" : "conntrack";
     if (!mr_strv_contains(rd->modules, module))
         return ipt_err(rd->c, "%s needs -m %s", o, module);
-    fw_add_cond(rd->r, C_STATE, neg)->state_new = states_have_new(arg);
+    struct cond *c = fw_add_cond(rd->r, C_STATE, neg);
+    c->state_new = states_have(arg, "NEW");
+    c->state_est = states_have(arg, "ESTABLISHED");
     return 0;
 }
 
