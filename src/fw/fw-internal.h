@@ -19,6 +19,10 @@ struct range {
 struct net {
     int family; /* AF_INET, AF_INET6 */
     unsigned char lo[16], hi[16];
+    /* A mask that is not a prefix (iptables takes 192.0.2.0/255.255.0.255):
+     * an address matches when it equals LO under MASK. */
+    bool masked;
+    unsigned char mask[16];
 };
 
 enum cond_kind {
@@ -159,6 +163,8 @@ bool fw_parse_proto(const char *s, unsigned *ret);
 /* "192.0.2.0/24", "192.0.2.1", "255.255.255.0"-style masks, "2001:db8::/32",
  * "192.0.2.1-192.0.2.9". */
 bool fw_parse_net(const char *s, struct net *ret);
+/* Whether ADDR (of N's family, network order) lies in N. */
+bool fw_net_contains(const struct net *n, const unsigned char *addr);
 bool fw_net_is_any(const struct net *n);
 /* The bytes of an address of FAMILY. */
 int fw_family_bytes(int family);

@@ -362,9 +362,7 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
             const struct net *n = &c->nets[i];
             if (fw_net_is_any(n))
                 any = true;
-            int b = fw_family_bytes(n->family);
-            if (n->family == k->family && memcmp(k->src, n->lo, (size_t)b) >= 0 &&
-                memcmp(k->src, n->hi, (size_t)b) <= 0)
+            if (n->family == k->family && fw_net_contains(n, k->src))
                 hit = true;
         }
         if (c->kind == C_SRC && k->src_any) {

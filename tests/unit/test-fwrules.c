@@ -652,6 +652,20 @@ static void test_goto_falls_off(void **state)
     mr_fw_ruleset_free(rs);
 }
 
+/* A mask that is not a prefix, as iptables-restore takes it (fwdiff seed
+ * ipt:8): the address under the mask, not a range. */
+static void test_noncontiguous_mask(void **state)
+{
+    (void)state;
+    struct mr_fw_ruleset *rs = ipt_text("*filter\n:INPUT ACCEPT [0:0]\n"
+                                        "-A INPUT -s 192.0.2.0/255.255.0.255 -j DROP\nCOMMIT\n");
+    expect(rs, "192.0.2.20", 22, MR_FW_ACCEPTED, 0);
+    expect(rs, "192.0.7.0", 22, MR_FW_DROPPED, 3);
+    expect(rs, "192.0.0.0", 22, MR_FW_DROPPED, 3);
+    expect(rs, "192.1.2.0", 22, MR_FW_ACCEPTED, 0);
+    mr_fw_ruleset_free(rs);
+}
+
 /* A connection, not a SYN (fwdiff seeds ipt:18 and nft:21 of
  * tests/kernel/test-firewall-kernel.sh): an accept of NEW only lets the SYN
  * through, and the packets after it meet the drop. */
@@ -798,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_large),
         cmocka_unit_test(test_goto_falls_off),
         cmocka_unit_test(test_connection_not_syn),
+        cmocka_unit_test(test_noncontiguous_mask),
         cmocka_unit_test(test_templates),
         cmocka_unit_test(test_matches_known),
         cmocka_unit_test(test_nft_vmap_limit),
