@@ -36,8 +36,25 @@ enum cond_kind {
     C_IIF,    /* names, with + or * as a trailing wildcard */
     C_FAMILY, /* family */
     C_SYN,
+    C_FLAGS,  /* (the packet's TCP flags & flags_mask) == flags_want */
     C_OPAQUE, /* cannot be read: what */
 };
+
+/* TCP flags as on the wire. A peer's SYN carries SYN alone; the packets
+ * after it carry ACK (PSH, FIN, RST as the connection goes: never SYN). */
+enum fw_tcp_flag {
+    FW_TCP_FIN = 0x01,
+    FW_TCP_SYN = 0x02,
+    FW_TCP_RST = 0x04,
+    FW_TCP_PSH = 0x08,
+    FW_TCP_ACK = 0x10,
+    FW_TCP_URG = 0x20,
+    FW_TCP_ECE = 0x40,
+    FW_TCP_CWR = 0x80,
+};
+/* The bit of flag NAME (fin, SYN, ...; "ALL" and "NONE" as iptables has
+ * them); false when it is none. */
+bool fw_tcp_flag(const char *name, unsigned *ret);
 
 struct cond {
     enum cond_kind kind;
@@ -49,6 +66,7 @@ struct cond {
     char **names;
     bool state_new;
     bool state_est; /* C_STATE: ESTABLISHED is among the states */
+    unsigned flags_mask, flags_want; /* C_FLAGS, bits of enum fw_tcp_flag */
     int family;   /* C_FAMILY; for C_SRC/C_DST the family the match implies (0: any) */
     char *what;   /* C_OPAQUE */
     char *setref; /* an nft named set still to resolve (C_SRC, C_DST, C_DPORT, ...) */

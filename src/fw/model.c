@@ -430,6 +430,11 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
     case C_SYN:
         t = k->established ? NO : YES; /* the following packets carry ACK, not SYN */
         break;
+    case C_FLAGS: {
+        unsigned flags = k->established ? FW_TCP_ACK : FW_TCP_SYN;
+        t = (flags & c->flags_mask) == c->flags_want ? YES : NO;
+        break;
+    }
     case C_OPAQUE:
         note(why, n_why, "uses %s", c->what);
         return MAYBE;

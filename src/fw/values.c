@@ -150,6 +150,23 @@ bool fw_parse_net(const char *s, struct net *ret)
     return true;
 }
 
+bool fw_tcp_flag(const char *name, unsigned *ret)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } flags[] = {{"fin", FW_TCP_FIN}, {"syn", FW_TCP_SYN}, {"rst", FW_TCP_RST},
+                 {"psh", FW_TCP_PSH}, {"ack", FW_TCP_ACK}, {"urg", FW_TCP_URG},
+                 {"ecn", FW_TCP_ECE}, {"ece", FW_TCP_ECE}, {"cwr", FW_TCP_CWR},
+                 {"all", 0x3f},       {"none", 0}};
+    for (size_t i = 0; i < MR_ARRAY_SIZE(flags); i++)
+        if (!strcasecmp(name, flags[i].name)) {
+            *ret = flags[i].bit;
+            return true;
+        }
+    return false;
+}
+
 bool fw_net_contains(const struct net *n, const unsigned char *addr)
 {
     int b = fw_family_bytes(n->family);
