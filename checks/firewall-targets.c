@@ -18,6 +18,16 @@ const struct mr_fw_saved_file mr_fw_saved_files[] = {
 };
 const size_t mr_fw_n_saved_files = MR_ARRAY_SIZE(mr_fw_saved_files);
 
+const char *mr_fw_port_kind_name(enum mr_fw_port_kind kind)
+{
+    static const char *const name[] = {
+        [MR_FW_PORT_LIBVIRT] = "libvirt",
+        [MR_FW_PORT_MIGRATION] = "migration",
+        [MR_FW_PORT_SSH] = "ssh",
+    };
+    return (size_t)kind < MR_ARRAY_SIZE(name) ? name[kind] : "?";
+}
+
 static unsigned conf_port(const struct mr_libvirt_conf *conf, enum mr_libvirt_file file,
                           const char *key, unsigned dflt)
 {

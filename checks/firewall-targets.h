@@ -28,6 +28,9 @@ enum mr_fw_port_kind {
     MR_FW_PORT_SSH,
 };
 
+/* "libvirt", "migration", "ssh": the port's name in the fixer's rule comments. */
+const char *mr_fw_port_kind_name(enum mr_fw_port_kind kind);
+
 #define MR_FW_MAX_TARGETS 3
 
 struct mr_fw_targets {

@@ -28,7 +28,17 @@
 
 struct target {
     char *label; /* "libvirt's port 16509 (tcp transport)" */
+    const char *what; /* "libvirt", "migration", "ssh": the fixer's name for it */
     unsigned lo, hi;
+};
+
+/* Who asks: the peers' addresses, and for the fixer each peer as named with
+ * its addresses ("" when it does not resolve, so that the fixer can look it
+ * up in the /etc/hosts that hosts.resolution's fix plans). */
+struct askers {
+    char **addrs;
+    bool known; /* ADDRS are the peers', not MR_FW_ANY_ADDR */
+    char **each; /* aligned with ctx->peers: "ADDR,ADDR" or "" */
 };
 
 struct source {
@@ -59,15 +69,16 @@ static size_t targets_for(const struct mr_ctx *ctx, struct target *t)
                                    : "SSH port 22 (resize, copying disks)");
             break;
         }
-        t[k] = (struct target){label, lo, hi};
+        t[k] = (struct target){label, mr_fw_port_kind_name(ft.v[k].kind), lo, hi};
     }
     return ft.n;
 }
 
 /* The peers' addresses; notes the names that do not resolve. */
-static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
+static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes, char ***ret_each)
 {
     char **out = mr_xcalloc(1, sizeof(char *));
+    char **each = mr_xcalloc(1, sizeof(char *));
     struct mr_hosts *hosts = NULL;
     bool hosts_read = false;
     for (size_t i = 0; ctx->peers && ctx->peers[i]; i++) {
@@ -83,6 +94,9 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
             hosts_read = true;
             mr_fw_peer_lookup(ctx, p, hosts, &out);
         }
+        char *mine = mr_strv_join(out + before, ",");
+        mr_strv_push(&each, mine);
+        free(mine);
         if (mr_strv_len(out) == before)
             mr_report(notes, MR_PASS,
                       "peer %s does not resolve%s, so its address is not checked (see "
@@ -90,6 +104,7 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes)
                       p, ctx->live ? "" : " in /etc/hosts");
     }
     mr_hosts_free(hosts);
+    *ret_each = each;
     return out;
 }
 
@@ -498,18 +513,87 @@ static const char *source_label(const struct source *s)
 
 /* Whom the rules were checked for when no peer address is known: peers given
  * that do not resolve are not "no peers". */
-static const char *any_who(const struct mr_ctx *ctx)
+static const char *any_who_text(const struct mr_ctx *ctx)
 {
     return ctx->peers && ctx->peers[0]
                ? "any address (no peer resolves; checked as " REPRESENTATIVE_ADDR ")"
                : "any address (no peers configured; checked as " REPRESENTATIVE_ADDR ")";
 }
 
-/* Evaluates one target against one source and reports what is not accepted.
- * Returns true when every address and port is accepted. ANY_WHO: any_who(). */
-static bool judge(struct mr_result *res, const struct source *s, const struct target *t,
-                  char *const *addrs, bool peers_known, const char *iface, const char *any_who)
+/* Where the fixer puts the accept rule for T in a saved file: before the
+ * first line of it that rejects or drops one of T's connections (so never
+ * after a final REJECT), else at the end of the chain whose policy drops
+ * them. False when it has no place there: a verdict undecided, or decided in
+ * a file the rule set includes. */
+static bool fix_spot(const struct source *s, const struct group *g, size_t n, int *ret_line,
+                     const struct mr_fw_chain **ret_chain)
 {
+    int line = 0;
+    const struct mr_fw_chain *chain = NULL, *policy = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct mr_fw_verdict *v = &g[i].v;
+        if (v->outcome == MR_FW_UNDECIDED)
+            return false;
+        if (v->outcome == MR_FW_ACCEPTED)
+            continue;
+        if (!v->rule) {
+            policy = policy ? policy : v->chain;
+            continue;
+        }
+        if (!mr_fw_rule_file(v->rule) || strcmp(mr_fw_rule_file(v->rule), s->name) != 0)
+            return false;
+        if (!line || mr_fw_rule_line(v->rule) < line) {
+            line = mr_fw_rule_line(v->rule);
+            chain = mr_fw_rule_chain(v->rule);
+        }
+    }
+    if (!chain)
+        chain = policy;
+    if (!chain)
+        return false;
+    *ret_line = line;
+    *ret_chain = chain;
+    return true;
+}
+
+/* The data of firewall.ports' fixer (fixers/firewall-ports.c) on F, the
+ * first finding about T in saved file S: code "closed", key CHAIN/WHAT,
+ * want "LO-HI", and in S: syntax, line (0: the end of the chain),
+ * chain-line and family (nft), one "peer" edit per peer named. */
+static void fix_data(struct mr_finding *f, const struct mr_ctx *ctx, const struct source *s,
+                     const struct target *t, const struct askers *who, int line,
+                     const struct mr_fw_chain *chain)
+{
+    bool nft = mr_fw_ruleset_syntax(s->rs) == MR_FW_NFT;
+    char *ports = t->lo == t->hi ? mr_xasprintf("%u", t->lo)
+                                 : mr_xasprintf("%u-%u", t->lo, t->hi);
+    mr_finding_code(f, "closed");
+    mr_finding_key(f, mr_fw_chain_name(chain), t->what);
+    mr_finding_want(f, ports);
+    free(ports);
+    mr_finding_also_in(f, s->name, NULL, "syntax", nft ? "nft" : "iptables");
+    char *n = mr_xasprintf("%d", line);
+    mr_finding_also_in(f, s->name, NULL, "line", n);
+    free(n);
+    if (nft) {
+        n = mr_xasprintf("%d", mr_fw_chain_line(chain));
+        mr_finding_also_in(f, s->name, NULL, "chain-line", n);
+        free(n);
+        const char *fam = mr_fw_chain_family(chain);
+        mr_finding_also_in(f, s->name, NULL, "family", fam ? fam : "inet");
+    }
+    for (size_t i = 0; ctx->peers && ctx->peers[i] && who->each[i]; i++)
+        mr_finding_also_in(f, s->name, "peer", ctx->peers[i], who->each[i]);
+}
+
+/* Evaluates one target against one source and reports what is not accepted.
+ * Returns true when every address and port is accepted. */
+static bool judge(struct mr_result *res, const struct mr_ctx *ctx, const struct source *s,
+                  const struct target *t, const struct askers *who_asks, const char *iface)
+{
+    char *const *addrs = who_asks->addrs;
+    bool peers_known = who_asks->known;
+    const char *any_who = any_who_text(ctx);
     struct group *g = NULL;
     size_t n = 0;
     for (size_t a = 0; addrs[a]; a++)
@@ -543,6 +627,9 @@ static bool judge(struct mr_result *res, const struct source *s, const struct ta
     for (size_t i = 0; i < n; i++)
         if (g[i].v.outcome == MR_FW_ACCEPTED)
             acc = &g[i];
+    int fix_line = 0;
+    const struct mr_fw_chain *fix_chain = NULL;
+    bool fixable = !s->live && fix_spot(s, g, n, &fix_line, &fix_chain);
     char *who_all = peers_known ? mr_strv_join(addrs, ", ") : NULL;
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
@@ -587,6 +674,9 @@ static bool judge(struct mr_result *res, const struct source *s, const struct ta
             free(what);
             at_decider(f, &x->v);
             remedy(f, s, x, peers_known);
+            if (fixable)
+                fix_data(f, ctx, s, t, who_asks, fix_line, fix_chain);
+            fixable = false; /* one accept rule for all of T's ports */
         }
         free(partial);
         free(d);
@@ -619,10 +709,12 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
     if (ctx->live && ctx->ops && ctx->ops->run)
         load_live(ctx, &detail, &src, &n_src);
 
-    char **addrs = peer_addresses(ctx, &detail);
-    bool peers_known = addrs[0] != NULL;
+    struct askers asking = {0};
+    asking.addrs = peer_addresses(ctx, &detail, &asking.each);
+    bool peers_known = asking.known = asking.addrs[0] != NULL;
     if (!peers_known)
-        mr_strv_push(&addrs, REPRESENTATIVE_ADDR);
+        mr_strv_push(&asking.addrs, REPRESENTATIVE_ADDR);
+    char **addrs = asking.addrs;
     const char *iface = mr_ctx_site(ctx, "interface");
 
     size_t judged = 0;
@@ -654,7 +746,7 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
         judged++;
         mr_strv_push(&names, source_label(s));
         for (size_t k = 0; k < n_t; k++)
-            all_ok = judge(&detail, s, &t[k], addrs, peers_known, iface, any_who(ctx)) && all_ok;
+            all_ok = judge(&detail, ctx, s, &t[k], &asking, iface) && all_ok;
     }
 
     bool clean = true;
@@ -671,7 +763,7 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
                       srcs, judged == 1 && !src[0].live ? "s" : "", t[0].label,
                       n_t > 2 ? t[1].label : "and ", n_t > 2 ? " and " : t[1].label,
                       n_t > 2 ? t[2].label : "",
-                      who ? who : any_who(ctx));
+                      who ? who : any_who_text(ctx));
         free(srcs);
         free(who);
     }
@@ -682,11 +774,18 @@ static int run_ports(const struct mr_ctx *ctx, struct mr_result *res)
             mr_finding_at(f, d->file, d->line);
         if (d->remedy)
             mr_finding_remedy(f, "%s", d->remedy);
+        mr_finding_code(f, d->code);
+        mr_finding_key(f, d->section, d->key);
+        mr_finding_want(f, d->want);
+        for (size_t k = 0; k < d->n_also; k++)
+            mr_finding_also_in(f, d->also[k].file, d->also[k].section, d->also[k].key,
+                               d->also[k].want);
     }
     (void)all_ok;
     mr_result_clear(&detail);
     mr_strv_free(names);
-    mr_strv_free(addrs);
+    mr_strv_free(asking.addrs);
+    mr_strv_free(asking.each);
     for (size_t i = 0; i < n_src; i++) {
         free(src[i].name);
         mr_fw_ruleset_free(src[i].rs);

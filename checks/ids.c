@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -219,6 +220,58 @@ static void check_qemu_group(const struct mr_ctx *ctx, struct mr_result *res, co
     mr_finding_remedy(f, "usermod -a -G %s %s, then restart libvirtd", group, qemu);
 }
 
+/* The folders whose files carry nova's IDs, those that exist: the fix's
+ * chown commands name them. */
+static char **nova_paths(const struct mr_ctx *ctx, const char *user)
+{
+    char **v = mr_xcalloc(1, sizeof(char *));
+    char *home = mr_ctx_user_home(ctx, user);
+    const struct mr_novaconf *conf = NULL;
+    const char *msg = NULL;
+    struct mr_novaval iv;
+    const char *cand[] = {home ? home : "/var/lib/nova", "/var/log/nova", "/etc/nova", NULL};
+    if (mr_ctx_nova(ctx, &conf, &msg) == 0 && conf &&
+        mr_novaconf_get(conf, "DEFAULT", "instances_path", &iv) && iv.value && iv.value[0] == '/')
+        cand[3] = iv.value;
+    for (size_t i = 0; i < MR_ARRAY_SIZE(cand); i++) {
+        struct stat st;
+        if (!cand[i] || mr_root_stat(ctx->root, cand[i], &st, false) < 0)
+            continue;
+        bool inside = false;
+        for (size_t k = 0; v[k]; k++) {
+            size_t n = strlen(v[k]);
+            inside |= strncmp(cand[i], v[k], n) == 0 && (cand[i][n] == '/' || !cand[i][n]);
+        }
+        if (!inside)
+            mr_strv_push(&v, cand[i]);
+    }
+    free(home);
+    return v;
+}
+
+/* The data of ids.nova's fixer (fixers/ids-nova.c), which prints commands:
+ * CODE ("no-user", "no-group", "uid", "gid"), the name, the ID found and
+ * the ID wanted; for a renumbering, the folders to chown. */
+static void fix_data(const struct mr_ctx *ctx, struct mr_finding *f, const char *code,
+                     const char *name, const unsigned *found, unsigned want, const char *user)
+{
+    char n[16];
+    mr_finding_code(f, code);
+    mr_finding_key(f, NULL, name);
+    if (found) {
+        snprintf(n, sizeof(n), "%u", *found);
+        mr_finding_value(f, n);
+    }
+    snprintf(n, sizeof(n), "%u", want);
+    mr_finding_want(f, n);
+    if (!found)
+        return;
+    char **paths = nova_paths(ctx, user);
+    for (size_t i = 0; paths[i]; i++)
+        mr_finding_also(f, "chown", paths[i], NULL);
+    mr_strv_free(paths);
+}
+
 static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const char *user = mr_ctx_nova_user(ctx);
@@ -236,9 +289,12 @@ static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
     if (!u.found) {
         f = mr_report(res, MR_FAIL, "the nova user '%s' does not exist (%s)", user, PASSWD);
         mr_finding_at(f, PASSWD, 0);
-        if (has_uid)
+        if (has_uid) {
             mr_finding_remedy(f, "install nova-compute, or: useradd --system -u %u -g %s -d "
                               "/var/lib/nova %s", want_uid, group, user);
+            fix_data(ctx, f, "no-user", user, NULL, want_uid, user);
+            mr_finding_also(f, NULL, "group", group);
+        }
         else
             mr_finding_remedy(f, "install nova-compute (it creates the user), or set nova_user "
                               "in %s", mr_ctx_site_file(ctx));
@@ -246,9 +302,10 @@ static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
     if (!g.found) {
         f = mr_report(res, MR_FAIL, "the nova group '%s' does not exist (%s)", group, GROUP);
         mr_finding_at(f, GROUP, 0);
-        if (has_gid)
+        if (has_gid) {
             mr_finding_remedy(f, "groupadd --system -g %u %s", want_gid, group);
-        else
+            fix_data(ctx, f, "no-group", group, NULL, want_gid, user);
+        } else
             mr_finding_remedy(f, "install nova-compute (it creates the group), or set "
                               "nova_group in %s", mr_ctx_site_file(ctx));
     }
@@ -261,6 +318,7 @@ static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_remedy(f, "stop nova-compute and libvirtd, then: usermod -u %u %s && find / "
                           "-xdev -uid %u -exec chown -h %u {} +",
                           want_uid, user, u.id, want_uid);
+        fix_data(ctx, f, "uid", user, &u.id, want_uid, user);
     }
     if (g.found && has_gid && g.id != want_gid) {
         f = at(mr_report(res, MR_FAIL,
@@ -269,6 +327,7 @@ static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_remedy(f, "stop nova-compute and libvirtd, then: groupmod -g %u %s && find / "
                           "-xdev -gid %u -exec chgrp -h %u {} +",
                           want_gid, group, g.id, want_gid);
+        fix_data(ctx, f, "gid", group, &g.id, want_gid, user);
     }
     if (u.found && g.found && u.gid != g.id) {
         f = at(mr_report(res, MR_WARN, "%s's primary group is GID %u (%s:%d), not %s (GID %u): "

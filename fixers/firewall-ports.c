@@ -2,10 +2,12 @@
  * /etc/sysconfig/iptables, /etc/nftables.conf, /etc/sysconfig/nftables.conf)
  * get rules accepting new TCP connections to libvirt's port, the migration
  * range and SSH, from the peers' addresses when they are known.
- * src/fw/model.c evaluates each file as the check does; a port that is not
- * accepted gets an accept rule right before the rule that rejects or drops
- * it (so never after a final REJECT), or at the end of the chain whose policy
- * drops it. A port whose verdict cannot be decided is left alone.
+ * The check (checks/firewall.c) names, on the first finding about each
+ * port or range that a saved file rejects or drops, where its accept rule
+ * goes: right before the first rule that rejects or drops it (so never
+ * after a final REJECT), or at the end of the chain whose policy drops it;
+ * and the peers. This fixer places exactly those rules; a port whose verdict
+ * the check could not decide has no such finding and is left alone.
  * iptables files are edited with Augeas's Iptables lens, nftables files with
  * ours (fixers/lenses/nftables.aug): rule lines are inserted, nothing else
  * moves. The loaded rules change when the firewall service reloads its file
@@ -19,100 +21,98 @@
 #include <strings.h>
 
 #include "fixers.h"
-#include "fwrules.h"
 #include "hostsfile.h"
-#include "libvirtconf.h"
-#include "ops.h"
 #include "firewall-targets.h"
 
+/* What one finding of the check asks for (see fix_data in checks/firewall.c). */
 struct target {
-    const char *what;
+    const char *path;
+    size_t file;       /* its index in mr_fw_saved_files */
+    const char *chain; /* where the accept rule goes */
+    const char *what;  /* "libvirt", "migration", "ssh" */
     unsigned lo, hi;
+    int line;          /* before this line of PATH; 0: at the end of CHAIN */
+    int chain_line;    /* nft: the line that opens CHAIN */
+    const char *family; /* nft: the chain's table family */
 };
 
-static size_t targets_for(const struct mr_ctx *ctx, struct target *t)
+static const char *data_of(const struct mr_finding *f, const char *key)
 {
-    static const char *const what[] = {
-        [MR_FW_PORT_LIBVIRT] = "libvirt",
-        [MR_FW_PORT_MIGRATION] = "migration",
-        [MR_FW_PORT_SSH] = "ssh",
-    };
-    struct mr_fw_targets ft;
-    mr_fw_targets_for(ctx, &ft);
-    for (size_t k = 0; k < ft.n; k++)
-        t[k] = (struct target){what[ft.v[k].kind], ft.v[k].lo, ft.v[k].hi};
-    return ft.n;
+    for (size_t i = 0; i < f->n_also; i++)
+        if (!f->also[i].section && f->also[i].key && strcmp(f->also[i].key, key) == 0)
+            return f->also[i].want;
+    return NULL;
 }
 
-/* The peers' addresses as the check finds them: literals, the live
- * resolver, else /etc/hosts (as planned by hosts.resolution's fixer). */
-static char **peer_addresses(const struct mr_ctx *ctx, struct mr_change_set *cs)
+static bool to_int(const char *s, long lo, long hi, long *ret)
+{
+    return s && mr_parse_long(s, ret) == 0 && *ret >= lo && *ret <= hi;
+}
+
+/* F's data, when it is a finding this fixer acts on ("closed": connections
+ * to a target are rejected or dropped). A soft warn (no peers named, and the
+ * answer depends on the source) is closed too: it is fixed along with the
+ * fails, as the check's remedy says. */
+static bool target_of(const struct mr_finding *f, struct target *t)
+{
+    if (!f->code || strcmp(f->code, "closed") != 0 ||
+        (f->status != MR_FAIL && f->status != MR_WARN) || !f->n_also || !f->also[0].file ||
+        !f->section || !f->key || !f->want)
+        return false;
+    *t = (struct target){.path = f->also[0].file, .chain = f->section, .what = f->key};
+    t->file = mr_fw_n_saved_files;
+    for (size_t i = 0; i < mr_fw_n_saved_files; i++)
+        if (strcmp(mr_fw_saved_files[i].path, t->path) == 0)
+            t->file = i;
+    const char *syntax = data_of(f, "syntax");
+    long lo, hi, line, cline = 0;
+    char *dash = strchr(f->want, '-');
+    char *first = dash ? mr_xstrndup(f->want, (size_t)(dash - f->want)) : mr_xstrdup(f->want);
+    bool ok = to_int(first, 1, 65535, &lo) && to_int(dash ? dash + 1 : first, lo, 65535, &hi);
+    free(first);
+    if (!ok || t->file == mr_fw_n_saved_files || !syntax ||
+        strcmp(syntax, mr_fw_saved_files[t->file].nft ? "nft" : "iptables") != 0 ||
+        !to_int(data_of(f, "line"), 0, INT_MAX, &line) ||
+        (mr_fw_saved_files[t->file].nft && !to_int(data_of(f, "chain-line"), 1, INT_MAX, &cline)))
+        return false;
+    t->lo = (unsigned)lo;
+    t->hi = (unsigned)hi;
+    t->line = (int)line;
+    t->chain_line = (int)cline;
+    t->family = data_of(f, "family");
+    return true;
+}
+
+/* The peers' addresses as the check found them; a peer that did not resolve
+ * is looked up in the /etc/hosts that hosts.resolution's fixer plans (or by
+ * the live resolver). */
+static char **peer_addresses(const struct mr_ctx *ctx, const struct mr_finding *f,
+                             struct mr_change_set *cs)
 {
     char **out = mr_xcalloc(1, sizeof(char *));
     const char *text = NULL;
     struct mr_hosts *hosts = NULL;
-    if (mr_change_text(cs, MR_HOSTS_PATH, &text) < 0 || !text ||
-        mr_hosts_parse(text, strlen(text), &hosts, NULL) < 0)
-        hosts = NULL;
-    for (size_t i = 0; ctx->peers && ctx->peers[i]; i++) {
-        const char *p = ctx->peers[i];
-        if (mr_addr_is_literal(p)) {
-            if (!mr_strv_contains(out, p))
-                mr_strv_push(&out, p);
-        } else {
-            mr_fw_peer_lookup(ctx, p, hosts, &out);
+    bool hosts_read = false;
+    for (size_t i = 0; i < f->n_also; i++) {
+        const struct mr_edit *ed = &f->also[i];
+        if (!ed->section || strcmp(ed->section, "peer") != 0 || !ed->key)
+            continue;
+        if (ed->want && *ed->want) {
+            char **v = mr_split_fields(ed->want, ',');
+            for (size_t k = 0; v[k]; k++)
+                if (*v[k] && !mr_strv_contains(out, v[k]))
+                    mr_strv_push(&out, v[k]);
+            mr_strv_free(v);
+            continue;
         }
+        if (!hosts_read && (mr_change_text(cs, MR_HOSTS_PATH, &text) < 0 || !text ||
+                            mr_hosts_parse(text, strlen(text), &hosts, NULL) < 0))
+            hosts = NULL;
+        hosts_read = true;
+        mr_fw_peer_lookup(ctx, ed->key, hosts, &out);
     }
     mr_hosts_free(hosts);
     return out;
-}
-
-/* Where a target's accept rule goes in one rule set. */
-struct spot {
-    bool needed;
-    bool undecided;
-    int line;                        /* before this line of FILE; 0: end of CHAIN */
-    const struct mr_fw_chain *chain; /* the chain of the rule, or whose policy decided */
-};
-
-static void find_spot(const struct mr_fw_ruleset *rs, const char *file, const struct target *t,
-                      char *const *addrs, bool peers_known, const char *iface, struct spot *s)
-{
-    *s = (struct spot){.line = INT_MAX};
-    for (size_t a = 0; addrs[a] && !s->undecided; a++)
-        for (unsigned p = t->lo; p <= t->hi && !s->undecided; p++) {
-            struct mr_fw_conn conn;
-            if (mr_fw_conn_init(&conn, addrs[a], iface, p) < 0)
-                break;
-            struct mr_fw_verdict v;
-            conn.src_any = !peers_known;
-            mr_fw_evaluate(rs, &conn, &v);
-            if (v.outcome == MR_FW_UNDECIDED && !peers_known) {
-                conn.src_any = false;
-                mr_fw_evaluate(rs, &conn, &v);
-            }
-            if (v.outcome == MR_FW_ACCEPTED)
-                continue;
-            if (v.outcome == MR_FW_UNDECIDED) {
-                s->undecided = true;
-                break;
-            }
-            s->needed = true;
-            if (v.rule && mr_fw_rule_file(v.rule) && strcmp(mr_fw_rule_file(v.rule), file) == 0) {
-                if (mr_fw_rule_line(v.rule) < s->line) {
-                    s->line = mr_fw_rule_line(v.rule);
-                    s->chain = mr_fw_rule_chain(v.rule);
-                }
-            } else if (v.rule) {
-                s->undecided = true; /* decided in an included file: not ours to edit */
-            } else if (!s->chain) {
-                s->chain = v.chain;
-            }
-        }
-    if (s->line == INT_MAX)
-        s->line = 0;
-    if (s->needed && !s->chain)
-        s->undecided = true;
 }
 
 static char *ports_text(const struct target *t, char sep)
@@ -129,18 +129,18 @@ static void ipt_set(augeas *aug, const char *node, const char *child, const char
     free(p);
 }
 
-static int ipt_insert(struct mr_aug_edit *e, const char *text, const struct spot *s,
-                      const struct target *t, char *const *v4, bool peers_known)
+static int ipt_insert(struct mr_aug_edit *e, const char *text, const struct target *t,
+                      char *const *v4, bool peers_known)
 {
     augeas *aug = mr_aug_edit_aug(e);
     const char *top = mr_aug_edit_top(e);
-    const char *chain = mr_fw_chain_name(s->chain);
+    const char *chain = t->chain;
     char *table = mr_xasprintf("%s/table[. = 'filter']", top);
     char *anchor = NULL;
     int before = 1;
-    if (s->line > 0) {
+    if (t->line > 0) {
         char *pat = mr_xasprintf("%s/*", table);
-        anchor = fx_node_at_line(e, pat, text, s->line);
+        anchor = fx_node_at_line(e, pat, text, t->line);
         free(pat);
     } else {
         char *pat = mr_xasprintf("%s/append[. = '%s'][last()]", table, chain);
@@ -210,15 +210,15 @@ static char *nft_rule(const struct target *t, const char *fam, char *const *addr
     return r;
 }
 
-static int nft_insert(struct mr_aug_edit *e, const char *text, const struct spot *s,
+static int nft_insert(struct mr_aug_edit *e, const char *text, const struct target *t,
                       const char *rule)
 {
     augeas *aug = mr_aug_edit_aug(e);
     char *pat = NULL, *anchor = NULL;
     int r = 0;
-    if (s->line > 0) {
+    if (t->line > 0) {
         pat = mr_xasprintf("%s//rule", mr_aug_edit_top(e));
-        anchor = fx_node_at_line(e, pat, text, s->line);
+        anchor = fx_node_at_line(e, pat, text, t->line);
         if (anchor && aug_insert(aug, anchor, "migready-new", 1) == 0) {
             char *node = mr_xasprintf("%.*s/migready-new", (int)(strrchr(anchor, '/') - anchor),
                                       anchor);
@@ -229,7 +229,7 @@ static int nft_insert(struct mr_aug_edit *e, const char *text, const struct spot
         }
     } else {
         pat = mr_xasprintf("%s//block", mr_aug_edit_top(e));
-        anchor = fx_node_at_line(e, pat, text, mr_fw_chain_line(s->chain));
+        anchor = fx_node_at_line(e, pat, text, t->chain_line);
         if (anchor) {
             char *p = mr_xasprintf("%s/rule[last() + 1]", anchor);
             r = aug_set(aug, p, rule) < 0 ? -EINVAL : 0;
@@ -245,109 +245,98 @@ static int nft_insert(struct mr_aug_edit *e, const char *text, const struct spot
 
 /* ---- the fixer ---- */
 
-static int fix_file(const struct mr_ctx *ctx, struct mr_change_set *cs, size_t which,
-                    char *const *addrs, bool peers_known)
+/* Places the accept rule for T in E (the file's ORIG text), for the peers'
+ * ADDRS (none known: from any address). 1 when there is nothing to place. */
+static int place(struct mr_aug_edit *e, const char *orig, const struct target *t,
+                 char *const *addrs)
+{
+    bool peers_known = addrs[0] != NULL;
+    char **v4 = mr_xcalloc(1, sizeof(char *)), **v6 = mr_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; addrs[i]; i++)
+        mr_strv_push(strchr(addrs[i], ':') ? &v6 : &v4, addrs[i]);
+    int r = 0;
+    if (!mr_fw_saved_files[t->file].nft) {
+        /* An IPv4 rule file and IPv6 peers only: nothing of ours to add. */
+        r = peers_known && !v4[0] ? 1 : ipt_insert(e, orig, t, v4, peers_known);
+    } else {
+        bool inet = !t->family || strcmp(t->family, "inet") == 0;
+        if (!peers_known) {
+            char *rule = nft_rule(t, "ip", NULL);
+            r = nft_insert(e, orig, t, rule);
+            free(rule);
+        }
+        if (peers_known && v4[0] && (inet || strcmp(t->family, "ip") == 0)) {
+            char *rule = nft_rule(t, "ip", v4);
+            r = nft_insert(e, orig, t, rule);
+            free(rule);
+        }
+        if (r == 0 && peers_known && v6[0] && (inet || strcmp(t->family, "ip6") == 0)) {
+            char *rule = nft_rule(t, "ip6", v6);
+            r = nft_insert(e, orig, t, rule);
+            free(rule);
+        }
+    }
+    mr_strv_free(v4);
+    mr_strv_free(v6);
+    return r;
+}
+
+static int fix_file(const struct mr_ctx *ctx, const struct mr_result *res,
+                    struct mr_change_set *cs, size_t which)
 {
     const char *path = mr_fw_saved_files[which].path;
     bool nft = mr_fw_saved_files[which].nft;
     const char *text = NULL;
-    if (mr_change_text(cs, path, &text) < 0)
-        return 0;
-    char *orig = mr_xstrdup(text);
-    struct mr_fw_ruleset *rs = NULL;
-    char *msg = NULL;
-    int r = nft ? mr_fw_parse_nft_text(orig, path, NULL, NULL, &rs, &msg)
-                : mr_fw_parse_iptables(orig, path, true, &rs, &msg);
-    if (r < 0) {
-        free(msg);
-        free(orig);
-        return 0; /* the check reports it as an error; nothing to fix blindly */
-    }
     struct mr_aug_edit *e = NULL;
-    if (mr_fw_ruleset_problem(rs, NULL, NULL) || mr_fw_ruleset_open(rs))
-        goto done;
-    struct target t[3];
-    size_t n_t = targets_for(ctx, t);
-    const char *iface = mr_ctx_site(ctx, "interface");
-    char **v4 = mr_xcalloc(1, sizeof(char *)), **v6 = mr_xcalloc(1, sizeof(char *));
-    for (size_t i = 0; peers_known && addrs[i]; i++)
-        mr_strv_push(strchr(addrs[i], ':') ? &v6 : &v4, addrs[i]);
-    for (size_t k = 0; k < n_t && r == 0; k++) {
-        struct spot s;
-        find_spot(rs, path, &t[k], addrs, peers_known, iface, &s);
-        if (!s.needed || s.undecided)
+    char *orig = NULL;
+    int r = 0;
+    for (size_t i = 0; i < res->n_findings && r == 0; i++) {
+        struct target t;
+        if (!target_of(&res->findings[i], &t) || t.file != which)
             continue;
+        if (!orig) {
+            if (mr_change_text(cs, path, &text) < 0 || !text)
+                return 0;
+            orig = mr_xstrdup(text);
+        }
         if (!e) {
             r = fx_open(cs, nft ? "Nftables.lns" : "Iptables.lns", path, &e);
             if (r < 0)
                 break;
         }
-        char *where = s.line > 0 ? mr_xasprintf("before line %d", s.line)
-                                 : mr_xasprintf("at the end of chain %s",
-                                                mr_fw_chain_name(s.chain));
-        if (!nft) {
-            if (peers_known && !v4[0]) {
-                free(where);
-                continue; /* an IPv4 rule file and IPv6 peers only */
-            }
-            r = ipt_insert(e, orig, &s, &t[k], v4, peers_known);
-        } else {
-            const char *fam = mr_fw_chain_family(s.chain);
-            bool inet = !fam || strcmp(fam, "inet") == 0;
-            if (!peers_known) {
-                char *rule = nft_rule(&t[k], "ip", NULL);
-                r = nft_insert(e, orig, &s, rule);
-                free(rule);
-            }
-            if (peers_known && v4[0] && (inet || strcmp(fam, "ip") == 0)) {
-                char *rule = nft_rule(&t[k], "ip", v4);
-                r = nft_insert(e, orig, &s, rule);
-                free(rule);
-            }
-            if (r == 0 && peers_known && v6[0] && (inet || strcmp(fam, "ip6") == 0)) {
-                char *rule = nft_rule(&t[k], "ip6", v6);
-                r = nft_insert(e, orig, &s, rule);
-                free(rule);
-            }
-        }
+        char **addrs = peer_addresses(ctx, &res->findings[i], cs);
+        char *where = t.line > 0 ? mr_xasprintf("before line %d", t.line)
+                                 : mr_xasprintf("at the end of chain %s", t.chain);
+        r = place(e, orig, &t, addrs);
+        mr_strv_free(addrs);
         if (r < 0) {
-            mr_change_error(cs, "%s: cannot place the accept rule for port %u %s", path,
-                            t[k].lo, where);
-            free(where);
-            break;
+            mr_change_error(cs, "%s: cannot place the accept rule for port %u %s", path, t.lo,
+                            where);
+        } else if (r == 0) {
+            char *ports = ports_text(&t, '-');
+            mr_change_describe(cs, "accepted %s port%s %s in %s (%s)", t.what,
+                               t.lo == t.hi ? "" : "s", ports, path, where);
+            free(ports);
         }
-        char *ports = ports_text(&t[k], '-');
-        mr_change_describe(cs, "accepted %s port%s %s in %s (%s)", t[k].what,
-                           t[k].lo == t[k].hi ? "" : "s", ports, path, where);
-        free(ports);
+        r = r < 0 ? r : 0;
         free(where);
     }
-    mr_strv_free(v4);
-    mr_strv_free(v6);
     if (e && r == 0) {
         r = fx_commit(cs, e, path, 0644);
         e = NULL;
         if (r == 0)
             mr_change_restart(cs, mr_fw_saved_files[which].unit);
     }
-done:
     mr_aug_edit_free(e);
-    mr_fw_ruleset_free(rs);
     free(orig);
     return r;
 }
 
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
 {
-    (void)res;
-    char **addrs = peer_addresses(ctx, cs);
-    bool peers_known = addrs[0] != NULL;
-    if (!peers_known)
-        mr_strv_push(&addrs, MR_FW_ANY_ADDR);
     int r = 0;
     for (size_t i = 0; i < mr_fw_n_saved_files && r == 0; i++)
-        r = fix_file(ctx, cs, i, addrs, peers_known);
-    mr_strv_free(addrs);
+        r = fix_file(ctx, res, cs, i);
     return r;
 }
 

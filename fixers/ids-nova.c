@@ -2,82 +2,77 @@
  * nova-compute, libvirtd and QEMU hold files open, and re-owning instance
  * disks that other hosts may be running, needs the operator's timing. The
  * fixer writes out the exact commands instead (mr_change_manual): fix
- * prints them and the check stays `fail`. */
+ * prints them and the check stays `fail`. What they name (the user, the
+ * group, the IDs found and wanted, the folders to chown) is what the check
+ * found (checks/ids.c fix_data). */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "fixers.h"
-#include "novaconf.h"
 
-/* The folders whose files carry nova's IDs, those that exist. */
-static char *nova_paths(const struct mr_ctx *ctx, const char *user)
+/* The first fail of kind CODE with a name and a wanted ID. */
+static const struct mr_finding *find(const struct mr_result *res, const char *code)
 {
-    char **v = mr_xcalloc(1, sizeof(char *));
-    char *home = mr_ctx_user_home(ctx, user);
-    const struct mr_novaconf *conf = NULL;
-    const char *msg = NULL;
-    struct mr_novaval iv;
-    const char *cand[] = {home ? home : "/var/lib/nova", "/var/log/nova", "/etc/nova", NULL};
-    if (mr_ctx_nova(ctx, &conf, &msg) == 0 && conf &&
-        mr_novaconf_get(conf, "DEFAULT", "instances_path", &iv) && iv.value && iv.value[0] == '/')
-        cand[3] = iv.value;
-    for (size_t i = 0; i < MR_ARRAY_SIZE(cand); i++) {
-        struct stat st;
-        if (!cand[i] || mr_root_stat(ctx->root, cand[i], &st, false) < 0)
-            continue;
-        bool inside = false;
-        for (size_t k = 0; v[k]; k++) {
-            size_t n = strlen(v[k]);
-            inside |= strncmp(cand[i], v[k], n) == 0 && (cand[i][n] == '/' || !cand[i][n]);
-        }
-        if (!inside)
-            mr_strv_push(&v, cand[i]);
+    for (size_t i = 0; i < res->n_findings; i++)
+        if (mr_finding_is(&res->findings[i], code) && res->findings[i].key &&
+            res->findings[i].want)
+            return &res->findings[i];
+    return NULL;
+}
+
+/* The primary group a new user gets. */
+static const char *group_of(const struct mr_finding *f)
+{
+    for (size_t i = 0; i < f->n_also; i++)
+        if (!f->also[i].section && f->also[i].key && strcmp(f->also[i].key, "group") == 0)
+            return f->also[i].want;
+    return NULL;
+}
+
+/* "chown -R -h --from=OLD NEW PATHS" (PREFIX ":" for the group), for the
+ * folders the check names. */
+static void chown_cmd(struct mr_change_set *cs, const struct mr_finding *f, const char *prefix)
+{
+    char **paths = mr_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; i < f->n_also; i++)
+        if (f->also[i].section && strcmp(f->also[i].section, "chown") == 0 && f->also[i].key)
+            mr_strv_push(&paths, f->also[i].key);
+    if (paths[0] && f->value) {
+        char *j = mr_strv_join(paths, " ");
+        mr_change_manual(cs, "chown -R -h --from=%s%s %s%s %s", prefix, f->value, prefix,
+                         f->want, j);
+        free(j);
     }
-    char *s = mr_strv_join(v, " ");
-    mr_strv_free(v);
-    free(home);
-    return s;
+    mr_strv_free(paths);
 }
 
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
 {
-    (void)res;
-    const char *user = mr_ctx_nova_user(ctx);
-    const char *group = mr_ctx_nova_group(ctx);
-    unsigned want_uid = 0, want_gid = 0;
-    /* A value that is not an ID is left alone: ids.nova reports it. */
-    bool has_uid = mr_ctx_site_id(ctx, "nova_uid", &want_uid, NULL) > 0;
-    bool has_gid = mr_ctx_site_id(ctx, "nova_gid", &want_gid, NULL) > 0;
-    uid_t uid;
-    gid_t gid, pgid;
-    bool user_ok = mr_ctx_user(ctx, user, &uid, &pgid) == 0;
-    bool group_ok = mr_ctx_group(ctx, group, &gid) == 0;
-    bool renumber_u = user_ok && has_uid && uid != want_uid;
-    bool renumber_g = group_ok && has_gid && gid != want_gid;
+    (void)ctx;
+    const struct mr_finding *no_group = find(res, "no-group");
+    const struct mr_finding *no_user = find(res, "no-user");
+    const struct mr_finding *uid = find(res, "uid");
+    const struct mr_finding *gid = find(res, "gid");
 
-    if (!group_ok && has_gid)
-        mr_change_manual(cs, "groupadd --system -g %u %s", want_gid, group);
-    if (!user_ok && has_uid)
-        mr_change_manual(cs, "useradd --system -u %u -g %s -d /var/lib/nova -s /bin/sh %s",
-                         want_uid, group, user);
-    if (!renumber_u && !renumber_g)
+    if (no_group)
+        mr_change_manual(cs, "groupadd --system -g %s %s", no_group->want, no_group->key);
+    if (no_user && group_of(no_user))
+        mr_change_manual(cs, "useradd --system -u %s -g %s -d /var/lib/nova -s /bin/sh %s",
+                         no_user->want, group_of(no_user), no_user->key);
+    if (!uid && !gid)
         return 0;
-    char *paths = nova_paths(ctx, user);
     mr_change_manual(cs, "systemctl stop nova-compute libvirtd");
-    if (renumber_g)
-        mr_change_manual(cs, "groupmod -g %u %s", want_gid, group);
-    if (renumber_u)
-        mr_change_manual(cs, "usermod -u %u %s", want_uid, user);
-    if (renumber_u && *paths)
-        mr_change_manual(cs, "chown -R -h --from=%u %u %s", (unsigned)uid, want_uid, paths);
-    if (renumber_g && *paths)
-        mr_change_manual(cs, "chown -R -h --from=:%u :%u %s", (unsigned)gid, want_gid, paths);
+    if (gid)
+        mr_change_manual(cs, "groupmod -g %s %s", gid->want, gid->key);
+    if (uid)
+        mr_change_manual(cs, "usermod -u %s %s", uid->want, uid->key);
+    if (uid)
+        chown_cmd(cs, uid, "");
+    if (gid)
+        chown_cmd(cs, gid, ":");
     mr_change_manual(cs, "systemctl start libvirtd nova-compute");
-    free(paths);
     return 0;
 }
 

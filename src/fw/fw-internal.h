@@ -19,6 +19,10 @@ struct range {
 struct net {
     int family; /* AF_INET, AF_INET6 */
     unsigned char lo[16], hi[16];
+    /* A mask that is not a prefix (iptables takes 192.0.2.0/255.255.0.255):
+     * an address matches when it equals LO under MASK. */
+    bool masked;
+    unsigned char mask[16];
 };
 
 enum cond_kind {
@@ -28,12 +32,29 @@ enum cond_kind {
     C_DPORT,  /* ranges */
     C_SPORT,  /* ranges */
     C_PORTS,  /* multiport --ports: either port */
-    C_STATE,  /* state_new */
+    C_STATE,  /* state_new, state_est */
     C_IIF,    /* names, with + or * as a trailing wildcard */
     C_FAMILY, /* family */
     C_SYN,
+    C_FLAGS,  /* (the packet's TCP flags & flags_mask) == flags_want */
     C_OPAQUE, /* cannot be read: what */
 };
+
+/* TCP flags as on the wire. A peer's SYN carries SYN alone; the packets
+ * after it carry ACK (PSH, FIN, RST as the connection goes: never SYN). */
+enum fw_tcp_flag {
+    FW_TCP_FIN = 0x01,
+    FW_TCP_SYN = 0x02,
+    FW_TCP_RST = 0x04,
+    FW_TCP_PSH = 0x08,
+    FW_TCP_ACK = 0x10,
+    FW_TCP_URG = 0x20,
+    FW_TCP_ECE = 0x40,
+    FW_TCP_CWR = 0x80,
+};
+/* The bit of flag NAME (fin, SYN, ...; "ALL" and "NONE" as iptables has
+ * them); false when it is none. */
+bool fw_tcp_flag(const char *name, unsigned *ret);
 
 struct cond {
     enum cond_kind kind;
@@ -44,6 +65,8 @@ struct cond {
     size_t n_nets;
     char **names;
     bool state_new;
+    bool state_est; /* C_STATE: ESTABLISHED is among the states */
+    unsigned flags_mask, flags_want; /* C_FLAGS, bits of enum fw_tcp_flag */
     int family;   /* C_FAMILY; for C_SRC/C_DST the family the match implies (0: any) */
     char *what;   /* C_OPAQUE */
     char *setref; /* an nft named set still to resolve (C_SRC, C_DST, C_DPORT, ...) */
@@ -158,6 +181,8 @@ bool fw_parse_proto(const char *s, unsigned *ret);
 /* "192.0.2.0/24", "192.0.2.1", "255.255.255.0"-style masks, "2001:db8::/32",
  * "192.0.2.1-192.0.2.9". */
 bool fw_parse_net(const char *s, struct net *ret);
+/* Whether ADDR (of N's family, network order) lies in N. */
+bool fw_net_contains(const struct net *n, const unsigned char *addr);
 bool fw_net_is_any(const struct net *n);
 /* The bytes of an address of FAMILY. */
 int fw_family_bytes(int family);

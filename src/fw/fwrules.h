@@ -54,7 +54,8 @@ void mr_fw_ruleset_drop_iptables_nft(struct mr_fw_ruleset *rs);
 const char *mr_fw_ruleset_problem(const struct mr_fw_ruleset *rs, const char **ret_file,
                                   int *ret_line);
 
-/* A new TCP connection to this host (a SYN, conntrack state NEW). */
+/* A new TCP connection to this host (its SYN, conntrack state NEW, then the
+ * packets that follow). */
 struct mr_fw_conn {
     int family;                /* AF_INET or AF_INET6 */
     unsigned char src[16];     /* the peer's address, network order */
@@ -63,6 +64,9 @@ struct mr_fw_conn {
      * the verdict is undecided unless both ways agree. */
     bool src_any;
     unsigned dport;
+    /* The peer's packets after the SYN (conntrack ESTABLISHED, ACK set, SYN
+     * not): mr_fw_evaluate judges both and answers for the connection. */
+    bool established;
 };
 
 /* Fills CONN from a numeric address; -EINVAL when it is not one. */

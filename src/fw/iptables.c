@@ -117,12 +117,12 @@ static bool add_port_list(struct cond *c, const char *list, char sep)
     return ok;
 }
 
-static bool states_have_new(const char *list)
+static bool states_have(const char *list, const char *state)
 {
     char **v = mr_split_list(list);
     bool hit = false;
     for (size_t i = 0; v[i]; i++)
-        hit = hit || strcasecmp(v[i], "NEW") == 0;
+        hit = hit || strcasecmp(v[i], state) == 0;
     mr_strv_free(v);
     return hit;
 }
@@ -283,7 +283,9 @@ static int ipt_state(struct ipt_rule_rd *rd, const char *o, const char *arg, boo
     const char *module = o[2] == 's' ? "state" : "conntrack";
     if (!mr_strv_contains(rd->modules, module))
         return ipt_err(rd->c, "%s needs -m %s", o, module);
-    fw_add_cond(rd->r, C_STATE, neg)->state_new = states_have_new(arg);
+    struct cond *c = fw_add_cond(rd->r, C_STATE, neg);
+    c->state_new = states_have(arg, "NEW");
+    c->state_est = states_have(arg, "ESTABLISHED");
     return 0;
 }
 
@@ -343,33 +345,25 @@ static int ipt_physdev(struct ipt_rule_rd *rd, const char *o, const char *arg, b
 static int ipt_tcp_flags(struct ipt_rule_rd *rd, const char *o, const char *mask,
                          const char *comp, bool neg)
 {
-    static const char *const flags[] = {"SYN", "ACK", "FIN", "RST", "URG", "PSH", "ALL", "NONE"};
     char **m = mr_split_list(mask), **c = mr_split_list(comp);
-    bool m_syn = false, c_syn = false, c_other = false, bad = false;
+    unsigned bits[2] = {0, 0};
+    bool bad = false;
     for (int pass = 0; pass < 2; pass++)
         for (char **p = pass ? c : m; *p; p++) {
-            bool known = false;
-            for (size_t k = 0; k < MR_ARRAY_SIZE(flags); k++)
-                known = known || !strcasecmp(*p, flags[k]);
-            bad = bad || !known;
-            bool syn = !strcasecmp(*p, "SYN") || !strcasecmp(*p, "ALL");
-            bool other = strcasecmp(*p, "SYN") && strcasecmp(*p, "NONE");
-            if (pass == 0)
-                m_syn = m_syn || syn;
-            else {
-                c_syn = c_syn || syn;
-                c_other = c_other || other;
-            }
+            unsigned b = 0;
+            bad = bad || !fw_tcp_flag(*p, &b) || !strcasecmp(*p, "ece") || !strcasecmp(*p, "cwr") ||
+                  !strcasecmp(*p, "ecn");
+            bits[pass] |= b;
         }
     mr_strv_free(m);
     mr_strv_free(c);
     if (bad)
         return ipt_err(rd->c, "'%s %s' are not TCP flags", mask, comp);
-    /* COMP outside MASK never matches; a SYN has only SYN set. */
-    bool match = !c_other && c_syn == m_syn;
     (void)o;
-    if (match == neg)
-        ipt_never(rd);
+    /* Judged per packet: the SYN and the packets after it differ. */
+    struct cond *f = fw_add_cond(rd->r, C_FLAGS, neg);
+    f->flags_mask = bits[0];
+    f->flags_want = bits[1];
     return 0;
 }
 

@@ -362,9 +362,7 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
             const struct net *n = &c->nets[i];
             if (fw_net_is_any(n))
                 any = true;
-            int b = fw_family_bytes(n->family);
-            if (n->family == k->family && memcmp(k->src, n->lo, (size_t)b) >= 0 &&
-                memcmp(k->src, n->hi, (size_t)b) <= 0)
+            if (n->family == k->family && fw_net_contains(n, k->src))
                 hit = true;
         }
         if (c->kind == C_SRC && k->src_any) {
@@ -403,7 +401,7 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
         }
         break;
     case C_STATE:
-        t = c->state_new ? YES : NO;
+        t = (k->established ? c->state_est : c->state_new) ? YES : NO;
         break;
     case C_IIF: {
         bool all_lo = true, hit = false;
@@ -430,8 +428,13 @@ static enum tri cond_eval(const struct walk *w, const struct cond *c, char *why,
         t = c->family == k->family ? YES : NO;
         break;
     case C_SYN:
-        t = YES;
+        t = k->established ? NO : YES; /* the following packets carry ACK, not SYN */
         break;
+    case C_FLAGS: {
+        unsigned flags = k->established ? FW_TCP_ACK : FW_TCP_SYN;
+        t = (flags & c->flags_mask) == c->flags_want ? YES : NO;
+        break;
+    }
     case C_OPAQUE:
         note(why, n_why, "uses %s", c->what);
         return MAYBE;
@@ -737,8 +740,8 @@ static size_t input_chains(const struct mr_fw_ruleset *rs, int family,
     return n;
 }
 
-void mr_fw_evaluate(const struct mr_fw_ruleset *rs, const struct mr_fw_conn *conn,
-                    struct mr_fw_verdict *ret)
+static void evaluate_packet(const struct mr_fw_ruleset *rs, const struct mr_fw_conn *conn,
+                            struct mr_fw_verdict *ret)
 {
     struct walk w = {.rs = rs, .conn = conn, .budget = WALK_BUDGET};
     *ret = (struct mr_fw_verdict){.outcome = MR_FW_ACCEPTED};
@@ -775,6 +778,33 @@ void mr_fw_evaluate(const struct mr_fw_ruleset *rs, const struct mr_fw_conn *con
     ret->source_dependent = w.src_dep;
     free(p);
     free(chains);
+}
+
+/* A connection, not a packet: the SYN (conntrack NEW) must pass, and so
+ * must the peer's following packets (ESTABLISHED, ACK without SYN). A rule
+ * set that accepts only NEW, or drops what is not a SYN, lets the SYN
+ * through and still closes the port. */
+void mr_fw_evaluate(const struct mr_fw_ruleset *rs, const struct mr_fw_conn *conn,
+                    struct mr_fw_verdict *ret)
+{
+    evaluate_packet(rs, conn, ret);
+    if (ret->outcome != MR_FW_ACCEPTED || conn->established)
+        return;
+    struct mr_fw_conn next = *conn;
+    next.established = true;
+    struct mr_fw_verdict v;
+    evaluate_packet(rs, &next, &v);
+    if (v.outcome == MR_FW_ACCEPTED) {
+        ret->source_dependent = ret->source_dependent || v.source_dependent;
+        return;
+    }
+    v.source_dependent = ret->source_dependent || v.source_dependent;
+    if (v.outcome == MR_FW_UNDECIDED && v.reason[0]) {
+        char r[sizeof(v.reason)];
+        snprintf(r, sizeof(r), "%.200s (for the connection's packets after the SYN)", v.reason);
+        memcpy(v.reason, r, sizeof(r));
+    }
+    *ret = v;
 }
 
 int mr_fw_conn_init(struct mr_fw_conn *conn, const char *addr, const char *iface, unsigned dport)

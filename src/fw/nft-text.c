@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "fw-internal.h"
@@ -441,6 +442,91 @@ static size_t nft_text_selector(const char *k, const char *k1, struct nft_select
     return 2;
 }
 
+/* Flags joined by "|" ("(fin|syn|rst|ack)", "syn"), into bits. */
+static bool flag_bits(const char *s, unsigned *ret)
+{
+    char *copy = mr_xstrdup(s);
+    unsigned bits = 0;
+    bool ok = true;
+    for (char *p = copy, *save = NULL, *f; ok && (f = strtok_r(p, "()|", &save)); p = NULL) {
+        unsigned b = 0;
+        ok = fw_tcp_flag(f, &b) && strcasecmp(f, "all") && strcasecmp(f, "none");
+        bits |= b;
+    }
+    free(copy);
+    *ret = bits;
+    return ok && bits;
+}
+
+/* tcp flags & (MASK) == VALUE, or != VALUE, from W[FROM] (after "tcp
+ * flags"), *I then past it; the words are joined first, for "(syn | ack)"
+ * is three words. False, *I unmoved, when the expression has another shape. */
+static bool nft_tcp_flags(struct mr_fw_rule *r, const struct tok *w, size_t n, size_t from,
+                          size_t *i)
+{
+    char *e = mr_xstrdup("");
+    size_t j = from;
+    for (; j < n && !w[j].quoted && strspn(w[j].s, "()|&!=abcdefghijklmnopqrstuvwxyz") ==
+                                        strlen(w[j].s) && strcmp(w[j].s, "ct") &&
+                                        strcmp(w[j].s, "counter") && !is_verdict_word(w[j].s) &&
+                                        strcmp(w[j].s, "log") && strcmp(w[j].s, "comment") &&
+                                        strcmp(w[j].s, "limit") && strcmp(w[j].s, "meta");
+         j++) {
+        char *x = mr_xasprintf("%s%s", e, w[j].s);
+        free(e);
+        e = x;
+    }
+    unsigned mask = 0xff, want = 0;
+    bool ok = false, ne = false;
+    char *op = strstr(e, "!=") ? strstr(e, "!=") : strstr(e, "==");
+    if (op && e[0] == '&') {
+        ne = op[0] == '!';
+        *op = '\0';
+        ok = flag_bits(e + 1, &mask) && flag_bits(op + 2, &want);
+    } else if (op && op == e) {
+        ne = op[0] == '!';
+        ok = flag_bits(op + 2, &want);
+    }
+    free(e);
+    if (!ok)
+        return false;
+    struct cond *c = fw_add_cond(r, C_FLAGS, ne);
+    c->flags_mask = mask;
+    c->flags_want = want;
+    *i = j;
+    return true;
+}
+
+/* fib daddr [. iif] type [!=] TYPES, from W[FROM]: a peer's connection is
+ * to an address local to this host, so only "local" matches it (never
+ * unicast, multicast or broadcast, as fib reports them). False, *I unmoved,
+ * for another shape. */
+static bool nft_fib_type(struct nft_parser *np, struct mr_fw_rule *r, const struct tok *w,
+                         size_t n, size_t from, size_t *i)
+{
+    size_t j = from;
+    if (j + 1 < n && !strcmp(w[j].s, ".") && (!strcmp(w[j + 1].s, "iif") ||
+                                               !strcmp(w[j + 1].s, "oif")))
+        j += 2;
+    if (j >= n || strcmp(w[j].s, "type") != 0)
+        return false;
+    j++;
+    bool neg = false, bad = false;
+    if (j < n && (!strcmp(w[j].s, "!=") || !strcmp(w[j].s, "==")))
+        neg = w[j++].s[0] == '!';
+    char **v = nft_values(np, w, n, &j, &bad);
+    bool hit = false;
+    for (size_t k = 0; v && v[k]; k++)
+        hit = hit || !strcmp(v[k], "local");
+    mr_strv_free(v);
+    if (bad)
+        return false;
+    if (hit == neg)
+        fw_add_cond(r, C_PROTO, false); /* never holds */
+    *i = j;
+    return true;
+}
+
 static struct mr_fw_rule *nft_text_rule(struct nft_parser *np, const char *file,
                                         const struct stmt *s, size_t from)
 {
@@ -460,6 +546,13 @@ static struct mr_fw_rule *nft_text_rule(struct nft_parser *np, const char *file,
             i += words;
             nft_text_match(np, r, w, n, &i, sel.kind, sel.sel, sel.family, sel.proto, sel.label);
             free(sel.label);
+        } else if (!strcmp(k, "fib") && !strcmp(k1, "daddr") && nft_fib_type(np, r, w, n, i + 2,
+                                                                                &i)) {
+            /* read */
+        } else if (!strcmp(k, "tcp") && !strcmp(k1, "flags") &&
+                   nft_tcp_flags(r, w, n, i + 2, &i)) {
+            /* judged per packet: the SYN and the packets after it differ */
+            fw_push_range(fw_add_cond(r, C_PROTO, false), 6, 6);
         } else if ((!strcmp(k, "icmp") || !strcmp(k, "icmpv6") || !strcmp(k, "udp") ||
                     !strcmp(k, "igmp")) && i + 1 < n) {
             /* A header match of another protocol: never a TCP SYN. */

@@ -38,6 +38,7 @@ static bool fill_values(struct cond *c, enum nft_sel sel, char *const *vals, cha
         }
         case SEL_STATE:
             c->state_new = c->state_new || strcasecmp(v, "new") == 0;
+            c->state_est = c->state_est || strcasecmp(v, "established") == 0;
             break;
         case SEL_IFACE:
             if (!c->names)

@@ -120,15 +120,23 @@ bool fw_parse_net(const char *s, struct net *ret)
     if (slash) {
         unsigned char mask[16];
         if (!fw_parse_uint(slash + 1, (unsigned)bits, &len)) {
-            /* A dotted mask, as iptables accepts: only contiguous ones. */
+            /* A dotted mask, as iptables accepts, contiguous or not. */
             if (n.family != AF_INET || inet_pton(AF_INET, slash + 1, mask) != 1)
                 return false;
             uint32_t m = ntohl(*(uint32_t *)(void *)mask);
             len = 0;
             while (len < 32 && (m & (0x80000000u >> len)))
                 len++;
-            if (len < 32 && (m << len) != 0)
-                return false;
+            if (len < 32 && (m << len) != 0) {
+                n.masked = true;
+                for (int i = 0; i < 4; i++) {
+                    n.mask[i] = mask[i];
+                    n.hi[i] = (unsigned char)(n.lo[i] | ~mask[i]);
+                    n.lo[i] &= mask[i];
+                }
+                *ret = n;
+                return true;
+            }
         }
     }
     memcpy(n.hi, n.lo, 16);
@@ -139,6 +147,34 @@ bool fw_parse_net(const char *s, struct net *ret)
         n.hi[i / 8] |= (unsigned char)(0x80u >> (i % 8));
     }
     *ret = n;
+    return true;
+}
+
+bool fw_tcp_flag(const char *name, unsigned *ret)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } flags[] = {{"fin", FW_TCP_FIN}, {"syn", FW_TCP_SYN}, {"rst", FW_TCP_RST},
+                 {"psh", FW_TCP_PSH}, {"ack", FW_TCP_ACK}, {"urg", FW_TCP_URG},
+                 {"ecn", FW_TCP_ECE}, {"ece", FW_TCP_ECE}, {"cwr", FW_TCP_CWR},
+                 {"all", 0x3f},       {"none", 0}};
+    for (size_t i = 0; i < MR_ARRAY_SIZE(flags); i++)
+        if (!strcasecmp(name, flags[i].name)) {
+            *ret = flags[i].bit;
+            return true;
+        }
+    return false;
+}
+
+bool fw_net_contains(const struct net *n, const unsigned char *addr)
+{
+    int b = fw_family_bytes(n->family);
+    if (!n->masked)
+        return memcmp(addr, n->lo, (size_t)b) >= 0 && memcmp(addr, n->hi, (size_t)b) <= 0;
+    for (int i = 0; i < b; i++)
+        if ((addr[i] & n->mask[i]) != n->lo[i])
+            return false;
     return true;
 }
 

@@ -603,6 +603,133 @@ static void test_ssh_keys(void **state)
     free(d);
 }
 
+/* ---- firewall.ports ---- */
+
+/* The data checks/firewall.c attaches to the first finding about a target. */
+static struct mr_finding *fw_closed(struct mr_result *res, enum mr_status st, const char *file,
+                                    const char *chain, const char *what, const char *ports,
+                                    const char *line)
+{
+    struct mr_finding *f = mr_report(res, st, "hand-made %s", what);
+    mr_finding_code(f, "closed");
+    mr_finding_key(f, chain, what);
+    mr_finding_want(f, ports);
+    bool nft = strstr(file, "nftables") != NULL;
+    mr_finding_also_in(f, file, NULL, "syntax", nft ? "nft" : "iptables");
+    mr_finding_also_in(f, file, NULL, "line", line);
+    if (nft) {
+        mr_finding_also_in(f, file, NULL, "chain-line", "5");
+        mr_finding_also_in(f, file, NULL, "family", "inet");
+    }
+    return f;
+}
+
+/* fix-host's rules.v4 rejects 16509 at line 10 and ends in a REJECT at line
+ * 12: the findings name only the migration range, before line 12, for one
+ * peer that is not the site's. */
+static void fw_ipt_named(struct mr_result *res)
+{
+    struct mr_finding *f = fw_closed(res, MR_FAIL, "/etc/iptables/rules.v4", "INPUT",
+                                     "migration", "49152-49215", "12");
+    mr_finding_also_in(f, "/etc/iptables/rules.v4", "peer", "peer-a", "192.0.2.50");
+    mr_finding_also_in(f, "/etc/iptables/rules.v4", "peer", "192.0.2.51", "192.0.2.51");
+    /* An IPv6-only peer has no place in an IPv4 file; an unresolved name is
+     * looked up in the planned /etc/hosts, which does not know it. */
+    mr_finding_also_in(f, "/etc/iptables/rules.v4", "peer", "peer-c", "2001:db8::5");
+    mr_finding_also_in(f, "/etc/iptables/rules.v4", "peer", "nowhere.example.org", "");
+}
+
+/* A rejected port without data, data of another kind, a pass, data for a
+ * file migready does not edit. */
+static void fw_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "/etc/iptables/rules.v4 rejects libvirt's port 16509");
+    struct mr_finding *f = mr_report(res, MR_FAIL, "another kind");
+    mr_finding_code(f, "something-else");
+    mr_finding_key(f, "INPUT", "libvirt");
+    mr_finding_want(f, "16509");
+    fw_closed(res, MR_PASS, "/etc/iptables/rules.v4", "INPUT", "libvirt", "16509", "9");
+    fw_closed(res, MR_FAIL, "/etc/iptables/other.rules", "INPUT", "libvirt", "16509", "9");
+}
+
+/* fix-nft rejects 16509 at line 9; the finding sends 22 from any address to
+ * the end of chain input instead (line 0: the chain opened at line 5). */
+static void fw_nft_end_of_chain(struct mr_result *res)
+{
+    fw_closed(res, MR_FAIL, "/etc/nftables.conf", "input", "ssh", "22", "0");
+}
+
+static void test_firewall_ports(void **state)
+{
+    (void)state;
+    const struct mr_fixer *fx = &mr_fixer_firewall_ports;
+    char *d = plan("fix-host", "firewall.ports", fx, fw_ipt_named);
+    assert_has(d, " -A INPUT -s 192.0.2.0/24 -p tcp -m tcp --dport 16509 -j ACCEPT\n"
+                  "+-A INPUT -s 192.0.2.50/32,192.0.2.51/32 -p tcp -m tcp --dport 49152:49215 "
+                  "-j ACCEPT\n"
+                  " -A INPUT -j REJECT --reject-with icmp-port-unreachable\n");
+    assert_null(strstr(strstr(d, "+-A") + 1, "+-A")); /* nothing for 16509 */
+    assert_null(strstr(d, "+-A INPUT -s 192.0.2.12"));
+    free(d);
+
+    d = plan("fix-host", "firewall.ports", fx, fw_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+
+    d = plan("fix-nft", "firewall.ports", fx, fw_nft_end_of_chain);
+    assert_has(d, "\t\tcounter reject with icmpx type admin-prohibited\n"
+                  "+\t\ttcp dport 22 accept comment \"migready: ssh\"\n");
+    assert_null(strstr(d, "dport 16509 accept"));
+    free(d);
+}
+
+/* ---- ids.nova ---- */
+
+/* fix-nft's nova has UID and GID 162 and the site wants 170: the findings
+ * ask for 171 and a missing group, with their own folder to re-own. */
+static void ids_named(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made uid");
+    mr_finding_code(f, "uid");
+    mr_finding_key(f, NULL, "nova");
+    mr_finding_value(f, "162");
+    mr_finding_want(f, "171");
+    mr_finding_also(f, "chown", "/srv/instances", NULL);
+    f = mr_report(res, MR_FAIL, "hand-made group");
+    mr_finding_code(f, "no-group");
+    mr_finding_key(f, NULL, "compute");
+    mr_finding_want(f, "172");
+}
+
+static void ids_nothing_to_act_on(struct mr_result *res)
+{
+    mr_report(res, MR_FAIL, "nova has UID 162 but the site configuration says nova_uid = 170");
+    struct mr_finding *f = mr_report(res, MR_WARN, "a warn");
+    mr_finding_code(f, "uid");
+    mr_finding_key(f, NULL, "nova");
+    mr_finding_value(f, "162");
+    mr_finding_want(f, "171");
+}
+
+static void test_ids_nova(void **state)
+{
+    (void)state;
+    const struct mr_fixer *fx = &mr_fixer_ids_nova;
+    char *d = plan("fix-nft", "ids.nova", fx, ids_named);
+    assert_has(d, "    groupadd --system -g 172 compute\n"
+                  "    systemctl stop nova-compute libvirtd\n"
+                  "    usermod -u 171 nova\n"
+                  "    chown -R -h --from=162 171 /srv/instances\n"
+                  "    systemctl start libvirtd nova-compute\n");
+    assert_null(strstr(d, "170"));
+    assert_null(strstr(d, "groupmod"));
+    free(d);
+
+    d = plan("fix-nft", "ids.nova", fx, ids_nothing_to_act_on);
+    assert_string_equal(d, "");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -615,6 +742,8 @@ int main(void)
         cmocka_unit_test(test_migration_transport),
         cmocka_unit_test(test_hosts_resolution),
         cmocka_unit_test(test_ssh_keys),
+        cmocka_unit_test(test_firewall_ports),
+        cmocka_unit_test(test_ids_nova),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
