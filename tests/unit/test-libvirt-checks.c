@@ -445,8 +445,24 @@ static void test_transport_variants(void **state)
                  nova, 2);
     expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_FAIL,
                  "but the transport profile is ssh", nova, 2);
+    /* nova/virt/libvirt/driver.py, _live_migration_uri (every release
+     * migready knows, 24.0.0 to 33.0.0): "return uri % dest". Without
+     * exactly one %s Python raises (TypeError "not all arguments converted
+     * during string formatting"), so every migration fails on the source;
+     * it never reaches the host the URI names. */
     mr_test_write(dir, nova, "[libvirt]\nlive_migration_uri = qemu+ssh://compute-2/system\n");
-    expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_FAIL, "has no %s", nova, 2);
+    expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_FAIL,
+               "live_migration_uri = qemu+ssh://compute-2/system in /etc/nova/nova.conf:2 has no "
+               "%s for the destination: Nova puts the destination in with Python's % operator",
+               nova, 2);
+    expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_FAIL,
+               "every live migration from this host fails", nova, 2);
+    mr_test_write(dir, nova, "[libvirt]\nlive_migration_uri = qemu+ssh://%s/system?keyfile="
+                             "/etc/nova/migration%2Fkey\n");
+    expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_FAIL,
+               "has a % that is not %s or %%", nova, 2);
+    mr_test_write(dir, nova, "[libvirt]\nlive_migration_uri = qemu+ssh://%s/system?x=100%%\n");
+    expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_WARN, "is deprecated", nova, 2);
 
     mr_test_write(dir, nova, "[libvirt]\nlive_migration_inbound_addr = 127.0.0.1\n");
     expect_run(dir, &mr_check_nova_migration_transport, "tcp", MR_FAIL,
