@@ -589,6 +589,84 @@ static bool get_int(struct mr_result *res, const struct mr_novaval *v, const cha
     return true;
 }
 
+/* [libvirt] live_migration_parallel_connections came in 33.0.0 (2026.1,
+ * nova/conf/libvirt.py, an IntOpt without a minimum: above 1 Nova asks
+ * libvirt for that many connections, VIR_MIGRATE_PARALLEL; 1 or less is one
+ * connection). With post-copy permitted, nova-compute refuses to start on a
+ * QEMU older than MIN_MULTIFD_WITH_POSTCOPY_QEMU_VERSION (nova/virt/libvirt/
+ * driver.py, init_host). */
+#define NOVA_PARALLEL_MAJOR 33
+#define NOVA_PARALLEL_POSTCOPY_QEMU "10.1.0"
+
+static void check_parallel(const struct mr_ctx *ctx, struct mr_result *res,
+                           const struct mr_novaconf *conf, bool post_copy,
+                           const struct mr_novaval *pc)
+{
+    struct mr_novaval v, vt;
+    get(conf, "libvirt", "live_migration_parallel_connections", &v);
+    if (v.is_default)
+        return;
+    const struct mr_nova_release *rel;
+    if (!load_release(ctx, res, &rel))
+        return;
+    struct mr_finding *f;
+    if (!mr_nova_release_at_least(rel, NOVA_PARALLEL_MAJOR)) {
+        char *clause = release_clause(rel);
+        f = at(mr_report(res, MR_WARN,
+                         "[libvirt] live_migration_parallel_connections = %s is ignored: the "
+                         "option came in 33.0.0 (2026.1), and %s; migrations use one "
+                         "connection", v.value ? v.value : "", clause), &v);
+        mr_finding_remedy(f, "remove live_migration_parallel_connections from [libvirt] of %s, "
+                          "or upgrade Nova to 2026.1", edit_file(&v));
+        free(clause);
+        return;
+    }
+    long n;
+    if (!v.value || mr_parse_long(v.value, &n) < 0) {
+        f = at(mr_report(res, MR_FAIL, "[libvirt] live_migration_parallel_connections = %s is "
+                         "not an integer; nova-compute will refuse it", v.value ? v.value : ""),
+               &v);
+        mr_finding_remedy(f, "set live_migration_parallel_connections to a number of "
+                          "connections (1 for one) in [libvirt] of %s", edit_file(&v));
+        return;
+    }
+    if (n <= 1) {
+        at(mr_report(res, MR_PASS, "live_migration_parallel_connections = %ld: migrations use "
+                     "one connection", n), &v);
+        return;
+    }
+    get(conf, "libvirt", "virt_type", &vt);
+    const char *virt = vt.value ? vt.value : "kvm";
+    if (!post_copy || (strcmp(virt, "kvm") != 0 && strcmp(virt, "qemu") != 0)) {
+        at(mr_report(res, MR_PASS, "live_migration_parallel_connections = %ld: migrations use "
+                     "%ld connections, each of which can take a CPU core", n, n), &v);
+        return;
+    }
+    const char *qemu = mr_ctx_facts(ctx)->qemu_version;
+    long long have = qemu ? mr_facts_version(qemu) : -1;
+    if (have >= 0 && have >= mr_facts_version(NOVA_PARALLEL_POSTCOPY_QEMU)) {
+        at(mr_report(res, MR_PASS, "live_migration_parallel_connections = %ld with post-copy: "
+                     "QEMU %s is %s or later, as Nova requires", n, qemu,
+                     NOVA_PARALLEL_POSTCOPY_QEMU), &v);
+        return;
+    }
+    if (have >= 0)
+        f = mr_report(res, MR_FAIL, "live_migration_parallel_connections = %ld with "
+                      "live_migration_permit_post_copy = %s needs QEMU %s or later, and this "
+                      "host has QEMU %s: nova-compute refuses to start", n, pc->value,
+                      NOVA_PARALLEL_POSTCOPY_QEMU, qemu);
+    else
+        f = mr_report(res, MR_WARN, "live_migration_parallel_connections = %ld with "
+                      "live_migration_permit_post_copy = %s needs QEMU %s or later, or "
+                      "nova-compute refuses to start; migready cannot tell the QEMU version "
+                      "(libvirt was not asked%s)", n, pc->value, NOVA_PARALLEL_POSTCOPY_QEMU,
+                      ctx->live ? "" : ": offline");
+    at(f, &v);
+    mr_finding_remedy(f, "set live_migration_parallel_connections = 1, or "
+                      "live_migration_permit_post_copy = False, in [libvirt] of %s, or upgrade "
+                      "QEMU to %s", edit_file(&v), NOVA_PARALLEL_POSTCOPY_QEMU);
+}
+
 static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_novaconf *conf;
@@ -650,6 +728,9 @@ static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_remedy(f, "keep one of them: set live_migration_permit_auto_converge = False "
                           "in [libvirt] of %s", edit_file(&ac));
     }
+
+    if (pc_ok)
+        check_parallel(ctx, res, conf, post_copy, &pc);
 
     for (size_t i = 0; i < MR_ARRAY_SIZE(removed_opts); i++) {
         if (!mr_novaconf_get(conf, "libvirt", removed_opts[i], &v) || v.is_default)

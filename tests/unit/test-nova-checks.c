@@ -16,6 +16,7 @@
 
 #include "checks.h"
 #include "ctx.h"
+#include "facts.h"
 #include "migready.h"
 #include "ops.h"
 #include "testutil.h"
@@ -481,6 +482,82 @@ static void test_tuning_timeout_shorter_than_steps(void **state)
     mr_test_assert_at(mr_test_finding(r, "is shorter than"), "/etc/nova/nova.conf", 2);
 }
 
+/* Runs CHECK with this host's facts saying QEMU is QEMU (NULL: libvirt
+ * could not be asked, as offline). */
+static const struct mr_result *run_qemu(struct mr_test_fixture *f, const struct mr_check *check,
+                                        const char *qemu)
+{
+    mr_result_clear(&f->res);
+    mr_ctx_free(f->ctx);
+    f->ctx = NULL;
+    assert_int_equal(mr_ctx_new_for_test(f->dir, NULL, f->site, &f->ctx), 0);
+    struct mr_facts *facts = NULL;
+    char *msg = NULL;
+    char *json = qemu ? mr_xasprintf("{\"tool\": \"migready\", \"qemu_version\": \"%s\"}", qemu)
+                      : mr_xstrdup("{\"tool\": \"migready\"}");
+    if (mr_facts_from_json(json, &facts, &msg) < 0)
+        fail_msg("%s", msg);
+    free(json);
+    mr_ctx_set_facts(f->ctx, facts);
+    f->res = (struct mr_result){.check = check};
+    assert_int_equal(check->run(f->ctx, &f->res), 0);
+    return &f->res;
+}
+
+/* [libvirt] live_migration_parallel_connections, new in 33.0.0 (2026.1):
+ * nova/conf/libvirt.py declares it an IntOpt, default 1, no minimum;
+ * nova/virt/libvirt/driver.py, _handle_live_migration_parallel adds
+ * VIR_MIGRATE_PARALLEL above 1, and init_host raises InternalError ("Nova
+ * requires QEMU version 10.1.0 or greater to use live migration parallel
+ * connections with post-copy") when it is above 1, post-copy is permitted,
+ * virt_type is kvm or qemu and QEMU is older than
+ * MIN_MULTIFD_WITH_POSTCOPY_QEMU_VERSION = (10, 1, 0). */
+static void test_tuning_parallel_connections(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    conf(f, "[libvirt]\nlive_migration_parallel_connections = 4\n"
+            "live_migration_permit_post_copy = True\n");
+    const struct mr_result *r = run_qemu(f, &mr_check_nova_migration_tuning, "8.2.2");
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "live_migration_parallel_connections = 4 with "
+                      "live_migration_permit_post_copy = True needs QEMU 10.1.0 or later, and "
+                      "this host has QEMU 8.2.2: nova-compute refuses to start");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+    assert_remedies(r);
+
+    r = run_qemu(f, &mr_check_nova_migration_tuning, "10.1.0");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "QEMU 10.1.0 is 10.1.0 or later");
+
+    /* Offline the version is unknown: say so rather than pass. */
+    r = run_qemu(f, &mr_check_nova_migration_tuning, NULL);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "cannot tell the QEMU version");
+
+    /* Without post-copy, or with one connection, any QEMU will do. */
+    conf(f, "[libvirt]\nlive_migration_parallel_connections = 4\n");
+    r = run_qemu(f, &mr_check_nova_migration_tuning, "8.2.2");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "migrations use 4 connections");
+    conf(f, "[libvirt]\nlive_migration_parallel_connections = 1\n"
+            "live_migration_permit_post_copy = True\n");
+    mr_test_assert_status(run_qemu(f, &mr_check_nova_migration_tuning, "8.2.2"), MR_PASS);
+
+    conf(f, "[libvirt]\nlive_migration_parallel_connections = many\n");
+    r = run_qemu(f, &mr_check_nova_migration_tuning, "10.1.0");
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "is not an integer");
+
+    /* 2025.2 (32.x) does not read the option. */
+    mr_test_fixture_site(f, "[site]\nnova_release = 32.0.0\n");
+    conf(f, "[libvirt]\nlive_migration_parallel_connections = 4\n"
+            "live_migration_permit_post_copy = True\n");
+    r = run_qemu(f, &mr_check_nova_migration_tuning, "8.2.2");
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "is ignored: the option came in 33.0.0 (2026.1)");
+    assert_remedies(r);
+}
+
 /* ---- nova.cpu-mode ---- */
 
 static void test_cpu_mode_default_and_models(void **state)
@@ -653,6 +730,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tuning_invalid_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tuning_removed_and_combined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tuning_timeout_shorter_than_steps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tuning_parallel_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_default_and_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_passthrough, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_invalid, setup, teardown),
