@@ -667,6 +667,70 @@ static void check_parallel(const struct mr_ctx *ctx, struct mr_result *res,
                       "QEMU to %s", edit_file(&v), NOVA_PARALLEL_POSTCOPY_QEMU);
 }
 
+/* The wait for neutron's network-vif-plugged events before the transfer
+ * (nova/compute/manager.py, every release since 19.0.0, when
+ * live_migration_wait_for_vif_plug became True by default): the
+ * destination's pre_live_migration sets wait_for_vif_plugged from its own
+ * [compute] live_migration_wait_for_vif_plug; the source's
+ * _do_pre_live_migration_from_source waits vif_plugging_timeout seconds
+ * for the events (none at all when it is 0:
+ * _get_neutron_events_for_live_migration) and, on a timeout or a failed
+ * event, aborts the migration only when vif_plugging_is_fatal. */
+static void check_vif_plug(struct mr_result *res, const struct mr_novaconf *conf)
+{
+    struct mr_novaval tv, fv, wv;
+    get(conf, "DEFAULT", "vif_plugging_timeout", &tv);
+    get(conf, "DEFAULT", "vif_plugging_is_fatal", &fv);
+    get(conf, "compute", "live_migration_wait_for_vif_plug", &wv);
+    long timeout;
+    bool fatal, wait;
+    struct mr_finding *f;
+    bool t_ok = true;
+    if (!tv.value || mr_parse_long(tv.value, &timeout) < 0 || timeout < 0) {
+        f = at(mr_report(res, MR_FAIL, "[DEFAULT] vif_plugging_timeout = %s is not a number of "
+                         "seconds (0 or more); oslo.config rejects the value",
+                         tv.value ? tv.value : ""), &tv);
+        mr_finding_remedy(f, "set vif_plugging_timeout = 300 in [DEFAULT] of %s",
+                          edit_file(&tv));
+        t_ok = false;
+    }
+    bool f_ok = get_bool(res, &fv, "DEFAULT", "vif_plugging_is_fatal", &fatal);
+    bool w_ok = get_bool(res, &wv, "compute", "live_migration_wait_for_vif_plug", &wait);
+    if (!t_ok || !f_ok || !w_ok)
+        return;
+
+    if (timeout == 0) {
+        f = at(mr_report(res, MR_WARN, "[DEFAULT] vif_plugging_timeout = 0: Nova waits for no "
+                         "network-vif-plugged event, so a migration from this host starts "
+                         "before neutron has wired the instance's ports on the destination, "
+                         "and the instance can lose its network for a while after it moves"),
+               &tv);
+        mr_finding_remedy(f, "set vif_plugging_timeout = 300 (Nova's default) in [DEFAULT] of %s",
+                          edit_file(&tv));
+    } else if (!wait) {
+        f = at(mr_report(res, MR_WARN, "[compute] live_migration_wait_for_vif_plug = %s: a "
+                         "source migrating to this host does not wait for neutron to wire the "
+                         "instance's ports here, so the instance can lose its network for a "
+                         "while after it arrives", wv.value), &wv);
+        mr_finding_remedy(f, "set live_migration_wait_for_vif_plug = True in [compute] of %s, "
+                          "unless the networking backend sends no network-vif-plugged event "
+                          "before the port binding moves (Nova bug 1755890)", edit_file(&wv));
+    } else if (!fatal) {
+        f = at(mr_report(res, MR_WARN, "[DEFAULT] vif_plugging_is_fatal = %s: when neutron "
+                         "reports a failed port or sends no network-vif-plugged event within "
+                         "%ld s, Nova goes on with the migration, and the instance arrives "
+                         "without a working network", fv.value, timeout), &fv);
+        mr_finding_remedy(f, "set vif_plugging_is_fatal = True in [DEFAULT] of %s",
+                          edit_file(&fv));
+    } else {
+        at(mr_report(res, MR_PASS, "the source waits up to %ld s for neutron to wire the ports "
+                     "on the destination and fails the migration without it (a networking "
+                     "backend that sends no event then makes every migration wait and fail: "
+                     "set [compute] live_migration_wait_for_vif_plug = False on such hosts)",
+                     timeout), tv.is_default ? &wv : &tv);
+    }
+}
+
 static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_novaconf *conf;
@@ -729,8 +793,6 @@ static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
                           "in [libvirt] of %s", edit_file(&ac));
     }
 
-    if (pc_ok)
-        check_parallel(ctx, res, conf, post_copy, &pc);
 
     for (size_t i = 0; i < MR_ARRAY_SIZE(removed_opts); i++) {
         if (!mr_novaconf_get(conf, "libvirt", removed_opts[i], &v) || v.is_default)
@@ -749,6 +811,10 @@ static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
                   "%ld s per GiB%s, then %s%s",
                   vals[0], vals[1], vals[2], vals[3], vals[3] == 0 ? " (disabled)" : "", act,
                   all_default ? " (Nova's defaults)" : "");
+    /* After the summary above, which stays the line shown when all pass. */
+    if (pc_ok)
+        check_parallel(ctx, res, conf, post_copy, &pc);
+    check_vif_plug(res, conf);
     return 0;
 }
 

@@ -558,6 +558,51 @@ static void test_tuning_parallel_connections(void **state)
     assert_remedies(r);
 }
 
+/* The wait for neutron before the transfer, in every release migready
+ * knows (19.0.0 on): nova/compute/manager.py, pre_live_migration (the
+ * destination) sets migrate_data.wait_for_vif_plugged from its [compute]
+ * live_migration_wait_for_vif_plug; _do_pre_live_migration_from_source
+ * (the source) waits vif_plugging_timeout s for network-vif-plugged,
+ * none when it is 0 (_get_neutron_events_for_live_migration), and raises
+ * MigrationError on the timeout only if vif_plugging_is_fatal
+ * (_neutron_failed_live_migration_callback only logs a failed event
+ * otherwise). nova/conf/compute.py: vif_plugging_timeout has min=0. */
+static void test_tuning_vif_plugging(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    const struct mr_result *r = run(f, &mr_check_nova_migration_tuning);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "the source waits up to 300 s for neutron");
+
+    conf(f, "[DEFAULT]\nvif_plugging_timeout = 0\n");
+    r = run(f, &mr_check_nova_migration_tuning);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "vif_plugging_timeout = 0: Nova waits for no network-vif-plugged event");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+    assert_remedies(r);
+
+    conf(f, "[compute]\nlive_migration_wait_for_vif_plug = False\n");
+    r = run(f, &mr_check_nova_migration_tuning);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "live_migration_wait_for_vif_plug = False: a source migrating to this "
+                      "host does not wait");
+    assert_remedies(r);
+
+    conf(f, "[DEFAULT]\nvif_plugging_is_fatal = False\nvif_plugging_timeout = 60\n");
+    r = run(f, &mr_check_nova_migration_tuning);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "no network-vif-plugged event within 60 s, Nova goes on with the "
+                      "migration");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+
+    conf(f, "[DEFAULT]\nvif_plugging_timeout = -1\n");
+    r = run(f, &mr_check_nova_migration_tuning);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "vif_plugging_timeout = -1 is not a number of seconds");
+    conf(f, "[compute]\nlive_migration_wait_for_vif_plug = maybe\n");
+    mr_test_assert_status(run(f, &mr_check_nova_migration_tuning), MR_FAIL);
+}
+
 /* ---- nova.cpu-mode ---- */
 
 static void test_cpu_mode_default_and_models(void **state)
@@ -731,6 +776,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tuning_removed_and_combined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tuning_timeout_shorter_than_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tuning_parallel_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tuning_vif_plugging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_default_and_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_passthrough, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_invalid, setup, teardown),
