@@ -248,6 +248,21 @@ static int run_transport(const struct mr_ctx *ctx, struct mr_result *res)
         mr_finding_remedy(f, "remove live_migration_tunnelled from %s and use "
                           "live_migration_with_native_tls = true to encrypt migrations", tun.file);
     }
+    const char *storage = mr_ctx_value(ctx, "storage");
+    if (tunnelled && storage && strcmp(storage, "block") == 0) {
+        /* nova/virt/libvirt/driver.py, check_can_live_migrate_source (since
+         * 14.0.0): a tunnelled block migration cannot leave volumes out of
+         * the copy, so Nova's pre-check refuses instances with volumes. */
+        f = mr_report(res, MR_WARN,
+                      "live_migration_tunnelled = %s in %s:%d with block migration: Nova refuses "
+                      "to block migrate an instance with volumes attached (\"Selective block "
+                      "device migration is not supported with tunnelled block migrations\"), "
+                      "so such instances cannot leave this host",
+                      tun.raw ? tun.raw : tun.value, tun.file, tun.line);
+        at_nova(f, &tun);
+        mr_finding_remedy(f, "remove live_migration_tunnelled from %s and use "
+                          "live_migration_with_native_tls = true to encrypt migrations", tun.file);
+    }
     if (native_tls)
         check_native_tls_certs(ctx, res);
     return 0;
