@@ -407,6 +407,44 @@ void mr_cluster_instances_path(const struct mr_ctx *ctx, struct mr_result *res)
         each_peer(ctx, res, instances_peer);
 }
 
+/* ---- nova.vnc-listen: the serial console ---- */
+
+/* A source with the serial console enabled refuses to migrate to a
+ * destination that sent no serial_listen_addr, which one without it does
+ * not (nova/virt/libvirt/driver.py, _live_migration_operation calls
+ * _verify_serial_console_is_disabled: MigrationError). So a difference
+ * fails the migrations one way. */
+static void serial_peer(const struct mr_ctx *ctx, struct mr_result *res,
+                        const struct mr_facts *own, const struct mr_peer *p)
+{
+    (void)ctx;
+    int a = own->serial_console_enabled, b = p->facts->serial_console_enabled;
+    struct mr_finding *f;
+    if (a < 0)
+        return; /* this host's own finding says why */
+    if (b < 0) {
+        f = mr_report(res, MR_SKIP, "serial console not compared: the facts of %s do not "
+                      "report serial_console_enabled (an older migready there)", p->name);
+        mr_finding_remedy(f, "install this version of migready on %s", p->name);
+    } else if (a != b) {
+        const char *on = a ? "this host" : p->name, *off = a ? p->name : "this host";
+        f = mr_report(res, MR_FAIL, "[serial_console] enabled is True on %s and False on %s: "
+                      "every live migration from %s to %s fails (Nova refuses it when the "
+                      "destination gives no serial console address)", on, off, on, off);
+        mr_finding_remedy(f, "set the same [serial_console] enabled in nova.conf on this host "
+                          "and on %s", p->name);
+    } else {
+        mr_report(res, MR_PASS, "%s has the serial console %s too", p->name,
+                  a ? "enabled" : "disabled");
+    }
+}
+
+void mr_cluster_serial_console(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    if (mr_cluster_active(ctx))
+        each_peer(ctx, res, serial_peer);
+}
+
 /* ---- libvirt.versions ---- */
 
 /* This host's libvirt could not be asked: the comparisons cannot start. */

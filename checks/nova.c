@@ -296,6 +296,56 @@ specific:
     free(what);
 }
 
+/* The serial console's ports: the destination takes one per serial port
+ * of the instance from [serial_console] port_range on proxyclient_address
+ * before the migration (nova/virt/libvirt/driver.py, pre_live_migration;
+ * nova/console/serial.py, acquire_port binds each candidate). The range
+ * is START:STOP with STOP excluded; START >= STOP makes Nova fall back to
+ * 10000:20000 (_get_port_range). Whether the ports are free needs a bind
+ * on the live host, which migready does not attempt. */
+static void check_serial(struct mr_result *res, const struct mr_novaconf *conf)
+{
+    struct mr_novaval en, range, addr;
+    bool on = false;
+    get(conf, "serial_console", "enabled", &en);
+    if (!get_bool(res, &en, "serial_console", "enabled", &on) || !on)
+        return;
+    get(conf, "serial_console", "port_range", &range);
+    get(conf, "serial_console", "proxyclient_address", &addr);
+    const char *r = range.value ? range.value : "";
+    unsigned long start = 0, stop = 0;
+    int used = 0;
+    struct mr_finding *f;
+    if (sscanf(r, "%lu:%lu%n", &start, &stop, &used) != 2 || r[used] != '\0' ||
+        strspn(r, "0123456789:") != strlen(r)) {
+        f = at(mr_report(res, MR_FAIL, "[serial_console] port_range = %s is not START:STOP; "
+                         "oslo.config rejects it, so no instance with a serial console starts "
+                         "or arrives here", r), &range);
+        mr_finding_remedy(f, "set port_range = 10000:20000 in [serial_console] of %s",
+                          edit_file(&range));
+        return;
+    }
+    if (start >= stop) {
+        f = at(mr_report(res, MR_WARN, "[serial_console] port_range = %s is empty (START must "
+                         "be below STOP): Nova uses 10000:20000 instead", r), &range);
+        mr_finding_remedy(f, "set port_range to START:STOP with START < STOP (such as "
+                          "10000:20000) in [serial_console] of %s", edit_file(&range));
+        return;
+    }
+    if (stop > 65536) {
+        f = at(mr_report(res, MR_FAIL, "[serial_console] port_range = %s goes beyond port "
+                         "65535: once the ports below run out, Nova's bind fails and no "
+                         "instance with a serial console starts or arrives here", r), &range);
+        mr_finding_remedy(f, "set port_range to ports from 1 to 65535 (such as 10000:20000) in "
+                          "[serial_console] of %s", edit_file(&range));
+        return;
+    }
+    at(mr_report(res, MR_PASS, "the serial console is enabled: %lu ports %lu to %lu on "
+                 "proxyclient_address %s for instances arriving here (migready does not bind "
+                 "them to see which are free)", stop - start, start, stop - 1,
+                 addr.value ? addr.value : "(unset)"), &range);
+}
+
 static int run_vnc_listen(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_novaconf *conf;
@@ -319,6 +369,8 @@ static int run_vnc_listen(const struct mr_ctx *ctx, struct mr_result *res)
     get(conf, "spice", "enabled", &v);
     if (get_bool(res, &v, "spice", "enabled", &spice) && spice)
         check_listen(ctx, res, conf, rel, "spice", "SPICE");
+    check_serial(res, conf);
+    mr_cluster_serial_console(ctx, res);
     return 0;
 }
 

@@ -287,6 +287,49 @@ static void test_vnc_disabled_and_spice(void **state)
     assert_primary(r, "is not a boolean");
 }
 
+/* [serial_console] port_range: nova/conf/serial_console.py (a StrOpt with
+ * regex ^\\d+:\\d+$), nova/console/serial.py (_get_port_range falls back
+ * to 10000:20000 when START >= STOP; acquire_port binds ports START to
+ * STOP - 1 on the address the destination names, proxyclient_address, for
+ * nova/virt/libvirt/driver.py pre_live_migration). Every release migready
+ * knows. Whether the ports are free needs a bind on the live host: out of
+ * scope, and the pass says so. */
+static void test_serial_console_ports(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    conf(f, "[vnc]\nserver_listen = 0.0.0.0\n[serial_console]\nenabled = True\n"
+            "proxyclient_address = 192.0.2.11\nport_range = 10000:10100\n");
+    const struct mr_result *r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_assert_at(mr_test_finding(r, "the serial console is enabled: 100 ports 10000 to "
+                                         "10099 on proxyclient_address 192.0.2.11"),
+                      "/etc/nova/nova.conf", 6);
+    mr_test_finding(r, "migready does not bind them");
+
+    conf(f, "[vnc]\nserver_listen = 0.0.0.0\n[serial_console]\nenabled = True\n"
+            "port_range = 20000:10000\n");
+    r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "port_range = 20000:10000 is empty (START must be below STOP): Nova uses "
+                      "10000:20000 instead");
+    assert_remedies(r);
+
+    conf(f, "[vnc]\nserver_listen = 0.0.0.0\n[serial_console]\nenabled = True\n"
+            "port_range = 10000-20000\n");
+    r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "port_range = 10000-20000 is not START:STOP");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 5);
+
+    conf(f, "[vnc]\nserver_listen = 0.0.0.0\n[serial_console]\nenabled = True\n"
+            "port_range = 65000:70000\n");
+    mr_test_assert_status(run(f, &mr_check_nova_vnc_listen), MR_FAIL);
+
+    /* Disabled (Nova's default): the range is not used. */
+    conf(f, "[vnc]\nserver_listen = 0.0.0.0\n[serial_console]\nport_range = x\n");
+    mr_test_assert_status(run(f, &mr_check_nova_vnc_listen), MR_PASS);
+}
+
 static void test_broken_conf_is_error(void **state)
 {
     struct mr_test_fixture *f = *state;
@@ -761,6 +804,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vnc_address_of_this_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vnc_legacy_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vnc_disabled_and_spice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serial_console_ports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken_conf_is_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instances_path_good, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instances_path_default, setup, teardown),
