@@ -546,6 +546,35 @@ static void versions_peer(const struct mr_ctx *ctx, struct mr_result *res,
                   pf->libvirt_version, pf->qemu_version ? pf->qemu_version : "(unknown)");
 }
 
+/* The lock manager travels in libvirt's migration cookie, and the
+ * destination refuses a cookie from another one ("Source host lock driver
+ * %s different from target %s": libvirt, src/qemu/qemu_migration_cookie.c,
+ * qemuMigrationCookieParse). A libvirt-to-libvirt mismatch between peers,
+ * so it is judged beside their versions. */
+static void lock_manager_peer(const struct mr_ctx *ctx, struct mr_result *res,
+                              const struct mr_facts *own, const struct mr_peer *p)
+{
+    (void)ctx;
+    const char *a = own->lock_manager, *b = p->facts->lock_manager;
+    struct mr_finding *f;
+    if (!a)
+        return; /* qemu.migration-ports reports an unreadable qemu.conf */
+    if (!b) {
+        f = mr_report(res, MR_SKIP, "lock manager not compared: the facts of %s do not report "
+                      "lock_manager (an older migready there, or its qemu.conf is unreadable)",
+                      p->name);
+        mr_finding_remedy(f, "run 'migready facts --format json' on %s to see why", p->name);
+    } else if (strcmp(a, b) != 0) {
+        f = mr_report(res, MR_FAIL, "%s uses the lock manager %s, this host %s (qemu.conf "
+                      "lock_manager): libvirt refuses every migration between them (\"Source "
+                      "host lock driver ... different from target\")", p->name, b, a);
+        mr_finding_remedy(f, "set the same lock_manager in /etc/libvirt/qemu.conf on every "
+                          "compute host (unset for none) and restart libvirtd");
+    } else {
+        mr_report(res, MR_PASS, "%s uses the same lock manager (%s)", p->name, a);
+    }
+}
+
 static int run_versions(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_facts *own = mr_ctx_facts(ctx);
@@ -574,6 +603,7 @@ static int run_versions(const struct mr_ctx *ctx, struct mr_result *res)
         version_floor(res, &vr, "this host", "QEMU", own->qemu_version, fl->qemu, fl->next_qemu);
     }
     each_peer_data(ctx, res, versions_peer, &vr);
+    each_peer(ctx, res, lock_manager_peer);
     long long lv = mr_facts_version(own->libvirt_version);
     long long qv = mr_facts_version(own->qemu_version);
     if (fl && ((lv >= 0 && lv < mr_facts_version(fl->next_libvirt)) ||

@@ -65,6 +65,7 @@ void mr_facts_free(struct mr_facts *f)
     free(f->nova_host);
     free(f->live_migration_inbound_addr);
     free(f->migration_inbound_addr);
+    free(f->lock_manager);
     free(f->transport);
     free(f->migration_user);
     mr_strv_free(f->public_keys);
@@ -476,6 +477,14 @@ static void collect_ports(const struct mr_ctx *ctx, struct mr_facts *f)
                                     strcmp(f->transport, "tls") == 0 ? "tls_port" : "tcp_port");
     f->migration_port_min = conf_port(lc, MR_QEMU_CONF, "migration_port_min");
     f->migration_port_max = conf_port(lc, MR_QEMU_CONF, "migration_port_max");
+    /* libvirt's QEMU driver loads the "nop" plugin when lock_manager is
+     * unset (qemuStateInitialize). */
+    struct mr_confval v;
+    if (lc)
+        f->lock_manager = mr_xstrdup(mr_libvirt_conf_get(lc, MR_QEMU_CONF, "lock_manager", &v) &&
+                                             v.value && *v.value
+                                         ? v.value
+                                         : "nop");
 }
 
 int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret)
@@ -594,6 +603,7 @@ char *mr_facts_to_json(const struct mr_facts *f)
                            f->serial_console_enabled < 0
                                ? NULL
                                : json_object_new_boolean(f->serial_console_enabled));
+    json_object_object_add(o, "lock_manager", jstr(f->lock_manager));
     json_object_object_add(o, "transport", jstr(f->transport));
     json_object_object_add(o, "migration_user", jstr(f->migration_user));
     json_object_object_add(o, "public_keys", jstrv(f->public_keys));
@@ -758,6 +768,7 @@ static int read_all(struct reader *rd, struct mr_facts *f)
     r |= read_strv(rd, "cpu_models", &f->cpu_models);
     r |= read_bool(rd, "skip_cpu_compare_on_dest", &f->skip_cpu_compare_on_dest);
     r |= read_bool(rd, "serial_console_enabled", &f->serial_console_enabled);
+    r |= read_str(rd, "lock_manager", &f->lock_manager);
     r |= read_str(rd, "transport", &f->transport);
     r |= read_str(rd, "migration_user", &f->migration_user);
     r |= read_strv(rd, "public_keys", &f->public_keys);

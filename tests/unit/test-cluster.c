@@ -416,6 +416,30 @@ static void test_serial_console(void **state)
 
 /* ---- libvirt.versions ---- */
 
+/* qemu.conf lock_manager, compared through facts. Not Nova's rule but
+ * libvirt's, which Nova meets as a failed migrateToURI3 (nova/virt/libvirt/
+ * guest.py, Guest.migrate): the source puts its lock driver in the
+ * migration cookie and the destination's qemuMigrationCookieParse
+ * (src/qemu/qemu_migration_cookie.c) refuses another one. Any release. */
+static void test_versions_lock_manager(void **state)
+{
+    struct fixture *fx = *state;
+    set_str(&own(fx)->lock_manager, "lockd");
+    set_str(&hv2(fx)->lock_manager, "nop");
+    const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_FAIL);
+    expect(r, "hv2 uses the lock manager nop, this host lockd (qemu.conf lock_manager): libvirt "
+              "refuses every migration between them", MR_FAIL);
+
+    set_str(&hv2(fx)->lock_manager, "lockd");
+    r = run(fx, &mr_check_libvirt_versions);
+    expect(r, "hv2 uses the same lock manager (lockd)", MR_PASS);
+
+    set_str(&hv2(fx)->lock_manager, NULL);
+    r = run(fx, &mr_check_libvirt_versions);
+    expect(r, "the facts of hv2 do not report lock_manager", MR_SKIP);
+}
+
 /* The host runs Nova VERSION: its package metadata in the root, alone. */
 static void nova_installed(struct fixture *fx, const char *version)
 {
@@ -807,6 +831,7 @@ int main(void)
         T(test_cpu_models),
         T(test_instances_path),
         T(test_serial_console),
+        T(test_versions_lock_manager),
         T(test_versions),
         T(test_versions_skip_check),
         T(test_versions_floor_by_release),
