@@ -783,6 +783,76 @@ static void check_vif_plug(struct mr_result *res, const struct mr_novaconf *conf
     }
 }
 
+/* Post-copy needs userfaultfd in the destination's QEMU: Nova asks for it
+ * whenever live_migration_permit_post_copy is True (nova/virt/libvirt/
+ * driver.py, _handle_live_migration_post_copy sets VIR_MIGRATE_POSTCOPY;
+ * every release migready knows), and QEMU refuses post-copy when it cannot
+ * open one (migration/postcopy-ram.c, postcopy_ram_supported_by_host). QEMU
+ * runs without CAP_SYS_PTRACE, so the kernel must allow unprivileged users
+ * (vm.unprivileged_userfaultfd = 1) or QEMU must reach /dev/userfaultfd
+ * (kernel 6.1 on), which libvirt 9.3.0 and later grant it. */
+#define LIBVIRT_USERFAULTFD "9.3.0"
+
+static void check_userfaultfd(const struct mr_ctx *ctx, struct mr_result *res,
+                              const struct mr_novaval *pc)
+{
+    const char *sysctl = "/proc/sys/vm/unprivileged_userfaultfd";
+    char *buf = NULL;
+    struct mr_finding *f;
+    int r = mr_root_read(ctx->root, sysctl, 64, &buf, NULL);
+    if (r == -ENOENT && !ctx->live) {
+        f = at(mr_report(res, MR_WARN, "live_migration_permit_post_copy = %s: post-copy needs "
+                         "QEMU to use userfaultfd, and migready cannot tell offline whether the "
+                         "kernel lets it (%s is absent under the root)", pc->value, sysctl), pc);
+        mr_finding_remedy(f, "run migready check on the host itself");
+        return;
+    }
+    if (r == -ENOENT) {
+        at(mr_report(res, MR_PASS, "post-copy: this kernel has no vm.unprivileged_userfaultfd, "
+                     "so it does not restrict userfaultfd"), pc);
+        return;
+    }
+    if (r < 0) {
+        mr_report(res, MR_ERROR, "cannot read %s: %s", sysctl, strerror(-r));
+        return;
+    }
+    bool open_to_all = buf[0] == '1';
+    free(buf);
+    if (open_to_all) {
+        at(mr_report(res, MR_PASS, "post-copy: vm.unprivileged_userfaultfd = 1 lets QEMU use "
+                     "userfaultfd"), pc);
+        return;
+    }
+    struct stat st;
+    const char *libvirt = mr_ctx_facts(ctx)->libvirt_version;
+    long long lv = libvirt ? mr_facts_version(libvirt) : -1;
+    if (mr_root_stat(ctx->root, "/dev/userfaultfd", &st, false) < 0) {
+        f = at(mr_report(res, MR_FAIL, "live_migration_permit_post_copy = %s, but "
+                         "vm.unprivileged_userfaultfd = 0 and there is no /dev/userfaultfd "
+                         "(kernel 6.1 and later): QEMU cannot use userfaultfd, so it refuses "
+                         "post-copy and every live migration to this host fails", pc->value),
+               pc);
+        mr_finding_remedy(f, "set vm.unprivileged_userfaultfd = 1 (in /etc/sysctl.d), or "
+                          "live_migration_permit_post_copy = False in [libvirt] of %s",
+                          edit_file(pc));
+    } else if (lv >= 0 && lv >= mr_facts_version(LIBVIRT_USERFAULTFD)) {
+        at(mr_report(res, MR_PASS, "post-copy: QEMU can open /dev/userfaultfd (libvirt %s "
+                     "grants it)", libvirt), pc);
+    } else if ((st.st_mode & (S_IROTH | S_IWOTH)) == (S_IROTH | S_IWOTH)) {
+        at(mr_report(res, MR_PASS, "post-copy: QEMU can open /dev/userfaultfd (its mode "
+                     "allows every user)"), pc);
+    } else {
+        f = at(mr_report(res, MR_WARN, "live_migration_permit_post_copy = %s with "
+                         "vm.unprivileged_userfaultfd = 0: QEMU needs /dev/userfaultfd (mode "
+                         "%04o), which libvirt grants it only from %s on (this host: %s); "
+                         "without it every live migration to this host fails", pc->value,
+                         (unsigned)(st.st_mode & 07777), LIBVIRT_USERFAULTFD,
+                         libvirt ? libvirt : "libvirt's version unknown"), pc);
+        mr_finding_remedy(f, "set vm.unprivileged_userfaultfd = 1 (in /etc/sysctl.d), or "
+                          "upgrade libvirt to %s", LIBVIRT_USERFAULTFD);
+    }
+}
+
 static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_novaconf *conf;
@@ -867,6 +937,8 @@ static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
     if (pc_ok)
         check_parallel(ctx, res, conf, post_copy, &pc);
     check_vif_plug(res, conf);
+    if (pc_ok && post_copy)
+        check_userfaultfd(ctx, res, &pc);
     return 0;
 }
 

@@ -558,6 +558,8 @@ static const struct mr_result *run_qemu(struct mr_test_fixture *f, const struct 
 static void test_tuning_parallel_connections(void **state)
 {
     struct mr_test_fixture *f = *state;
+    /* Post-copy's other need, userfaultfd, met (see the test below). */
+    mr_test_write(f->dir, "/proc/sys/vm/unprivileged_userfaultfd", "1\n");
     conf(f, "[libvirt]\nlive_migration_parallel_connections = 4\n"
             "live_migration_permit_post_copy = True\n");
     const struct mr_result *r = run_qemu(f, &mr_check_nova_migration_tuning, "8.2.2");
@@ -644,6 +646,49 @@ static void test_tuning_vif_plugging(void **state)
     assert_primary(r, "vif_plugging_timeout = -1 is not a number of seconds");
     conf(f, "[compute]\nlive_migration_wait_for_vif_plug = maybe\n");
     mr_test_assert_status(run(f, &mr_check_nova_migration_tuning), MR_FAIL);
+}
+
+/* Post-copy and userfaultfd: nova/virt/libvirt/driver.py,
+ * _handle_live_migration_post_copy adds VIR_MIGRATE_POSTCOPY whenever
+ * live_migration_permit_post_copy is True (every release migready knows);
+ * the destination's QEMU then needs a userfaultfd, which an unprivileged
+ * QEMU gets only with vm.unprivileged_userfaultfd = 1 or through
+ * /dev/userfaultfd (kernel 6.1; libvirt 9.3.0 grants QEMU access). The
+ * sysctl is read through the root: absent under --root, cannot tell. */
+static void test_tuning_post_copy_userfaultfd(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    conf(f, "[libvirt]\nlive_migration_permit_post_copy = True\n");
+    const struct mr_result *r = run_qemu(f, &mr_check_nova_migration_tuning, NULL);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "migready cannot tell offline whether the kernel lets it "
+                      "(/proc/sys/vm/unprivileged_userfaultfd is absent under the root)");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+
+    mr_test_write(f->dir, "/proc/sys/vm/unprivileged_userfaultfd", "0\n");
+    r = run_qemu(f, &mr_check_nova_migration_tuning, NULL);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "vm.unprivileged_userfaultfd = 0 and there is no /dev/userfaultfd");
+    assert_remedies(r);
+
+    /* The device, mode 0600, with a libvirt that does not grant it. */
+    mr_test_write(f->dir, "/dev/userfaultfd", "");
+    char *dev = mr_xasprintf("%s/dev/userfaultfd", f->dir);
+    assert_int_equal(chmod(dev, 0600), 0);
+    free(dev);
+    r = run_qemu(f, &mr_check_nova_migration_tuning, NULL);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "libvirt grants it only from 9.3.0 on");
+
+    mr_test_write(f->dir, "/proc/sys/vm/unprivileged_userfaultfd", "1\n");
+    r = run_qemu(f, &mr_check_nova_migration_tuning, NULL);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "vm.unprivileged_userfaultfd = 1 lets QEMU use userfaultfd");
+
+    /* Without post-copy nothing is asked. */
+    conf(f, "[libvirt]\n");
+    mr_test_write(f->dir, "/proc/sys/vm/unprivileged_userfaultfd", "0\n");
+    mr_test_assert_status(run_qemu(f, &mr_check_nova_migration_tuning, NULL), MR_PASS);
 }
 
 /* ---- nova.cpu-mode ---- */
@@ -821,6 +866,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tuning_timeout_shorter_than_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tuning_parallel_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tuning_vif_plugging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tuning_post_copy_userfaultfd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_default_and_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_passthrough, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_invalid, setup, teardown),
