@@ -407,6 +407,44 @@ void mr_cluster_instances_path(const struct mr_ctx *ctx, struct mr_result *res)
         each_peer(ctx, res, instances_peer);
 }
 
+/* ---- nova.vnc-listen: the serial console ---- */
+
+/* A source with the serial console enabled refuses to migrate to a
+ * destination that sent no serial_listen_addr, which one without it does
+ * not (nova/virt/libvirt/driver.py, _live_migration_operation calls
+ * _verify_serial_console_is_disabled: MigrationError). So a difference
+ * fails the migrations one way. */
+static void serial_peer(const struct mr_ctx *ctx, struct mr_result *res,
+                        const struct mr_facts *own, const struct mr_peer *p)
+{
+    (void)ctx;
+    int a = own->serial_console_enabled, b = p->facts->serial_console_enabled;
+    struct mr_finding *f;
+    if (a < 0)
+        return; /* this host's own finding says why */
+    if (b < 0) {
+        f = mr_report(res, MR_SKIP, "serial console not compared: the facts of %s do not "
+                      "report serial_console_enabled (an older migready there)", p->name);
+        mr_finding_remedy(f, "install this version of migready on %s", p->name);
+    } else if (a != b) {
+        const char *on = a ? "this host" : p->name, *off = a ? p->name : "this host";
+        f = mr_report(res, MR_FAIL, "[serial_console] enabled is True on %s and False on %s: "
+                      "every live migration from %s to %s fails (Nova refuses it when the "
+                      "destination gives no serial console address)", on, off, on, off);
+        mr_finding_remedy(f, "set the same [serial_console] enabled in nova.conf on this host "
+                          "and on %s", p->name);
+    } else {
+        mr_report(res, MR_PASS, "%s has the serial console %s too", p->name,
+                  a ? "enabled" : "disabled");
+    }
+}
+
+void mr_cluster_serial_console(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    if (mr_cluster_active(ctx))
+        each_peer(ctx, res, serial_peer);
+}
+
 /* ---- libvirt.versions ---- */
 
 /* This host's libvirt could not be asked: the comparisons cannot start. */
@@ -508,6 +546,35 @@ static void versions_peer(const struct mr_ctx *ctx, struct mr_result *res,
                   pf->libvirt_version, pf->qemu_version ? pf->qemu_version : "(unknown)");
 }
 
+/* The lock manager travels in libvirt's migration cookie, and the
+ * destination refuses a cookie from another one ("Source host lock driver
+ * %s different from target %s": libvirt, src/qemu/qemu_migration_cookie.c,
+ * qemuMigrationCookieParse). A libvirt-to-libvirt mismatch between peers,
+ * so it is judged beside their versions. */
+static void lock_manager_peer(const struct mr_ctx *ctx, struct mr_result *res,
+                              const struct mr_facts *own, const struct mr_peer *p)
+{
+    (void)ctx;
+    const char *a = own->lock_manager, *b = p->facts->lock_manager;
+    struct mr_finding *f;
+    if (!a)
+        return; /* qemu.migration-ports reports an unreadable qemu.conf */
+    if (!b) {
+        f = mr_report(res, MR_SKIP, "lock manager not compared: the facts of %s do not report "
+                      "lock_manager (an older migready there, or its qemu.conf is unreadable)",
+                      p->name);
+        mr_finding_remedy(f, "run 'migready facts --format json' on %s to see why", p->name);
+    } else if (strcmp(a, b) != 0) {
+        f = mr_report(res, MR_FAIL, "%s uses the lock manager %s, this host %s (qemu.conf "
+                      "lock_manager): libvirt refuses every migration between them (\"Source "
+                      "host lock driver ... different from target\")", p->name, b, a);
+        mr_finding_remedy(f, "set the same lock_manager in /etc/libvirt/qemu.conf on every "
+                          "compute host (unset for none) and restart libvirtd");
+    } else {
+        mr_report(res, MR_PASS, "%s uses the same lock manager (%s)", p->name, a);
+    }
+}
+
 static int run_versions(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_facts *own = mr_ctx_facts(ctx);
@@ -536,6 +603,7 @@ static int run_versions(const struct mr_ctx *ctx, struct mr_result *res)
         version_floor(res, &vr, "this host", "QEMU", own->qemu_version, fl->qemu, fl->next_qemu);
     }
     each_peer_data(ctx, res, versions_peer, &vr);
+    each_peer(ctx, res, lock_manager_peer);
     long long lv = mr_facts_version(own->libvirt_version);
     long long qv = mr_facts_version(own->qemu_version);
     if (fl && ((lv >= 0 && lv < mr_facts_version(fl->next_libvirt)) ||

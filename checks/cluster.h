@@ -19,3 +19,5 @@ void mr_cluster_ids(const struct mr_ctx *ctx, struct mr_result *res);
 void mr_cluster_hosts(const struct mr_ctx *ctx, struct mr_result *res);
 void mr_cluster_cpu_mode(const struct mr_ctx *ctx, struct mr_result *res);
 void mr_cluster_instances_path(const struct mr_ctx *ctx, struct mr_result *res);
+/* [serial_console] enabled, the same on every host (nova.vnc-listen). */
+void mr_cluster_serial_console(const struct mr_ctx *ctx, struct mr_result *res);

@@ -296,6 +296,56 @@ specific:
     free(what);
 }
 
+/* The serial console's ports: the destination takes one per serial port
+ * of the instance from [serial_console] port_range on proxyclient_address
+ * before the migration (nova/virt/libvirt/driver.py, pre_live_migration;
+ * nova/console/serial.py, acquire_port binds each candidate). The range
+ * is START:STOP with STOP excluded; START >= STOP makes Nova fall back to
+ * 10000:20000 (_get_port_range). Whether the ports are free needs a bind
+ * on the live host, which migready does not attempt. */
+static void check_serial(struct mr_result *res, const struct mr_novaconf *conf)
+{
+    struct mr_novaval en, range, addr;
+    bool on = false;
+    get(conf, "serial_console", "enabled", &en);
+    if (!get_bool(res, &en, "serial_console", "enabled", &on) || !on)
+        return;
+    get(conf, "serial_console", "port_range", &range);
+    get(conf, "serial_console", "proxyclient_address", &addr);
+    const char *r = range.value ? range.value : "";
+    unsigned long start = 0, stop = 0;
+    int used = 0;
+    struct mr_finding *f;
+    if (sscanf(r, "%lu:%lu%n", &start, &stop, &used) != 2 || r[used] != '\0' ||
+        strspn(r, "0123456789:") != strlen(r)) {
+        f = at(mr_report(res, MR_FAIL, "[serial_console] port_range = %s is not START:STOP; "
+                         "oslo.config rejects it, so no instance with a serial console starts "
+                         "or arrives here", r), &range);
+        mr_finding_remedy(f, "set port_range = 10000:20000 in [serial_console] of %s",
+                          edit_file(&range));
+        return;
+    }
+    if (start >= stop) {
+        f = at(mr_report(res, MR_WARN, "[serial_console] port_range = %s is empty (START must "
+                         "be below STOP): Nova uses 10000:20000 instead", r), &range);
+        mr_finding_remedy(f, "set port_range to START:STOP with START < STOP (such as "
+                          "10000:20000) in [serial_console] of %s", edit_file(&range));
+        return;
+    }
+    if (stop > 65536) {
+        f = at(mr_report(res, MR_FAIL, "[serial_console] port_range = %s goes beyond port "
+                         "65535: once the ports below run out, Nova's bind fails and no "
+                         "instance with a serial console starts or arrives here", r), &range);
+        mr_finding_remedy(f, "set port_range to ports from 1 to 65535 (such as 10000:20000) in "
+                          "[serial_console] of %s", edit_file(&range));
+        return;
+    }
+    at(mr_report(res, MR_PASS, "the serial console is enabled: %lu ports %lu to %lu on "
+                 "proxyclient_address %s for instances arriving here (migready does not bind "
+                 "them to see which are free)", stop - start, start, stop - 1,
+                 addr.value ? addr.value : "(unset)"), &range);
+}
+
 static int run_vnc_listen(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_novaconf *conf;
@@ -319,6 +369,8 @@ static int run_vnc_listen(const struct mr_ctx *ctx, struct mr_result *res)
     get(conf, "spice", "enabled", &v);
     if (get_bool(res, &v, "spice", "enabled", &spice) && spice)
         check_listen(ctx, res, conf, rel, "spice", "SPICE");
+    check_serial(res, conf);
+    mr_cluster_serial_console(ctx, res);
     return 0;
 }
 
@@ -589,6 +641,218 @@ static bool get_int(struct mr_result *res, const struct mr_novaval *v, const cha
     return true;
 }
 
+/* [libvirt] live_migration_parallel_connections came in 33.0.0 (2026.1,
+ * nova/conf/libvirt.py, an IntOpt without a minimum: above 1 Nova asks
+ * libvirt for that many connections, VIR_MIGRATE_PARALLEL; 1 or less is one
+ * connection). With post-copy permitted, nova-compute refuses to start on a
+ * QEMU older than MIN_MULTIFD_WITH_POSTCOPY_QEMU_VERSION (nova/virt/libvirt/
+ * driver.py, init_host). */
+#define NOVA_PARALLEL_MAJOR 33
+#define NOVA_PARALLEL_POSTCOPY_QEMU "10.1.0"
+
+static void check_parallel(const struct mr_ctx *ctx, struct mr_result *res,
+                           const struct mr_novaconf *conf, bool post_copy,
+                           const struct mr_novaval *pc)
+{
+    struct mr_novaval v, vt;
+    get(conf, "libvirt", "live_migration_parallel_connections", &v);
+    if (v.is_default)
+        return;
+    const struct mr_nova_release *rel;
+    if (!load_release(ctx, res, &rel))
+        return;
+    struct mr_finding *f;
+    if (!mr_nova_release_at_least(rel, NOVA_PARALLEL_MAJOR)) {
+        char *clause = release_clause(rel);
+        f = at(mr_report(res, MR_WARN,
+                         "[libvirt] live_migration_parallel_connections = %s is ignored: the "
+                         "option came in 33.0.0 (2026.1), and %s; migrations use one "
+                         "connection", v.value ? v.value : "", clause), &v);
+        mr_finding_remedy(f, "remove live_migration_parallel_connections from [libvirt] of %s, "
+                          "or upgrade Nova to 2026.1", edit_file(&v));
+        free(clause);
+        return;
+    }
+    long n;
+    if (!v.value || mr_parse_long(v.value, &n) < 0) {
+        f = at(mr_report(res, MR_FAIL, "[libvirt] live_migration_parallel_connections = %s is "
+                         "not an integer; nova-compute will refuse it", v.value ? v.value : ""),
+               &v);
+        mr_finding_remedy(f, "set live_migration_parallel_connections to a number of "
+                          "connections (1 for one) in [libvirt] of %s", edit_file(&v));
+        return;
+    }
+    if (n <= 1) {
+        at(mr_report(res, MR_PASS, "live_migration_parallel_connections = %ld: migrations use "
+                     "one connection", n), &v);
+        return;
+    }
+    get(conf, "libvirt", "virt_type", &vt);
+    const char *virt = vt.value ? vt.value : "kvm";
+    if (!post_copy || (strcmp(virt, "kvm") != 0 && strcmp(virt, "qemu") != 0)) {
+        at(mr_report(res, MR_PASS, "live_migration_parallel_connections = %ld: migrations use "
+                     "%ld connections, each of which can take a CPU core", n, n), &v);
+        return;
+    }
+    const char *qemu = mr_ctx_facts(ctx)->qemu_version;
+    long long have = qemu ? mr_facts_version(qemu) : -1;
+    if (have >= 0 && have >= mr_facts_version(NOVA_PARALLEL_POSTCOPY_QEMU)) {
+        at(mr_report(res, MR_PASS, "live_migration_parallel_connections = %ld with post-copy: "
+                     "QEMU %s is %s or later, as Nova requires", n, qemu,
+                     NOVA_PARALLEL_POSTCOPY_QEMU), &v);
+        return;
+    }
+    if (have >= 0)
+        f = mr_report(res, MR_FAIL, "live_migration_parallel_connections = %ld with "
+                      "live_migration_permit_post_copy = %s needs QEMU %s or later, and this "
+                      "host has QEMU %s: nova-compute refuses to start", n, pc->value,
+                      NOVA_PARALLEL_POSTCOPY_QEMU, qemu);
+    else
+        f = mr_report(res, MR_WARN, "live_migration_parallel_connections = %ld with "
+                      "live_migration_permit_post_copy = %s needs QEMU %s or later, or "
+                      "nova-compute refuses to start; migready cannot tell the QEMU version "
+                      "(libvirt was not asked%s)", n, pc->value, NOVA_PARALLEL_POSTCOPY_QEMU,
+                      ctx->live ? "" : ": offline");
+    at(f, &v);
+    mr_finding_remedy(f, "set live_migration_parallel_connections = 1, or "
+                      "live_migration_permit_post_copy = False, in [libvirt] of %s, or upgrade "
+                      "QEMU to %s", edit_file(&v), NOVA_PARALLEL_POSTCOPY_QEMU);
+}
+
+/* The wait for neutron's network-vif-plugged events before the transfer
+ * (nova/compute/manager.py, every release since 19.0.0, when
+ * live_migration_wait_for_vif_plug became True by default): the
+ * destination's pre_live_migration sets wait_for_vif_plugged from its own
+ * [compute] live_migration_wait_for_vif_plug; the source's
+ * _do_pre_live_migration_from_source waits vif_plugging_timeout seconds
+ * for the events (none at all when it is 0:
+ * _get_neutron_events_for_live_migration) and, on a timeout or a failed
+ * event, aborts the migration only when vif_plugging_is_fatal. */
+static void check_vif_plug(struct mr_result *res, const struct mr_novaconf *conf)
+{
+    struct mr_novaval tv, fv, wv;
+    get(conf, "DEFAULT", "vif_plugging_timeout", &tv);
+    get(conf, "DEFAULT", "vif_plugging_is_fatal", &fv);
+    get(conf, "compute", "live_migration_wait_for_vif_plug", &wv);
+    long timeout;
+    bool fatal, wait;
+    struct mr_finding *f;
+    bool t_ok = true;
+    if (!tv.value || mr_parse_long(tv.value, &timeout) < 0 || timeout < 0) {
+        f = at(mr_report(res, MR_FAIL, "[DEFAULT] vif_plugging_timeout = %s is not a number of "
+                         "seconds (0 or more); oslo.config rejects the value",
+                         tv.value ? tv.value : ""), &tv);
+        mr_finding_remedy(f, "set vif_plugging_timeout = 300 in [DEFAULT] of %s",
+                          edit_file(&tv));
+        t_ok = false;
+    }
+    bool f_ok = get_bool(res, &fv, "DEFAULT", "vif_plugging_is_fatal", &fatal);
+    bool w_ok = get_bool(res, &wv, "compute", "live_migration_wait_for_vif_plug", &wait);
+    if (!t_ok || !f_ok || !w_ok)
+        return;
+
+    if (timeout == 0) {
+        f = at(mr_report(res, MR_WARN, "[DEFAULT] vif_plugging_timeout = 0: Nova waits for no "
+                         "network-vif-plugged event, so a migration from this host starts "
+                         "before neutron has wired the instance's ports on the destination, "
+                         "and the instance can lose its network for a while after it moves"),
+               &tv);
+        mr_finding_remedy(f, "set vif_plugging_timeout = 300 (Nova's default) in [DEFAULT] of %s",
+                          edit_file(&tv));
+    } else if (!wait) {
+        f = at(mr_report(res, MR_WARN, "[compute] live_migration_wait_for_vif_plug = %s: a "
+                         "source migrating to this host does not wait for neutron to wire the "
+                         "instance's ports here, so the instance can lose its network for a "
+                         "while after it arrives", wv.value), &wv);
+        mr_finding_remedy(f, "set live_migration_wait_for_vif_plug = True in [compute] of %s, "
+                          "unless the networking backend sends no network-vif-plugged event "
+                          "before the port binding moves (Nova bug 1755890)", edit_file(&wv));
+    } else if (!fatal) {
+        f = at(mr_report(res, MR_WARN, "[DEFAULT] vif_plugging_is_fatal = %s: when neutron "
+                         "reports a failed port or sends no network-vif-plugged event within "
+                         "%ld s, Nova goes on with the migration, and the instance arrives "
+                         "without a working network", fv.value, timeout), &fv);
+        mr_finding_remedy(f, "set vif_plugging_is_fatal = True in [DEFAULT] of %s",
+                          edit_file(&fv));
+    } else {
+        at(mr_report(res, MR_PASS, "the source waits up to %ld s for neutron to wire the ports "
+                     "on the destination and fails the migration without it (a networking "
+                     "backend that sends no event then makes every migration wait and fail: "
+                     "set [compute] live_migration_wait_for_vif_plug = False on such hosts)",
+                     timeout), tv.is_default ? &wv : &tv);
+    }
+}
+
+/* Post-copy needs userfaultfd in the destination's QEMU: Nova asks for it
+ * whenever live_migration_permit_post_copy is True (nova/virt/libvirt/
+ * driver.py, _handle_live_migration_post_copy sets VIR_MIGRATE_POSTCOPY;
+ * every release migready knows), and QEMU refuses post-copy when it cannot
+ * open one (migration/postcopy-ram.c, postcopy_ram_supported_by_host). QEMU
+ * runs without CAP_SYS_PTRACE, so the kernel must allow unprivileged users
+ * (vm.unprivileged_userfaultfd = 1) or QEMU must reach /dev/userfaultfd
+ * (kernel 6.1 on), which libvirt 9.3.0 and later grant it. */
+#define LIBVIRT_USERFAULTFD "9.3.0"
+
+static void check_userfaultfd(const struct mr_ctx *ctx, struct mr_result *res,
+                              const struct mr_novaval *pc)
+{
+    const char *sysctl = "/proc/sys/vm/unprivileged_userfaultfd";
+    char *buf = NULL;
+    struct mr_finding *f;
+    int r = mr_root_read(ctx->root, sysctl, 64, &buf, NULL);
+    if (r == -ENOENT && !ctx->live) {
+        f = at(mr_report(res, MR_WARN, "live_migration_permit_post_copy = %s: post-copy needs "
+                         "QEMU to use userfaultfd, and migready cannot tell offline whether the "
+                         "kernel lets it (%s is absent under the root)", pc->value, sysctl), pc);
+        mr_finding_remedy(f, "run migready check on the host itself");
+        return;
+    }
+    if (r == -ENOENT) {
+        at(mr_report(res, MR_PASS, "post-copy: this kernel has no vm.unprivileged_userfaultfd, "
+                     "so it does not restrict userfaultfd"), pc);
+        return;
+    }
+    if (r < 0) {
+        mr_report(res, MR_ERROR, "cannot read %s: %s", sysctl, strerror(-r));
+        return;
+    }
+    bool open_to_all = buf[0] == '1';
+    free(buf);
+    if (open_to_all) {
+        at(mr_report(res, MR_PASS, "post-copy: vm.unprivileged_userfaultfd = 1 lets QEMU use "
+                     "userfaultfd"), pc);
+        return;
+    }
+    struct stat st;
+    const char *libvirt = mr_ctx_facts(ctx)->libvirt_version;
+    long long lv = libvirt ? mr_facts_version(libvirt) : -1;
+    if (mr_root_stat(ctx->root, "/dev/userfaultfd", &st, false) < 0) {
+        f = at(mr_report(res, MR_FAIL, "live_migration_permit_post_copy = %s, but "
+                         "vm.unprivileged_userfaultfd = 0 and there is no /dev/userfaultfd "
+                         "(kernel 6.1 and later): QEMU cannot use userfaultfd, so it refuses "
+                         "post-copy and every live migration to this host fails", pc->value),
+               pc);
+        mr_finding_remedy(f, "set vm.unprivileged_userfaultfd = 1 (in /etc/sysctl.d), or "
+                          "live_migration_permit_post_copy = False in [libvirt] of %s",
+                          edit_file(pc));
+    } else if (lv >= 0 && lv >= mr_facts_version(LIBVIRT_USERFAULTFD)) {
+        at(mr_report(res, MR_PASS, "post-copy: QEMU can open /dev/userfaultfd (libvirt %s "
+                     "grants it)", libvirt), pc);
+    } else if ((st.st_mode & (S_IROTH | S_IWOTH)) == (S_IROTH | S_IWOTH)) {
+        at(mr_report(res, MR_PASS, "post-copy: QEMU can open /dev/userfaultfd (its mode "
+                     "allows every user)"), pc);
+    } else {
+        f = at(mr_report(res, MR_WARN, "live_migration_permit_post_copy = %s with "
+                         "vm.unprivileged_userfaultfd = 0: QEMU needs /dev/userfaultfd (mode "
+                         "%04o), which libvirt grants it only from %s on (this host: %s); "
+                         "without it every live migration to this host fails", pc->value,
+                         (unsigned)(st.st_mode & 07777), LIBVIRT_USERFAULTFD,
+                         libvirt ? libvirt : "libvirt's version unknown"), pc);
+        mr_finding_remedy(f, "set vm.unprivileged_userfaultfd = 1 (in /etc/sysctl.d), or "
+                          "upgrade libvirt to %s", LIBVIRT_USERFAULTFD);
+    }
+}
+
 static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
 {
     const struct mr_novaconf *conf;
@@ -651,6 +915,7 @@ static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
                           "in [libvirt] of %s", edit_file(&ac));
     }
 
+
     for (size_t i = 0; i < MR_ARRAY_SIZE(removed_opts); i++) {
         if (!mr_novaconf_get(conf, "libvirt", removed_opts[i], &v) || v.is_default)
             continue;
@@ -668,6 +933,12 @@ static int run_migration_tuning(const struct mr_ctx *ctx, struct mr_result *res)
                   "%ld s per GiB%s, then %s%s",
                   vals[0], vals[1], vals[2], vals[3], vals[3] == 0 ? " (disabled)" : "", act,
                   all_default ? " (Nova's defaults)" : "");
+    /* After the summary above, which stays the line shown when all pass. */
+    if (pc_ok)
+        check_parallel(ctx, res, conf, post_copy, &pc);
+    check_vif_plug(res, conf);
+    if (pc_ok && post_copy)
+        check_userfaultfd(ctx, res, &pc);
     return 0;
 }
 

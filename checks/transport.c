@@ -73,6 +73,29 @@ static void fix_scheme(struct mr_finding *f, const struct mr_novaconf *nova, boo
     mr_finding_want(f, profile);
 }
 
+/* Why Nova cannot format URI with the destination's name, NULL when it
+ * can. nova/virt/libvirt/driver.py, _live_migration_uri, returns
+ * "uri % dest": Python's % wants exactly one conversion, %s, and takes %%
+ * as a literal; anything else (no %s, two, %d, a %2F escape) raises a
+ * TypeError or ValueError in the source's migration thread. */
+static const char *uri_format_error(const char *uri)
+{
+    int n = 0;
+    for (const char *p = strchr(uri, '%'); p; p = strchr(p, '%')) {
+        if (p[1] == '%') {
+            p += 2;
+            continue;
+        }
+        if (p[1] != 's')
+            return "has a % that is not %s or %%";
+        n++;
+        p += 2;
+    }
+    if (n == 0)
+        return "has no %s for the destination";
+    return n > 1 ? "has more than one %s" : NULL;
+}
+
 static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nova,
                          struct mr_result *res)
 {
@@ -91,11 +114,14 @@ static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nov
         mr_finding_remedy(f, "replace live_migration_uri in %s by live_migration_scheme = %s "
                           "(and live_migration_inbound_addr if the migration network differs)",
                           uri.file, profile);
-        if (!strstr(uri.value, "%s")) {
+        const char *why = uri_format_error(uri.value);
+        if (why) {
             f = mr_report(res, MR_FAIL,
-                          "live_migration_uri = %s in %s:%d has no %%s: every migration would go "
-                          "to that one host",
-                          uri.value, uri.file, uri.line);
+                          "live_migration_uri = %s in %s:%d %s: Nova puts the destination in "
+                          "with Python's %% operator, which raises an error there, so every "
+                          "live migration from this host fails before libvirt is called (the "
+                          "error names string formatting, not the URI)",
+                          uri.value, uri.file, uri.line, why);
             at_nova(f, &uri);
             mr_finding_remedy(f, "put %%s where the destination host goes "
                               "(qemu+%s://%%s/system), or use live_migration_scheme", profile);
@@ -217,6 +243,21 @@ static int run_transport(const struct mr_ctx *ctx, struct mr_result *res)
         f = mr_report(res, MR_WARN,
                       "live_migration_tunnelled = %s in %s:%d is deprecated (Nova 23.0.0, "
                       "Wallaby): tunnelling the stream through libvirtd is slow",
+                      tun.raw ? tun.raw : tun.value, tun.file, tun.line);
+        at_nova(f, &tun);
+        mr_finding_remedy(f, "remove live_migration_tunnelled from %s and use "
+                          "live_migration_with_native_tls = true to encrypt migrations", tun.file);
+    }
+    const char *storage = mr_ctx_value(ctx, "storage");
+    if (tunnelled && storage && strcmp(storage, "block") == 0) {
+        /* nova/virt/libvirt/driver.py, check_can_live_migrate_source (since
+         * 14.0.0): a tunnelled block migration cannot leave volumes out of
+         * the copy, so Nova's pre-check refuses instances with volumes. */
+        f = mr_report(res, MR_WARN,
+                      "live_migration_tunnelled = %s in %s:%d with block migration: Nova refuses "
+                      "to block migrate an instance with volumes attached (\"Selective block "
+                      "device migration is not supported with tunnelled block migrations\"), "
+                      "so such instances cannot leave this host",
                       tun.raw ? tun.raw : tun.value, tun.file, tun.line);
         at_nova(f, &tun);
         mr_finding_remedy(f, "remove live_migration_tunnelled from %s and use "

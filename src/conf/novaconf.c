@@ -108,6 +108,14 @@ static const struct known_opt known_opts[] = {
     {"libvirt", "live_migration_timeout_action", "abort", {{NULL, NULL}}},
     {"libvirt", "live_migration_permit_post_copy", "False", {{NULL, NULL}}},
     {"libvirt", "live_migration_permit_auto_converge", "False", {{NULL, NULL}}},
+    /* New in 33.0.0 (2026.1); older releases ignore it. */
+    {"libvirt", "live_migration_parallel_connections", "1", {{NULL, NULL}}},
+    {"DEFAULT", "vif_plugging_timeout", "300", {{NULL, NULL}}},
+    {"DEFAULT", "vif_plugging_is_fatal", "True", {{NULL, NULL}}},
+    {"compute", "live_migration_wait_for_vif_plug", "True", {{NULL, NULL}}},
+    {"serial_console", "enabled", "False", {{NULL, NULL}}},
+    {"serial_console", "port_range", "10000:20000", {{NULL, NULL}}},
+    {"serial_console", "proxyclient_address", "127.0.0.1", {{NULL, NULL}}},
     /* No default: host-model for kvm and qemu, none otherwise (driver). */
     {"libvirt", "cpu_mode", NULL, {{NULL, NULL}}},
     {"libvirt", "cpu_models", "", {{"libvirt", "cpu_model"}}},

@@ -65,6 +65,7 @@ void mr_facts_free(struct mr_facts *f)
     free(f->nova_host);
     free(f->live_migration_inbound_addr);
     free(f->migration_inbound_addr);
+    free(f->lock_manager);
     free(f->transport);
     free(f->migration_user);
     mr_strv_free(f->public_keys);
@@ -77,6 +78,7 @@ static struct mr_facts *facts_new(void)
     struct mr_facts *f = mr_xcalloc(1, sizeof(*f));
     f->nova_uid = f->nova_gid = -1;
     f->skip_cpu_compare_on_dest = -1;
+    f->serial_console_enabled = -1;
     f->notes = mr_xcalloc(1, sizeof(char *));
     return f;
 }
@@ -375,6 +377,13 @@ static void collect_nova(const struct mr_ctx *ctx, struct mr_facts *f)
             f->migration_inbound_addr = mr_xstrdup(mi);
     }
     f->nova_addrs_known = true;
+
+    bool serial;
+    if (mr_novaconf_get(conf, "serial_console", "enabled", &v) && v.value &&
+        mr_parse_bool(v.value, &serial) == 0)
+        f->serial_console_enabled = serial;
+    else
+        note(f, "nova: [serial_console] enabled is not a boolean");
 }
 
 const char *mr_facts_default_cpu_mode(const char *virt_type, const char *arch)
@@ -468,6 +477,14 @@ static void collect_ports(const struct mr_ctx *ctx, struct mr_facts *f)
                                     strcmp(f->transport, "tls") == 0 ? "tls_port" : "tcp_port");
     f->migration_port_min = conf_port(lc, MR_QEMU_CONF, "migration_port_min");
     f->migration_port_max = conf_port(lc, MR_QEMU_CONF, "migration_port_max");
+    /* libvirt's QEMU driver loads the "nop" plugin when lock_manager is
+     * unset (qemuStateInitialize). */
+    struct mr_confval v;
+    if (lc)
+        f->lock_manager = mr_xstrdup(mr_libvirt_conf_get(lc, MR_QEMU_CONF, "lock_manager", &v) &&
+                                             v.value && *v.value
+                                         ? v.value
+                                         : "nop");
 }
 
 int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret)
@@ -582,6 +599,11 @@ char *mr_facts_to_json(const struct mr_facts *f)
         json_object_object_add(na, "migration_inbound_addr", jstr(f->migration_inbound_addr));
         json_object_object_add(o, "nova_addresses", na);
     }
+    json_object_object_add(o, "serial_console_enabled",
+                           f->serial_console_enabled < 0
+                               ? NULL
+                               : json_object_new_boolean(f->serial_console_enabled));
+    json_object_object_add(o, "lock_manager", jstr(f->lock_manager));
     json_object_object_add(o, "transport", jstr(f->transport));
     json_object_object_add(o, "migration_user", jstr(f->migration_user));
     json_object_object_add(o, "public_keys", jstrv(f->public_keys));
@@ -745,6 +767,8 @@ static int read_all(struct reader *rd, struct mr_facts *f)
     r |= read_str(rd, "cpu_mode", &f->cpu_mode);
     r |= read_strv(rd, "cpu_models", &f->cpu_models);
     r |= read_bool(rd, "skip_cpu_compare_on_dest", &f->skip_cpu_compare_on_dest);
+    r |= read_bool(rd, "serial_console_enabled", &f->serial_console_enabled);
+    r |= read_str(rd, "lock_manager", &f->lock_manager);
     r |= read_str(rd, "transport", &f->transport);
     r |= read_str(rd, "migration_user", &f->migration_user);
     r |= read_strv(rd, "public_keys", &f->public_keys);

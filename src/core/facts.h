@@ -50,6 +50,13 @@ struct mr_facts {
     char *nova_host;
     char *live_migration_inbound_addr;
     char *migration_inbound_addr;
+    /* nova.conf [serial_console] enabled: 1 or 0; -1 when unknown, or in
+     * facts from a migready that did not report it. */
+    int serial_console_enabled;
+    /* qemu.conf lock_manager as libvirt's QEMU driver loads it ("nop" when
+     * unset); NULL when qemu.conf could not be read, or in facts from a
+     * migready that did not report it. */
+    char *lock_manager;
     char *transport;       /* tcp, tls or ssh */
     char *migration_user;
     char **public_keys;    /* the migration user's public keys, one line each */

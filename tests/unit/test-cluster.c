@@ -383,7 +383,62 @@ static void test_instances_path(void **state)
            MR_FAIL);
 }
 
+/* The serial console, compared through facts: nova/virt/libvirt/driver.py,
+ * check_can_live_migrate_destination sends serial_listen_addr only when
+ * the destination's [serial_console] enabled is True, and the source's
+ * _live_migration_operation then calls _verify_serial_console_is_disabled,
+ * which raises MigrationError when the source has it enabled (every
+ * release migready knows; the check dates from 12.0.0). */
+static void test_serial_console(void **state)
+{
+    struct fixture *fx = *state;
+    own(fx)->serial_console_enabled = 1;
+    hv2(fx)->serial_console_enabled = 0;
+    const struct mr_result *r = run(fx, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_FAIL);
+    expect(r, "[serial_console] enabled is True on this host and False on hv2: every live "
+              "migration from this host to hv2 fails", MR_FAIL);
+
+    own(fx)->serial_console_enabled = 0;
+    hv2(fx)->serial_console_enabled = 1;
+    r = run(fx, &mr_check_nova_vnc_listen);
+    expect(r, "every live migration from hv2 to this host fails", MR_FAIL);
+
+    hv2(fx)->serial_console_enabled = 0;
+    r = run(fx, &mr_check_nova_vnc_listen);
+    expect(r, "hv2 has the serial console disabled too", MR_PASS);
+
+    /* Facts of an older migready: skipped, naming the field. */
+    hv2(fx)->serial_console_enabled = -1;
+    r = run(fx, &mr_check_nova_vnc_listen);
+    expect(r, "the facts of hv2 do not report serial_console_enabled", MR_SKIP);
+}
+
 /* ---- libvirt.versions ---- */
+
+/* qemu.conf lock_manager, compared through facts. Not Nova's rule but
+ * libvirt's, which Nova meets as a failed migrateToURI3 (nova/virt/libvirt/
+ * guest.py, Guest.migrate): the source puts its lock driver in the
+ * migration cookie and the destination's qemuMigrationCookieParse
+ * (src/qemu/qemu_migration_cookie.c) refuses another one. Any release. */
+static void test_versions_lock_manager(void **state)
+{
+    struct fixture *fx = *state;
+    set_str(&own(fx)->lock_manager, "lockd");
+    set_str(&hv2(fx)->lock_manager, "nop");
+    const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
+    mr_test_assert_status(r, MR_FAIL);
+    expect(r, "hv2 uses the lock manager nop, this host lockd (qemu.conf lock_manager): libvirt "
+              "refuses every migration between them", MR_FAIL);
+
+    set_str(&hv2(fx)->lock_manager, "lockd");
+    r = run(fx, &mr_check_libvirt_versions);
+    expect(r, "hv2 uses the same lock manager (lockd)", MR_PASS);
+
+    set_str(&hv2(fx)->lock_manager, NULL);
+    r = run(fx, &mr_check_libvirt_versions);
+    expect(r, "the facts of hv2 do not report lock_manager", MR_SKIP);
+}
 
 /* The host runs Nova VERSION: its package metadata in the root, alone. */
 static void nova_installed(struct fixture *fx, const char *version)
@@ -775,6 +830,8 @@ int main(void)
         T(test_cpu_mode),
         T(test_cpu_models),
         T(test_instances_path),
+        T(test_serial_console),
+        T(test_versions_lock_manager),
         T(test_versions),
         T(test_versions_skip_check),
         T(test_versions_floor_by_release),

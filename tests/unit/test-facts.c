@@ -44,6 +44,8 @@ static void test_collect_offline(void **state)
     assert_null(f->addresses);
     assert_string_equal(f->cpu_mode, "host-model");
     assert_string_equal(f->transport, "tcp");
+    assert_int_equal(f->serial_console_enabled, 0); /* Nova's default False */
+    assert_string_equal(f->lock_manager, "nop");     /* qemu.conf leaves it unset */
     assert_int_equal(f->libvirt_port, 16509);
     assert_int_equal(f->migration_port_min, 49152);
     assert_int_equal(mr_strv_len(f->public_keys), 1);
@@ -160,6 +162,8 @@ static void test_round_trip(void **state)
     f->migration_port_min = 49152;
     f->migration_port_max = 49215;
     f->ssh_port = 22;
+    f->serial_console_enabled = 1;
+    f->lock_manager = mr_xstrdup("lockd");
     f->hosts = mr_xcalloc(1, sizeof(*f->hosts));
     f->hosts[0] = (struct mr_host_entry){mr_xstrdup("hv2"), mr_xstrdup("192.0.2.12")};
     f->n_hosts = 1;
@@ -177,6 +181,8 @@ static void test_round_trip(void **state)
     assert_string_equal(g->cpu_models[1], "qemu64");
     assert_string_equal(mr_facts_lookup(g, "hv2"), "192.0.2.12");
     assert_int_equal(g->migration_port_max, 49215);
+    assert_int_equal(g->serial_console_enabled, 1);
+    assert_string_equal(g->lock_manager, "lockd");
     char *again = mr_facts_to_json(g);
     assert_string_equal(json, again);
     free(again);
@@ -197,6 +203,18 @@ static void expect_bad(const char *json, const char *needle)
     if (!strstr(msg, needle))
         fail_msg("message '%s' does not mention '%s'", msg, needle);
     free(msg);
+}
+
+/* Facts of a migready that did not report a field leave it unknown. */
+static void test_older_facts(void **state)
+{
+    (void)state;
+    struct mr_facts *f = NULL;
+    char *msg = NULL;
+    assert_int_equal(mr_facts_from_json("{\"tool\": \"migready\"}", &f, &msg), 0);
+    assert_int_equal(f->serial_console_enabled, -1);
+    assert_null(f->lock_manager);
+    mr_facts_free(f);
 }
 
 static void test_junk(void **state)
@@ -270,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_collect_offline),
         cmocka_unit_test(test_collect_live),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_older_facts),
         cmocka_unit_test(test_junk),
         cmocka_unit_test(test_capabilities_junk),
         cmocka_unit_test(test_version),

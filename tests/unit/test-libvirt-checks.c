@@ -445,8 +445,24 @@ static void test_transport_variants(void **state)
                  nova, 2);
     expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_FAIL,
                  "but the transport profile is ssh", nova, 2);
+    /* nova/virt/libvirt/driver.py, _live_migration_uri (every release
+     * migready knows, 24.0.0 to 33.0.0): "return uri % dest". Without
+     * exactly one %s Python raises (TypeError "not all arguments converted
+     * during string formatting"), so every migration fails on the source;
+     * it never reaches the host the URI names. */
     mr_test_write(dir, nova, "[libvirt]\nlive_migration_uri = qemu+ssh://compute-2/system\n");
-    expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_FAIL, "has no %s", nova, 2);
+    expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_FAIL,
+               "live_migration_uri = qemu+ssh://compute-2/system in /etc/nova/nova.conf:2 has no "
+               "%s for the destination: Nova puts the destination in with Python's % operator",
+               nova, 2);
+    expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_FAIL,
+               "every live migration from this host fails", nova, 2);
+    mr_test_write(dir, nova, "[libvirt]\nlive_migration_uri = qemu+ssh://%s/system?keyfile="
+                             "/etc/nova/migration%2Fkey\n");
+    expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_FAIL,
+               "has a % that is not %s or %%", nova, 2);
+    mr_test_write(dir, nova, "[libvirt]\nlive_migration_uri = qemu+ssh://%s/system?x=100%%\n");
+    expect_run(dir, &mr_check_nova_migration_transport, "ssh", MR_WARN, "is deprecated", nova, 2);
 
     mr_test_write(dir, nova, "[libvirt]\nlive_migration_inbound_addr = 127.0.0.1\n");
     expect_run(dir, &mr_check_nova_migration_transport, "tcp", MR_FAIL,
@@ -480,6 +496,44 @@ static void test_transport_variants(void **state)
     free(dir);
 }
 
+/* nova/virt/libvirt/driver.py, check_can_live_migrate_source (14.0.0 on,
+ * so every release migready knows): with VIR_MIGRATE_TUNNELLED in the
+ * block migration flags and a block device mapping, it raises
+ * MigrationPreCheckError "Cannot block migrate instance ... with mapped
+ * volumes. Selective block device migration is not supported with
+ * tunnelled block migrations." */
+static void test_transport_tunnelled_block(void **state)
+{
+    (void)state;
+    char *dir = mr_test_root("libvirt-good");
+    const char *nova = "/etc/nova/nova.conf";
+    mr_test_write(dir, nova, "[libvirt]\nlive_migration_tunnelled = true\n");
+    const char *block[] = {"tcp", "block", NULL}, *shared[] = {"tcp", "shared-nfs", NULL};
+    struct mr_ctx *ctx = NULL;
+    assert_int_equal(mr_ctx_new_for_test(dir, block, NULL, &ctx), 0);
+    struct mr_result res = {.check = &mr_check_nova_migration_transport};
+    assert_int_equal(mr_check_nova_migration_transport.run(ctx, &res), 0);
+    assert_int_equal(res.status, MR_WARN);
+    const struct mr_finding *f = mr_test_finding(&res, "with block migration: Nova refuses to "
+                                                 "block migrate an instance with volumes "
+                                                 "attached");
+    mr_test_assert_at(f, nova, 2);
+    assert_non_null(f->remedy);
+    mr_result_clear(&res);
+    mr_ctx_free(ctx);
+
+    /* Shared storage: no block migration, nothing refused. */
+    assert_int_equal(mr_ctx_new_for_test(dir, shared, NULL, &ctx), 0);
+    res = (struct mr_result){.check = &mr_check_nova_migration_transport};
+    assert_int_equal(mr_check_nova_migration_transport.run(ctx, &res), 0);
+    for (size_t i = 0; i < res.n_findings; i++)
+        assert_null(strstr(res.findings[i].message, "volumes attached"));
+    mr_result_clear(&res);
+    mr_ctx_free(ctx);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_auth_variants),
         cmocka_unit_test(test_ports_variants),
         cmocka_unit_test(test_transport_variants),
+        cmocka_unit_test(test_transport_tunnelled_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 
 #include "checks.h"
 #include "ctx.h"
+#include "facts.h"
 #include "migready.h"
 #include "ops.h"
 #include "testutil.h"
@@ -286,6 +287,49 @@ static void test_vnc_disabled_and_spice(void **state)
     assert_primary(r, "is not a boolean");
 }
 
+/* [serial_console] port_range: nova/conf/serial_console.py (a StrOpt with
+ * regex ^\\d+:\\d+$), nova/console/serial.py (_get_port_range falls back
+ * to 10000:20000 when START >= STOP; acquire_port binds ports START to
+ * STOP - 1 on the address the destination names, proxyclient_address, for
+ * nova/virt/libvirt/driver.py pre_live_migration). Every release migready
+ * knows. Whether the ports are free needs a bind on the live host: out of
+ * scope, and the pass says so. */
+static void test_serial_console_ports(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    conf(f, "[vnc]\nserver_listen = 0.0.0.0\n[serial_console]\nenabled = True\n"
+            "proxyclient_address = 192.0.2.11\nport_range = 10000:10100\n");
+    const struct mr_result *r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_assert_at(mr_test_finding(r, "the serial console is enabled: 100 ports 10000 to "
+                                         "10099 on proxyclient_address 192.0.2.11"),
+                      "/etc/nova/nova.conf", 6);
+    mr_test_finding(r, "migready does not bind them");
+
+    conf(f, "[vnc]\nserver_listen = 0.0.0.0\n[serial_console]\nenabled = True\n"
+            "port_range = 20000:10000\n");
+    r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "port_range = 20000:10000 is empty (START must be below STOP): Nova uses "
+                      "10000:20000 instead");
+    assert_remedies(r);
+
+    conf(f, "[vnc]\nserver_listen = 0.0.0.0\n[serial_console]\nenabled = True\n"
+            "port_range = 10000-20000\n");
+    r = run(f, &mr_check_nova_vnc_listen);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "port_range = 10000-20000 is not START:STOP");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 5);
+
+    conf(f, "[vnc]\nserver_listen = 0.0.0.0\n[serial_console]\nenabled = True\n"
+            "port_range = 65000:70000\n");
+    mr_test_assert_status(run(f, &mr_check_nova_vnc_listen), MR_FAIL);
+
+    /* Disabled (Nova's default): the range is not used. */
+    conf(f, "[vnc]\nserver_listen = 0.0.0.0\n[serial_console]\nport_range = x\n");
+    mr_test_assert_status(run(f, &mr_check_nova_vnc_listen), MR_PASS);
+}
+
 static void test_broken_conf_is_error(void **state)
 {
     struct mr_test_fixture *f = *state;
@@ -481,6 +525,172 @@ static void test_tuning_timeout_shorter_than_steps(void **state)
     mr_test_assert_at(mr_test_finding(r, "is shorter than"), "/etc/nova/nova.conf", 2);
 }
 
+/* Runs CHECK with this host's facts saying QEMU is QEMU (NULL: libvirt
+ * could not be asked, as offline). */
+static const struct mr_result *run_qemu(struct mr_test_fixture *f, const struct mr_check *check,
+                                        const char *qemu)
+{
+    mr_result_clear(&f->res);
+    mr_ctx_free(f->ctx);
+    f->ctx = NULL;
+    assert_int_equal(mr_ctx_new_for_test(f->dir, NULL, f->site, &f->ctx), 0);
+    struct mr_facts *facts = NULL;
+    char *msg = NULL;
+    char *json = qemu ? mr_xasprintf("{\"tool\": \"migready\", \"qemu_version\": \"%s\"}", qemu)
+                      : mr_xstrdup("{\"tool\": \"migready\"}");
+    if (mr_facts_from_json(json, &facts, &msg) < 0)
+        fail_msg("%s", msg);
+    free(json);
+    mr_ctx_set_facts(f->ctx, facts);
+    f->res = (struct mr_result){.check = check};
+    assert_int_equal(check->run(f->ctx, &f->res), 0);
+    return &f->res;
+}
+
+/* [libvirt] live_migration_parallel_connections, new in 33.0.0 (2026.1):
+ * nova/conf/libvirt.py declares it an IntOpt, default 1, no minimum;
+ * nova/virt/libvirt/driver.py, _handle_live_migration_parallel adds
+ * VIR_MIGRATE_PARALLEL above 1, and init_host raises InternalError ("Nova
+ * requires QEMU version 10.1.0 or greater to use live migration parallel
+ * connections with post-copy") when it is above 1, post-copy is permitted,
+ * virt_type is kvm or qemu and QEMU is older than
+ * MIN_MULTIFD_WITH_POSTCOPY_QEMU_VERSION = (10, 1, 0). */
+static void test_tuning_parallel_connections(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    /* Post-copy's other need, userfaultfd, met (see the test below). */
+    mr_test_write(f->dir, "/proc/sys/vm/unprivileged_userfaultfd", "1\n");
+    conf(f, "[libvirt]\nlive_migration_parallel_connections = 4\n"
+            "live_migration_permit_post_copy = True\n");
+    const struct mr_result *r = run_qemu(f, &mr_check_nova_migration_tuning, "8.2.2");
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "live_migration_parallel_connections = 4 with "
+                      "live_migration_permit_post_copy = True needs QEMU 10.1.0 or later, and "
+                      "this host has QEMU 8.2.2: nova-compute refuses to start");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+    assert_remedies(r);
+
+    r = run_qemu(f, &mr_check_nova_migration_tuning, "10.1.0");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "QEMU 10.1.0 is 10.1.0 or later");
+
+    /* Offline the version is unknown: say so rather than pass. */
+    r = run_qemu(f, &mr_check_nova_migration_tuning, NULL);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "cannot tell the QEMU version");
+
+    /* Without post-copy, or with one connection, any QEMU will do. */
+    conf(f, "[libvirt]\nlive_migration_parallel_connections = 4\n");
+    r = run_qemu(f, &mr_check_nova_migration_tuning, "8.2.2");
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "migrations use 4 connections");
+    conf(f, "[libvirt]\nlive_migration_parallel_connections = 1\n"
+            "live_migration_permit_post_copy = True\n");
+    mr_test_assert_status(run_qemu(f, &mr_check_nova_migration_tuning, "8.2.2"), MR_PASS);
+
+    conf(f, "[libvirt]\nlive_migration_parallel_connections = many\n");
+    r = run_qemu(f, &mr_check_nova_migration_tuning, "10.1.0");
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "is not an integer");
+
+    /* 2025.2 (32.x) does not read the option. */
+    mr_test_fixture_site(f, "[site]\nnova_release = 32.0.0\n");
+    conf(f, "[libvirt]\nlive_migration_parallel_connections = 4\n"
+            "live_migration_permit_post_copy = True\n");
+    r = run_qemu(f, &mr_check_nova_migration_tuning, "8.2.2");
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "is ignored: the option came in 33.0.0 (2026.1)");
+    assert_remedies(r);
+}
+
+/* The wait for neutron before the transfer, in every release migready
+ * knows (19.0.0 on): nova/compute/manager.py, pre_live_migration (the
+ * destination) sets migrate_data.wait_for_vif_plugged from its [compute]
+ * live_migration_wait_for_vif_plug; _do_pre_live_migration_from_source
+ * (the source) waits vif_plugging_timeout s for network-vif-plugged,
+ * none when it is 0 (_get_neutron_events_for_live_migration), and raises
+ * MigrationError on the timeout only if vif_plugging_is_fatal
+ * (_neutron_failed_live_migration_callback only logs a failed event
+ * otherwise). nova/conf/compute.py: vif_plugging_timeout has min=0. */
+static void test_tuning_vif_plugging(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    const struct mr_result *r = run(f, &mr_check_nova_migration_tuning);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "the source waits up to 300 s for neutron");
+
+    conf(f, "[DEFAULT]\nvif_plugging_timeout = 0\n");
+    r = run(f, &mr_check_nova_migration_tuning);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "vif_plugging_timeout = 0: Nova waits for no network-vif-plugged event");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+    assert_remedies(r);
+
+    conf(f, "[compute]\nlive_migration_wait_for_vif_plug = False\n");
+    r = run(f, &mr_check_nova_migration_tuning);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "live_migration_wait_for_vif_plug = False: a source migrating to this "
+                      "host does not wait");
+    assert_remedies(r);
+
+    conf(f, "[DEFAULT]\nvif_plugging_is_fatal = False\nvif_plugging_timeout = 60\n");
+    r = run(f, &mr_check_nova_migration_tuning);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "no network-vif-plugged event within 60 s, Nova goes on with the "
+                      "migration");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+
+    conf(f, "[DEFAULT]\nvif_plugging_timeout = -1\n");
+    r = run(f, &mr_check_nova_migration_tuning);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "vif_plugging_timeout = -1 is not a number of seconds");
+    conf(f, "[compute]\nlive_migration_wait_for_vif_plug = maybe\n");
+    mr_test_assert_status(run(f, &mr_check_nova_migration_tuning), MR_FAIL);
+}
+
+/* Post-copy and userfaultfd: nova/virt/libvirt/driver.py,
+ * _handle_live_migration_post_copy adds VIR_MIGRATE_POSTCOPY whenever
+ * live_migration_permit_post_copy is True (every release migready knows);
+ * the destination's QEMU then needs a userfaultfd, which an unprivileged
+ * QEMU gets only with vm.unprivileged_userfaultfd = 1 or through
+ * /dev/userfaultfd (kernel 6.1; libvirt 9.3.0 grants QEMU access). The
+ * sysctl is read through the root: absent under --root, cannot tell. */
+static void test_tuning_post_copy_userfaultfd(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    conf(f, "[libvirt]\nlive_migration_permit_post_copy = True\n");
+    const struct mr_result *r = run_qemu(f, &mr_check_nova_migration_tuning, NULL);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "migready cannot tell offline whether the kernel lets it "
+                      "(/proc/sys/vm/unprivileged_userfaultfd is absent under the root)");
+    mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
+
+    mr_test_write(f->dir, "/proc/sys/vm/unprivileged_userfaultfd", "0\n");
+    r = run_qemu(f, &mr_check_nova_migration_tuning, NULL);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_primary(r, "vm.unprivileged_userfaultfd = 0 and there is no /dev/userfaultfd");
+    assert_remedies(r);
+
+    /* The device, mode 0600, with a libvirt that does not grant it. */
+    mr_test_write(f->dir, "/dev/userfaultfd", "");
+    char *dev = mr_xasprintf("%s/dev/userfaultfd", f->dir);
+    assert_int_equal(chmod(dev, 0600), 0);
+    free(dev);
+    r = run_qemu(f, &mr_check_nova_migration_tuning, NULL);
+    mr_test_assert_status(r, MR_WARN);
+    assert_primary(r, "libvirt grants it only from 9.3.0 on");
+
+    mr_test_write(f->dir, "/proc/sys/vm/unprivileged_userfaultfd", "1\n");
+    r = run_qemu(f, &mr_check_nova_migration_tuning, NULL);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "vm.unprivileged_userfaultfd = 1 lets QEMU use userfaultfd");
+
+    /* Without post-copy nothing is asked. */
+    conf(f, "[libvirt]\n");
+    mr_test_write(f->dir, "/proc/sys/vm/unprivileged_userfaultfd", "0\n");
+    mr_test_assert_status(run_qemu(f, &mr_check_nova_migration_tuning, NULL), MR_PASS);
+}
+
 /* ---- nova.cpu-mode ---- */
 
 static void test_cpu_mode_default_and_models(void **state)
@@ -639,6 +849,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vnc_address_of_this_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vnc_legacy_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vnc_disabled_and_spice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serial_console_ports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken_conf_is_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instances_path_good, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instances_path_default, setup, teardown),
@@ -653,6 +864,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tuning_invalid_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tuning_removed_and_combined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tuning_timeout_shorter_than_steps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tuning_parallel_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tuning_vif_plugging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tuning_post_copy_userfaultfd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_default_and_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_passthrough, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpu_mode_invalid, setup, teardown),
