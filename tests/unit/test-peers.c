@@ -427,6 +427,7 @@ static void test_kolla_port(void **state)
     kolla->ops = &stub_ops;
     kolla->live = true;
     mr_ctx_set_facts(kolla, facts_for("hv1"));
+    mr_strv_free(kolla->peers);
     kolla->peers = mr_split_list("hv1, down");
     assert_int_equal(mr_ctx_peer_list(kolla, &p, &n), 0);
     assert_int_equal(n, 2);
