@@ -128,8 +128,8 @@ struct mr_ops {
      * fills ret->ssh, ->message, ->fingerprint, ->facts and the fields that
      * name the key and known_hosts file; ret->name, ret->address and
      * ret->port (the sshd port to use) are set by the caller. 0 when it ran
-     * (the outcome in *ret), a negative errno when it could not start. Called from several threads at once: it only
-     * reads CTX. */
+     * (the outcome in *ret), a negative errno when it could not start.
+     * Called from several threads at once: it only reads CTX. */
     int (*peer_fetch)(const struct mr_ctx *ctx, const char *peer, struct mr_peer *ret);
     /* Attempts the N connections of PROBES all at once, each given at most
      * TIMEOUT_MS, and fills in their states (src/live/tcpprobe.c). */
