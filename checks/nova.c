@@ -56,7 +56,7 @@ static struct mr_finding *at(struct mr_finding *f, const struct mr_novaval *v)
 /* The file a remedy should edit: the one that set the value, else nova.conf. */
 static const char *edit_file(const struct mr_novaval *v)
 {
-    return v->file ? v->file : NOVA_CONF;
+    return v->file ? v->file : v->conf ? v->conf : NOVA_CONF;
 }
 
 /* "server_listen = X" or "server_listen is Nova's default X". */

@@ -1,7 +1,11 @@
-/* ssh.keys: the user that copies disks between hosts over SSH (nova for the
- * ssh transport and for resize and cold migration; root where the site says
- * migration_user = root) has a key pair, authorizes the keys it should, and
- * its files pass the modes that ssh and sshd (StrictModes) insist on. */
+/* ssh.keys: the SSH login the migration uses (mr_ctx_ssh_identity: root,
+ * libvirtd's, for the ssh transport unless live_migration_uri names user@
+ * and ?keyfile=; nova for Nova's own SSH, resize and cold migration; the
+ * site's migration_user over both) has a key pair, authorizes the keys it
+ * should, and its files pass the modes that ssh and sshd (StrictModes)
+ * insist on. A layout that keeps the keys apart (kolla's /etc/kolla/nova-ssh,
+ * copied into the nova_ssh container with the owner and mode set there)
+ * is checked for the keys alone. */
 #include "config.h"
 
 #include <ctype.h>
@@ -213,6 +217,7 @@ struct run {
     uid_t uid;
     gid_t gid;
     char *ssh_dir;
+    bool container; /* the files are copied elsewhere, their owner and mode set there */
 };
 
 static struct mr_finding *fail_at(struct run *rn, enum mr_status st, const char *path, int line,
@@ -287,14 +292,16 @@ static char *keygen_cmd(const struct run *rn)
 static void check_private(struct run *rn, const char *path, const struct stat *st)
 {
     struct mr_finding *f;
-    if (st->st_uid != rn->uid) {
+    if (rn->container) {
+        /* kolla_set_configs copies it into the container as nova, 0600. */
+    } else if (st->st_uid != rn->uid) {
         f = fail_at(rn, MR_FAIL, path, 0, "the private key %s is owned by UID %u, not by %s "
                     "(UID %u): ssh refuses it", path, (unsigned)st->st_uid, rn->user,
                     (unsigned)rn->uid);
         mr_finding_remedy(f, "chown %s: %s", rn->user, path);
         fix_do(f, "chown", path, rn->user);
     }
-    if (st->st_mode & 077) {
+    if ((st->st_mode & 077) && !rn->container) {
         f = fail_at(rn, MR_FAIL, path, 0, "the private key %s is mode %04o: %s, and ssh refuses "
                     "it (\"UNPROTECTED PRIVATE KEY FILE\")", path,
                     (unsigned)(st->st_mode & 07777),
@@ -318,8 +325,8 @@ static void check_private(struct run *rn, const char *path, const struct stat *s
                     "KEY-----\" line)", path);
         mr_finding_remedy(f, "replace %s with a key made by ssh-keygen -t ed25519 -N ''", path);
     } else if (strstr(buf, "Proc-Type: 4,ENCRYPTED")) {
-        f = fail_at(rn, MR_FAIL, path, 0, "the private key %s has a passphrase: nova copies "
-                    "disks without anyone to type it", path);
+        f = fail_at(rn, MR_FAIL, path, 0, "the private key %s has a passphrase: %s logs in "
+                    "without anyone to type it", path, rn->user);
         mr_finding_remedy(f, "remove the passphrase: ssh-keygen -p -N '' -f %s", path);
     } else if (strncmp(buf, begin, strlen(begin)) == 0) {
         /* openssh-key-v1: the cipher name says whether a passphrase protects it. */
@@ -340,8 +347,8 @@ static void check_private(struct run *rn, const char *path, const struct stat *s
             mr_finding_remedy(f, "replace %s with a key made by ssh-keygen -t ed25519 -N ''",
                               path);
         } else if (cl != 4 || memcmp(raw + sizeof(magic) + 4, "none", 4) != 0) {
-            f = fail_at(rn, MR_FAIL, path, 0, "the private key %s has a passphrase: nova copies "
-                        "disks without anyone to type it", path);
+            f = fail_at(rn, MR_FAIL, path, 0, "the private key %s has a passphrase: %s logs "
+                        "in without anyone to type it", path, rn->user);
             mr_finding_remedy(f, "remove the passphrase: ssh-keygen -p -N '' -f %s", path);
         }
         free(raw);
@@ -491,10 +498,83 @@ static void fix_authorize_all(struct run *rn, struct mr_finding *f, const char *
     mr_strv_free(items);
 }
 
+/* The keys of a layout that keeps them apart from any home folder (kolla:
+ * nova-ssh/id_rsa becomes ~nova/.ssh/id_rsa in the nova_ssh container and
+ * id_rsa.pub its authorized_keys, owner and mode set by kolla_set_configs;
+ * every compute host gets the same pair). The owner and mode on this host
+ * do not matter, and fixing is kolla-ansible's job: nothing here is
+ * fixable. */
+static void run_layout_keys(struct run *rn, const struct mr_ssh_identity *id)
+{
+    struct mr_finding *f;
+    struct stat st;
+    struct key own = {0}, *have = NULL;
+    size_t n_have = 0;
+    char *pub = mr_xasprintf("%s.pub", id->key);
+    static const char redeploy[] = "kolla-ansible reconfigure writes it from nova_ssh_key in "
+                                   "passwords.yml (kolla-genpwd makes that key)";
+
+    rn->container = true;
+    int r = mr_root_stat(rn->ctx->root, id->key, &st, false);
+    if (r < 0 || !S_ISREG(st.st_mode)) {
+        f = fail_at(rn, MR_FAIL, id->key, 0, "the private key %s %s", id->key,
+                    r < 0 ? "does not exist" : "is not a regular file");
+        mr_finding_remedy(f, "%s", redeploy);
+    } else {
+        check_private(rn, id->key, &st);
+    }
+    char *buf = NULL, *pwhy = NULL;
+    r = mr_root_read(rn->ctx->root, pub, KEY_MAX, &buf, NULL);
+    if (r < 0) {
+        f = fail_at(rn, MR_FAIL, pub, 0, "the public half %s of %s's key is missing", pub,
+                    rn->user);
+        mr_finding_remedy(f, "%s", redeploy);
+    } else if (!parse_key(buf, false, &own, &pwhy)) {
+        f = fail_at(rn, MR_FAIL, pub, 1, "%s:1 is not a public key: %s", pub, pwhy);
+        mr_finding_remedy(f, "%s", redeploy);
+    }
+    free(pwhy);
+    free(buf);
+    if (strcmp(id->authorized_keys, pub) != 0) {
+        r = read_keys(rn, id->authorized_keys, true, &have, &n_have);
+        if (r < 0) {
+            f = fail_at(rn, MR_FAIL, id->authorized_keys, 0, "cannot read %s: %s",
+                        id->authorized_keys, strerror(-r));
+            mr_finding_remedy(f, "%s", redeploy);
+        } else if (own.type && !keys_have(have, n_have, &own)) {
+            f = fail_at(rn, MR_FAIL, id->authorized_keys, 0, "%s does not hold %s's own public "
+                        "key %s: the other hosts, which share it, cannot log in here",
+                        id->authorized_keys, rn->user, pub);
+            mr_finding_remedy(f, "%s", redeploy);
+        }
+    }
+    if (rn->res->n_findings == 0)
+        fail_at(rn, MR_PASS, id->key, 0, "%s has a key pair (%s, %s) and %s authorizes it",
+                rn->user, id->key, own.type, id->authorized_keys);
+    keys_free(have, n_have);
+    key_clear(&own);
+    free(pub);
+}
+
+/* Every finding says whose keys were checked and why: root's for libvirtd's
+ * ssh transport and nova's for Nova's own SSH are different answers. */
+static void name_identity(struct mr_result *res, const struct mr_ssh_identity *id)
+{
+    for (size_t i = 0; i < res->n_findings; i++) {
+        struct mr_finding *f = &res->findings[i];
+        char *m = mr_xasprintf("%s (checked as %s: %s%s)", f->message, id->user, id->why,
+                               id->libvirtd ? "; Nova's own SSH for resize and cold migration "
+                               "logs in as the nova user" : "");
+        free(f->message);
+        f->message = m;
+    }
+}
+
 static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
 {
     struct run rn = {.ctx = ctx, .res = res};
-    const char *why;
+    const struct mr_ssh_identity *id = mr_ctx_ssh_identity(ctx);
+    const char *why = id->why;
     struct mr_finding *f;
     struct stat st;
     char *home = NULL, *priv = NULL, *pub = NULL, *ak = NULL, *cmd = NULL;
@@ -504,14 +584,10 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
     size_t n_have = 0;
     int r;
 
-    rn.user = mr_ctx_site(ctx, "migration_user");
-    if (rn.user) {
-        why = "migration_user in the site configuration";
-    } else {
-        rn.user = mr_ctx_nova_user(ctx);
-        why = mr_ctx_value(ctx, "transport") && strcmp(mr_ctx_value(ctx, "transport"), "ssh") == 0
-                  ? "the ssh transport, resize and cold migration connect as this user"
-                  : "resize and cold migration copy disks over SSH as this user";
+    rn.user = id->user;
+    if (id->key && id->authorized_keys) {
+        run_layout_keys(&rn, id);
+        goto cleanup;
     }
     r = mr_ctx_user(ctx, rn.user, &rn.uid, &rn.gid);
     if (r == -ENOENT || r == -EINVAL) {
@@ -578,6 +654,17 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
         fix_chmod(&res->findings[res->n_findings - 1], rn.ssh_dir, 0700);
     }
 
+    if (id->key && mr_root_stat(ctx->root, id->key, &st, true) < 0) {
+        /* ?keyfile= names the one key ssh -i offers. */
+        priv = mr_xstrdup(id->key);
+        pub = mr_xasprintf("%s.pub", priv);
+        f = fail_at(&rn, MR_FAIL, priv, 0, "%s does not exist: %s", priv, why);
+        mr_finding_remedy(f, "sudo -u %s ssh-keygen -t ed25519 -N '' -f %s", rn.user, priv);
+        fix_do(f, "keygen", priv, NULL);
+        new_key = res->n_findings - 1;
+    } else if (id->key) {
+        priv = mr_xstrdup(id->key);
+    }
     for (size_t i = 0; i < MR_ARRAY_SIZE(key_names) && !priv; i++) {
         char *p = mr_xasprintf("%s/%s", rn.ssh_dir, key_names[i]);
         if (mr_root_stat(ctx->root, p, &st, true) == 0)
@@ -593,7 +680,7 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
         pub = mr_xasprintf("%s.pub", priv);
         fix_do(f, "keygen", priv, NULL);
         new_key = res->n_findings - 1;
-    } else {
+    } else if (new_key == SIZE_MAX) {
         r = 0;
         if (S_ISLNK(st.st_mode))
             r = mr_root_stat(ctx->root, priv, &st, false);
@@ -654,6 +741,7 @@ static int run_keys(const struct mr_ctx *ctx, struct mr_result *res)
                 n_have == 1 ? "" : "s");
 
 cleanup:
+    name_identity(res, id);
     keys_free(have, n_have);
     key_clear(&own);
     free(ak);

@@ -29,8 +29,10 @@ static struct mr_finding *report(struct mr_result *res, enum mr_status st, const
 
 static void report_peer(const struct mr_ctx *ctx, struct mr_result *res, const struct mr_peer *p)
 {
-    const char *user = or(p->user, mr_ctx_migration_user(ctx));
-    const char *key = or(p->key, "~/.ssh/id_ed25519");
+    const struct mr_ssh_identity *id = mr_ctx_ssh_identity(ctx);
+    const char *user = or(p->user, id->user);
+    const char *key = or(p->key, or(id->key, "~/.ssh/id_ed25519"));
+    unsigned port = p->port ? p->port : id->port;
     const char *kh = or(p->known_hosts, "~/.ssh/known_hosts");
     const char *type = or(p->hostkey_type, "ed25519");
     const char *fp = or(p->fingerprint, "(unknown)");
@@ -53,8 +55,9 @@ static void report_peer(const struct mr_ctx *ctx, struct mr_result *res, const s
         break;
     case MR_PEER_SSH_UNREACHABLE:
         f = report(res, MR_FAIL, p, msg, "");
-        mr_finding_remedy(f, "start sshd on %s and accept TCP 22 from this host in its firewall "
-                          "(see firewall.reachability here and firewall.ports there)", p->name);
+        mr_finding_remedy(f, "start sshd on %s and accept TCP %u from this host in its firewall "
+                          "(see firewall.reachability here and firewall.ports there)", p->name,
+                          port);
         break;
     case MR_PEER_SSH_HOSTKEY_UNKNOWN:
         f = report(res, MR_FAIL, p, msg, "");
@@ -106,6 +109,16 @@ static int run_peers(const struct mr_ctx *ctx, struct mr_result *res)
         return r;
     for (size_t i = 0; i < n; i++)
         report_peer(ctx, res, peers[i]);
+    /* Whose login was tried, on which port, and why that one. */
+    const struct mr_ssh_identity *id = mr_ctx_ssh_identity(ctx);
+    for (size_t i = 0; i < res->n_findings; i++) {
+        struct mr_finding *f = &res->findings[i];
+        char *m = mr_xasprintf("%s (as %s, port %u%s%s: %s)", f->message, id->user, id->port,
+                               id->ssh_config ? " from " : "",
+                               id->ssh_config ? id->ssh_config : "", id->why);
+        free(f->message);
+        f->message = m;
+    }
     return 0;
 }
 

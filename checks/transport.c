@@ -29,6 +29,12 @@ static char *describe(const char *key, const struct mr_novaval *v, const char *v
     return mr_xasprintf("%s = %s in %s:%d", key, v->raw ? v->raw : value, v->file, v->line);
 }
 
+/* nova.conf where the layout keeps it (struct mr_novaval.conf). */
+static const char *or_nova_conf(const char *conf)
+{
+    return conf ? conf : NOVA_CONF;
+}
+
 static bool nova_set(const struct mr_novaconf *nova, const char *key, struct mr_novaval *v)
 {
     return mr_novaconf_get(nova, "libvirt", key, v) && v->value && v->value[0];
@@ -54,8 +60,8 @@ static void drop_uri(struct mr_finding *f, const struct mr_novaconf *nova, const
     mr_finding_alias(f, "libvirt", "live_migration_uri");
     mr_finding_want(f, profile);
     if (strcmp(mr_uri_transport_name(set ? scheme.value : "tcp"), profile) != 0)
-        mr_finding_also_in(f, set && scheme.file ? scheme.file : NOVA_CONF, "libvirt",
-                           "live_migration_scheme", profile);
+        mr_finding_also_in(f, set && scheme.file ? scheme.file : or_nova_conf(scheme.conf),
+                           "libvirt", "live_migration_scheme", profile);
 }
 
 /* The fix of a transport other than PROFILE: drop the URI that chose it,

@@ -683,6 +683,31 @@ static augeas *aug_open(void)
 
 int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **ret, char **ret_msg)
 {
+    return mr_libvirt_conf_load_at(root, NULL, ret, ret_msg);
+}
+
+/* The first line of the root's PATH that holds WORD, 0 when none does. */
+static int first_line_with(const struct mr_root *root, const char *path, const char *word)
+{
+    char *buf = NULL;
+    if (mr_root_read(root, path, MR_CONF_MAX, &buf, NULL) < 0)
+        return 0;
+    const char *at = strstr(buf, word);
+    int line = 0;
+    if (at) {
+        line = 1;
+        for (const char *p = buf; p < at; p++)
+            line += *p == '\n';
+    }
+    free(buf);
+    return line;
+}
+
+int mr_libvirt_conf_load_at(const struct mr_root *root, const struct mr_libvirt_layout *layout,
+                            struct mr_libvirt_conf **ret, char **ret_msg)
+{
+    static const struct mr_libvirt_layout standard = {0};
+    const struct mr_libvirt_layout *lay = layout ? layout : &standard;
     static const char *const modular_units[] = {"virtproxyd.service", "virtproxyd.socket",
                                                 "virtqemud.service", "virtqemud.socket", NULL};
     static const char *const monolithic_units[] = {"libvirtd.service", "libvirtd.socket", NULL};
@@ -700,9 +725,15 @@ int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **re
     conf->modular = any_enabled(conf, modular_units) && !any_enabled(conf, monolithic_units);
     const char *daemon = mr_libvirt_conf_daemon(conf);
 
-    conf->name[MR_LIBVIRTD_CONF] = mr_xasprintf("/etc/libvirt/%s.conf", daemon);
-    conf->name[MR_QEMU_CONF] = mr_xstrdup("/etc/libvirt/qemu.conf");
-    choose_args_file(conf, root, &unit_var);
+    conf->name[MR_LIBVIRTD_CONF] = lay->daemon_conf
+                                       ? mr_xstrdup(lay->daemon_conf)
+                                       : mr_xasprintf("/etc/libvirt/%s.conf", daemon);
+    conf->name[MR_QEMU_CONF] = mr_xstrdup(lay->qemu_conf ? lay->qemu_conf
+                                                         : "/etc/libvirt/qemu.conf");
+    if (lay->args)
+        conf->name[MR_LIBVIRTD_ARGS] = mr_xstrdup(lay->args_file ? lay->args_file : "");
+    else
+        choose_args_file(conf, root, &unit_var);
 
     aug = aug_open();
     if (!aug) {
@@ -714,6 +745,15 @@ int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **re
      * others go on with what could be read. */
     for (size_t f = 0; f < _MR_LIBVIRT_FILE_LAST; f++) {
         char *fmsg = NULL;
+        if (f == MR_LIBVIRTD_ARGS && lay->args) {
+            /* The container's command line, not a shell file. */
+            conf->args_var = choose_args_var(conf, NULL);
+            add_entry(conf, MR_LIBVIRTD_ARGS, conf->args_var, mr_xstrdup(lay->args),
+                      lay->args_file ? first_line_with(root, lay->args_file, "\"command\"") : 0);
+            if (lay->args_file && root_exists(root, lay->args_file, false))
+                conf->path[f] = mr_xstrdup(lay->args_file);
+            continue;
+        }
         int fr = load_file(conf, aug, root, f, conf->name[f], &found, &fmsg);
         if (fr < 0) {
             conf->err[f] = fr;
@@ -723,7 +763,8 @@ int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **re
             conf->path[f] = mr_xstrdup(conf->name[f]);
     }
 
-    conf->args_var = choose_args_var(conf, unit_var);
+    if (!conf->args_var)
+        conf->args_var = choose_args_var(conf, unit_var);
     conf->qemu_user = pick_account(root, conf, "user", "/etc/passwd", users);
     conf->qemu_group = pick_account(root, conf, "group", "/etc/group", groups);
     decide_activation(conf, root);

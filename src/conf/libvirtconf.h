@@ -14,6 +14,20 @@ struct mr_libvirt_conf;
  * others read: mr_libvirt_conf_error() says which files failed, so that a
  * check fails only on the files it needs. */
 int mr_libvirt_conf_load(const struct mr_root *root, struct mr_libvirt_conf **ret, char **ret_msg);
+/* Where a deployment keeps libvirt's files (kolla's /etc/kolla/nova-libvirt/),
+ * as seen in the root; NULL members: the standard place. */
+struct mr_libvirt_layout {
+    const char *daemon_conf; /* the daemon's file, for libvirtd.conf */
+    const char *qemu_conf;
+    /* The daemon runs in a container whose command line is ARGS (kolla's
+     * nova_libvirt: libvirtd --listen), set in ARGS_FILE: no defaults file
+     * is read, and ARGS stands for its variable. */
+    const char *args;
+    const char *args_file;
+};
+/* The same for a deployment that keeps the files elsewhere; LAYOUT may be NULL. */
+int mr_libvirt_conf_load_at(const struct mr_root *root, const struct mr_libvirt_layout *layout,
+                            struct mr_libvirt_conf **ret, char **ret_msg);
 void mr_libvirt_conf_free(struct mr_libvirt_conf *conf);
 
 enum mr_libvirt_file {

@@ -150,6 +150,7 @@ struct mr_novaconf {
     size_t *index;
     size_t index_mask;
     char **files;
+    char *main; /* nova.conf's path, read or not: where an unset option would go */
     struct slot defaults[MR_ARRAY_SIZE(known_opts)]; /* interpolated defaults */
 };
 
@@ -740,27 +741,39 @@ void mr_novaconf_free(struct mr_novaconf *conf)
     for (size_t i = 0; i < MR_ARRAY_SIZE(known_opts); i++)
         free(conf->defaults[i].value);
     mr_strv_free(conf->files);
+    free(conf->main);
     free(conf);
 }
 
 int mr_novaconf_load(const struct mr_root *root, struct mr_novaconf **ret, char **ret_msg)
 {
+    return mr_novaconf_load_at(root, NULL, ret, ret_msg);
+}
+
+int mr_novaconf_load_at(const struct mr_root *root, const char *conf_path,
+                        struct mr_novaconf **ret, char **ret_msg)
+{
     struct mr_novaconf *c = mr_xcalloc(1, sizeof(*c));
     c->files = mr_xcalloc(1, sizeof(char *));
     char **names = NULL;
     char *msg = NULL;
-    int r = read_file(root, c, NOVA_CONF, true, &msg);
+    const char *conf = conf_path ? conf_path : NOVA_CONF;
+    /* nova-compute's systemd unit and kolla's container both pass
+     * --config-dir beside the file: FILE.d. */
+    char *conf_d = conf_path ? mr_xasprintf("%s.d", conf_path) : mr_xstrdup(NOVA_CONF_D);
+    c->main = mr_xstrdup(conf);
+    int r = read_file(root, c, conf, true, &msg);
     if (r < 0)
         goto cleanup;
-    r = mr_root_list(root, NOVA_CONF_D, ".conf", &names);
+    r = mr_root_list(root, conf_d, ".conf", &names);
     if (r == -ENOENT || r == -ENOTDIR) {
         r = 0;
     } else if (r < 0) {
-        msg = mr_xasprintf("%s: %s", NOVA_CONF_D, strerror(-r));
+        msg = mr_xasprintf("%s: %s", conf_d, strerror(-r));
         goto cleanup;
     }
     for (size_t i = 0; names && names[i]; i++) {
-        char *path = mr_xasprintf("%s/%s", NOVA_CONF_D, names[i]);
+        char *path = mr_xasprintf("%s/%s", conf_d, names[i]);
         r = read_file(root, c, path, false, &msg);
         free(path);
         if (r < 0)
@@ -773,6 +786,7 @@ int mr_novaconf_load(const struct mr_root *root, struct mr_novaconf **ret, char 
     c = NULL;
 
 cleanup:
+    free(conf_d);
     mr_strv_free(names);
     mr_novaconf_free(c);
     if (r < 0 && ret_msg)
@@ -811,6 +825,7 @@ bool mr_novaconf_get(const struct mr_novaconf *conf, const char *section, const 
         found = false;
     }
     free(sect);
+    ret->conf = conf->main;
     return found;
 }
 
@@ -853,14 +868,15 @@ bool mr_novaconf_get_current(const struct mr_novaconf *conf, const char *section
     if (i) {
         const struct entry *e = &conf->entries[i - 1];
         *ret = (struct mr_novaval){.value = e->v.value, .raw = e->raw, .file = e->file,
-                                   .line = e->line, .section = e->section, .name = e->key};
+                                   .line = e->line, .section = e->section, .name = e->key,
+                                   .conf = conf->main};
         return true;
     }
     if (!o || !o->def) {
-        *ret = (struct mr_novaval){0};
+        *ret = (struct mr_novaval){.conf = conf->main};
         return false;
     }
     *ret = (struct mr_novaval){.value = conf->defaults[o - known_opts].value, .is_default = true,
-                               .section = o->section, .name = o->name};
+                               .section = o->section, .name = o->name, .conf = conf->main};
     return true;
 }

@@ -17,6 +17,8 @@ struct mr_novaval {
     const char *section; /* the section and name actually used (a legacy one when */
     const char *name;    /*  the value came from a deprecated name) */
     bool legacy;         /* set through a deprecated or removed name */
+    const char *conf;    /* the layout's nova.conf (/etc/nova/nova.conf, kolla's
+                          * /etc/kolla/nova-compute/nova.conf): where to set it */
 };
 
 /* Reads /etc/nova/nova.conf and /etc/nova/nova.conf.d/\*.conf (name order,
@@ -24,6 +26,10 @@ struct mr_novaval {
  * empty configuration, every value its default). On failure returns a
  * negative errno and *ret_msg (caller frees) names the file and line. */
 int mr_novaconf_load(const struct mr_root *root, struct mr_novaconf **ret, char **ret_msg);
+/* The same for a deployment that keeps nova.conf elsewhere: CONF_PATH (as
+ * seen in the root; NULL: /etc/nova/nova.conf) and CONF_PATH.d/\*.conf. */
+int mr_novaconf_load_at(const struct mr_root *root, const char *conf_path,
+                        struct mr_novaconf **ret, char **ret_msg);
 void mr_novaconf_free(struct mr_novaconf *conf);
 
 /* Looks up SECTION/KEY (lower case) as Nova would: the last assignment

@@ -72,6 +72,8 @@ static void profile_free(struct mr_profile *p)
     mr_strv_free(p->disable);
     mr_strv_free(p->keys);
     mr_strv_free(p->vals);
+    mr_strv_free(p->path_keys);
+    mr_strv_free(p->path_vals);
     free(p->path);
     free(p);
 }
@@ -146,6 +148,23 @@ static int key_line(const char *path, const char *section, const char *key)
     return found;
 }
 
+/* The keys of [SECTION] without the "section:" prefix, and their values. */
+static void section_pairs(dictionary *d, const char *section, char ***ret_keys, char ***ret_vals)
+{
+    *ret_keys = mr_xcalloc(1, sizeof(char *));
+    *ret_vals = mr_xcalloc(1, sizeof(char *));
+    int nkeys = iniparser_getsecnkeys(d, section);
+    if (nkeys <= 0)
+        return;
+    const char **keys = mr_xcalloc((size_t)nkeys, sizeof(char *));
+    iniparser_getseckeys(d, section, keys);
+    for (int i = 0; i < nkeys; i++) {
+        mr_strv_push(ret_keys, keys[i] + strlen(section) + 1);
+        mr_strv_push(ret_vals, iniparser_getstring(d, keys[i], ""));
+    }
+    free(keys);
+}
+
 static int profile_load(const char *name, struct mr_profile **ret, char **ret_msg)
 {
     if (!valid_name(name)) {
@@ -185,19 +204,19 @@ static int profile_load(const char *name, struct mr_profile **ret, char **ret_ms
     p->description = mr_xstrdup(iniparser_getstring(d, "profile:description", ""));
     p->enable = mr_split_list(iniparser_getstring(d, "checks:enable", NULL));
     p->disable = mr_split_list(iniparser_getstring(d, "checks:disable", NULL));
-    p->keys = mr_xcalloc(1, sizeof(char *));
-    p->vals = mr_xcalloc(1, sizeof(char *));
-    int nkeys = iniparser_getsecnkeys(d, "values");
-    if (nkeys > 0) {
-        const char **keys = mr_xcalloc((size_t)nkeys, sizeof(char *));
-        iniparser_getseckeys(d, "values", keys);
-        for (int i = 0; i < nkeys; i++) {
-            mr_strv_push(&p->keys, keys[i] + strlen("values:"));
-            mr_strv_push(&p->vals, iniparser_getstring(d, keys[i], ""));
-        }
-        free(keys);
-    }
+    section_pairs(d, "values", &p->keys, &p->vals);
+    section_pairs(d, "paths", &p->path_keys, &p->path_vals);
     iniparser_freedict(d);
+    /* A location is read inside the root: a relative one would depend on
+     * the working folder. */
+    for (size_t i = 0; p->path_vals[i]; i++)
+        if (p->path_vals[i][0] != '/') {
+            *ret_msg = mr_xasprintf("%s:%d: [paths] %s = \"%s\" is not an absolute path",
+                                    p->path, key_line(p->path, "paths", p->path_keys[i]),
+                                    p->path_keys[i], p->path_vals[i]);
+            profile_free(p);
+            return -EINVAL;
+        }
     *ret = p;
     return 0;
 }
@@ -208,6 +227,24 @@ static void set_add(struct mr_profile_set *set, struct mr_profile *p)
     set->items[set->n++] = p;
 }
 
+int mr_profile_set_add(struct mr_profile_set *set, const char *name, char **ret_msg)
+{
+    struct mr_profile *p = NULL;
+    int r = profile_load(name, &p, ret_msg);
+    if (r < 0)
+        return r;
+    /* Storage, transport and layout are one each: two would contradict. */
+    for (size_t j = 0; j < set->n; j++)
+        if (strcmp(p->kind, "role") != 0 && strcmp(set->items[j]->kind, p->kind) == 0) {
+            *ret_msg = mr_xasprintf("profiles '%s' and '%s' both choose the %s; pick one",
+                                    set->items[j]->name, p->name, p->kind);
+            profile_free(p);
+            return -EINVAL;
+        }
+    set_add(set, p);
+    return 0;
+}
+
 int mr_profile_set_load(char *const *names, struct mr_profile_set **ret, char **ret_msg)
 {
     struct mr_profile_set *set = mr_xcalloc(1, sizeof(*set));
@@ -215,20 +252,9 @@ int mr_profile_set_load(char *const *names, struct mr_profile_set **ret, char **
     for (size_t i = 0; names && names[i]; i++) {
         if (mr_profile_set_has(set, names[i]))
             continue;
-        struct mr_profile *p = NULL;
-        r = profile_load(names[i], &p, ret_msg);
+        r = mr_profile_set_add(set, names[i], ret_msg);
         if (r < 0)
             goto cleanup;
-        /* Storage and transport are one each: two would contradict. */
-        for (size_t j = 0; j < set->n; j++)
-            if (strcmp(p->kind, "role") != 0 && strcmp(set->items[j]->kind, p->kind) == 0) {
-                *ret_msg = mr_xasprintf("profiles '%s' and '%s' both choose the %s; pick one",
-                                        set->items[j]->name, p->name, p->kind);
-                profile_free(p);
-                r = -EINVAL;
-                goto cleanup;
-            }
-        set_add(set, p);
     }
     for (size_t k = 0; k < MR_ARRAY_SIZE(default_profiles); k++) {
         bool have = false;
@@ -268,6 +294,24 @@ const char *mr_profile_set_value(const struct mr_profile_set *set, const char *k
             if (strcmp(set->items[i]->keys[k], key) == 0)
                 v = set->items[i]->vals[k];
     return v;
+}
+
+const char *mr_profile_set_path(const struct mr_profile_set *set, const char *key)
+{
+    const char *v = NULL;
+    for (size_t i = 0; set && i < set->n; i++)
+        for (size_t k = 0; set->items[i]->path_keys[k]; k++)
+            if (strcmp(set->items[i]->path_keys[k], key) == 0)
+                v = set->items[i]->path_vals[k];
+    return v;
+}
+
+const struct mr_profile *mr_profile_set_kind(const struct mr_profile_set *set, const char *kind)
+{
+    for (size_t i = 0; set && i < set->n; i++)
+        if (strcmp(set->items[i]->kind, kind) == 0)
+            return set->items[i];
+    return NULL;
 }
 
 bool mr_profile_set_has(const struct mr_profile_set *set, const char *name)

@@ -7,12 +7,14 @@
 
 struct mr_profile {
     char *name;
-    char *kind; /* "storage", "transport" or "role" */
+    char *kind; /* "storage", "transport", "layout" or "role" */
     char *description;
     char **enable;  /* check IDs or globs that this profile turns on */
     char **disable; /* ... and off */
     char **keys;    /* [values], parallel to vals */
     char **vals;
+    char **path_keys; /* [paths]: where a deployment keeps a file (nova_conf, ...), */
+    char **path_vals; /*  parallel; absolute paths as seen in the root */
     char *path;       /* the INI file, for messages */
     int enable_line;  /* where [checks] enable and disable are, 0 when absent */
     int disable_line;
@@ -34,6 +36,14 @@ void mr_profile_set_free(struct mr_profile_set *set);
  * Returns 0, or -EINVAL with *ret_msg naming the profile's file and line. */
 int mr_profile_set_validate(const struct mr_profile_set *set, char *const *ids, char **ret_msg);
 const char *mr_profile_set_value(const struct mr_profile_set *set, const char *key);
+/* The location [paths] KEY of the profiles of SET gives (the last profile
+ * that sets it wins), NULL when none does: the reader's default applies. */
+const char *mr_profile_set_path(const struct mr_profile_set *set, const char *key);
+/* The profile of SET of KIND ("layout", ...), NULL when there is none. */
+const struct mr_profile *mr_profile_set_kind(const struct mr_profile_set *set, const char *kind);
+/* Loads profile NAME into SET (a detected layout, after the user's choice):
+ * refused like mr_profile_set_load() when SET already has one of its kind. */
+int mr_profile_set_add(struct mr_profile_set *set, const char *name, char **ret_msg);
 bool mr_profile_set_has(const struct mr_profile_set *set, const char *name);
 /* Whether the profiles turn a check on (+1), off (-1) or say nothing (0),
  * and which profile decided (for the skip message). */

@@ -115,3 +115,68 @@ char *mr_uri_transport(const char *uri)
     free(scheme);
     return ret;
 }
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* S[0..N) with %XX decoded, as libvirt's virURIParse (libxml2) gives a
+ * query parameter's value. */
+static char *pct_decode(const char *s, size_t n)
+{
+    char *out = mr_xmalloc(n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        int h, l;
+        if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+            (l = hexval((unsigned char)s[i + 2])) >= 0) {
+            *o++ = (char)(h << 4 | l);
+            i += 2;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+void mr_uri_ssh_login(const char *uri, char **ret_user, char **ret_keyfile)
+{
+    *ret_user = NULL;
+    *ret_keyfile = NULL;
+    const char *p = uri ? strstr(uri, "://") : NULL;
+    if (!p)
+        return;
+    p += 3;
+    size_t auth = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', auth);
+    if (at && at > p) {
+        /* user[:password]@host: libvirt's remote driver takes uri->user. */
+        size_t un = strcspn(p, ":@");
+        *ret_user = pct_decode(p, un);
+    }
+    const char *q = strchr(p, '?');
+    if (!q)
+        return;
+    q++;
+    size_t qn = strcspn(q, "#");
+    /* remoteOpen's query parameters are split on '&' (and ';', libxml2). */
+    for (const char *e = q; e < q + qn;) {
+        size_t n = strcspn(e, "&;#");
+        if (n > 8 && strncmp(e, "keyfile=", 8) == 0) {
+            free(*ret_keyfile);
+            *ret_keyfile = pct_decode(e + 8, n - 8);
+        }
+        e += n;
+        if (*e == '&' || *e == ';')
+            e++;
+        else
+            break;
+    }
+}

@@ -35,3 +35,10 @@ const char *mr_uri_transport_name(const char *t);
  * libssh and libssh2 are ssh, another "+x" is x. NULL when URI has no
  * "scheme://". */
 char *mr_uri_transport(const char *uri);
+
+/* The login an ssh URI names (qemu+ssh://USER@HOST/system?keyfile=PATH):
+ * *ret_user and *ret_keyfile (caller frees), NULL when the URI does not
+ * name them. libvirt's remote driver (src/remote/remote_driver.c) passes
+ * them to virNetClientNewSSH / virNetClientNewLibssh; without them the ssh
+ * client runs as, and with the keys of, the process that connects. */
+void mr_uri_ssh_login(const char *uri, char **ret_user, char **ret_keyfile);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "novarelease.h"
 #include "ops.h"
 #include "profile.h"
+#include "uri.h"
 
 struct mr_slot_entry {
     void *value;
@@ -53,10 +55,130 @@ const char *mr_ctx_transport(const struct mr_ctx *ctx)
     return t ? t : "tcp";
 }
 
+const char *mr_ctx_path(const struct mr_ctx *ctx, const char *key, const char *dflt)
+{
+    const char *p = mr_profile_set_path(ctx->profiles, key);
+    return p ? p : dflt;
+}
+
+struct ssh_id_slot {
+    struct mr_ssh_identity id;
+    char *user, *key, *why, *file; /* what id points at */
+};
+
+static void ssh_id_slot_free(void *p)
+{
+    struct ssh_id_slot *s = p;
+    free(s->user);
+    free(s->key);
+    free(s->why);
+    free(s->file);
+    free(s);
+}
+
+/* The port an OpenSSH configuration file sets ("Port N", any case; the
+ * first one counts, as in ssh and sshd), 0 when it sets none. */
+static unsigned ssh_config_port(const struct mr_ctx *ctx, const char *path)
+{
+    char *buf = NULL;
+    if (!path || mr_root_read(ctx->root, path, 1u << 20, &buf, NULL) < 0)
+        return 0;
+    unsigned port = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line && !port;
+         line = strtok_r(NULL, "\n", &save)) {
+        line = mr_strip(line);
+        size_t n = strcspn(line, " \t=");
+        if (n != 4 || strncasecmp(line, "port", 4) != 0)
+            continue;
+        char *v = mr_strip(line + n + strspn(line + n, " \t="));
+        long l;
+        if (mr_parse_long(v, &l) == 0 && l > 0 && l < 65536)
+            port = (unsigned)l;
+    }
+    free(buf);
+    return port;
+}
+
+const struct mr_ssh_identity *mr_ctx_ssh_identity(const struct mr_ctx *ctx)
+{
+    struct ssh_id_slot *s = mr_ctx_slot_get(ctx, MR_SLOT_SSH_ID);
+    if (s)
+        return &s->id;
+    s = mr_xcalloc(1, sizeof(*s));
+    const char *site_user = mr_ctx_site(ctx, "migration_user");
+    bool ssh = strcmp(mr_ctx_transport(ctx), "ssh") == 0;
+    s->id.port = 22;
+    if (site_user) {
+        s->user = mr_xstrdup(site_user);
+        s->why = mr_xasprintf("migration_user in %s", mr_ctx_site_file(ctx));
+        s->file = mr_xstrdup(mr_ctx_site_file(ctx));
+    } else if (ssh) {
+        /* Nova migrates peer to peer (VIR_MIGRATE_PEER2PEER,
+         * nova/virt/libvirt/driver.py _prepare_migration_flags): the source's
+         * libvirtd opens the qemu+ssh:// URI (_live_migration_uri), and the
+         * ssh client runs as libvirtd, root, unless the URI names the user
+         * and key (virNetSocketNewConnectSSH: -l USER, -i KEYFILE). */
+        const struct mr_novaconf *nova = NULL;
+        const char *msg = NULL;
+        struct mr_novaval v;
+        char *u = NULL, *k = NULL;
+        if (mr_ctx_nova(ctx, &nova, &msg) == 0 && nova &&
+            mr_novaconf_get(nova, "libvirt", "live_migration_uri", &v) && v.value && v.file) {
+            mr_uri_ssh_login(v.value, &u, &k);
+            if (u || k) {
+                s->file = mr_xstrdup(v.file);
+                s->id.line = v.line;
+            }
+        }
+        s->user = u ? u : mr_xstrdup("root");
+        s->key = k;
+        s->why = u || k ? mr_xasprintf("the ssh transport: libvirtd on the source logs in to the "
+                                       "destination with the %s%s%s that [libvirt] "
+                                       "live_migration_uri names (%s:%d)", u ? "user" : "",
+                                       u && k ? " and " : "", k ? "key" : "", s->file,
+                                       s->id.line)
+                        : mr_xstrdup("the ssh transport: libvirtd on the source runs the ssh "
+                                     "client as root (the migration is peer to peer, and the "
+                                     "URI names no user@ nor ?keyfile=)");
+        s->id.libvirtd = true;
+    } else {
+        s->user = mr_xstrdup(mr_ctx_nova_user(ctx));
+        s->why = mr_xstrdup("Nova's own SSH (resize, cold migration) logs in as this user");
+    }
+    /* A layout that runs Nova's SSH apart (kolla's nova_ssh container) keeps
+     * the nova user's keys and port in its own files. */
+    const char *lkey = mr_ctx_path(ctx, "nova_ssh_key", NULL);
+    if (!s->id.libvirtd && lkey && strcmp(s->user, mr_ctx_nova_user(ctx)) == 0) {
+        s->key = mr_xstrdup(lkey);
+        s->id.authorized_keys = mr_ctx_path(ctx, "nova_ssh_authorized_keys", NULL);
+        s->id.ssh_config = mr_ctx_path(ctx, "nova_ssh_config", NULL);
+        unsigned port = ssh_config_port(ctx, s->id.ssh_config);
+        if (!port) {
+            s->id.ssh_config = mr_ctx_path(ctx, "nova_sshd_config", NULL);
+            port = ssh_config_port(ctx, s->id.ssh_config);
+        }
+        if (port)
+            s->id.port = port;
+        else
+            s->id.ssh_config = NULL;
+        const struct mr_profile *layout = mr_profile_set_kind(ctx->profiles, "layout");
+        char *why = mr_xasprintf("%s; the %s layout keeps its key in %s", s->why,
+                                 layout ? layout->name : "chosen", lkey);
+        free(s->why);
+        s->why = why;
+    }
+    s->id.user = s->user;
+    s->id.key = s->key;
+    s->id.why = s->why;
+    s->id.file = s->file;
+    mr_ctx_slot_set(ctx, MR_SLOT_SSH_ID, s, ssh_id_slot_free);
+    return &s->id;
+}
+
 const char *mr_ctx_migration_user(const struct mr_ctx *ctx)
 {
-    const char *u = mr_ctx_site(ctx, "migration_user");
-    return u ? u : mr_ctx_nova_user(ctx);
+    return mr_ctx_ssh_identity(ctx)->user;
 }
 
 const char *mr_ctx_nova_user(const struct mr_ctx *ctx)
@@ -146,7 +268,8 @@ int mr_ctx_nova(const struct mr_ctx *ctx, const struct mr_novaconf **ret, const 
     if (!s) {
         s = mr_xcalloc(1, sizeof(*s));
         struct mr_novaconf *conf = NULL;
-        s->err = mr_novaconf_load(ctx->root, &conf, &s->errmsg);
+        s->err = mr_novaconf_load_at(ctx->root, mr_ctx_path(ctx, "nova_conf", NULL), &conf,
+                                     &s->errmsg);
         s->conf = conf;
         mr_ctx_slot_set(ctx, MR_SLOT_NOVA, s, nova_slot_free);
     }
@@ -188,7 +311,13 @@ int mr_ctx_libvirt(const struct mr_ctx *ctx, const struct mr_libvirt_conf **ret,
     if (!s) {
         s = mr_xcalloc(1, sizeof(*s));
         struct mr_libvirt_conf *conf = NULL;
-        s->err = mr_libvirt_conf_load(ctx->root, &conf, &s->errmsg);
+        const struct mr_libvirt_layout lay = {
+            .daemon_conf = mr_ctx_path(ctx, "libvirtd_conf", NULL),
+            .qemu_conf = mr_ctx_path(ctx, "qemu_conf", NULL),
+            .args = mr_ctx_value(ctx, "libvirtd_args"),
+            .args_file = mr_ctx_path(ctx, "libvirtd_command", NULL),
+        };
+        s->err = mr_libvirt_conf_load_at(ctx->root, &lay, &conf, &s->errmsg);
         s->conf = conf;
         mr_ctx_slot_set(ctx, MR_SLOT_LIBVIRT, s, libvirt_slot_free);
     }
@@ -460,6 +589,21 @@ static int site_load(struct mr_ctx *ctx, const char *explicit_path, char **ret_m
     return r;
 }
 
+/* Without a layout profile, the files present choose one: a kolla-ansible
+ * host has /etc/kolla/nova-compute/nova.conf (node_config_directory,
+ * ansible/roles/nova-cell/tasks/config.yml) and, Nova living in containers,
+ * no /etc/nova/nova.conf. A host with both keeps the standard layout. */
+static int detect_layout(struct mr_ctx *ctx, char **ret_msg)
+{
+    struct stat st;
+    if (mr_profile_set_kind(ctx->profiles, "layout"))
+        return 0;
+    if (mr_root_stat(ctx->root, "/etc/kolla/nova-compute/nova.conf", &st, false) < 0 ||
+        mr_root_stat(ctx->root, "/etc/nova/nova.conf", &st, false) == 0)
+        return 0;
+    return mr_profile_set_add(ctx->profiles, "kolla", ret_msg);
+}
+
 static int ctx_build(const char *root, const char *const *profiles, const char *site_conf,
                      const struct mr_ops *ops, bool detect_live, struct mr_ctx **ret,
                      char **ret_msg)
@@ -493,6 +637,9 @@ static int ctx_build(const char *root, const char *const *profiles, const char *
         names = site;
     }
     r = mr_profile_set_load(names, &ctx->profiles, ret_msg);
+    if (r < 0)
+        goto cleanup;
+    r = detect_layout(ctx, ret_msg);
     if (r < 0)
         goto cleanup;
     ctx->peers = mr_split_list(mr_ctx_site(ctx, "peers"));

@@ -23,6 +23,7 @@ enum mr_slot {
     MR_SLOT_FACTS,   /* this host's facts (src/core/facts.c) */
     MR_SLOT_PEERS,   /* the peers and their facts (src/core/peers.c) */
     MR_SLOT_NOVA_RELEASE, /* the Nova release whose rules apply (mr_ctx_nova_release) */
+    MR_SLOT_SSH_ID,  /* who logs in to peers over SSH (mr_ctx_ssh_identity) */
     _MR_SLOT_LAST,
 };
 struct mr_slots;
@@ -46,8 +47,33 @@ bool mr_ctx_has_profile(const struct mr_ctx *ctx, const char *name);
 /* The transport of this run: the profiles' "transport" (tcp, tls, ssh),
  * tcp when none sets it. */
 const char *mr_ctx_transport(const struct mr_ctx *ctx);
-/* The user that logs in to peers (SSH, migrate-test): the site's
- * migration_user, else its nova_user, else nova. */
+/* Where the run's layout keeps a file: the profiles' [paths] KEY (nova_conf,
+ * libvirtd_conf, qemu_conf, nova_ssh_key, ...), else DFLT (may be NULL). */
+const char *mr_ctx_path(const struct mr_ctx *ctx, const char *key, const char *dflt);
+
+/* Who the migration's SSH logs in as, and why (mr_ctx_ssh_identity). */
+struct mr_ssh_identity {
+    const char *user;            /* the login user, whose keys matter */
+    const char *key;             /* its private key when something names one (?keyfile=,
+                                  * a layout's nova_ssh_key); NULL: ~user/.ssh/id_* */
+    const char *authorized_keys; /* a layout's file; NULL: ~user/.ssh/authorized_keys */
+    const char *why;             /* why this user and key, for messages */
+    const char *file;            /* the file that chose them, NULL for a built-in rule */
+    int line;
+    const char *ssh_config;      /* a layout's client configuration that sets the port */
+    unsigned port;               /* sshd's port on the peers: 22 unless the layout says */
+    bool libvirtd;               /* libvirtd's ssh client (transport ssh), not Nova's own SSH */
+};
+/* The SSH login of this run, found once:
+ * - the site's migration_user, when set;
+ * - transport ssh: the source's libvirtd is the client (the migration is
+ *   peer to peer), so root with root's keys, unless [libvirt]
+ *   live_migration_uri names user@ and ?keyfile=;
+ * - otherwise Nova's own SSH (resize, cold migration, remote instance
+ *   folders): the nova user, with the layout's key files and port (kolla's
+ *   nova_ssh container, port 8022). */
+const struct mr_ssh_identity *mr_ctx_ssh_identity(const struct mr_ctx *ctx);
+/* The user that logs in to peers (SSH, migrate-test): mr_ctx_ssh_identity's. */
 const char *mr_ctx_migration_user(const struct mr_ctx *ctx);
 /* The nova user: the site's nova_user, else "nova"; its group: the site's
  * nova_group, else a group of the user's name. */

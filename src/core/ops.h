@@ -126,10 +126,10 @@ struct mr_ops {
                                int *ret_verdict, char **ret_msg);
     /* Fetches PEER's facts over SSH as the migration user (src/live/sshpeer.c):
      * fills ret->ssh, ->message, ->fingerprint, ->facts and the fields that
-     * name the key and known_hosts file; ret->name and ret->address are set
-     * by the caller. 0 when it ran (the outcome in *ret), a negative errno
-     * when it could not start. Called from several threads at once: it only
-     * reads CTX. */
+     * name the key and known_hosts file; ret->name, ret->address and
+     * ret->port (the sshd port to use) are set by the caller. 0 when it ran
+     * (the outcome in *ret), a negative errno when it could not start.
+     * Called from several threads at once: it only reads CTX. */
     int (*peer_fetch)(const struct mr_ctx *ctx, const char *peer, struct mr_peer *ret);
     /* Attempts the N connections of PROBES all at once, each given at most
      * TIMEOUT_MS, and fills in their states (src/live/tcpprobe.c). */

@@ -60,6 +60,7 @@ static struct mr_peer *fetch(const struct mr_ctx *ctx, const char *name)
         p->message = mr_xstrdup("no way to reach peers in this build");
         goto done;
     }
+    p->port = mr_ctx_ssh_identity(ctx)->port;
     r = ctx->ops->peer_fetch(ctx, name, p);
     if (p->ssh == MR_PEER_SSH_OK && (r < 0 || !p->facts)) {
         p->ssh = MR_PEER_SSH_REMOTE;
@@ -143,6 +144,8 @@ int mr_ctx_peer_list(const struct mr_ctx *ctx, struct mr_peer *const **ret, size
         l = mr_xcalloc(1, sizeof(*l));
         l->n = mr_strv_len(ctx->peers);
         l->v = mr_xcalloc(l->n ? l->n : 1, sizeof(*l->v));
+        /* Found here, before the threads, which then only read it. */
+        (void)mr_ctx_ssh_identity(ctx);
         fetch_all(ctx, ctx->peers, l->n, l->v);
         mr_ctx_slot_set(ctx, MR_SLOT_PEERS, l, peer_list_free);
     }

@@ -30,6 +30,7 @@ struct mr_peer {
     char *user;                  /* the migration user this host logs in as */
     char *key;                   /* the private key used (path on this host) */
     char *known_hosts;           /* the known_hosts file that holds (or should hold) the peer */
+    unsigned port;               /* the peer's sshd port (mr_ssh_identity), set by the caller */
     struct mr_facts *facts;      /* NULL unless ssh is OK */
     double seconds;
 };

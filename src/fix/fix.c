@@ -1131,14 +1131,15 @@ static void invalidate(const struct mr_ctx *ctx, const struct mr_change_set *cs)
 {
     static const char *const libvirt_paths[] = {"/etc/libvirt/", "/etc/default/", "/etc/sysconfig/",
                                                 "/etc/systemd/", "/lib/systemd/",
-                                                "/usr/lib/systemd/"};
+                                                "/usr/lib/systemd/", "/etc/kolla/"};
     bool any = false, nova = false, libvirt = false;
     for (size_t i = 0; i < cs->n_ch; i++) {
         const struct change *c = &cs->ch[i];
         if (!effective(c) || c->failed)
             continue;
         any = true;
-        nova |= strncmp(c->path, "/etc/nova/", 10) == 0;
+        /* kolla keeps nova.conf and libvirt's files under /etc/kolla/. */
+        nova |= strncmp(c->path, "/etc/nova/", 10) == 0 || strncmp(c->path, "/etc/kolla/", 11) == 0;
         for (size_t k = 0; k < MR_ARRAY_SIZE(libvirt_paths); k++)
             libvirt |= strncmp(c->path, libvirt_paths[k], strlen(libvirt_paths[k])) == 0;
     }

@@ -297,7 +297,7 @@ int mr_ssh_peer_fetch(const struct mr_ctx *ctx, const char *peer, struct mr_peer
         outcome(p, MR_PEER_SSH_REMOTE, "libssh cannot create a session");
         goto cleanup;
     }
-    unsigned port = SSH_PORT;
+    unsigned port = p->port ? p->port : SSH_PORT;
     long timeout = CONNECT_TIMEOUT_S;
     int strict = 1, verbosity = SSH_LOG_NOLOG;
     bool no = false;

@@ -583,6 +583,103 @@ static void test_ssh_passphrase(void **state)
     assert_remedy(mr_test_finding(r, "has a passphrase"), "ssh-keygen -p -N ''");
 }
 
+
+/* The ssh transport: Nova migrates peer to peer (VIR_MIGRATE_PEER2PEER in
+ * nova/virt/libvirt/driver.py _prepare_migration_flags), so the source's
+ * libvirtd opens the URI of _live_migration_uri and runs the ssh client
+ * itself, as root, with root's keys: libvirt's src/rpc/virnetsocket.c
+ * virNetSocketNewConnectSSH adds "-l USER" and "-i KEYFILE" only when the
+ * URI names them (src/remote/remote_driver.c reads uri->user and the
+ * keyfile query parameter; virNetClientNewLibssh defaults the user to
+ * root). Today's ssh.keys looked at nova's keys instead. */
+static void test_ssh_transport_checks_root(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    mr_test_fixture_site(f, "[site]\nprofile = ssh\n");
+    const struct mr_result *r = run(f, &mr_check_ssh_keys);
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *fi = mr_test_finding(r, "/root, the home of root, does not exist");
+    mr_test_finding(r, "checked as root: the ssh transport: libvirtd on the source runs the ssh "
+                       "client as root");
+    /* Nova's own SSH is another login, and the message says so. */
+    assert_non_null(strstr(fi->message, "Nova's own SSH for resize and cold migration logs in "
+                                        "as the nova user"));
+    assert_string_equal(mr_ctx_migration_user(f->ctx), "root");
+
+    /* Without the ssh transport, Nova's own SSH: nova. */
+    mr_test_fixture_site(f, "[site]\nprofile = tcp\n");
+    r = run(f, &mr_check_ssh_keys);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "checked as nova: Nova's own SSH (resize, cold migration)");
+}
+
+/* _live_migration_uri returns the deprecated live_migration_uri % dest when
+ * it is set: a URI with user@ and ?keyfile= makes libvirtd log in as that
+ * user with that key (virNetSocketNewConnectSSH: -l, -i). */
+static void test_ssh_transport_uri_login(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    mr_test_fixture_site(f, "[site]\nprofile = ssh\n");
+    char *conf = fixture_text("roots/seed-good/etc/nova/nova.conf");
+    char *more = mr_xasprintf("%s\n[libvirt]\nlive_migration_uri = qemu+ssh://nova@%%s/system"
+                              "?no_verify=1&keyfile=" SSH_DIR "/id_ed25519\n", conf);
+    mr_test_write(f->dir, "/etc/nova/nova.conf", more);
+    const struct mr_result *r = run(f, &mr_check_ssh_keys);
+    mr_test_assert_status(r, MR_PASS);
+    const struct mr_finding *fi = mr_test_finding(r, "nova has a key pair (" SSH_DIR
+                                                     "/id_ed25519");
+    assert_non_null(strstr(fi->message, "checked as nova: the ssh transport: libvirtd on the "
+                                        "source logs in to the destination with the user and "
+                                        "key that [libvirt] live_migration_uri names "
+                                        "(/etc/nova/nova.conf:"));
+    free(more);
+
+    /* A ?keyfile= that does not exist is the key that fails, where it is. */
+    more = mr_xasprintf("%s\n[libvirt]\nlive_migration_uri = qemu+ssh://nova@%%s/system"
+                        "?keyfile=%%2Fvar%%2Flib%%2Fnova%%2F.ssh%%2Fmigration\n", conf);
+    mr_test_write(f->dir, "/etc/nova/nova.conf", more);
+    r = run(f, &mr_check_ssh_keys);
+    mr_test_assert_status(r, MR_FAIL);
+    fi = mr_test_finding(r, SSH_DIR "/migration does not exist");
+    mr_test_assert_at(fi, SSH_DIR "/migration", 0);
+    assert_remedy(fi, "ssh-keygen -t ed25519 -N '' -f " SSH_DIR "/migration");
+    free(more);
+
+    /* The site's migration_user still decides over the URI. */
+    mr_test_fixture_site(f, "[site]\nprofile = ssh\nmigration_user = nova\n");
+    r = run(f, &mr_check_ssh_keys);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_finding(r, "checked as nova: migration_user in ");
+    free(conf);
+}
+
+/* kolla-ansible: nova's SSH runs in the nova_ssh container with the pair
+ * from /etc/kolla/nova-ssh (nova-ssh.json.j2: id_rsa, and id_rsa.pub as
+ * authorized_keys); the host has no nova user and the files' owner and mode
+ * are set in the container. */
+static void test_ssh_kolla_layout(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    mr_test_fixture_free(f);
+    f = *state = mr_test_fixture_new("kolla");
+    const struct mr_result *r = run(f, &mr_check_ssh_keys);
+    mr_test_assert_status(r, MR_PASS);
+    mr_test_assert_at(mr_test_finding(r, "nova has a key pair (/etc/kolla/nova-ssh/id_rsa, "
+                                         "ssh-rsa) and /etc/kolla/nova-ssh/id_rsa.pub "
+                                         "authorizes it"),
+                      "/etc/kolla/nova-ssh/id_rsa", 0);
+    assert_int_equal(mr_ctx_ssh_identity(f->ctx)->port, 8022);
+
+    char *p = mr_xasprintf("%s/etc/kolla/nova-ssh/id_rsa.pub", f->dir);
+    unlink(p);
+    free(p);
+    r = run(f, &mr_check_ssh_keys);
+    mr_test_assert_status(r, MR_FAIL);
+    assert_remedy(mr_test_finding(r, "the public half /etc/kolla/nova-ssh/id_rsa.pub of nova's "
+                                     "key is missing"),
+                  "kolla-ansible reconfigure");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -612,6 +709,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ssh_missing_authorized_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ssh_root_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ssh_passphrase, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ssh_transport_checks_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ssh_transport_uri_login, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ssh_kolla_layout, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

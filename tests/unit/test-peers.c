@@ -55,17 +55,23 @@ static struct mr_facts *facts_for(const char *host)
     return f;
 }
 
+static unsigned last_port;
+
 static int stub_fetch(const struct mr_ctx *ctx, const char *peer, struct mr_peer *ret)
 {
     pthread_mutex_lock(&lock);
     calls++;
+    last_port = ret->port;
     if (++in_flight > max_in_flight)
         max_in_flight = in_flight;
     pthread_mutex_unlock(&lock);
     struct timespec ts = {.tv_sec = 0, .tv_nsec = FETCH_MS * 1000000L};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
-    if (strcmp(peer, "badkey") == 0) {
+    if (strcmp(peer, "down") == 0) {
+        ret->ssh = MR_PEER_SSH_UNREACHABLE;
+        ret->message = mr_xasprintf("cannot connect to down port %u: refused", ret->port);
+    } else if (strcmp(peer, "badkey") == 0) {
         ret->ssh = MR_PEER_SSH_HOSTKEY_CHANGED;
         ret->message = mr_xstrdup("badkey presents another key");
     } else {
@@ -402,6 +408,43 @@ static void test_reachability_unresolved(void **state)
     mr_test_finding(r, "nowhere does not resolve");
 }
 
+
+/* kolla-ansible runs nova's sshd in the nova_ssh container on nova_ssh_port
+ * (8022, roles/nova-cell/defaults/main.yml; sshd_config.j2 "Port",
+ * ssh_config.j2 "port"): the fetch is told that port, and ssh.peers names it. */
+static void test_kolla_port(void **state)
+{
+    struct fixture *fx = *state;
+    set_peers(fx, 1, "hv");
+    struct mr_peer *const *p = NULL;
+    size_t n = 0;
+    assert_int_equal(mr_ctx_peer_list(fx->ctx, &p, &n), 0);
+    assert_int_equal(last_port, 22);
+
+    struct mr_ctx *kolla = NULL;
+    char *dir = mr_test_root("kolla");
+    assert_int_equal(mr_ctx_new_for_test(dir, NULL, NULL, &kolla), 0);
+    kolla->ops = &stub_ops;
+    kolla->live = true;
+    mr_ctx_set_facts(kolla, facts_for("hv1"));
+    mr_strv_free(kolla->peers);
+    kolla->peers = mr_split_list("hv1, down");
+    assert_int_equal(mr_ctx_peer_list(kolla, &p, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(last_port, 8022);
+    assert_int_equal(p[0]->port, 8022);
+
+    struct mr_result res = {.check = &mr_check_ssh_peers};
+    assert_int_equal(mr_check_ssh_peers.run(kolla, &res), 0);
+    const struct mr_finding *fi = mr_test_finding(&res, "down port 8022");
+    assert_non_null(strstr(fi->remedy, "accept TCP 8022 from this host"));
+    assert_non_null(strstr(fi->message, "(as nova, port 8022 from /etc/kolla/nova-ssh/ssh_config"));
+    mr_result_clear(&res);
+    mr_ctx_free(kolla);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -410,6 +453,7 @@ int main(void)
         T(test_bounded),
         T(test_cached),
         T(test_unresolved_and_unverified),
+        T(test_kolla_port),
         T(test_ssh_peers_pass),
         T(test_ssh_peers_hostkeys),
         T(test_ssh_peers_auth_and_remote),
