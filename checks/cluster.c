@@ -515,6 +515,16 @@ static void qemu_pair(struct mr_result *res, const struct versions_rules *vr, co
     }
 }
 
+/* Why the peer's facts lack libvirt's part: its own "libvirt: ..." note (a
+ * daemon that did not answer, a refused socket), or "". */
+static const char *libvirt_note(const struct mr_facts *pf)
+{
+    for (size_t i = 0; pf->notes && pf->notes[i]; i++)
+        if (strncmp(pf->notes[i], "libvirt: ", 9) == 0)
+            return pf->notes[i] + 9;
+    return "";
+}
+
 static void versions_peer(const struct mr_ctx *ctx, struct mr_result *res,
                           const struct mr_facts *own, const struct mr_peer *p, const void *data)
 {
@@ -528,8 +538,9 @@ static void versions_peer(const struct mr_ctx *ctx, struct mr_result *res,
         version_floor(res, vr, p->name, "QEMU", pf->qemu_version, fl->qemu, fl->next_qemu);
     }
     if (!pf->libvirt_version) {
-        struct mr_finding *f = mr_report(res, MR_WARN, "%s did not report its libvirt version",
-                                         p->name);
+        const char *why = libvirt_note(pf);
+        struct mr_finding *f = mr_report(res, MR_WARN, "%s did not report its libvirt version%s%s%s",
+                                         p->name, *why ? " (" : "", why, *why ? ")" : "");
         mr_finding_remedy(f, "run 'migready facts --format json' on %s to see why", p->name);
     }
     if (own->qemu_version)
@@ -816,7 +827,9 @@ static void uuid_peer(const struct mr_ctx *ctx, struct mr_result *res, const str
     const char *u = p->facts->host_uuid;
     struct mr_finding *f;
     if (!u) {
-        f = mr_report(res, MR_WARN, "%s did not report its host UUID", p->name);
+        const char *why = libvirt_note(p->facts);
+        f = mr_report(res, MR_WARN, "%s did not report its host UUID%s%s%s", p->name,
+                      *why ? " (" : "", why, *why ? ")" : "");
         mr_finding_remedy(f, "run 'migready facts --format json' on %s to see why", p->name);
     } else if (strcasecmp(u, own->host_uuid) == 0) {
         f = mr_report(res, MR_FAIL, "%s has the same host UUID %s as this host: libvirt refuses "

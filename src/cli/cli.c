@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,20 @@ static int cmd_check(struct mr_cli_opts *o)
     return render_run(o, ctx, mr_run_checks(ctx, &o->sel, o->strict));
 }
 
+/* The signal that stopped fix (0: none); main() raises it again once
+ * everything is cleaned up, so that the caller sees a death by that signal. */
+static volatile sig_atomic_t fix_signal;
+
+static void on_fix_signal(int sig)
+{
+    fix_signal = sig;
+}
+
+int mr_cli_signal(void)
+{
+    return fix_signal;
+}
+
 /* Repairs what check found (src/fix/fix.h). The diff and the notes about
  * restarts go to standard output with the text format and to standard
  * error with the others, so that JSON, JUnit and TAP stay parseable. */
@@ -222,7 +237,14 @@ static int cmd_fix(struct mr_cli_opts *o)
         .tty_in = tty ? stdin : NULL,
         .tty_out = stderr,
         .no_wait = o->no_wait,
+        .interrupted = &fix_signal,
     };
+    /* Without SA_RESTART: the signal also ends a wait for the lock or for
+     * the answer to the question. The run then cleans up on its own path. */
+    struct sigaction sa = {.sa_handler = on_fix_signal}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     /* Held until the run is rendered: the checks run again under it. A dry
      * run writes nothing, so it neither needs it nor makes the lock file. */
     struct mr_fix_lock *lock = NULL;
@@ -232,7 +254,8 @@ static int cmd_fix(struct mr_cli_opts *o)
             fprintf(stderr, "migready: fix: %s\n", msg);
             free(msg);
             mr_ctx_free(ctx);
-            return 2;
+            r = 2;
+            goto done;
         }
     }
     struct mr_run *run = mr_fix_run(ctx, mr_rows, mr_n_rows, &o->sel, &fo);
@@ -240,6 +263,16 @@ static int cmd_fix(struct mr_cli_opts *o)
         fputc('\n', stdout);
     r = render_run(o, ctx, run);
     mr_fix_unlock(lock);
+
+done:
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (fix_signal) {
+        fprintf(stderr, "migready: fix: interrupted by %s; what was not yet written is "
+                        "unchanged, temporary files removed\n",
+                fix_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        r = 128 + fix_signal;
+    }
     return r;
 }
 

@@ -26,3 +26,7 @@ void mr_cli_help(FILE *out, const struct mr_cli_command *cmd);
 
 /* Runs the command line; returns the exit code. */
 int mr_main(int argc, char **argv);
+
+/* SIGINT or SIGTERM when a fix was stopped by it (after cleaning up), for
+ * main() to raise again; 0 otherwise. */
+int mr_cli_signal(void);

@@ -472,6 +472,11 @@ static void show_changes(const struct mr_change_set *cs, FILE *out)
     }
 }
 
+static bool stopped(const struct mr_fix_opts *o)
+{
+    return o->interrupted && *o->interrupted;
+}
+
 static bool ask(const struct mr_fix_opts *o)
 {
     if (o->dry_run)
@@ -482,7 +487,7 @@ static bool ask(const struct mr_fix_opts *o)
     fputs("apply these changes? [y/N] ", out);
     fflush(out);
     char line[64];
-    if (!fgets(line, sizeof(line), o->tty_in))
+    if (!fgets(line, sizeof(line), o->tty_in) || stopped(o))
         return false;
     return line[0] == 'y' || line[0] == 'Y';
 }
@@ -534,6 +539,10 @@ static char *refusal(const struct mr_ctx *ctx, const char *path, int r, const ch
                             "mv %s.new %s)",
                             path, (unsigned long)st.st_nlink, path, path, path, path);
     }
+    if (r == -EINTR)
+        return mr_xasprintf("not changed: migready fix was interrupted by a signal before it "
+                            "wrote %s",
+                            path);
     if (r == -EPERM)
         return mr_xasprintf("cannot write %s: the file is immutable or append-only (lsattr %s; "
                             "chattr -i to allow changes); it was left untouched",
@@ -834,8 +843,14 @@ int mr_fix_lock(const struct mr_ctx *ctx, const struct mr_fix_opts *o, struct mr
         fprintf(err, "migready: waiting for the lock held by %s (%s)\n", who, name);
         fflush(err);
         free(who);
-        while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+        /* The caller's handler interrupts flock() (no SA_RESTART). */
+        while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR && !stopped(o))
             ;
+        if (r < 0 && stopped(o)) {
+            r = -EINTR;
+            *ret_msg = mr_xasprintf("interrupted while waiting for the lock %s", name);
+            goto cleanup;
+        }
         if (r < 0) {
             r = -errno;
             *ret_msg = mr_xasprintf("cannot lock %s: %s", name, strerror(errno));
@@ -1069,7 +1084,8 @@ static void recheck(const struct mr_ctx *ctx, struct mr_result *res, const struc
 
 /* One plan per failed check that has a fixer, in the order of the rows:
  * a fixer may read what an earlier one planned. */
-static void plan_fixers(const struct mr_ctx *ctx, struct mr_run *run, struct mr_change_set *cs)
+static void plan_fixers(const struct mr_ctx *ctx, struct mr_run *run, struct mr_change_set *cs,
+                        const struct mr_fix_opts *o)
 {
     cs->plans = mr_xcalloc(run->n ? run->n : 1, sizeof(*cs->plans));
     const struct mr_fixer **which = mr_xcalloc(run->n ? run->n : 1, sizeof(*which));
@@ -1083,6 +1099,11 @@ static void plan_fixers(const struct mr_ctx *ctx, struct mr_run *run, struct mr_
     /* Owner flags are sized by the number of plans, known from here on. */
     for (cs->cur = 0; cs->cur < cs->n_plans; cs->cur++) {
         struct plan *p = &cs->plans[cs->cur];
+        if (stopped(o)) {
+            p->failed = true;
+            p->error = mr_xstrdup("not planned: migready fix was interrupted by a signal");
+            continue;
+        }
         struct snapshot snap;
         snap_take(cs, &snap);
         int r = which[cs->cur]->run(ctx, &run->results[p->result], cs);
@@ -1185,7 +1206,8 @@ static bool apply_changes(const struct mr_ctx *ctx, struct mr_change_set *cs,
         struct change *c = &cs->ch[i];
         if (!effective(c))
             continue;
-        int r = apply_one(cs, c);
+        /* A signal stops between changes: each file stays whole. */
+        int r = stopped(o) ? -EINTR : apply_one(cs, c);
         if (r < 0) {
             char *m = refusal(ctx, c->path, r, NULL);
             fail_owners(cs, c, m);
@@ -1239,7 +1261,7 @@ struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_row *rows, s
     FILE *out = o->diff_out ? o->diff_out : stdout;
     struct mr_run *run = mr_run_list(ctx, rows, n, sel, false);
     struct mr_change_set cs = {.ctx = ctx};
-    plan_fixers(ctx, run, &cs);
+    plan_fixers(ctx, run, &cs, o);
 
     bool any = false;
     for (size_t i = 0; i < cs.n_ch; i++)
@@ -1254,7 +1276,7 @@ struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_row *rows, s
     char **units = report_plans(run, &cs, go, o);
     /* Restarted before the checks run again: a live check (the loaded
      * firewall rules, a listening daemon) sees the change only then. */
-    if (go)
+    if (go && !stopped(o))
         restart_units(ctx, units, links, o->restart, out);
     for (size_t i = 0; go && i < cs.n_plans; i++)
         if (cs.plans[i].planned && !cs.plans[i].failed)

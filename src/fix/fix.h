@@ -28,6 +28,7 @@
  * (nothing this fixer can do automatically). */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -99,6 +100,11 @@ struct mr_fix_opts {
     FILE *tty_out;  /* where the question goes, and "waiting for the lock" */
     /* Time of the backup folder's name (0: now); for tests. */
     time_t now;
+    /* Set (to the signal's number) by the caller's SIGINT/SIGTERM handler:
+     * the wait for the lock ends, no further fixer is planned, nothing is
+     * applied from the next change on, and the run ends through its usual
+     * cleanup (temporary files, scratch folders, journal). May be NULL. */
+    volatile sig_atomic_t *interrupted;
 };
 
 /* Runs the checks of ROWS, plans the fixers of every `fail` (in the order of
@@ -112,7 +118,8 @@ struct mr_run *mr_fix_run(const struct mr_ctx *ctx, const struct mr_row *rows, s
  * edit over the other's. mr_fix_lock takes an exclusive flock(2) on
  * ROOT/var/lib/migready/lock (made 0600, root-safely) and writes this
  * process's PID in it; while another run holds it, it waits, saying so on
- * O->tty_out, or with O->no_wait fails with -EWOULDBLOCK and a message. A
+ * O->tty_out, or with O->no_wait fails with -EWOULDBLOCK and a message (-EINTR
+ * when O->interrupted is set while it waits). A
  * run takes it before mr_fix_run (which reads every file it plans from
  * afresh) and keeps it to the end. Under the lock it also cleans what runs
  * that were killed left: their temporary files and scratch folders (once

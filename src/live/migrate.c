@@ -52,6 +52,9 @@
 #include "virt.h"
 
 #define SSH_TIMEOUT_S 15
+/* libvirt's client has no deadline of its own (src/live/virt.c): each side
+ * must answer a bounded open and call before we hold a connection to it. */
+#define LIBVIRT_PING_MS 15000
 #define PROBE_MEMORY_MIB 32
 #define SHARED_DISK_BYTES (1024 * 1024)
 #define BLOCK_DISK_MIB 16
@@ -1008,6 +1011,11 @@ static int connect_both(struct run *rn)
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, 0,
                       mr_xstrdup("load libvirt"), msg);
     }
+    int r = mr_virt_ping(mr_uri_local(), LIBVIRT_PING_MS, &msg);
+    if (r < 0) {
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, 0,
+                      mr_xasprintf("connect to the local libvirt (%s)", mr_uri_local()), msg);
+    }
     rn->lc = mr_virt_open(mr_uri_local());
     if (!rn->lc) {
         return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
@@ -1015,7 +1023,9 @@ static int connect_both(struct run *rn)
                                    mr_uri_local()),
                       mr_virt_last_error());
     }
-    int r = tcp_probe(rn->peer_client_uri, &msg);
+    r = tcp_probe(rn->peer_client_uri, &msg);
+    if (r == 0)
+        r = mr_virt_ping(rn->peer_client_uri, LIBVIRT_PING_MS, &msg);
     if (r < 0) {
         return failed(rn, MR_MIGRATE_FAILED, MR_PHASE_CONNECT, rep->host, peer, 0,
                       mr_xasprintf("connect to %s", rn->out_uri), msg);

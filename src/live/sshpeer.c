@@ -24,6 +24,11 @@
 #include "sshpeer.h"
 
 #define SSH_PORT 22
+/* Every wait is bounded. libssh (0.10) applies SSH_OPTIONS_TIMEOUT to the
+ * whole of ssh_connect (TCP, banner, key exchange: a peer that accepts TCP
+ * and never speaks fails there) and, in a blocking session, to each later
+ * wait on its own (authentication, channel open, exec, exit status). The
+ * remote command's output is read against a deadline of ours. */
 #define CONNECT_TIMEOUT_S 5L
 #define REMOTE_TIMEOUT_MS 60000
 #define OUTPUT_MAX (8u << 20)

@@ -1,5 +1,13 @@
 /* libvirt, live: the local hypervisor's versions and capabilities, and a
- * peer's verdict on this host's CPU. Reached only through ctx->ops. */
+ * peer's verdict on this host's CPU. Reached only through ctx->ops.
+ *
+ * libvirt's client has no deadline of its own: its RPC waits for a reply
+ * as long as the socket stays open, so a daemon that accepts connections
+ * but never answers (stopped, deadlocked, swapping) hangs virConnectOpen
+ * and every call after it. Its keepalive needs an event loop and starts
+ * only after the open. So each question runs in a child process that
+ * sends the answer back through a pipe, and the parent kills it at the
+ * deadline, as the NFS probe does (src/live/nfsprobe.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
@@ -23,6 +34,10 @@
 #include "virt.h"
 
 #define PROBE_TIMEOUT_MS 3000
+/* A healthy libvirtd answers in milliseconds; the first capabilities call
+ * after its start may probe QEMU for a few seconds. */
+#define LIBVIRT_TIMEOUT_MS 15000
+#define ANSWER_MAX (16u << 20)
 
 /* libvirt prints every error on stderr unless told otherwise; the errors
  * are read back with virGetLastError() and worded by the checks. */
@@ -73,48 +88,200 @@ static int errno_of_last_error(int fallback)
     return fallback;
 }
 
-int mr_virt_host(const char *uri, struct mr_libvirt_host *ret, char **ret_msg)
+/* ---- one question to libvirt, in a child, with a deadline ---- */
+
+struct answer {
+    int r;
+    int verdict;
+    unsigned long long lv, hv;
+    char *msg;  /* caller frees */
+    char *caps; /* caller frees */
+};
+
+struct wire {
+    int32_t r, verdict;
+    uint64_t lv, hv;
+    uint32_t msg_len, caps_len;
+};
+
+static void write_all(int fd, const void *buf, size_t n)
 {
-    int r = mr_virt_init(ret_msg);
-    if (r < 0)
-        return r;
-    struct mr_libvirt_host h = {0};
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return; /* the parent gave up */
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+static void send_answer(int fd, const struct answer *a)
+{
+    struct wire w = {.r = a->r, .verdict = a->verdict, .lv = a->lv, .hv = a->hv,
+                     .msg_len = a->msg ? (uint32_t)strlen(a->msg) : 0,
+                     .caps_len = a->caps ? (uint32_t)strlen(a->caps) : 0};
+    write_all(fd, &w, sizeof(w));
+    write_all(fd, a->msg ? a->msg : "", w.msg_len);
+    write_all(fd, a->caps ? a->caps : "", w.caps_len);
+}
+
+/* The answer read whole, or false. */
+static bool parse_answer(const char *buf, size_t len, struct answer *a)
+{
+    struct wire w;
+    if (len < sizeof(w))
+        return false;
+    memcpy(&w, buf, sizeof(w));
+    if ((size_t)w.msg_len + w.caps_len != len - sizeof(w))
+        return false;
+    const char *p = buf + sizeof(w);
+    *a = (struct answer){.r = w.r, .verdict = w.verdict, .lv = w.lv, .hv = w.hv};
+    a->msg = w.msg_len ? mr_xstrndup(p, w.msg_len) : NULL;
+    a->caps = w.caps_len ? mr_xstrndup(p + w.msg_len, w.caps_len) : NULL;
+    return true;
+}
+
+typedef void (*virt_job)(const char *uri, const void *arg, struct answer *a);
+
+/* Runs JOB in a child and waits for its answer at most TIMEOUT_MS. */
+static void bounded(virt_job job, const char *uri, const void *arg, int timeout_ms,
+                    struct answer *ret)
+{
+    *ret = (struct answer){0};
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) < 0) {
+        ret->r = -errno;
+        ret->msg = mr_xasprintf("cannot ask libvirt at %s: %s", uri, strerror(errno));
+        return;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        ret->r = -errno;
+        ret->msg = mr_xasprintf("cannot ask libvirt at %s: %s", uri, strerror(errno));
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return;
+    }
+    if (pid == 0) {
+        close(pipefd[0]);
+        signal(SIGPIPE, SIG_IGN);
+        struct answer a = {0};
+        job(uri, arg, &a);
+        send_answer(pipefd[1], &a);
+        _exit(0);
+    }
+    close(pipefd[1]);
+
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    bool timed_out = false, eof = false;
+    long long deadline = mr_now_ms() + timeout_ms;
+    while (!eof) {
+        long long left = deadline - mr_now_ms();
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+        int n = poll(&p, 1, (int)left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0) {
+            timed_out = true;
+            break;
+        }
+        if (len + 16384 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            buf = mr_xrealloc(buf, cap);
+        }
+        ssize_t k = read(pipefd[0], buf + len, cap - len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0 || len + (size_t)k > ANSWER_MAX)
+            eof = true;
+        else
+            len += (size_t)k;
+    }
+    close(pipefd[0]);
+    if (timed_out)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    if (timed_out) {
+        ret->r = -ETIMEDOUT;
+        ret->msg = mr_xasprintf("libvirt at %s did not answer within %d s: the daemon accepts "
+                                "connections but does not reply (stopped, hung or overloaded)",
+                                uri, (timeout_ms + 999) / 1000);
+    } else if (!parse_answer(buf, len, ret)) {
+        ret->r = -EIO;
+        ret->msg = mr_xasprintf("cannot ask libvirt at %s: the libvirt client process died", uri);
+    }
+    free(buf);
+}
+
+static void host_job(const char *uri, const void *arg, struct answer *a)
+{
+    (void)arg;
     virConnectPtr conn = virConnectOpenReadOnly(uri);
     if (!conn) {
-        r = errno_of_last_error(-ECONNREFUSED);
+        a->r = errno_of_last_error(-ECONNREFUSED);
         char *e = mr_virt_last_error();
-        *ret_msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
+        a->msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
         free(e);
-        return r;
+        return;
     }
     unsigned long lv = 0, hv = 0;
     if (virConnectGetLibVersion(conn, &lv) < 0) {
         char *e = mr_virt_last_error();
-        *ret_msg = mr_xasprintf("libvirt at %s does not tell its version: %s", uri, e);
+        a->msg = mr_xasprintf("libvirt at %s does not tell its version: %s", uri, e);
         free(e);
-        r = -EIO;
+        a->r = -EIO;
         goto cleanup;
     }
     /* 0 without an error means the hypervisor has no version to tell. */
     if (virConnectGetVersion(conn, &hv) < 0)
         hv = 0;
-    char *caps = virConnectGetCapabilities(conn);
-    if (!caps) {
+    a->caps = virConnectGetCapabilities(conn);
+    if (!a->caps) {
         char *e = mr_virt_last_error();
-        *ret_msg = mr_xasprintf("libvirt at %s does not give its capabilities: %s", uri, e);
+        a->msg = mr_xasprintf("libvirt at %s does not give its capabilities: %s", uri, e);
         free(e);
-        r = -EIO;
+        a->r = -EIO;
         goto cleanup;
     }
-    h.libvirt_version = lv;
-    h.hv_version = hv;
-    h.capabilities = mr_xstrdup(caps);
-    free(caps);
-    *ret = h;
+    a->lv = lv;
+    a->hv = hv;
 
 cleanup:
     virConnectClose(conn);
-    return r;
+}
+
+int mr_virt_host_within(const char *uri, int timeout_ms, struct mr_libvirt_host *ret,
+                        char **ret_msg)
+{
+    int r = mr_virt_init(ret_msg);
+    if (r < 0)
+        return r;
+    struct answer a;
+    bounded(host_job, uri, NULL, timeout_ms, &a);
+    if (a.r < 0) {
+        *ret_msg = a.msg;
+        free(a.caps);
+        return a.r;
+    }
+    free(a.msg);
+    *ret = (struct mr_libvirt_host){.libvirt_version = a.lv, .hv_version = a.hv,
+                                    .capabilities = a.caps};
+    return 0;
+}
+
+int mr_virt_host(const char *uri, struct mr_libvirt_host *ret, char **ret_msg)
+{
+    return mr_virt_host_within(uri, LIBVIRT_TIMEOUT_MS, ret, ret_msg);
 }
 
 int mr_virt_tcp_probe(const char *uri, struct mr_virt_probe *ret)
@@ -203,8 +370,60 @@ virConnectPtr mr_virt_open(const char *uri)
     return virConnectOpenAuth(uri, &auth, 0);
 }
 
-int mr_virt_compare_cpu(const char *uri, const char *virt_type, const char *cpu_xml,
-                        int *ret_verdict, char **ret_msg)
+/* An open and one call, as migrate-test's connections make them. */
+static void ping_job(const char *uri, const void *arg, struct answer *a)
+{
+    (void)arg;
+    virConnectPtr conn = mr_virt_open(uri);
+    unsigned long lv = 0;
+    if (!conn || virConnectGetLibVersion(conn, &lv) < 0) {
+        a->r = errno_of_last_error(-ECONNREFUSED);
+        char *e = mr_virt_last_error();
+        a->msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
+        free(e);
+    }
+    if (conn)
+        virConnectClose(conn);
+}
+
+struct compare_args {
+    const char *virt_type, *cpu_xml;
+};
+
+static void compare_job(const char *uri, const void *arg, struct answer *a)
+{
+    const struct compare_args *ca = arg;
+    virConnectPtr conn = mr_virt_open(uri);
+    if (!conn) {
+        a->r = errno_of_last_error(-ECONNREFUSED);
+        char *e = mr_virt_last_error();
+        a->msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
+        free(e);
+        return;
+    }
+    int v = virConnectCompareHypervisorCPU(conn, NULL, NULL, NULL, ca->virt_type, ca->cpu_xml,
+                                           VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
+    virErrorPtr e = v == VIR_CPU_COMPARE_ERROR ? virGetLastError() : NULL;
+    if (v == VIR_CPU_COMPARE_ERROR && e && e->code == VIR_ERR_CPU_INCOMPATIBLE) {
+        /* With FAIL_INCOMPATIBLE libvirt names the missing features. */
+        a->verdict = MR_CPU_INCOMPATIBLE;
+        a->msg = mr_xstrdup(e->message ? e->message : "the CPU is incompatible");
+    } else if (v == VIR_CPU_COMPARE_ERROR) {
+        a->r = errno_of_last_error(-EIO);
+        a->msg = mr_xasprintf("libvirt at %s cannot compare CPUs: %s", uri,
+                              e && e->message ? e->message : "unknown libvirt error");
+    } else {
+        a->verdict = v == VIR_CPU_COMPARE_IDENTICAL  ? MR_CPU_IDENTICAL
+                     : v == VIR_CPU_COMPARE_SUPERSET ? MR_CPU_SUPERSET
+                                                     : MR_CPU_INCOMPATIBLE;
+        if (a->verdict == MR_CPU_INCOMPATIBLE)
+            a->msg = mr_xstrdup("the CPU is incompatible with the host CPU");
+    }
+    virConnectClose(conn);
+}
+
+int mr_virt_compare_cpu_within(const char *uri, int timeout_ms, const char *virt_type,
+                               const char *cpu_xml, int *ret_verdict, char **ret_msg)
 {
     int r = mr_virt_init(ret_msg);
     if (r < 0)
@@ -212,32 +431,34 @@ int mr_virt_compare_cpu(const char *uri, const char *virt_type, const char *cpu_
     r = probe(uri, ret_msg);
     if (r < 0)
         return r;
-    virConnectPtr conn = mr_virt_open(uri);
-    if (!conn) {
-        r = errno_of_last_error(-ECONNREFUSED);
-        char *e = mr_virt_last_error();
-        *ret_msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
-        free(e);
+    struct compare_args ca = {virt_type, cpu_xml};
+    struct answer a;
+    bounded(compare_job, uri, &ca, timeout_ms, &a);
+    free(a.caps);
+    if (a.r == 0)
+        *ret_verdict = a.verdict;
+    *ret_msg = a.msg;
+    return a.r;
+}
+
+int mr_virt_compare_cpu(const char *uri, const char *virt_type, const char *cpu_xml,
+                        int *ret_verdict, char **ret_msg)
+{
+    return mr_virt_compare_cpu_within(uri, LIBVIRT_TIMEOUT_MS, virt_type, cpu_xml, ret_verdict,
+                                      ret_msg);
+}
+
+int mr_virt_ping(const char *uri, int timeout_ms, char **ret_msg)
+{
+    int r = mr_virt_init(ret_msg);
+    if (r < 0)
         return r;
-    }
-    int v = virConnectCompareHypervisorCPU(conn, NULL, NULL, NULL, virt_type, cpu_xml,
-                                           VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
-    virErrorPtr e = v == VIR_CPU_COMPARE_ERROR ? virGetLastError() : NULL;
-    if (v == VIR_CPU_COMPARE_ERROR && e && e->code == VIR_ERR_CPU_INCOMPATIBLE) {
-        /* With FAIL_INCOMPATIBLE libvirt names the missing features. */
-        *ret_verdict = MR_CPU_INCOMPATIBLE;
-        *ret_msg = mr_xstrdup(e->message ? e->message : "the CPU is incompatible");
-    } else if (v == VIR_CPU_COMPARE_ERROR) {
-        r = errno_of_last_error(-EIO);
-        *ret_msg = mr_xasprintf("libvirt at %s cannot compare CPUs: %s", uri,
-                                e && e->message ? e->message : "unknown libvirt error");
-    } else {
-        *ret_verdict = v == VIR_CPU_COMPARE_IDENTICAL  ? MR_CPU_IDENTICAL
-                       : v == VIR_CPU_COMPARE_SUPERSET ? MR_CPU_SUPERSET
-                                                       : MR_CPU_INCOMPATIBLE;
-        if (*ret_verdict == MR_CPU_INCOMPATIBLE)
-            *ret_msg = mr_xstrdup("the CPU is incompatible with the host CPU");
-    }
-    virConnectClose(conn);
-    return r;
+    struct answer a;
+    bounded(ping_job, uri, NULL, timeout_ms, &a);
+    free(a.caps);
+    if (a.r < 0)
+        *ret_msg = a.msg;
+    else
+        free(a.msg);
+    return a.r;
 }

@@ -40,6 +40,19 @@ struct mr_virt_probe {
 };
 int mr_virt_tcp_probe(const char *uri, struct mr_virt_probe *ret);
 
+/* The ops entries. Each question (connect and calls) runs in a child
+ * process killed after 15 s: libvirt's client waits for a reply as long as
+ * the daemon keeps the socket open. -ETIMEDOUT and a message naming URI
+ * when it did not answer in time. */
 int mr_virt_host(const char *uri, struct mr_libvirt_host *ret, char **ret_msg);
 int mr_virt_compare_cpu(const char *uri, const char *virt_type, const char *cpu_xml,
                         int *ret_verdict, char **ret_msg);
+/* The same with the deadline given, for the tests. */
+int mr_virt_host_within(const char *uri, int timeout_ms, struct mr_libvirt_host *ret,
+                        char **ret_msg);
+int mr_virt_compare_cpu_within(const char *uri, int timeout_ms, const char *virt_type,
+                               const char *cpu_xml, int *ret_verdict, char **ret_msg);
+/* Opens URI and asks libvirt's version within TIMEOUT_MS: 0, or a negative
+ * errno and *ret_msg (caller frees). migrate-test asks this before it
+ * keeps connections of its own. */
+int mr_virt_ping(const char *uri, int timeout_ms, char **ret_msg);

@@ -506,6 +506,17 @@ static void test_versions(void **state)
     set_str(&hv2(fx)->libvirt_version, NULL);
     r = run(fx, &mr_check_libvirt_versions);
     expect(r, "hv2 did not report its libvirt version", MR_WARN);
+
+    /* The peer's own note says why: a libvirtd that did not answer there. */
+    if (!hv2(fx)->notes)
+        hv2(fx)->notes = mr_xcalloc(1, sizeof(char *));
+    mr_strv_push(&hv2(fx)->notes, "libvirt: libvirt at qemu:///system did not answer within 15 s");
+    r = run(fx, &mr_check_libvirt_versions);
+    expect(r, "hv2 did not report its libvirt version (libvirt at qemu:///system did not answer "
+           "within 15 s)", MR_WARN);
+    r = run(fx, &mr_check_libvirt_host_uuid);
+    if (!hv2(fx)->host_uuid)
+        expect(r, "did not answer within 15 s", MR_WARN);
 }
 
 /* [workarounds] skip_hypervisor_version_check_on_lm (nova/conf/workarounds.py,

@@ -6,14 +6,21 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "migready.h"
 #include "ops-live.h"
 #include "ops.h"
+#include "virt.h"
 
 static void test_run(void **state)
 {
@@ -57,12 +64,109 @@ static void test_local(void **state)
     free(m);
 }
 
+/* A daemon that accepts connections and never answers (a stopped libvirtd):
+ * a listening socket nobody accepts on; the kernel completes the
+ * handshakes. */
+static int silent_unix(char *path, size_t size)
+{
+    snprintf(path, size, "/tmp/migready-test-ops-%ld.sock", (long)getpid());
+    unlink(path);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    return fd;
+}
+
+static int silent_tcp(int *ret_port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    *ret_port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void test_libvirt_deadline(void **state)
+{
+    char *msg = NULL;
+    if (mr_virt_init(&msg) < 0) {
+        print_message("libvirt cannot be loaded here (%s): not tested\n", msg);
+        free(msg);
+        skip();
+    }
+    char path[108];
+    int fd = silent_unix(path, sizeof(path));
+    char *uri = mr_xasprintf("qemu+unix:///system?socket=%s", path);
+    struct mr_libvirt_host h = {0};
+    long long t0 = mr_now_ms();
+    int r = mr_virt_host_within(uri, 700, &h, &msg);
+    long long took = mr_now_ms() - t0;
+    assert_int_equal(r, -ETIMEDOUT);
+    assert_true(took >= 650 && took < 3000);
+    assert_non_null(strstr(msg, "did not answer within 1 s"));
+    assert_non_null(strstr(msg, uri));
+    assert_null(h.capabilities);
+    free(msg);
+    free(uri);
+    close(fd);
+    unlink(path);
+
+    /* The TCP probe passes (the kernel accepts), the question does not. */
+    int port = 0;
+    fd = silent_tcp(&port);
+    uri = mr_xasprintf("qemu+tcp://127.0.0.1:%d/system", port);
+    int verdict = -1;
+    msg = NULL;
+    t0 = mr_now_ms();
+    r = mr_virt_compare_cpu_within(uri, 700, "kvm", "<cpu/>", &verdict, &msg);
+    took = mr_now_ms() - t0;
+    assert_int_equal(r, -ETIMEDOUT);
+    assert_true(took >= 650 && took < 3000);
+    assert_non_null(strstr(msg, "did not answer"));
+    assert_int_equal(verdict, -1);
+    free(msg);
+    msg = NULL;
+    assert_int_equal(mr_virt_ping(uri, 300, &msg), -ETIMEDOUT);
+    free(msg);
+    free(uri);
+    close(fd);
+}
+
+/* A refused connection is still told apart from silence. */
+static void test_libvirt_refused(void **state)
+{
+    char *msg = NULL;
+    if (mr_virt_init(&msg) < 0) {
+        free(msg);
+        skip();
+    }
+    int port = 0;
+    int fd = silent_tcp(&port);
+    close(fd); /* nothing listens there now */
+    char *uri = mr_xasprintf("qemu+tcp://127.0.0.1:%d/system", port);
+    struct mr_libvirt_host h = {0};
+    int r = mr_virt_host_within(uri, 5000, &h, &msg);
+    assert_true(r < 0 && r != -ETIMEDOUT);
+    assert_non_null(strstr(msg, "cannot connect to"));
+    free(msg);
+    free(uri);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run),
         cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_local),
+        cmocka_unit_test(test_libvirt_deadline),
+        cmocka_unit_test(test_libvirt_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
