@@ -74,7 +74,14 @@ stop() { # NAME...
         pid=$(daemon_pid "$n") || exit 1
         kill -STOP "$pid"
         STOPPED+=("$pid")
-        grep -q '^State:.*T' "/proc/$pid/status" || bad "hv2/$n (PID $pid) did not stop"
+        # The signal is delivered asynchronously: a daemon busy in the kernel
+        # (or just continued) shows T a moment later.
+        local i=0
+        until grep -q '^State:.*T' "/proc/$pid/status"; do
+            i=$((i + 1))
+            [ "$i" -le 50 ] || { bad "hv2/$n (PID $pid) did not stop within 5 s"; break; }
+            sleep 0.1
+        done
         say "stopped hv2/$n (PID $pid)"
     done
 }
