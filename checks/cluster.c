@@ -464,8 +464,11 @@ static bool own_libvirt(struct mr_result *res, const struct mr_facts *own, bool 
  * and whether Nova compares QEMU versions at all. */
 struct versions_rules {
     const struct nova_floor *floor;
-    char *release; /* "Nova 2025.1 (Epoxy, 31.0.0)" */
+    char *release;     /* "Nova 2025.1 (Epoxy, 31.0.0)" */
+    char *floor_since; /* "31.0.0 (2025.1, Epoxy)": the release the floor holds from */
+    char *skip_since;  /* the release skip_hypervisor_version_check_on_lm came in */
     bool skip_hv_check;
+    bool skip_hv_ignored; /* set, but the host's release does not read it */
 };
 
 static void version_floor(struct mr_result *res, const struct versions_rules *vr, const char *who,
@@ -476,8 +479,9 @@ static void version_floor(struct mr_result *res, const struct versions_rules *vr
         return;
     if (n < mr_facts_version(min)) {
         struct mr_finding *f = mr_report(res, MR_FAIL, "%s runs %s %s, older than %s, the minimum "
-                                         "of %s: nova-compute refuses to start",
-                                         who, what, v, min, vr->release);
+                                         "of %s (Nova's floor since %s): nova-compute refuses "
+                                         "to start",
+                                         who, what, v, min, vr->release, vr->floor_since);
         mr_finding_remedy(f, "upgrade %s on %s to %s or later", what, who, next);
     }
 }
@@ -498,15 +502,23 @@ static void qemu_pair(struct mr_result *res, const struct versions_rules *vr, co
         return;
     } else if (vr->skip_hv_check) {
         mr_report(res, MR_PASS, "%s runs QEMU %s, this host %s: not compared, [workarounds] "
-                  "skip_hypervisor_version_check_on_lm is set (Nova's conductor reads it)", peer,
-                  theirs, mine);
+                  "skip_hypervisor_version_check_on_lm is set (Nova's conductor reads it since "
+                  "%s)", peer, theirs, mine, vr->skip_since);
     } else if (b < a) {
         f = mr_report(res, MR_FAIL, "%s runs QEMU %s, older than this host's %s: Nova refuses to "
                       "move instances from here to %s (DestinationHypervisorTooOld); from %s to "
-                      "here works", peer, theirs, mine, peer, peer);
-        mr_finding_remedy(f, "upgrade QEMU on %s to %s or later (or set [workarounds] "
-                          "skip_hypervisor_version_check_on_lm = true where nova-conductor runs)",
-                          peer, mine);
+                      "here works%s%s%s", peer, theirs, mine, peer, peer,
+                      vr->skip_hv_ignored ? "; [workarounds] skip_hypervisor_version_check_on_lm "
+                                            "is set, but Nova reads it only since "
+                                          : "",
+                      vr->skip_hv_ignored ? vr->skip_since : "",
+                      vr->skip_hv_ignored ? ", and this host's release is older" : "");
+        if (vr->skip_hv_ignored)
+            mr_finding_remedy(f, "upgrade QEMU on %s to %s or later", peer, mine);
+        else
+            mr_finding_remedy(f, "upgrade QEMU on %s to %s or later (or set [workarounds] "
+                              "skip_hypervisor_version_check_on_lm = true where nova-conductor "
+                              "runs, read since %s)", peer, mine, vr->skip_since);
     } else {
         f = mr_report(res, MR_WARN, "%s runs QEMU %s, newer than this host's %s: instances can "
                       "move to %s but Nova refuses to move them back "
@@ -600,14 +612,18 @@ static int run_versions(const struct mr_ctx *ctx, struct mr_result *res)
     const struct mr_novaconf *conf = NULL;
     if (mr_ctx_nova(ctx, &conf, &msg) < 0)
         conf = NULL;
+    bool skip_set = mr_novaconf_bool(conf, "workarounds", "skip_hypervisor_version_check_on_lm");
+    bool skip_read = mr_nova_release_at_least(rel, NOVA_SKIP_HV_CHECK_MAJOR);
     struct versions_rules vr = {
         .floor = floor_of(rel),
         .release = mr_nova_release_describe(rel),
-        .skip_hv_check = mr_nova_release_at_least(rel, NOVA_SKIP_HV_CHECK_MAJOR) &&
-                         mr_novaconf_bool(conf, "workarounds",
-                                          "skip_hypervisor_version_check_on_lm"),
+        .skip_since = mr_nova_major_describe(NOVA_SKIP_HV_CHECK_MAJOR),
+        .skip_hv_check = skip_read && skip_set,
+        .skip_hv_ignored = !skip_read && skip_set,
     };
     const struct nova_floor *fl = vr.floor;
+    if (fl)
+        vr.floor_since = mr_nova_major_describe(fl->major);
     if (fl) {
         version_floor(res, &vr, "this host", "libvirt", own->libvirt_version, fl->libvirt,
                       fl->next_libvirt);
@@ -625,6 +641,8 @@ static int run_versions(const struct mr_ctx *ctx, struct mr_result *res)
                   own->qemu_version ? own->qemu_version : "(unknown)", vr.release,
                   fl->next_libvirt, fl->next_qemu);
     free(vr.release);
+    free(vr.floor_since);
+    free(vr.skip_since);
     return 0;
 }
 
@@ -670,6 +688,7 @@ static void passthrough_peer(struct mr_result *res, const struct mr_facts *own,
 struct cpu_rules {
     bool skip_known;  /* the release has [workarounds] skip_cpu_compare_on_dest */
     int own_skip;     /* this host's value of it */
+    char *skip_since; /* the release it came in: "26.0.0 (2022.2, Zed)" */
 };
 
 static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
@@ -747,8 +766,9 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
         f = mr_report(res, MR_WARN, "%s sets [workarounds] skip_cpu_compare_on_dest%s, so Nova "
                       "does not compare CPUs and libvirt checks the guest CPU when it arrives; "
                       "%s cannot run this host's CPU (%s, cpu_mode = %s): %s; guests whose "
-                      "CPU uses what %s lacks will fail to migrate there", p->name, assumed,
-                      p->name, what, mode, msg ? msg : "libvirt says it is incompatible", p->name);
+                      "CPU uses what %s lacks will fail to migrate there (Nova reads the "
+                      "workaround since %s)", p->name, assumed, p->name, what, mode,
+                      msg ? msg : "libvirt says it is incompatible", p->name, cr->skip_since);
         mr_finding_remedy(f, "run 'migready migrate-test --peer %s' to try a guest; or set "
                           "cpu_mode = custom and cpu_models to a model both hosts run in "
                           "[libvirt] of nova.conf on every host", p->name);
@@ -759,10 +779,14 @@ static void cpu_compat_peer(const struct mr_ctx *ctx, struct mr_result *res,
                           "(virsh cpu-baseline on the hosts' CPU XML) in [libvirt] of nova.conf "
                           "on every host");
     } else {
-        mr_report(res, MR_PASS, "%s runs this host's CPU (%s, cpu_mode = %s): %s%s%s%s", p->name,
-                  what, mode, verdict == MR_CPU_IDENTICAL ? "identical" : "its CPU is a superset",
+        mr_report(res, MR_PASS, "%s runs this host's CPU (%s, cpu_mode = %s): %s%s%s%s%s",
+                  p->name, what, mode,
+                  verdict == MR_CPU_IDENTICAL ? "identical" : "its CPU is a superset",
                   skip ? "; Nova does not compare (skip_cpu_compare_on_dest" : "", assumed,
-                  skip ? "), libvirt checks the guest CPU when it arrives" : "");
+                  skip ? "), libvirt checks the guest CPU when it arrives; Nova reads the "
+                         "workaround since "
+                       : "",
+                  skip ? cr->skip_since : "");
     }
     free(msg);
     free(uri);
@@ -788,8 +812,10 @@ static int run_cpu_compat(const struct mr_ctx *ctx, struct mr_result *res)
     struct cpu_rules cr = {
         .skip_known = mr_nova_release_at_least(rel, MR_NOVA_SKIP_CPU_COMPARE_MAJOR),
         .own_skip = own->skip_cpu_compare_on_dest,
+        .skip_since = mr_nova_major_describe(MR_NOVA_SKIP_CPU_COMPARE_MAJOR),
     };
     each_peer_data(ctx, res, cpu_compat_peer, &cr);
+    free(cr.skip_since);
     return 0;
 }
 

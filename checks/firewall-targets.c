@@ -49,20 +49,24 @@ static void add(struct mr_fw_targets *t, enum mr_fw_port_kind kind, unsigned lo,
 
 void mr_fw_targets_for(const struct mr_ctx *ctx, struct mr_fw_targets *ret)
 {
-    const struct mr_libvirt_conf *conf = NULL;
+    /* Each file alone: a broken libvirtd.conf leaves qemu.conf's range
+     * (and the other way round); a broken one gives libvirt's defaults. */
+    const struct mr_libvirt_conf *daemon = NULL, *qemu = NULL;
     const char *msg = NULL;
-    if (mr_ctx_libvirt(ctx, &conf, &msg) < 0)
-        conf = NULL;
+    if (mr_ctx_libvirt_files(ctx, MR_LIBVIRT_FILE(MR_LIBVIRTD_CONF), &daemon, &msg) < 0)
+        daemon = NULL;
+    if (mr_ctx_libvirt_files(ctx, MR_LIBVIRT_FILE(MR_QEMU_CONF), &qemu, &msg) < 0)
+        qemu = NULL;
     const char *transport = mr_ctx_value(ctx, "transport");
     *ret = (struct mr_fw_targets){.transport = transport ? transport : "tcp"};
     if (strcmp(ret->transport, "ssh") != 0) {
         unsigned p = strcmp(ret->transport, "tls") == 0
-                         ? conf_port(conf, MR_LIBVIRTD_CONF, "tls_port", 16514)
-                         : conf_port(conf, MR_LIBVIRTD_CONF, "tcp_port", 16509);
+                         ? conf_port(daemon, MR_LIBVIRTD_CONF, "tls_port", 16514)
+                         : conf_port(daemon, MR_LIBVIRTD_CONF, "tcp_port", 16509);
         add(ret, MR_FW_PORT_LIBVIRT, p, p);
     }
-    unsigned lo = conf_port(conf, MR_QEMU_CONF, "migration_port_min", 49152);
-    unsigned hi = conf_port(conf, MR_QEMU_CONF, "migration_port_max", 49215);
+    unsigned lo = conf_port(qemu, MR_QEMU_CONF, "migration_port_min", 49152);
+    unsigned hi = conf_port(qemu, MR_QEMU_CONF, "migration_port_max", 49215);
     if (lo > hi) { /* qemu.migration-ports reports it; libvirt's default range stands in */
         lo = 49152;
         hi = 49215;

@@ -178,16 +178,28 @@ static void get_for_release(struct mr_result *res, const struct mr_novaconf *con
         if (strcmp(removed_names[i].section, v->section) == 0 &&
             strcmp(removed_names[i].name, v->name) == 0)
             removed = removed_names[i].removed_in;
-    if (!removed || !mr_nova_release_at_least(rel, removed)) {
+    if (!removed) {
         note_legacy(res, v, section, key);
         return;
     }
+    char *clause = release_clause(rel);
+    if (!mr_nova_release_at_least(rel, removed)) {
+        char *until = mr_nova_major_describe(removed);
+        struct mr_finding *f = mr_report(res, MR_PASS, "[%s] %s is deprecated; use [%s] %s (Nova "
+                                         "reads the old name until %s, which removed it, and %s)",
+                                         v->section, v->name, section, key, until, clause);
+        at(f, v);
+        mr_finding_remedy(f, "rename [%s] %s to %s in [%s] of %s", v->section, v->name, key,
+                          section, edit_file(v));
+        free(until);
+        free(clause);
+        return;
+    }
+    const char *name = NULL;
+    mr_nova_release_of(removed, &name);
     struct mr_novaval old = *v;
     if (!mr_novaconf_get_current(conf, section, key, v))
         v->value = NULL;
-    const char *name = NULL;
-    mr_nova_release_of(removed, &name);
-    char *clause = release_clause(rel);
     char *uses = v->is_default
                      ? mr_xasprintf("[%s] %s's default %s", section, key,
                                     v->value ? v->value : "(unset)")
@@ -674,49 +686,54 @@ static void check_parallel(const struct mr_ctx *ctx, struct mr_result *res,
         return;
     }
     long n;
+    char *since = mr_nova_major_describe(NOVA_PARALLEL_MAJOR);
     if (!v.value || mr_parse_long(v.value, &n) < 0) {
         f = at(mr_report(res, MR_FAIL, "[libvirt] live_migration_parallel_connections = %s is "
-                         "not an integer; nova-compute will refuse it", v.value ? v.value : ""),
+                         "not an integer; nova-compute (%s on) will refuse it",
+                         v.value ? v.value : "", since),
                &v);
         mr_finding_remedy(f, "set live_migration_parallel_connections to a number of "
                           "connections (1 for one) in [libvirt] of %s", edit_file(&v));
-        return;
+        goto cleanup;
     }
     if (n <= 1) {
         at(mr_report(res, MR_PASS, "live_migration_parallel_connections = %ld: migrations use "
-                     "one connection", n), &v);
-        return;
+                     "one connection (read since Nova %s)", n, since), &v);
+        goto cleanup;
     }
     get(conf, "libvirt", "virt_type", &vt);
     const char *virt = vt.value ? vt.value : "kvm";
     if (!post_copy || (strcmp(virt, "kvm") != 0 && strcmp(virt, "qemu") != 0)) {
         at(mr_report(res, MR_PASS, "live_migration_parallel_connections = %ld: migrations use "
-                     "%ld connections, each of which can take a CPU core", n, n), &v);
-        return;
+                     "%ld connections, each of which can take a CPU core (read since Nova %s)",
+                     n, n, since), &v);
+        goto cleanup;
     }
     const char *qemu = mr_ctx_facts(ctx)->qemu_version;
     long long have = qemu ? mr_facts_version(qemu) : -1;
     if (have >= 0 && have >= mr_facts_version(NOVA_PARALLEL_POSTCOPY_QEMU)) {
         at(mr_report(res, MR_PASS, "live_migration_parallel_connections = %ld with post-copy: "
-                     "QEMU %s is %s or later, as Nova requires", n, qemu,
-                     NOVA_PARALLEL_POSTCOPY_QEMU), &v);
-        return;
+                     "QEMU %s is %s or later, as Nova requires since %s", n, qemu,
+                     NOVA_PARALLEL_POSTCOPY_QEMU, since), &v);
+        goto cleanup;
     }
     if (have >= 0)
         f = mr_report(res, MR_FAIL, "live_migration_parallel_connections = %ld with "
-                      "live_migration_permit_post_copy = %s needs QEMU %s or later, and this "
-                      "host has QEMU %s: nova-compute refuses to start", n, pc->value,
-                      NOVA_PARALLEL_POSTCOPY_QEMU, qemu);
+                      "live_migration_permit_post_copy = %s needs QEMU %s or later (Nova's rule "
+                      "since %s), and this host has QEMU %s: nova-compute refuses to start", n,
+                      pc->value, NOVA_PARALLEL_POSTCOPY_QEMU, since, qemu);
     else
         f = mr_report(res, MR_WARN, "live_migration_parallel_connections = %ld with "
-                      "live_migration_permit_post_copy = %s needs QEMU %s or later, or "
-                      "nova-compute refuses to start; migready cannot tell the QEMU version "
-                      "(libvirt was not asked%s)", n, pc->value, NOVA_PARALLEL_POSTCOPY_QEMU,
-                      ctx->live ? "" : ": offline");
+                      "live_migration_permit_post_copy = %s needs QEMU %s or later (Nova's rule "
+                      "since %s), or nova-compute refuses to start; migready cannot tell the QEMU "
+                      "version (libvirt was not asked%s)", n, pc->value,
+                      NOVA_PARALLEL_POSTCOPY_QEMU, since, ctx->live ? "" : ": offline");
     at(f, &v);
     mr_finding_remedy(f, "set live_migration_parallel_connections = 1, or "
                       "live_migration_permit_post_copy = False, in [libvirt] of %s, or upgrade "
                       "QEMU to %s", edit_file(&v), NOVA_PARALLEL_POSTCOPY_QEMU);
+cleanup:
+    free(since);
 }
 
 /* The wait for neutron's network-vif-plugged events before the transfer
@@ -1134,6 +1151,7 @@ static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
     if (!load_release(ctx, res, &rel))
         return 0;
     char *nova = mr_nova_release_describe(rel);
+    char *reverted = mr_nova_major_describe(31);
     int copies = copies_config_drive(rel);
     if (copies == 0) {
         /* Nova 31.0.0 (and 30.1.0) reverted the copy over SSH (commit
@@ -1143,14 +1161,15 @@ static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
          * behind. */
         f = at(mr_report(res, MR_WARN,
                          "force_config_drive = %s with block migration: %s does not copy the "
-                         "iso9660 config drive (no copy over SSH since 30.1.0 and 31.0.0; the "
+                         "iso9660 config drive (no copy over SSH since 30.1.0 and %s; the "
                          "read-only drive is left out of the disks libvirt copies), so the "
                          "instance migrates but its config drive on the destination is an empty "
                          "image; a guest that reads it again there finds nothing",
-                         force.value, nova),
+                         force.value, nova, reverted),
                &force);
         mr_finding_remedy(f, "let guests read their metadata from the metadata service, or set "
                           "force_config_drive = False in [DEFAULT] of %s", edit_file(&force));
+        free(reverted);
         free(nova);
         return 0;
     }
@@ -1175,8 +1194,9 @@ static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
         f = at(mr_report(res, MR_FAIL,
                          "force_config_drive = %s with block migration: %s copies the iso9660 "
                          "config drive from the source host with %s as %s before the "
-                         "migration, and %s has no SSH key pair",
-                         force.value, nova, via, user, user),
+                         "migration (Nova does from 14.0.0 until 30.1.0 and %s), and %s has no "
+                         "SSH key pair",
+                         force.value, nova, via, user, reverted, user),
                &force);
         mr_finding_remedy(f, "set force_config_drive = False in [DEFAULT] of %s, or give %s a "
                           "key pair authorised on every compute host (see ssh.keys)",
@@ -1185,14 +1205,16 @@ static int run_config_drive(const struct mr_ctx *ctx, struct mr_result *res)
         f = at(mr_report(res, MR_WARN,
                          "force_config_drive = %s: every instance gets an iso9660 config drive, "
                          "which %s copies beforehand from the source host with %s as %s (key "
-                         "%s); that needs key-only %s between compute hosts",
-                         force.value, nova, via, user, key, via),
+                         "%s; Nova does from 14.0.0 until 30.1.0 and %s); that needs key-only %s "
+                         "between compute hosts",
+                         force.value, nova, via, user, key, reverted, via),
                &force);
         mr_finding_remedy(f, "make sure %s's key is authorised on every compute host (see "
                           "ssh.keys), or set force_config_drive = False in [DEFAULT] of %s",
                           user, edit_file(&force));
     }
     free(key);
+    free(reverted);
     free(nova);
     return 0;
 }

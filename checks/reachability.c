@@ -4,15 +4,26 @@
  * from filtered (no answer: a DROP rule). Outside a migration nothing
  * listens on the migration range, so a refusal there is expected and only
  * silence fails. The ports come from the peer's facts when they arrived,
- * else from this host's configuration and libvirt's defaults. */
+ * else from this host's configuration and libvirt's defaults.
+ *
+ * Nova does not migrate to the name migready was given for a peer but to
+ * the names the peer's nova.conf sets (its facts' nova_addresses): the
+ * libvirt URI goes to its live_migration_inbound_addr when set, else to its
+ * [DEFAULT] host (nova/virt/libvirt/driver.py, _live_migration_operation:
+ * dest = migrate_data.target_connect_addr, then _live_migration_uri(dest)),
+ * and QEMU's stream to tcp://live_migration_inbound_addr (_migrate_uri(dest),
+ * not tunnelled). Where those lead elsewhere than the peer's name, the
+ * ports are tried there too. */
 #include "config.h"
 
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "checks.h"
 #include "ctx.h"
 #include "facts.h"
+#include "netaddr.h"
 #include "ops.h"
 #include "peers.h"
 
@@ -23,7 +34,16 @@ enum role { ROLE_LIBVIRT, ROLE_SSH, ROLE_MIGRATION };
 struct target {
     const struct mr_peer *peer;
     enum role role;
-    char *what; /* "libvirt's port 16509 (tcp transport)" */
+    char *name;    /* the name the address came from, for a remedy */
+    char *address; /* the literal the probe connects to */
+    char *who;     /* "hv2 (192.0.2.12)", "hv2's live_migration_inbound_addr 192.0.2.99" */
+    char *what;    /* "libvirt's port 16509 (tcp transport)" */
+};
+
+struct targets {
+    struct mr_tcp_probe *v;
+    struct target *t;
+    size_t n;
 };
 
 static int default_libvirt_port(const char *transport)
@@ -35,14 +55,24 @@ static int default_libvirt_port(const char *transport)
     return 16509;
 }
 
-static void add(struct mr_tcp_probe **v, struct target **t, size_t *n, const struct mr_peer *p,
-                enum role role, int port, char *what)
+/* Takes WHAT. A port already tried on the same address for P is not tried
+ * twice (its Nova names may lead to one address). */
+static void add(struct targets *ts, const struct mr_peer *p, const char *name,
+                const char *address, const char *who, enum role role, int port, char *what)
 {
-    *v = mr_xrealloc(*v, (*n + 1) * sizeof(**v));
-    *t = mr_xrealloc(*t, (*n + 1) * sizeof(**t));
-    (*v)[*n] = (struct mr_tcp_probe){.address = p->address, .port = port};
-    (*t)[*n] = (struct target){.peer = p, .role = role, .what = what};
-    (*n)++;
+    for (size_t i = 0; i < ts->n; i++)
+        if (ts->t[i].peer == p && ts->v[i].port == port &&
+            mr_addr_same(ts->t[i].address, address)) {
+            free(what);
+            return;
+        }
+    ts->v = mr_xrealloc(ts->v, (ts->n + 1) * sizeof(*ts->v));
+    ts->t = mr_xrealloc(ts->t, (ts->n + 1) * sizeof(*ts->t));
+    ts->t[ts->n] = (struct target){.peer = p, .role = role, .name = mr_xstrdup(name),
+                                   .address = mr_xstrdup(address), .who = mr_xstrdup(who),
+                                   .what = what};
+    ts->v[ts->n] = (struct mr_tcp_probe){.address = ts->t[ts->n].address, .port = port};
+    ts->n++;
 }
 
 static void judge(struct mr_result *res, const struct mr_tcp_probe *pr, const struct target *t)
@@ -51,9 +81,7 @@ static void judge(struct mr_result *res, const struct mr_tcp_probe *pr, const st
     struct mr_finding *f;
     double secs = PROBE_TIMEOUT_MS / 1000.0;
     bool migration = t->role == ROLE_MIGRATION;
-    /* "hv2 (192.0.2.12)", or the address alone when it was given as one. */
-    char *who = strcmp(p->name, p->address) == 0 ? mr_xstrdup(p->name)
-                                                 : mr_xasprintf("%s (%s)", p->name, p->address);
+    const char *who = t->who;
     switch (pr->state) {
     case MR_TCP_OPEN:
         mr_report(res, MR_PASS, "%s: TCP %d, %s, answers%s", who, pr->port,
@@ -92,16 +120,108 @@ static void judge(struct mr_result *res, const struct mr_tcp_probe *pr, const st
                       "'prohibited' from a REJECT rule, or no route)", who,
                       pr->port, t->what, strerror(pr->error));
         mr_finding_remedy(f, "accept TCP %d from this host in %s's firewall and check the "
-                          "route to %s", pr->port, p->name, p->address);
+                          "route to %s", pr->port, p->name, t->address);
         break;
     case MR_TCP_ERROR:
     default:
         f = mr_report(res, MR_ERROR, "%s: cannot try TCP %d: %s", who,
                       pr->port, strerror(pr->error));
-        mr_finding_remedy(f, "check the address %s gives for %s", "the resolver", p->name);
+        mr_finding_remedy(f, "check the address %s gives for %s", "the resolver", t->name);
         break;
     }
-    free(who);
+}
+
+/* The ports a peer is tried on, from its facts when they arrived. */
+struct ports {
+    const char *transport;
+    int libvirt, ssh, mig, mig_max;
+};
+
+static void add_libvirt(struct targets *ts, const struct mr_peer *p, const char *name,
+                        const char *address, const char *who, const struct ports *po)
+{
+    if (po->libvirt == po->ssh)
+        add(ts, p, name, address, who, ROLE_SSH, po->ssh,
+            mr_xstrdup("SSH and libvirt's ssh transport"));
+    else
+        add(ts, p, name, address, who, ROLE_LIBVIRT, po->libvirt,
+            mr_xasprintf("libvirt's port (%s transport)", po->transport));
+}
+
+static void add_migration(struct targets *ts, const struct mr_peer *p, const char *name,
+                          const char *address, const char *who, const struct ports *po)
+{
+    add(ts, p, name, address, who, ROLE_MIGRATION, po->mig,
+        po->mig_max ? mr_xasprintf("the first port of the migration range %d-%d", po->mig,
+                                   po->mig_max)
+                    : mr_xstrdup("the first port of the migration range"));
+}
+
+/* The address NAME leads to from here (NULL when it does not resolve). */
+static char *resolve_here(const struct mr_ctx *ctx, const char *name)
+{
+    if (mr_addr_is_literal(name))
+        return mr_xstrdup(name);
+    char **addrs = NULL;
+    char *a = NULL;
+    if (ctx->ops->resolve && ctx->ops->resolve(name, &addrs) == 0 && addrs && addrs[0])
+        a = mr_xstrdup(addrs[0]);
+    mr_strv_free(addrs);
+    return a;
+}
+
+/* The peer's Nova names (see the top of the file) where they lead elsewhere
+ * than its name: libvirt's port and the migration range on its
+ * live_migration_inbound_addr (_live_migration_uri(dest) and
+ * _migrate_uri(dest) in nova/virt/libvirt/driver.py, dest being the
+ * inbound address), SSH on its [DEFAULT] host (nova's own SSH, and
+ * libvirt's ssh transport), and libvirt's port there too when no inbound
+ * address is set (then dest is the host). hosts.resolution judges where the
+ * names lead; this tries what listens there. */
+static void add_nova_names(const struct mr_ctx *ctx, struct mr_result *res, struct targets *ts,
+                           const struct mr_peer *p, const struct ports *po)
+{
+    const struct mr_facts *pf = p->facts;
+    struct mr_finding *f;
+    if (!pf)
+        return; /* ssh.peers says why no facts came; the name's ports are tried */
+    if (!pf->nova_addrs_known) {
+        f = mr_report(res, MR_SKIP, "%s: Nova's names for it not tried: its facts lack "
+                      "nova_addresses (host, live_migration_inbound_addr)", p->name);
+        mr_finding_remedy(f, "install this migready version on %s too", p->name);
+        return;
+    }
+    const char *names[2] = {pf->live_migration_inbound_addr, pf->nova_host};
+    const char *what[2] = {"live_migration_inbound_addr", "[DEFAULT] host"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *name = names[i];
+        if (!name || (i == 1 && names[0] && strcasecmp(names[0], name) == 0))
+            continue;
+        char *a = resolve_here(ctx, name);
+        if (!a) {
+            f = mr_report(res, MR_SKIP, "%s's %s %s not tried: it does not resolve here",
+                          p->name, what[i], name);
+            mr_finding_remedy(f, "fix what hosts.resolution reports for %s", p->name);
+            continue;
+        }
+        if (mr_addr_same(a, p->address)) {
+            free(a);
+            continue;
+        }
+        char *who = strcmp(name, a) == 0 ? mr_xasprintf("%s's %s %s", p->name, what[i], name)
+                                         : mr_xasprintf("%s's %s %s (%s)", p->name, what[i],
+                                                        name, a);
+        if (i == 0) {
+            add_libvirt(ts, p, name, a, who, po);
+            add_migration(ts, p, name, a, who, po);
+        } else {
+            if (!names[0])
+                add_libvirt(ts, p, name, a, who, po);
+            add(ts, p, name, a, who, ROLE_SSH, po->ssh, mr_xstrdup("SSH"));
+        }
+        free(who);
+        free(a);
+    }
 }
 
 static int run_reachability(const struct mr_ctx *ctx, struct mr_result *res)
@@ -121,9 +241,7 @@ static int run_reachability(const struct mr_ctx *ctx, struct mr_result *res)
         own_transport = own->transport ? own->transport : "tcp";
     int own_mig = own->migration_port_min > 0 ? own->migration_port_min : 49152;
 
-    struct mr_tcp_probe *v = NULL;
-    struct target *t = NULL;
-    size_t n = 0;
+    struct targets ts = {0};
     for (size_t i = 0; i < n_peers; i++) {
         const struct mr_peer *p = peers[i];
         if (!p->address) {
@@ -134,33 +252,39 @@ static int run_reachability(const struct mr_ctx *ctx, struct mr_result *res)
             continue;
         }
         const struct mr_facts *pf = p->facts;
-        const char *transport = pf && pf->transport ? pf->transport : own_transport;
-        int lport = pf && pf->libvirt_port > 0 ? pf->libvirt_port
-                                               : default_libvirt_port(transport);
-        int sport = pf && pf->ssh_port > 0 ? pf->ssh_port : 22;
-        int mig = pf && pf->migration_port_min > 0 ? pf->migration_port_min : own_mig;
-        int mig_max = pf && pf->migration_port_max >= mig ? pf->migration_port_max : 0;
-        if (lport != sport)
-            add(&v, &t, &n, p, ROLE_LIBVIRT, lport,
-                mr_xasprintf("libvirt's port (%s transport)", transport));
-        add(&v, &t, &n, p, ROLE_SSH, sport,
-            mr_xstrdup(lport == sport ? "SSH and libvirt's ssh transport" : "SSH"));
-        add(&v, &t, &n, p, ROLE_MIGRATION, mig,
-            mig_max ? mr_xasprintf("the first port of the migration range %d-%d", mig, mig_max)
-                    : mr_xstrdup("the first port of the migration range"));
+        struct ports po = {.transport = pf && pf->transport ? pf->transport : own_transport};
+        po.libvirt = pf && pf->libvirt_port > 0 ? pf->libvirt_port
+                                                : default_libvirt_port(po.transport);
+        po.ssh = pf && pf->ssh_port > 0 ? pf->ssh_port : 22;
+        po.mig = pf && pf->migration_port_min > 0 ? pf->migration_port_min : own_mig;
+        po.mig_max = pf && pf->migration_port_max >= po.mig ? pf->migration_port_max : 0;
+        /* "hv2 (192.0.2.12)", or the address alone when it was given as one. */
+        char *who = strcmp(p->name, p->address) == 0
+                        ? mr_xstrdup(p->name)
+                        : mr_xasprintf("%s (%s)", p->name, p->address);
+        add_libvirt(&ts, p, p->name, p->address, who, &po);
+        if (po.libvirt != po.ssh)
+            add(&ts, p, p->name, p->address, who, ROLE_SSH, po.ssh, mr_xstrdup("SSH"));
+        add_migration(&ts, p, p->name, p->address, who, &po);
+        free(who);
+        add_nova_names(ctx, res, &ts, p, &po);
     }
-    if (n > 0) {
-        r = ctx->ops->tcp_probe(v, n, PROBE_TIMEOUT_MS);
+    if (ts.n > 0) {
+        r = ctx->ops->tcp_probe(ts.v, ts.n, PROBE_TIMEOUT_MS);
         if (r < 0)
             mr_report(res, MR_ERROR, "cannot open TCP connections: %s", strerror(-r));
         else
-            for (size_t i = 0; i < n; i++)
-                judge(res, &v[i], &t[i]);
+            for (size_t i = 0; i < ts.n; i++)
+                judge(res, &ts.v[i], &ts.t[i]);
     }
-    for (size_t i = 0; i < n; i++)
-        free(t[i].what);
-    free(t);
-    free(v);
+    for (size_t i = 0; i < ts.n; i++) {
+        free(ts.t[i].name);
+        free(ts.t[i].address);
+        free(ts.t[i].who);
+        free(ts.t[i].what);
+    }
+    free(ts.t);
+    free(ts.v);
     return 0;
 }
 

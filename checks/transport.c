@@ -262,8 +262,8 @@ static int run_transport(const struct mr_ctx *ctx, struct mr_result *res)
         f = mr_report(res, MR_WARN,
                       "live_migration_tunnelled = %s in %s:%d with block migration: Nova refuses "
                       "to block migrate an instance with volumes attached (\"Selective block "
-                      "device migration is not supported with tunnelled block migrations\"), "
-                      "so such instances cannot leave this host",
+                      "device migration is not supported with tunnelled block migrations\", "
+                      "since Nova 14.0.0), so such instances cannot leave this host",
                       tun.raw ? tun.raw : tun.value, tun.file, tun.line);
         at_nova(f, &tun);
         mr_finding_remedy(f, "remove live_migration_tunnelled from %s and use "

@@ -47,6 +47,14 @@ const char *mr_nova_release_of(int major, const char **ret_name)
     return NULL;
 }
 
+char *mr_nova_major_describe(int major)
+{
+    const char *name = NULL;
+    const char *release = mr_nova_release_of(major, &name);
+    return release ? mr_xasprintf("%d.0.0 (%s, %s)", major, release, name)
+                   : mr_xasprintf("%d.0.0", major);
+}
+
 /* The major of a version ("29.2.1", "33.0.0.0rc1"): its leading number. */
 static int parse_major(const char *v)
 {

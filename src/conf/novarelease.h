@@ -35,6 +35,10 @@ void mr_nova_release_free(struct mr_nova_release *rel);
 
 /* "2024.1 (Caracal)" for MAJOR, NULL when migready does not know it. */
 const char *mr_nova_release_of(int major, const char **ret_name);
+/* "25.0.0 (2022.1, Yoga)": the first version of MAJOR, with its release
+ * when migready knows it ("14.0.0" otherwise), for messages that say from
+ * which release a rule holds (caller frees). */
+char *mr_nova_major_describe(int major);
 /* Compares two versions field by field, numerically ("29.10.0" > "29.9.1"):
  * <0, 0, >0 as strcmp. */
 int mr_nova_version_cmp(const char *a, const char *b);

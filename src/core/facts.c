@@ -460,21 +460,34 @@ static int conf_port(const struct mr_libvirt_conf *lc, enum mr_libvirt_file file
     return (int)n;
 }
 
+/* The libvirt configuration for FILE alone: a parse error in another
+ * file (libvirtd.conf) leaves what this one (qemu.conf) gives. NULL, and a
+ * note naming the file, when FILE itself cannot be read. */
+static const struct mr_libvirt_conf *libvirt_file(const struct mr_ctx *ctx, struct mr_facts *f,
+                                                  enum mr_libvirt_file file, const char *what)
+{
+    const struct mr_libvirt_conf *lc = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_libvirt_files(ctx, MR_LIBVIRT_FILE(file), &lc, &msg) < 0) {
+        note(f, "%s: cannot read libvirt's configuration: %s", what,
+             msg ? msg : "unknown error");
+        return NULL;
+    }
+    return lc;
+}
+
 static void collect_ports(const struct mr_ctx *ctx, struct mr_facts *f)
 {
     f->transport = mr_xstrdup(mr_ctx_transport(ctx));
-    const struct mr_libvirt_conf *lc = NULL;
-    const char *msg = NULL;
-    if (mr_ctx_libvirt(ctx, &lc, &msg) < 0) {
-        note(f, "ports: cannot read libvirt's configuration: %s", msg ? msg : "unknown error");
-        lc = NULL;
-    }
     f->ssh_port = 22;
     if (strcmp(f->transport, "ssh") == 0)
         f->libvirt_port = 22;
     else
-        f->libvirt_port = conf_port(lc, MR_LIBVIRTD_CONF,
+        f->libvirt_port = conf_port(libvirt_file(ctx, f, MR_LIBVIRTD_CONF, "libvirt port"),
+                                    MR_LIBVIRTD_CONF,
                                     strcmp(f->transport, "tls") == 0 ? "tls_port" : "tcp_port");
+    const struct mr_libvirt_conf *lc =
+        libvirt_file(ctx, f, MR_QEMU_CONF, "migration ports, lock_manager");
     f->migration_port_min = conf_port(lc, MR_QEMU_CONF, "migration_port_min");
     f->migration_port_max = conf_port(lc, MR_QEMU_CONF, "migration_port_max");
     /* libvirt's QEMU driver loads the "nop" plugin when lock_manager is

@@ -530,12 +530,18 @@ static void test_versions_skip_check(void **state)
     const struct mr_result *r = run(fx, &mr_check_libvirt_versions);
     mr_test_assert_status(r, MR_PASS);
     expect(r, "hv2 runs QEMU 7.1.0, this host 7.2.0: not compared, [workarounds] "
-              "skip_hypervisor_version_check_on_lm is set", MR_PASS);
+              "skip_hypervisor_version_check_on_lm is set (Nova's conductor reads it since "
+              "26.0.0 (2022.2, Zed))", MR_PASS);
 
+    /* Yoga has no such option: the fail says the setting is not read, and
+     * its remedy does not offer it. */
     nova_installed(fx, "25.2.1");
     r = run(fx, &mr_check_libvirt_versions);
     mr_test_assert_status(r, MR_FAIL);
     expect(r, "hv2 runs QEMU 7.1.0, older than this host's 7.2.0", MR_FAIL);
+    expect(r, "skip_hypervisor_version_check_on_lm is set, but Nova reads it only since 26.0.0 "
+              "(2022.2, Zed)", MR_FAIL);
+    assert_null(strstr(mr_result_primary(r)->remedy, "skip_hypervisor"));
 }
 
 /* The floors follow the host's release: nova/virt/libvirt/driver.py
@@ -560,6 +566,7 @@ static void test_versions_floor_by_release(void **state)
     r = run(fx, &mr_check_libvirt_versions);
     mr_test_assert_status(r, MR_FAIL);
     expect(r, "this host runs libvirt 7.0.0, older than 8.0.0, the minimum of Nova 2025.1", MR_FAIL);
+    expect(r, "(Nova's floor since 31.0.0 (2025.1, Epoxy))", MR_FAIL);
     expect(r, "hv2 runs QEMU 5.2.0, older than 6.2.0, the minimum of Nova 2025.1", MR_FAIL);
 
     set_str(&own(fx)->libvirt_version, "6.0.0");
@@ -717,6 +724,7 @@ static void test_cpu_skip_compare_on_dest(void **state)
     expect(r, "hv2 sets [workarounds] skip_cpu_compare_on_dest, so Nova does not compare CPUs "
               "and libvirt checks the guest CPU when it arrives; hv2 cannot run this host's CPU "
               "(Skylake, cpu_mode = host-model)", MR_WARN);
+    expect(r, "(Nova reads the workaround since 26.0.0 (2022.2, Zed))", MR_WARN);
 
     stub_verdict = MR_CPU_SUPERSET;
     r = run(fx, &mr_check_libvirt_cpu_compat);

@@ -205,6 +205,53 @@ static void expect_bad(const char *json, const char *needle)
     free(msg);
 }
 
+static bool has_note(const struct mr_facts *f, const char *a, const char *b)
+{
+    for (size_t i = 0; f->notes && f->notes[i]; i++)
+        if (strstr(f->notes[i], a) && strstr(f->notes[i], b))
+            return true;
+    return false;
+}
+
+/* A file that cannot be parsed leaves unknown only the facts it gives:
+ * libvirtd.conf the libvirt port, qemu.conf the migration range and
+ * lock_manager. Each note names the broken file. */
+static void test_collect_parse_error_per_file(void **state)
+{
+    (void)state;
+    static const char junk[] = "listen_tcp = 1\n%%% not libvirt's syntax (\n";
+    char *dir = mr_test_root("seed-good");
+    mr_test_write(dir, "/etc/libvirt/libvirtd.conf", junk);
+    mr_test_write(dir, "/etc/libvirt/qemu.conf", "migration_port_min = 49200\n"
+                  "migration_port_max = 49300\nlock_manager = \"lockd\"\n");
+    struct mr_ctx *ctx = NULL;
+    assert_int_equal(mr_ctx_new_for_test(dir, NULL, NULL, &ctx), 0);
+    struct mr_facts *f = NULL;
+    assert_int_equal(mr_facts_collect(ctx, &f), 0);
+    assert_int_equal(f->migration_port_min, 49200);
+    assert_int_equal(f->migration_port_max, 49300);
+    assert_string_equal(f->lock_manager, "lockd");
+    assert_int_equal(f->libvirt_port, 0);
+    assert_true(has_note(f, "libvirt port", "/etc/libvirt/libvirtd.conf:2"));
+    assert_false(has_note(f, "/etc/libvirt/qemu.conf", ""));
+    mr_facts_free(f);
+    mr_ctx_free(ctx);
+
+    mr_test_write(dir, "/etc/libvirt/libvirtd.conf", "listen_tcp = 1\ntcp_port = \"16600\"\n");
+    mr_test_write(dir, "/etc/libvirt/qemu.conf", junk);
+    assert_int_equal(mr_ctx_new_for_test(dir, NULL, NULL, &ctx), 0);
+    assert_int_equal(mr_facts_collect(ctx, &f), 0);
+    assert_int_equal(f->libvirt_port, 16600);
+    assert_int_equal(f->migration_port_min, 0);
+    assert_null(f->lock_manager);
+    assert_true(has_note(f, "migration ports", "/etc/libvirt/qemu.conf:2"));
+    assert_false(has_note(f, "/etc/libvirt/libvirtd.conf", ""));
+    mr_facts_free(f);
+    mr_ctx_free(ctx);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
 /* Facts of a migready that did not report a field leave it unknown. */
 static void test_older_facts(void **state)
 {
@@ -287,6 +334,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_collect_offline),
         cmocka_unit_test(test_collect_live),
+        cmocka_unit_test(test_collect_parse_error_per_file),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_older_facts),
         cmocka_unit_test(test_junk),

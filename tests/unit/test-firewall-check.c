@@ -195,6 +195,20 @@ static void test_partial_range(void **state)
            "/etc/iptables/rules.v4", 12, NULL);
 }
 
+/* A broken libvirtd.conf does not hide qemu.conf's range: firewall.ports
+ * still judges the rules against 49152-49300, not libvirt's default. */
+static void test_range_despite_broken_libvirtd_conf(void **state)
+{
+    struct mr_test_fixture *f = *state;
+    put(f, "/etc/iptables/rules.v4", "data/firewall/guides.iptables-save");
+    mr_test_write(f->dir, "/etc/libvirt/libvirtd.conf",
+                  "listen_tcp = 1\n%%% not libvirt's syntax (\n");
+    mr_test_write(f->dir, "/etc/libvirt/qemu.conf",
+                  "migration_port_min = 49152\nmigration_port_max = 49300\n");
+    expect(run_check(f, false), MR_FAIL, "the migration ports 49152-49300 (ports 49216-49300)",
+           "/etc/iptables/rules.v4", 12, NULL);
+}
+
 static void test_nftables_conf(void **state)
 {
     struct mr_test_fixture *f = *state;
@@ -471,6 +485,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reject_16509, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_range_despite_broken_libvirtd_conf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nftables_conf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unreadable_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_junk, setup, teardown),

@@ -517,6 +517,7 @@ static void test_transport_tunnelled_block(void **state)
     const struct mr_finding *f = mr_test_finding(&res, "with block migration: Nova refuses to "
                                                  "block migrate an instance with volumes "
                                                  "attached");
+    assert_non_null(strstr(f->message, "since Nova 14.0.0"));
     mr_test_assert_at(f, nova, 2);
     assert_non_null(f->remedy);
     mr_result_clear(&res);

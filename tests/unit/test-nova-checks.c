@@ -234,6 +234,10 @@ static void test_vnc_legacy_name(void **state)
     mr_test_assert_status(r, MR_PASS);
     n = mr_test_finding(r, "[DEFAULT] vncserver_listen is deprecated; use [vnc] server_listen");
     mr_test_assert_at(n, "/etc/nova/nova.conf", 2);
+    /* ... saying until which release the old name holds, and which runs here. */
+    assert_non_null(strstr(n->message, "Nova reads the old name until 25.0.0 (2022.1, Yoga), "
+                                       "which removed it, and this host runs Nova 2021.2 (Xena, "
+                                       "24.2.0)"));
     assert_non_null(n->remedy);
     mr_test_finding(r, "server_listen = 0.0.0.0: the VNC server");
 
@@ -565,8 +569,9 @@ static void test_tuning_parallel_connections(void **state)
     const struct mr_result *r = run_qemu(f, &mr_check_nova_migration_tuning, "8.2.2");
     mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "live_migration_parallel_connections = 4 with "
-                      "live_migration_permit_post_copy = True needs QEMU 10.1.0 or later, and "
-                      "this host has QEMU 8.2.2: nova-compute refuses to start");
+                      "live_migration_permit_post_copy = True needs QEMU 10.1.0 or later (Nova's "
+                      "rule since 33.0.0 (2026.1, Gazpacho)), and this host has QEMU 8.2.2: "
+                      "nova-compute refuses to start");
     mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
     assert_remedies(r);
 
@@ -794,6 +799,7 @@ static void test_config_drive_block(void **state)
     r = run_with(f, &mr_check_nova_config_drive, block_profiles);
     mr_test_assert_status(r, MR_FAIL);
     assert_primary(r, "Nova 2024.1 (Caracal, 29.0.0) copies the iso9660 config drive");
+    assert_primary(r, "(Nova does from 14.0.0 until 30.1.0 and 31.0.0 (2025.1, Epoxy))");
     assert_primary(r, "nova has no SSH key pair");
     mr_test_assert_at(mr_result_primary(r), "/etc/nova/nova.conf", 2);
     assert_remedies(r);

@@ -191,6 +191,12 @@ static void test_mapping(void **state)
         assert_string_equal(mr_nova_release_of(want[i].major, &name), want[i].release);
         assert_string_equal(name, want[i].name);
     }
+    char *d = mr_nova_major_describe(25);
+    assert_string_equal(d, "25.0.0 (2022.1, Yoga)");
+    free(d);
+    d = mr_nova_major_describe(14);
+    assert_string_equal(d, "14.0.0");
+    free(d);
     assert_null(mr_nova_release_of(34, NULL));
     assert_null(mr_nova_release_of(3, NULL));
 }

@@ -87,13 +87,17 @@ static int stub_fetch(const struct mr_ctx *ctx, const char *peer, struct mr_peer
 /* Per port: the state the stubbed connect gives. */
 static enum mr_tcp_state port_state[65536];
 static int probes_seen;
+/* An address whose every port is filtered (NULL: none). */
+static const char *filtered_address;
 
 static int stub_probe(struct mr_tcp_probe *v, size_t n, int timeout_ms)
 {
     assert_true(timeout_ms >= 1000 && timeout_ms <= 2000);
     for (size_t i = 0; i < n; i++) {
         assert_non_null(v[i].address);
-        v[i].state = port_state[v[i].port];
+        v[i].state = filtered_address && strcmp(v[i].address, filtered_address) == 0
+                         ? MR_TCP_FILTERED
+                         : port_state[v[i].port];
         v[i].error = v[i].state == MR_TCP_REFUSED    ? ECONNREFUSED
                      : v[i].state == MR_TCP_FILTERED ? ETIMEDOUT
                                                      : 0;
@@ -124,6 +128,7 @@ static int setup(void **state)
     fx->ctx->live = true;
     mr_ctx_set_facts(fx->ctx, facts_for("hv1"));
     calls = in_flight = max_in_flight = probes_seen = 0;
+    filtered_address = NULL;
     for (size_t i = 0; i < MR_ARRAY_SIZE(port_state); i++)
         port_state[i] = MR_TCP_OPEN;
     *state = fx;
@@ -368,6 +373,72 @@ static void test_reachability_open(void **state)
     const struct mr_finding *f = mr_test_finding(r, "TCP 49152");
     assert_int_equal(f->status, MR_PASS);
     assert_non_null(strstr(f->message, "as expected"));
+    /* Facts of an older migready: Nova's names are not tried, and the skip
+     * names the field; the check still passes. */
+    f = mr_test_finding(r, "hv2: Nova's names for it not tried");
+    assert_int_equal(f->status, MR_SKIP);
+    assert_non_null(strstr(f->message, "nova_addresses"));
+}
+
+static const struct mr_result *run_nova_names(struct fixture *fx, const char *host,
+                                              const char *inbound)
+{
+    struct mr_peer *p = stub_peer("hv2", MR_PEER_SSH_OK, NULL);
+    p->facts->nova_addrs_known = true;
+    p->facts->nova_host = host ? mr_xstrdup(host) : NULL;
+    p->facts->live_migration_inbound_addr = inbound ? mr_xstrdup(inbound) : NULL;
+    struct mr_peer *v[] = {p};
+    preload(fx, v, 1);
+    probes_seen = 0;
+    return run(fx, &mr_check_firewall_reachability);
+}
+
+/* Nova migrates to the peer's own names, not to the name migready was
+ * given: the libvirt URI to live_migration_inbound_addr when set, else to
+ * [DEFAULT] host (nova/virt/libvirt/driver.py, _live_migration_operation:
+ * dest = migrate_data.target_connect_addr; _live_migration_uri(dest)), and
+ * QEMU's stream to tcp://<inbound addr> (_migrate_uri(dest)). Where those
+ * lead elsewhere, libvirt's port and the migration range (inbound) and SSH
+ * (host) are tried there too. */
+static void test_reachability_nova_names(void **state)
+{
+    struct fixture *fx = *state;
+    port_state[49152] = MR_TCP_REFUSED;
+    filtered_address = "198.51.100.7";
+    /* stub_resolve: hv2-mig leads to 192.0.2.107, not hv2's 192.0.2.12. */
+    const struct mr_result *r = run_nova_names(fx, "hv2-mig", "198.51.100.7");
+    assert_int_equal(probes_seen, 6);
+    mr_test_assert_status(r, MR_FAIL);
+    const struct mr_finding *f =
+        mr_test_finding(r, "hv2's live_migration_inbound_addr 198.51.100.7: TCP 16509");
+    assert_int_equal(f->status, MR_FAIL);
+    assert_non_null(strstr(f->message, "filtered"));
+    f = mr_test_finding(r, "hv2's live_migration_inbound_addr 198.51.100.7: TCP 49152, the "
+                           "first port of the migration range 49152-49215, is filtered");
+    assert_int_equal(f->status, MR_FAIL);
+    assert_non_null(strstr(f->remedy, "hv2's firewall"));
+    f = mr_test_finding(r, "hv2's [DEFAULT] host hv2-mig (192.0.2.107): TCP 22, SSH, answers");
+    assert_int_equal(f->status, MR_PASS);
+    /* The name's own ports pass as before. */
+    f = mr_test_finding(r, "hv2 (192.0.2.12): TCP 16509");
+    assert_int_equal(f->status, MR_PASS);
+
+    /* No inbound address: the URI goes to [DEFAULT] host, so libvirt's port
+     * is tried there; QEMU's stream is libvirt's choice, not Nova's. */
+    r = run_nova_names(fx, "hv2-mig", NULL);
+    assert_int_equal(probes_seen, 5);
+    mr_test_assert_status(r, MR_PASS);
+    f = mr_test_finding(r, "hv2's [DEFAULT] host hv2-mig (192.0.2.107): TCP 16509, libvirt's "
+                           "port (tcp transport), answers");
+    assert_int_equal(f->status, MR_PASS);
+
+    /* Names that lead to the peer's address add nothing; one that does not
+     * resolve is a skip naming it (hosts.resolution fails it). */
+    r = run_nova_names(fx, "nowhere", "192.0.2.12");
+    assert_int_equal(probes_seen, 3);
+    mr_test_assert_status(r, MR_PASS);
+    f = mr_test_finding(r, "hv2's [DEFAULT] host nowhere not tried: it does not resolve here");
+    assert_int_equal(f->status, MR_SKIP);
 }
 
 static void test_reachability_refused_filtered(void **state)
@@ -460,6 +531,7 @@ int main(void)
         T(test_reachability_open),
         T(test_reachability_refused_filtered),
         T(test_reachability_unresolved),
+        T(test_reachability_nova_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
