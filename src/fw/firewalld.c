@@ -437,7 +437,8 @@ static struct mr_fw_chain *zone_chain(struct fwd *d, const char *name)
         rich = mr_xrealloc(rich, (n_rich + 1) * sizeof(*rich));
         rich[n_rich++] = (struct rich){n, p, t == T_ACCEPT ? 2 : t == T_CONTINUE ? 0 : 1};
     }
-    qsort(rich, n_rich, sizeof(*rich), cmp_rich);
+    if (n_rich)
+        qsort(rich, n_rich, sizeof(*rich), cmp_rich);
     /* firewalld's pre chain (negative priorities), then its deny chain. */
     for (size_t i = 0; i < n_rich; i++)
         if (rich[i].priority < 0 || (rich[i].priority == 0 && rich[i].order < 2))
