@@ -12,6 +12,9 @@ struct mr_hosts;
 /* Stands for "any address of the compute network" when no peer is named. */
 #define MR_FW_ANY_ADDR "192.0.2.1"
 
+/* firewalld's configuration: when the folder exists, its zones are judged. */
+#define MR_FW_FIREWALLD_DIR "/etc/firewalld"
+
 /* The saved rule files, in the order they are read, with the service that
  * loads each. */
 struct mr_fw_saved_file {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "checks.h"
 #include "ctx.h"
@@ -237,6 +238,20 @@ static void load_saved(const struct mr_ctx *ctx, struct mr_result *res, struct s
         }
         add_source(v, n, path, false, rs);
     }
+    /* firewalld, the default on RHEL-family hosts: its zones, not a rule file. */
+    struct stat st;
+    if (mr_root_stat(ctx->root, MR_FW_FIREWALLD_DIR, &st, false) == 0 && S_ISDIR(st.st_mode)) {
+        struct mr_fw_ruleset *rs = NULL;
+        char *msg = NULL;
+        if (mr_fw_parse_firewalld(ctx->root, &rs, &msg) < 0) {
+            struct mr_finding *f = report_parse_error(res, MR_FW_FIREWALLD_DIR, msg);
+            mr_finding_remedy(f, "correct it (firewalld refuses a zone it cannot read, and "
+                              "firewall-offline-cmd --check-config names the problem)");
+            free(msg);
+        } else {
+            add_source(v, n, MR_FW_FIREWALLD_DIR, false, rs);
+        }
+    }
 }
 
 static void load_live(const struct mr_ctx *ctx, struct mr_result *res, struct source **v,
@@ -418,6 +433,36 @@ static char *accept_rule(const struct source *s, const struct group *g, bool pee
     return r;
 }
 
+/* firewall-cmd's way: a port in the zone, or a rich rule per peer address. */
+static void firewalld_remedy(struct mr_finding *f, const struct group *g, bool peers_known,
+                             const char *zone)
+{
+    char *cmds = mr_xstrdup("");
+    for (size_t i = 0; i < g->n_ranges; i++) {
+        char *port = g->ranges[i][0] == g->ranges[i][1]
+                         ? mr_xasprintf("%u", g->ranges[i][0])
+                         : mr_xasprintf("%u-%u", g->ranges[i][0], g->ranges[i][1]);
+        for (size_t a = 0; peers_known && g->addrs[a]; a++) {
+            char *n = mr_xasprintf("%s firewall-cmd --permanent --zone=%s --add-rich-rule='rule "
+                                   "family=\"%s\" source address=\"%s\" port port=\"%s\" "
+                                   "protocol=\"tcp\" accept';", cmds, zone,
+                                   strchr(g->addrs[a], ':') ? "ipv6" : "ipv4", g->addrs[a], port);
+            free(cmds);
+            cmds = n;
+        }
+        if (!peers_known) {
+            char *n = mr_xasprintf("%s firewall-cmd --permanent --zone=%s --add-port=%s/tcp;",
+                                   cmds, zone, port);
+            free(cmds);
+            cmds = n;
+        }
+        free(port);
+    }
+    mr_finding_remedy(f, "run%s then firewall-cmd --reload%s", cmds,
+                      peers_known ? "" : " (or limit it to the compute hosts with rich rules)");
+    free(cmds);
+}
+
 static void remedy(struct mr_finding *f, const struct source *s, const struct group *g,
                    bool peers_known)
 {
@@ -427,6 +472,11 @@ static void remedy(struct mr_finding *f, const struct source *s, const struct gr
     char *add = accept_rule(s, g, peers_known, cname);
     bool ipt = mr_fw_ruleset_syntax(s->rs) == MR_FW_IPTABLES;
     const char *limit = peers_known ? "" : " (limit it to the compute hosts' addresses)";
+    if (mr_fw_ruleset_syntax(s->rs) == MR_FW_FIREWALLD) {
+        firewalld_remedy(f, g, peers_known, cname);
+        free(add);
+        return;
+    }
     if (!s->live && ipt) {
         if (rule)
             mr_finding_remedy(f, "add %s to %s before line %d%s, then load it: "
@@ -505,6 +555,8 @@ static void at_decider(struct mr_finding *f, const struct mr_fw_verdict *v)
 
 static const char *source_label(const struct source *s)
 {
+    if (mr_fw_ruleset_syntax(s->rs) == MR_FW_FIREWALLD)
+        return "firewalld (" MR_FW_FIREWALLD_DIR ")";
     if (!s->live)
         return s->name;
     return mr_fw_ruleset_syntax(s->rs) == MR_FW_IPTABLES ? "the loaded iptables rules"
@@ -520,6 +572,32 @@ static const char *any_who_text(const struct mr_ctx *ctx)
                : "any address (no peers configured; checked as " REPRESENTATIVE_ADDR ")";
 }
 
+/* firewalld: the fixer adds ports (or rich rules) to a zone, which its
+ * allow chain judges before the zone's target. That helps only when what
+ * refused T's connections is the target of one zone, never a rich rule
+ * that rejects or drops them (deny is judged before allow). */
+static bool firewalld_fix_spot(const struct group *g, size_t n, int *ret_line,
+                               const struct mr_fw_chain **ret_chain)
+{
+    const struct mr_fw_chain *zone = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct mr_fw_verdict *v = &g[i].v;
+        if (v->outcome == MR_FW_ACCEPTED)
+            continue;
+        if (v->outcome == MR_FW_UNDECIDED || !v->rule)
+            return false;
+        const struct mr_fw_chain *c = mr_fw_rule_chain(v->rule);
+        if (!mr_fw_chain_file(c) || !mr_fw_firewalld_is_target(v->rule) || (zone && zone != c))
+            return false;
+        zone = c;
+    }
+    if (!zone)
+        return false;
+    *ret_line = 0;
+    *ret_chain = zone;
+    return true;
+}
+
 /* Where the fixer puts the accept rule for T in a saved file: before the
  * first line of it that rejects or drops one of T's connections (so never
  * after a final REJECT), else at the end of the chain whose policy drops
@@ -528,6 +606,8 @@ static const char *any_who_text(const struct mr_ctx *ctx)
 static bool fix_spot(const struct source *s, const struct group *g, size_t n, int *ret_line,
                      const struct mr_fw_chain **ret_chain)
 {
+    if (mr_fw_ruleset_syntax(s->rs) == MR_FW_FIREWALLD)
+        return firewalld_fix_spot(g, n, ret_line, ret_chain);
     int line = 0;
     const struct mr_fw_chain *chain = NULL, *policy = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -571,6 +651,17 @@ static void fix_data(struct mr_finding *f, const struct mr_ctx *ctx, const struc
     mr_finding_key(f, mr_fw_chain_name(chain), t->what);
     mr_finding_want(f, ports);
     free(ports);
+    if (mr_fw_ruleset_syntax(s->rs) == MR_FW_FIREWALLD) {
+        /* The zone's file in /etc (written), and the one it was read from
+         * (a shipped zone in /usr/lib is copied to /etc, as firewalld does). */
+        char *path = mr_xasprintf(MR_FW_FIREWALLD_DIR "/zones/%s.xml", mr_fw_chain_name(chain));
+        mr_finding_also_in(f, path, NULL, "syntax", "firewalld");
+        mr_finding_also_in(f, path, NULL, "read-from", mr_fw_chain_file(chain));
+        for (size_t i = 0; ctx->peers && ctx->peers[i] && who->each[i]; i++)
+            mr_finding_also_in(f, path, "peer", ctx->peers[i], who->each[i]);
+        free(path);
+        return;
+    }
     mr_finding_also_in(f, s->name, NULL, "syntax", nft ? "nft" : "iptables");
     char *n = mr_xasprintf("%d", line);
     mr_finding_also_in(f, s->name, NULL, "line", n);

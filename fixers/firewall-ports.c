@@ -11,7 +11,12 @@
  * iptables files are edited with Augeas's Iptables lens, nftables files with
  * ours (fixers/lenses/nftables.aug): rule lines are inserted, nothing else
  * moves. The loaded rules change when the firewall service reloads its file
- * (netfilter-persistent, iptables, nftables): fix names it. */
+ * (netfilter-persistent, iptables, nftables): fix names it.
+ * firewalld's zone (/etc/firewalld/zones/ZONE.xml, copied from the shipped
+ * one in /usr/lib/firewalld/zones when /etc has none, as firewalld does)
+ * gets <port> elements, or rich rules limited to the peers' addresses,
+ * through libxml2: the rest of the file keeps its bytes where libxml2
+ * allows (comments, indentation). */
 #include "config.h"
 
 #include <errno.h>
@@ -19,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 
 #include "fixers.h"
 #include "hostsfile.h"
@@ -332,11 +340,212 @@ static int fix_file(const struct mr_ctx *ctx, const struct mr_result *res,
     return r;
 }
 
+/* ---- firewalld ---- */
+
+static bool is_elem(const xmlNode *n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && (!name || !xmlStrcmp(n->name, (const xmlChar *)name));
+}
+
+static bool has_attrs(const xmlNode *n, const char *a, const char *av, const char *b,
+                      const char *bv)
+{
+    xmlChar *x = xmlGetProp(n, (const xmlChar *)a), *y = xmlGetProp(n, (const xmlChar *)b);
+    bool ok = x && y && !xmlStrcmp(x, (const xmlChar *)av) && !xmlStrcmp(y, (const xmlChar *)bv);
+    xmlFree(x);
+    xmlFree(y);
+    return ok;
+}
+
+/* The indentation of TOP's children: the white space before the first
+ * element child, "\n  " when there is none. */
+static char *zone_indent(const xmlNode *top)
+{
+    for (const xmlNode *n = top->children; n; n = n->next)
+        if (is_elem(n, NULL)) {
+            const xmlNode *p = n->prev;
+            if (p && p->type == XML_TEXT_NODE && p->content) {
+                const char *t = (const char *)p->content;
+                const char *nl = strrchr(t, '\n');
+                return mr_xasprintf("\n%s", nl ? nl + 1 : t);
+            }
+            break;
+        }
+    return mr_xstrdup("\n  ");
+}
+
+/* Puts NODE into TOP after AFTER (NULL: after the last element child),
+ * on a line of its own with TOP's indentation. */
+static void zone_insert(xmlNode *top, xmlNode *after, xmlNode *node, const char *indent)
+{
+    if (!after)
+        for (xmlNode *n = top->children; n; n = n->next)
+            if (is_elem(n, NULL))
+                after = n;
+    xmlNode *ws = xmlNewText((const xmlChar *)indent);
+    if (after) {
+        xmlAddNextSibling(after, ws);
+        xmlAddNextSibling(ws, node);
+        return;
+    }
+    /* An empty zone: the closing tag goes on a line of its own. */
+    xmlAddChild(top, ws);
+    xmlAddChild(top, node);
+    xmlAddChild(top, xmlNewText((const xmlChar *)"\n"));
+}
+
+static void add_child_line(xmlNode *parent, xmlNode *c, const char *indent)
+{
+    xmlAddChild(parent, xmlNewText((const xmlChar *)indent));
+    xmlAddChild(parent, c);
+}
+
+/* <port protocol="tcp" port="P"/> in TOP, after its last port or service. */
+static bool zone_add_port(xmlNode *top, const char *port, const char *indent)
+{
+    xmlNode *after = NULL, *last_svc = NULL;
+    for (xmlNode *n = top->children; n; n = n->next) {
+        if (is_elem(n, "port")) {
+            if (has_attrs(n, "protocol", "tcp", "port", port))
+                return false;
+            after = n;
+        } else if (is_elem(n, "service")) {
+            last_svc = n;
+        }
+    }
+    xmlNode *p = xmlNewNode(NULL, (const xmlChar *)"port");
+    xmlNewProp(p, (const xmlChar *)"protocol", (const xmlChar *)"tcp");
+    xmlNewProp(p, (const xmlChar *)"port", (const xmlChar *)port);
+    zone_insert(top, after ? after : last_svc, p, indent);
+    return true;
+}
+
+/* A rich rule accepting tcp PORT from ADDR, at the end of TOP. */
+static bool zone_add_rich(xmlNode *top, const char *addr, const char *port, const char *indent)
+{
+    const char *fam = strchr(addr, ':') ? "ipv6" : "ipv4";
+    for (xmlNode *n = top->children; n; n = n->next) {
+        if (!is_elem(n, "rule"))
+            continue;
+        const xmlNode *src = NULL, *prt = NULL, *acc = NULL;
+        for (xmlNode *c = n->children; c; c = c->next) {
+            if (is_elem(c, "source"))
+                src = c;
+            else if (is_elem(c, "port"))
+                prt = c;
+            else if (is_elem(c, "accept"))
+                acc = c;
+        }
+        xmlChar *a = src ? xmlGetProp(src, (const xmlChar *)"address") : NULL;
+        bool same = a && !xmlStrcmp(a, (const xmlChar *)addr) && prt && acc &&
+                    has_attrs(prt, "protocol", "tcp", "port", port);
+        xmlFree(a);
+        if (same)
+            return false;
+    }
+    char *inner = mr_xasprintf("%s  ", indent);
+    xmlNode *rule = xmlNewNode(NULL, (const xmlChar *)"rule");
+    xmlNewProp(rule, (const xmlChar *)"family", (const xmlChar *)fam);
+    xmlNode *src = xmlNewNode(NULL, (const xmlChar *)"source");
+    xmlNewProp(src, (const xmlChar *)"address", (const xmlChar *)addr);
+    add_child_line(rule, src, inner);
+    xmlNode *p = xmlNewNode(NULL, (const xmlChar *)"port");
+    xmlNewProp(p, (const xmlChar *)"port", (const xmlChar *)port);
+    xmlNewProp(p, (const xmlChar *)"protocol", (const xmlChar *)"tcp");
+    add_child_line(rule, p, inner);
+    add_child_line(rule, xmlNewNode(NULL, (const xmlChar *)"accept"), inner);
+    xmlAddChild(rule, xmlNewText((const xmlChar *)indent));
+    zone_insert(top, NULL, rule, indent);
+    free(inner);
+    return true;
+}
+
+/* The findings about firewalld zone PATH (see fix_data in checks/firewall.c):
+ * its ports or rich rules added, the zone written back. */
+static int fix_zone(const struct mr_ctx *ctx, const struct mr_result *res,
+                    struct mr_change_set *cs, const char *path)
+{
+    xmlDoc *doc = NULL;
+    xmlNode *top = NULL;
+    char *indent = NULL, *zone = NULL;
+    bool changed = false;
+    int r = 0;
+    for (size_t i = 0; i < res->n_findings && r == 0; i++) {
+        const struct mr_finding *f = &res->findings[i];
+        const char *syntax = data_of(f, "syntax");
+        if (!f->code || strcmp(f->code, "closed") != 0 || !syntax ||
+            strcmp(syntax, "firewalld") != 0 || strcmp(f->also[0].file, path) != 0 ||
+            !f->section || !f->key || !f->want)
+            continue;
+        if (!doc) {
+            const char *text = NULL, *from = data_of(f, "read-from");
+            if (mr_change_text(cs, path, &text) < 0 &&
+                (!from || mr_change_text(cs, from, &text) < 0))
+                text = NULL;
+            if (!text) {
+                mr_change_error(cs, "%s: cannot read the zone", path);
+                r = -ENOENT;
+                break;
+            }
+            doc = xmlReadMemory(text, (int)strlen(text), path, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+            top = doc ? xmlDocGetRootElement(doc) : NULL;
+            if (!top || !is_elem(top, "zone")) {
+                mr_change_error(cs, "%s: not a firewalld zone libxml2 can read", path);
+                r = -EINVAL;
+                break;
+            }
+            indent = zone_indent(top);
+            zone = mr_xstrdup(f->section);
+        }
+        char **addrs = peer_addresses(ctx, f, cs);
+        bool added = false;
+        if (addrs[0])
+            for (size_t a = 0; addrs[a]; a++)
+                added = zone_add_rich(top, addrs[a], f->want, indent) || added;
+        else
+            added = zone_add_port(top, f->want, indent);
+        if (added)
+            mr_change_describe(cs, "accepted %s port%s %s%s in zone %s (%s)", f->key,
+                               strchr(f->want, '-') ? "s" : "", f->want,
+                               addrs[0] ? " from the peers" : "", zone, path);
+        changed = changed || added;
+        mr_strv_free(addrs);
+    }
+    if (r == 0 && changed) {
+        xmlChar *out = NULL;
+        int len = 0;
+        xmlDocDumpFormatMemoryEnc(doc, &out, &len, "utf-8", 0);
+        char *dir = mr_xstrndup(path, (size_t)(strrchr(path, '/') - path));
+        mr_change_mkdir(cs, dir, 0750, 0, 0);
+        free(dir);
+        mr_change_write(cs, path, (const char *)out, 0644);
+        mr_change_restart(cs, "firewalld");
+        xmlFree(out);
+    }
+    xmlFreeDoc(doc);
+    free(indent);
+    free(zone);
+    return r;
+}
+
 static int run(const struct mr_ctx *ctx, const struct mr_result *res, struct mr_change_set *cs)
 {
     int r = 0;
     for (size_t i = 0; i < mr_fw_n_saved_files && r == 0; i++)
         r = fix_file(ctx, res, cs, i);
+    /* Each firewalld zone once, in the order of its first finding. */
+    char **zones = mr_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; i < res->n_findings && r == 0; i++) {
+        const struct mr_finding *f = &res->findings[i];
+        const char *syntax = data_of(f, "syntax");
+        if (!syntax || strcmp(syntax, "firewalld") != 0 || !f->also[0].file ||
+            mr_strv_contains(zones, f->also[0].file))
+            continue;
+        mr_strv_push(&zones, f->also[0].file);
+        r = fix_zone(ctx, res, cs, f->also[0].file);
+    }
+    mr_strv_free(zones);
     return r;
 }
 

@@ -11,9 +11,11 @@
 enum mr_fw_syntax {
     MR_FW_IPTABLES, /* iptables-save / iptables-restore text */
     MR_FW_NFT,      /* nftables, from JSON or from an nft -f file */
+    MR_FW_FIREWALLD, /* firewalld's zones and services (XML) */
 };
 
 struct mr_fw_ruleset;
+struct mr_root;
 struct mr_fw_rule;
 struct mr_fw_chain;
 
@@ -39,6 +41,16 @@ typedef int (*mr_fw_include_fn)(void *userdata, const char *pattern, char ***ret
  * undecided. INCLUDE may be NULL (includes then stay unreadable). */
 int mr_fw_parse_nft_text(const char *text, const char *file, mr_fw_include_fn include,
                          void *userdata, struct mr_fw_ruleset **ret, char **ret_msg);
+
+/* Reads firewalld's permanent configuration in ROOT: DefaultZone of
+ * /etc/firewalld/firewalld.conf, the zones and services of /etc/firewalld
+ * over those of /usr/lib/firewalld. Rules name the zone file and the line
+ * of the element they come from. -EINVAL with *ret_msg ("FILE:LINE: ...")
+ * when a zone in use is not well-formed or missing. */
+int mr_fw_parse_firewalld(const struct mr_root *root, struct mr_fw_ruleset **ret, char **ret_msg);
+/* R is a firewalld zone's target (what the zone does with what it does not
+ * accept); the zone is R's chain, named as the zone. */
+bool mr_fw_firewalld_is_target(const struct mr_fw_rule *r);
 
 void mr_fw_ruleset_free(struct mr_fw_ruleset *rs);
 enum mr_fw_syntax mr_fw_ruleset_syntax(const struct mr_fw_ruleset *rs);

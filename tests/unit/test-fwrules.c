@@ -17,6 +17,7 @@
 
 #include "fwrules.h"
 #include "migready.h"
+#include "rootfs.h"
 #include "testutil.h"
 
 static struct mr_fw_ruleset *ipt(const char *rel, const char *origin)
@@ -863,6 +864,94 @@ static void test_nft_vmap_limit(void **state)
     mr_fw_ruleset_free(rs);
 }
 
+/* firewalld: the zone is the one whose source holds the peer, else the one
+ * bound to its interface, else DefaultZone; rich rules that reject come
+ * before the ports a zone accepts; the zone's target decides the rest; a
+ * service in /etc overrides the shipped one. Each verdict names the zone
+ * file and the element's line. */
+static struct mr_fw_ruleset *firewalld_of(const char *dir)
+{
+    struct mr_root *root = NULL;
+    assert_int_equal(mr_root_open(dir, &root), 0);
+    struct mr_fw_ruleset *rs = NULL;
+    char *msg = NULL;
+    if (mr_fw_parse_firewalld(root, &rs, &msg) < 0)
+        fail_msg("%s", msg);
+    mr_root_free(root);
+    return rs;
+}
+
+static void test_firewalld(void **state)
+{
+    (void)state;
+    char *dir = mr_test_root("fix-firewalld");
+    mr_test_write(dir, "/etc/firewalld/zones/trusted.xml",
+                  "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                  "<zone target=\"DROP\">\n"
+                  "  <interface name=\"bond1\"/>\n"
+                  "  <rule family=\"ipv4\">\n"
+                  "    <source address=\"203.0.113.9\"/>\n"
+                  "    <port port=\"49152-49215\" protocol=\"tcp\"/>\n"
+                  "    <reject/>\n"
+                  "  </rule>\n"
+                  "  <port port=\"49152-49215\" protocol=\"tcp\"/>\n"
+                  "  <service name=\"libvirt\"/>\n"
+                  "</zone>\n");
+    /* /etc's libvirt service moves it to 16510. */
+    mr_test_write(dir, "/etc/firewalld/services/libvirt.xml",
+                  "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service>\n"
+                  "  <port protocol=\"tcp\" port=\"16510\"/>\n</service>\n");
+    struct mr_fw_ruleset *rs = firewalld_of(dir);
+    const char *pub = "/etc/firewalld/zones/public.xml";
+    const char *internal = "/etc/firewalld/zones/internal.xml";
+    const char *trusted = "/etc/firewalld/zones/trusted.xml";
+    struct {
+        const char *addr, *iface;
+        unsigned port;
+        enum mr_fw_outcome o;
+        const char *file;
+        int line;
+    } cases[] = {
+        /* DefaultZone=public: ssh accepted, the rest rejected by its target. */
+        {"192.0.2.12", "eth0", 22, MR_FW_ACCEPTED, pub, 6},
+        {"192.0.2.12", "eth0", 16509, MR_FW_REJECTED, pub, 3},
+        {"192.0.2.12", "eth0", 49152, MR_FW_REJECTED, pub, 3},
+        /* A source of the internal zone: its services decide. */
+        {"198.51.100.7", "eth0", 16510, MR_FW_ACCEPTED, internal, 7},
+        {"198.51.100.7", "bond1", 16509, MR_FW_REJECTED, internal, 2},
+        /* The zone of bond1: the rich rule rejects before the port accepts. */
+        {"192.0.2.12", "bond1", 49200, MR_FW_ACCEPTED, trusted, 9},
+        {"203.0.113.9", "bond1", 49200, MR_FW_REJECTED, trusted, 4},
+        {"192.0.2.12", "bond1", 16509, MR_FW_DROPPED, trusted, 2},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct mr_fw_verdict v = judge(rs, cases[i].addr, cases[i].iface, cases[i].port);
+        if (v.outcome != cases[i].o || !v.rule || !mr_fw_rule_file(v.rule) ||
+            strcmp(mr_fw_rule_file(v.rule), cases[i].file) != 0 ||
+            mr_fw_rule_line(v.rule) != cases[i].line)
+            fail_msg("case %zu: outcome %d at %s:%d (%s)", i, v.outcome,
+                     v.rule && mr_fw_rule_file(v.rule) ? mr_fw_rule_file(v.rule) : "-",
+                     v.rule ? mr_fw_rule_line(v.rule) : 0, v.reason);
+    }
+    /* The interface unknown: public rejects 49200, trusted accepts it. */
+    assert_int_equal(judge(rs, "192.0.2.12", NULL, 49200).outcome, MR_FW_UNDECIDED);
+    assert_int_equal(judge(rs, "192.0.2.12", NULL, 16509).outcome, MR_FW_REJECTED);
+    mr_fw_ruleset_free(rs);
+
+    /* A zone in use that is not XML: an error naming the file and line. */
+    mr_test_write(dir, "/etc/firewalld/zones/public.xml", "<zone>\n<port\n");
+    struct mr_root *root = NULL;
+    assert_int_equal(mr_root_open(dir, &root), 0);
+    char *msg = NULL;
+    rs = NULL;
+    assert_int_equal(mr_fw_parse_firewalld(root, &rs, &msg), -EINVAL);
+    assert_non_null(strstr(msg, "/etc/firewalld/zones/public.xml:"));
+    free(msg);
+    mr_root_free(root);
+    mr_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -887,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_templates),
         cmocka_unit_test(test_matches_known),
         cmocka_unit_test(test_nft_vmap_limit),
+        cmocka_unit_test(test_firewalld),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
