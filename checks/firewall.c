@@ -207,6 +207,41 @@ static void add_source(struct source **v, size_t *n, const char *name, bool live
     (*v)[(*n)++] = (struct source){mr_xstrdup(name), live, rs};
 }
 
+/* Whether firewalld starts at boot: installed is not enough (Debian hosts
+ * that run nftables.conf may carry the package). A masked unit never
+ * starts; an enabled one has its multi-user.target.wants link (systemctl
+ * enable, or the distribution's preset at install). One started by hand
+ * shows in the loaded rules, which a live check reads anyway. */
+static bool firewalld_starts(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    static const char *const masks[] = {"/etc/systemd/system/firewalld.service",
+                                        "/run/systemd/system/firewalld.service"};
+    static const char *const wants[] = {
+        "/etc/systemd/system/multi-user.target.wants/firewalld.service",
+        "/usr/lib/systemd/system/multi-user.target.wants/firewalld.service",
+        "/lib/systemd/system/multi-user.target.wants/firewalld.service"};
+    struct stat st;
+    /* A mask is a link to /dev/null, which (resolved inside the root) is
+     * the character device or, in a copied tree, nothing at all. */
+    for (size_t i = 0; i < MR_ARRAY_SIZE(masks); i++) {
+        if (mr_root_stat(ctx->root, masks[i], &st, true) < 0 || !S_ISLNK(st.st_mode))
+            continue;
+        if (mr_root_stat(ctx->root, masks[i], &st, false) < 0 || S_ISCHR(st.st_mode)) {
+            mr_report(res, MR_PASS, "firewalld is masked (%s): its zones are not judged",
+                      masks[i]);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < MR_ARRAY_SIZE(wants); i++)
+        if (mr_root_stat(ctx->root, wants[i], &st, true) == 0)
+            return true;
+    mr_report(res, MR_PASS,
+              "firewalld is installed but not enabled (no multi-user.target.wants link): its "
+              "zones in %s are not judged%s",
+              MR_FW_FIREWALLD_DIR, ctx->live ? "; the loaded rules are" : "");
+    return false;
+}
+
 static void load_saved(const struct mr_ctx *ctx, struct mr_result *res, struct source **v,
                        size_t *n)
 {
@@ -240,7 +275,8 @@ static void load_saved(const struct mr_ctx *ctx, struct mr_result *res, struct s
     }
     /* firewalld, the default on RHEL-family hosts: its zones, not a rule file. */
     struct stat st;
-    if (mr_root_stat(ctx->root, MR_FW_FIREWALLD_DIR, &st, false) == 0 && S_ISDIR(st.st_mode)) {
+    if (mr_root_stat(ctx->root, MR_FW_FIREWALLD_DIR, &st, false) == 0 && S_ISDIR(st.st_mode) &&
+        firewalld_starts(ctx, res)) {
         struct mr_fw_ruleset *rs = NULL;
         char *msg = NULL;
         if (mr_fw_parse_firewalld(ctx->root, &rs, &msg) < 0) {

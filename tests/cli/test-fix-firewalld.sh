@@ -73,3 +73,20 @@ snapshot "$r" peers-after
 run_mr 0 fix --root "$r" --config "$SCRATCH/peers.conf" --only firewall.ports --yes
 unchanged "$r" peers-after
 echo "ok fix adds rich rules for the peers"
+
+# Installed is not running: without the multi-user.target.wants link (not
+# enabled), or with the unit masked, firewalld never loads these zones at
+# boot, so they are not judged (Debian hosts that run nftables.conf may
+# carry the package).
+r=$(mk_root fix-firewalld)
+rm "$r/etc/systemd/system/multi-user.target.wants/firewalld.service"
+run_mr 0 check --root "$r" --only firewall.ports --format json -v
+[ "$(status_of firewall.ports)" = pass ] || fail "not enabled: $(status_of firewall.ports)"
+assert_contains "$OUT" "firewalld is installed but not enabled"
+assert_not_contains "$OUT" "zones/public.xml"
+ln -s /usr/lib/systemd/system/firewalld.service \
+    "$r/etc/systemd/system/multi-user.target.wants/firewalld.service"
+ln -s /dev/null "$r/etc/systemd/system/firewalld.service"
+run_mr 0 check --root "$r" --only firewall.ports --format json -v
+assert_contains "$OUT" "firewalld is masked"
+echo "ok firewalld not enabled or masked: zones not judged"
