@@ -12,6 +12,7 @@ extern const struct mr_check mr_check_nova_config_drive;
 extern const struct mr_check mr_check_libvirt_listen;
 extern const struct mr_check mr_check_libvirt_auth;
 extern const struct mr_check mr_check_qemu_migration_ports;
+extern const struct mr_check mr_check_tls_certs;
 extern const struct mr_check mr_check_nfs_exports;
 extern const struct mr_check mr_check_nfs_fstab;
 extern const struct mr_check mr_check_nfs_access;
