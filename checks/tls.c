@@ -91,26 +91,7 @@ static char *read_pem(struct run *rn, const char *path, const char *what, const 
 static bool reader_can_read(const struct mr_ctx *ctx, const struct reader *rd,
                             const struct stat *st)
 {
-    uid_t uid;
-    gid_t *groups = NULL;
-    size_t n = 0;
-    if (!rd->user || strcmp(rd->user, "root") == 0)
-        return true;
-    if (mr_ctx_user(ctx, rd->user, &uid, NULL) < 0)
-        return (st->st_mode & S_IROTH) != 0;
-    if (uid == 0)
-        return true;
-    if (st->st_uid == uid)
-        return (st->st_mode & S_IRUSR) != 0;
-    bool in_group = false;
-    if (mr_ctx_user_groups(ctx, rd->user, &groups, &n) == 0)
-        for (size_t i = 0; i < n; i++)
-            if (groups[i] == st->st_gid)
-                in_group = true;
-    free(groups);
-    if (in_group)
-        return (st->st_mode & S_IRGRP) != 0;
-    return (st->st_mode & S_IROTH) != 0;
+    return !rd->user || mr_ctx_user_can_read(ctx, rd->user, st);
 }
 
 static void check_readable(struct run *rn, const struct pki *pki, const char *path,
