@@ -187,22 +187,13 @@ static void check_native_tls_certs(const struct mr_ctx *ctx, struct mr_result *r
                                         "client-cert.pem", "client-key.pem"};
     const struct mr_libvirt_conf *conf;
     const char *msg = NULL;
-    struct mr_confval v;
     struct stat st;
-    const char *dir;
 
     if (mr_ctx_libvirt_files(ctx, MR_LIBVIRT_FILE(MR_QEMU_CONF), &conf, &msg) < 0) {
         mr_report(res, MR_ERROR, "%s", msg ? msg : "cannot read the libvirt configuration");
         return;
     }
-    if (mr_libvirt_conf_get(conf, MR_QEMU_CONF, "migrate_tls_x509_cert_dir", &v))
-        dir = v.value;
-    else if (mr_root_stat(ctx->root, "/etc/pki/libvirt-migrate", &st, false) == 0)
-        dir = "/etc/pki/libvirt-migrate";
-    else {
-        mr_libvirt_conf_get(conf, MR_QEMU_CONF, "default_tls_x509_cert_dir", &v);
-        dir = v.value;
-    }
+    const char *dir = mr_libvirt_migrate_tls_dir(conf, ctx->root, NULL);
     for (size_t i = 0; i < MR_ARRAY_SIZE(files); i++) {
         char *p = mr_xasprintf("%s/%s", dir, files[i]);
         if (mr_root_stat(ctx->root, p, &st, false) < 0 || !S_ISREG(st.st_mode)) {

@@ -21,10 +21,12 @@ const struct mr_row mr_rows[] = {
     {.check = &mr_check_libvirt_listen, .fixer = &mr_fixer_libvirt_listen},
     {.check = &mr_check_libvirt_auth},
     {.check = &mr_check_qemu_migration_ports, .fixer = &mr_fixer_qemu_migration_ports},
+    {.check = &mr_check_tls_certs},
     {.check = &mr_check_hosts_resolution, .fixer = &mr_fixer_hosts_resolution},
     {.check = &mr_check_nfs_exports, .fixer = &mr_fixer_nfs_exports},
     {.check = &mr_check_nfs_fstab, .fixer = &mr_fixer_nfs_fstab},
     {.check = &mr_check_nfs_access},
+    {.check = &mr_check_rbd_config},
     {.check = &mr_check_ssh_keys, .fixer = &mr_fixer_ssh_keys},
     {.check = &mr_check_ssh_peers},
     {

@@ -16,6 +16,7 @@
 #include "libvirtconf.h"
 #include "netaddr.h"
 #include "paths.h"
+#include "rootfs.h"
 #include "migready.h"
 
 #define MR_CONF_MAX (1024 * 1024)
@@ -835,6 +836,23 @@ const char *mr_libvirt_conf_qemu_user(const struct mr_libvirt_conf *conf)
 const char *mr_libvirt_conf_qemu_group(const struct mr_libvirt_conf *conf)
 {
     return conf->qemu_group;
+}
+
+const char *mr_libvirt_migrate_tls_dir(const struct mr_libvirt_conf *conf,
+                                       const struct mr_root *root, struct mr_confval *ret_v)
+{
+    static const char migrate_dir[] = "/etc/pki/libvirt-migrate";
+    struct mr_confval v;
+    struct stat st;
+    if (!mr_libvirt_conf_get(conf, MR_QEMU_CONF, "migrate_tls_x509_cert_dir", &v)) {
+        if (mr_root_stat(root, migrate_dir, &st, false) == 0)
+            v = (struct mr_confval){.value = migrate_dir, .is_default = true};
+        else
+            mr_libvirt_conf_get(conf, MR_QEMU_CONF, "default_tls_x509_cert_dir", &v);
+    }
+    if (ret_v)
+        *ret_v = v;
+    return v.value;
 }
 
 const char *mr_libvirt_conf_file(const struct mr_libvirt_conf *conf, enum mr_libvirt_file file)

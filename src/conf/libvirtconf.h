@@ -66,6 +66,12 @@ const char *mr_libvirt_conf_qemu_user(const struct mr_libvirt_conf *conf);
  * (whichever the root's group file has first), else "root". */
 const char *mr_libvirt_conf_qemu_group(const struct mr_libvirt_conf *conf);
 
+/* The folder QEMU-native TLS migration reads its certificates from, as
+ * libvirt picks it: qemu.conf's migrate_tls_x509_cert_dir; unset,
+ * /etc/pki/libvirt-migrate when ROOT has it, else default_tls_x509_cert_dir.
+ * *RET_V (may be NULL) is the setting that chose it (is_default when none). */
+const char *mr_libvirt_migrate_tls_dir(const struct mr_libvirt_conf *conf,
+                                       const struct mr_root *root, struct mr_confval *ret_v);
 /* The file FILE was read from (as seen in the root), or NULL when none exists. */
 const char *mr_libvirt_conf_file(const struct mr_libvirt_conf *conf, enum mr_libvirt_file file);
 /* The path to name in messages and remedies for FILE, whether it exists or not

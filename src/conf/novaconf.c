@@ -122,6 +122,14 @@ static const struct known_opt known_opts[] = {
     {"libvirt", "cpu_model_extra_flags", "", {{NULL, NULL}}},
     {"libvirt", "remote_filesystem_transport", "ssh", {{NULL, NULL}}},
     {"libvirt", "snapshots_directory", "$instances_path/snapshots", {{NULL, NULL}}},
+    /* Ephemeral disks on Ceph RBD (rbd.config). */
+    {"libvirt", "images_type", "default", {{NULL, NULL}}},
+    {"libvirt", "images_rbd_pool", "rbd", {{NULL, NULL}}},
+    /* Empty: librados's default, /etc/ceph/ceph.conf. */
+    {"libvirt", "images_rbd_ceph_conf", "", {{NULL, NULL}}},
+    {"libvirt", "rbd_user", NULL, {{NULL, NULL}}},
+    {"libvirt", "rbd_secret_uuid", NULL, {{NULL, NULL}}},
+    {"DEFAULT", "force_raw_images", "True", {{NULL, NULL}}},
 };
 
 /* An interpolated value, built on first use (memoised). */

@@ -520,6 +520,25 @@ int mr_ctx_user_groups(const struct mr_ctx *ctx, const char *name, gid_t **ret, 
     return 0;
 }
 
+bool mr_ctx_user_can_read(const struct mr_ctx *ctx, const char *user, const struct stat *st)
+{
+    uid_t uid;
+    gid_t *groups = NULL;
+    size_t n = 0;
+    if (!user || mr_ctx_user(ctx, user, &uid, NULL) < 0)
+        return (st->st_mode & S_IROTH) != 0;
+    if (uid == 0)
+        return true;
+    if (st->st_uid == uid)
+        return (st->st_mode & S_IRUSR) != 0;
+    bool in_group = false;
+    if (mr_ctx_user_groups(ctx, user, &groups, &n) == 0)
+        for (size_t i = 0; i < n; i++)
+            in_group |= groups[i] == st->st_gid;
+    free(groups);
+    return (st->st_mode & (in_group ? S_IRGRP : S_IROTH)) != 0;
+}
+
 char *mr_ctx_hostname(const struct mr_ctx *ctx)
 {
     if (ctx->live) {

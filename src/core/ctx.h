@@ -5,6 +5,8 @@
 #include "migready.h"
 #include "rootfs.h"
 
+struct stat;
+
 struct mr_profile_set;
 struct mr_site;
 struct mr_novaconf;
@@ -130,6 +132,10 @@ int mr_ctx_group(const struct mr_ctx *ctx, const char *name, gid_t *ret_gid);
 char *mr_ctx_user_home(const struct mr_ctx *ctx, const char *name);
 /* Supplementary groups of a user (its primary group included). */
 int mr_ctx_user_groups(const struct mr_ctx *ctx, const char *name, gid_t **ret, size_t *ret_n);
+/* Whether USER may read a file of ST by its mode bits, as the kernel
+ * decides (owner, then any of the user's groups, then others; root reads
+ * anything). An unknown user is judged as others. */
+bool mr_ctx_user_can_read(const struct mr_ctx *ctx, const char *user, const struct stat *st);
 /* This host's name: ROOT/etc/hostname under --root, the live name otherwise. */
 char *mr_ctx_hostname(const struct mr_ctx *ctx);
 
