@@ -169,6 +169,11 @@ int mr_parse_bool(const char *s, bool *ret);
 int mr_parse_long(const char *s, long *ret);
 /* Milliseconds on the monotonic clock: for deadlines and durations, which
  * must not jump when the wall clock is set. */
+/* Reads at most N bytes from FD into BUF, waiting until DEADLINE (on
+ * mr_now_ms()'s clock) for them to come; EINTR is retried. The bytes read,
+ * 0 at end of file, -ETIMEDOUT when the deadline passed first, else a
+ * negative errno. */
+long mr_read_by(int fd, void *buf, size_t n, long long deadline);
 long long mr_now_ms(void);
 /* The same clock in seconds, to the microsecond: how long a check took. */
 double mr_now_s(void);

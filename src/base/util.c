@@ -3,10 +3,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 
@@ -521,5 +523,26 @@ char **mr_split_fields(const char *s, char sep)
         if (!end)
             return v;
         p = end + 1;
+    }
+}
+
+long mr_read_by(int fd, void *buf, size_t n, long long deadline)
+{
+    for (;;) {
+        long long left = deadline - mr_now_ms();
+        if (left <= 0)
+            return -ETIMEDOUT;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int k = poll(&p, 1, left > 0x7fffffff ? 0x7fffffff : (int)left);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -errno;
+        if (k == 0)
+            return -ETIMEDOUT;
+        ssize_t got = read(fd, buf, n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        return got < 0 ? -errno : (long)got;
     }
 }

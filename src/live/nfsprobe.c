@@ -328,22 +328,9 @@ int mr_nfs_probe_run(const struct mr_nfs_probe *req, struct mr_nfs_result *res)
     size_t have = 0;
     bool finished = false, timed_out = false;
     for (;;) {
-        long long left = deadline - mr_now_ms();
-        if (left <= 0) {
+        long k = mr_read_by(pipefd[0], (char *)&got + have, sizeof(got) - have, deadline);
+        if (k == -ETIMEDOUT)
             timed_out = true;
-            break;
-        }
-        struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
-        int n = poll(&p, 1, (int)left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0) {
-            timed_out = true;
-            break;
-        }
-        ssize_t k = read(pipefd[0], (char *)&got + have, sizeof(got) - have);
-        if (k < 0 && errno == EINTR)
-            continue;
         if (k <= 0)
             break;
         have += (size_t)k;

@@ -181,26 +181,13 @@ static void bounded(virt_job job, const char *uri, const void *arg, int timeout_
     bool timed_out = false, eof = false;
     long long deadline = mr_now_ms() + timeout_ms;
     while (!eof) {
-        long long left = deadline - mr_now_ms();
-        if (left <= 0) {
-            timed_out = true;
-            break;
-        }
-        struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
-        int n = poll(&p, 1, (int)left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0) {
-            timed_out = true;
-            break;
-        }
         if (len + 16384 > cap) {
             cap = cap ? cap * 2 : 65536;
             buf = mr_xrealloc(buf, cap);
         }
-        ssize_t k = read(pipefd[0], buf + len, cap - len);
-        if (k < 0 && errno == EINTR)
-            continue;
+        long k = mr_read_by(pipefd[0], buf + len, cap - len, deadline);
+        if (k == -ETIMEDOUT)
+            timed_out = true;
         if (k <= 0 || len + (size_t)k > ANSWER_MAX)
             eof = true;
         else
@@ -223,17 +210,24 @@ static void bounded(virt_job job, const char *uri, const void *arg, int timeout_
     free(buf);
 }
 
+/* CONN, or the reason it could not be opened in A (false). */
+static bool job_connected(virConnectPtr conn, const char *uri, struct answer *a)
+{
+    if (conn)
+        return true;
+    a->r = errno_of_last_error(-ECONNREFUSED);
+    char *e = mr_virt_last_error();
+    a->msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
+    free(e);
+    return false;
+}
+
 static void host_job(const char *uri, const void *arg, struct answer *a)
 {
     (void)arg;
     virConnectPtr conn = virConnectOpenReadOnly(uri);
-    if (!conn) {
-        a->r = errno_of_last_error(-ECONNREFUSED);
-        char *e = mr_virt_last_error();
-        a->msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
-        free(e);
+    if (!job_connected(conn, uri, a))
         return;
-    }
     unsigned long lv = 0, hv = 0;
     if (virConnectGetLibVersion(conn, &lv) < 0) {
         char *e = mr_virt_last_error();
@@ -394,13 +388,8 @@ static void compare_job(const char *uri, const void *arg, struct answer *a)
 {
     const struct compare_args *ca = arg;
     virConnectPtr conn = mr_virt_open(uri);
-    if (!conn) {
-        a->r = errno_of_last_error(-ECONNREFUSED);
-        char *e = mr_virt_last_error();
-        a->msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
-        free(e);
+    if (!job_connected(conn, uri, a))
         return;
-    }
     int v = virConnectCompareHypervisorCPU(conn, NULL, NULL, NULL, ca->virt_type, ca->cpu_xml,
                                            VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
     virErrorPtr e = v == VIR_CPU_COMPARE_ERROR ? virGetLastError() : NULL;
