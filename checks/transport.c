@@ -106,6 +106,8 @@ static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nov
                          struct mr_result *res)
 {
     const char *profile = mr_ctx_transport(ctx);
+    /* Where a setting Nova leaves at its default goes: the layout's nova.conf. */
+    const char *conf_file = mr_ctx_path(ctx, "nova_conf", NOVA_CONF);
     struct mr_novaval uri, scheme = {0}, inbound;
     struct mr_finding *f;
     char *used = NULL, *what = NULL;
@@ -149,13 +151,13 @@ static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nov
         f = mr_report(res, MR_FAIL, "%s names no libvirt transport (qemu+tcp://, qemu+tls://, "
                       "qemu+ssh://)", what);
         at_nova(f, src);
-        mr_finding_remedy(f, "set [libvirt] live_migration_scheme = %s in %s", profile, NOVA_CONF);
+        mr_finding_remedy(f, "set [libvirt] live_migration_scheme = %s in %s", profile, conf_file);
         fix_scheme(f, nova, src == &uri, &scheme, profile);
     } else if (strcmp(mr_uri_transport_name(used), profile) != 0) {
         f = mr_report(res, MR_FAIL, "%s but the transport profile is %s", what, profile);
         at_nova(f, src);
         mr_finding_remedy(f, "set [libvirt] live_migration_scheme = %s in %s%s, or choose "
-                          "--profile %s", profile, NOVA_CONF,
+                          "--profile %s", profile, conf_file,
                           src == &uri ? " and remove live_migration_uri" : "",
                           mr_uri_transport_name(used));
         fix_scheme(f, nova, src == &uri, &scheme, profile);
@@ -172,7 +174,7 @@ static void check_scheme(const struct mr_ctx *ctx, const struct mr_novaconf *nov
                       inbound.value, inbound.file, inbound.line);
         at_nova(f, &inbound);
         mr_finding_remedy(f, "set live_migration_inbound_addr in %s to this host's address on "
-                          "the migration network, or remove it", NOVA_CONF);
+                          "the migration network, or remove it", inbound.file);
     }
     free(used);
     free(what);

@@ -93,7 +93,10 @@ int fx_nova_comment_out(struct mr_aug_edit *e, const char *section, const char *
 
 int fx_nova_set(struct mr_change_set *cs, const struct mr_finding *f)
 {
-    const char *file = f->file ? f->file : FX_NOVA_CONF;
+    /* A setting left at Nova's default goes into the layout's nova.conf
+     * (kolla's /etc/kolla/nova-compute/nova.conf, ...). */
+    const char *file = f->file ? f->file
+                               : mr_ctx_path(mr_change_ctx(cs), "nova_conf", FX_NOVA_CONF);
     struct mr_aug_edit *e = NULL;
     int r = fx_open(cs, "Nova.lns", file, &e);
     if (r < 0)

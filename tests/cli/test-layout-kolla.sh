@@ -48,3 +48,13 @@ echo "ok forced"
 run_mr 0 check --root "$(mk_root seed-good)" --format json --only nova.vnc-listen
 printf '%s' "$OUT" | jq -e '.profiles | index("kolla") | not' >/dev/null ||
     fail "seed-good detected as kolla"
+
+# fix writes a setting Nova leaves at its default into the layout's
+# nova.conf, never a new /etc/nova/nova.conf (which would also turn the
+# host into a "standard" one for the next run).
+root=$(mk_root kolla)
+run_mr 1 fix --root "$root" --profile tls --only nova.migration-transport --dry-run
+assert_contains "$OUT" "+++ /etc/kolla/nova-compute/nova.conf"
+assert_contains "$OUT" "+live_migration_scheme = tls"
+assert_not_contains "$OUT" "/etc/nova/nova.conf"
+echo "ok fix edits the layout's nova.conf"
