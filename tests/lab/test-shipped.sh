@@ -36,10 +36,12 @@ ok() { echo "ok   $*"; }
 [ -x "$MIGREADY" ] || skip "no migready binary at $MIGREADY (set MIGREADY)"
 command -v jq >/dev/null || skip "jq is not installed (apt-get install jq)"
 MIGREADY=$(cd "$(dirname "$MIGREADY")" && pwd)/$(basename "$MIGREADY")
-if readelf -d "$MIGREADY" 2>/dev/null | grep -q 'NEEDED.*libvirt'; then
+# No early exit in these pipelines (grep -q, awk's exit): under pipefail the
+# writer's SIGPIPE would make them fail, at random.
+if readelf -d "$MIGREADY" 2>/dev/null | grep 'NEEDED.*libvirt' >/dev/null; then
     skip "$MIGREADY links libvirt (a sanitizer build): not the binary this test is for"
 fi
-LIB=$(ldconfig -p | awk '$1 == "libvirt.so.0" { print $NF; exit }')
+LIB=$(ldconfig -p | awk '$1 == "libvirt.so.0" && !found { print $NF; found = 1 }')
 [ -n "$LIB" ] || skip "libvirt.so.0 is not installed"
 
 finish() {
