@@ -4,7 +4,6 @@
  * cannot read makes the answer a warn, never a guess. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "fwrules.h"
 #include "hostsfile.h"
 #include "libvirtconf.h"
+#include "netaddr.h"
 #include "ops.h"
 #include "firewall-targets.h"
 
@@ -84,9 +84,8 @@ static char **peer_addresses(const struct mr_ctx *ctx, struct mr_result *notes, 
     bool hosts_read = false;
     for (size_t i = 0; ctx->peers && ctx->peers[i]; i++) {
         const char *p = ctx->peers[i];
-        unsigned char bin[16];
         size_t before = mr_strv_len(out);
-        if (inet_pton(AF_INET, p, bin) == 1 || inet_pton(AF_INET6, p, bin) == 1) {
+        if (mr_addr_is_literal(p)) {
             if (!mr_strv_contains(out, p))
                 mr_strv_push(&out, p);
         } else {

@@ -12,11 +12,9 @@
  * netgroup, anyone), then by order on the line. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -493,8 +491,7 @@ static void host_identity(const struct mr_ctx *ctx, const struct mr_hosts *h, co
     *names = mr_xcalloc(1, sizeof(char *));
     *addrs = mr_xcalloc(1, sizeof(char *));
     mr_strv_push(names, name);
-    struct in6_addr tmp;
-    if (inet_pton(AF_INET, name, &tmp) == 1 || inet_pton(AF_INET6, name, &tmp) == 1)
+    if (mr_addr_is_literal(name))
         mr_strv_push(addrs, name);
     for (size_t i = 0; h && i < h->n; i++) {
         bool hit = strcmp(h->v[i].addr, name) == 0;

@@ -210,16 +210,21 @@ static void bounded(virt_job job, const char *uri, const void *arg, int timeout_
     free(buf);
 }
 
-/* CONN, or the reason it could not be opened in A (false). */
-static bool job_connected(virConnectPtr conn, const char *uri, struct answer *a)
+/* libvirt's last error in A: the connection to URI failed. */
+static void job_cannot_connect(const char *uri, struct answer *a)
 {
-    if (conn)
-        return true;
     a->r = errno_of_last_error(-ECONNREFUSED);
     char *e = mr_virt_last_error();
     a->msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
     free(e);
-    return false;
+}
+
+/* CONN, or the reason it could not be opened in A (false). */
+static bool job_connected(virConnectPtr conn, const char *uri, struct answer *a)
+{
+    if (!conn)
+        job_cannot_connect(uri, a);
+    return conn != NULL;
 }
 
 static void host_job(const char *uri, const void *arg, struct answer *a)
@@ -370,12 +375,8 @@ static void ping_job(const char *uri, const void *arg, struct answer *a)
     (void)arg;
     virConnectPtr conn = mr_virt_open(uri);
     unsigned long lv = 0;
-    if (!conn || virConnectGetLibVersion(conn, &lv) < 0) {
-        a->r = errno_of_last_error(-ECONNREFUSED);
-        char *e = mr_virt_last_error();
-        a->msg = mr_xasprintf("cannot connect to %s: %s", uri, e);
-        free(e);
-    }
+    if (!conn || virConnectGetLibVersion(conn, &lv) < 0)
+        job_cannot_connect(uri, a);
     if (conn)
         virConnectClose(conn);
 }
