@@ -803,6 +803,15 @@ static char *lock_name(const struct mr_ctx *ctx)
     return mr_xasprintf("%.*s%s", (int)n, rp, LOCK_FILE);
 }
 
+/* Drops this host's facts, nova.conf and the libvirt files from the run's
+ * cache: the next check reads them again. */
+static void drop_cached(const struct mr_ctx *ctx)
+{
+    mr_ctx_invalidate(ctx, MR_SLOT_FACTS);
+    mr_ctx_invalidate(ctx, MR_SLOT_NOVA);
+    mr_ctx_invalidate(ctx, MR_SLOT_LIBVIRT);
+}
+
 int mr_fix_lock(const struct mr_ctx *ctx, const struct mr_fix_opts *o, struct mr_fix_lock **ret,
                 char **ret_msg)
 {
@@ -864,9 +873,7 @@ int mr_fix_lock(const struct mr_ctx *ctx, const struct mr_fix_opts *o, struct mr
         /* Not fatal: only the next run's message loses the PID. */
     }
     /* What the context read before the lock may be stale now. */
-    mr_ctx_invalidate(ctx, MR_SLOT_NOVA);
-    mr_ctx_invalidate(ctx, MR_SLOT_LIBVIRT);
-    mr_ctx_invalidate(ctx, MR_SLOT_FACTS);
+    drop_cached(ctx);
     clean_after_crashes(root, o->diff_out ? o->diff_out : stdout);
     *ret = mr_xcalloc(1, sizeof(**ret));
     (*ret)->fd = fd;
@@ -1145,31 +1152,18 @@ static void show_manual(struct mr_run *run, struct mr_change_set *cs, FILE *out)
 }
 
 /* The sources a run caches that an applied change may have made stale:
- * this host's facts draw on every file fix touches; nova.conf and the
- * libvirt files only on their own folders. The peers' facts stay: a fix
- * here changes nothing there. */
+ * this host's facts, nova.conf and the libvirt files. Which file feeds
+ * which is the layout's business (kolla keeps them under /etc/kolla, a
+ * profile may put them anywhere), so every change drops all three; they
+ * are read again in a few milliseconds. The peers' facts stay: a fix here
+ * changes nothing there. */
 static void invalidate(const struct mr_ctx *ctx, const struct mr_change_set *cs)
 {
-    static const char *const libvirt_paths[] = {"/etc/libvirt/", "/etc/default/", "/etc/sysconfig/",
-                                                "/etc/systemd/", "/lib/systemd/",
-                                                "/usr/lib/systemd/", "/etc/kolla/"};
-    bool any = false, nova = false, libvirt = false;
-    for (size_t i = 0; i < cs->n_ch; i++) {
-        const struct change *c = &cs->ch[i];
-        if (!effective(c) || c->failed)
-            continue;
-        any = true;
-        /* kolla keeps nova.conf and libvirt's files under /etc/kolla/. */
-        nova |= strncmp(c->path, "/etc/nova/", 10) == 0 || strncmp(c->path, "/etc/kolla/", 11) == 0;
-        for (size_t k = 0; k < MR_ARRAY_SIZE(libvirt_paths); k++)
-            libvirt |= strncmp(c->path, libvirt_paths[k], strlen(libvirt_paths[k])) == 0;
-    }
+    bool any = false;
+    for (size_t i = 0; i < cs->n_ch; i++)
+        any |= effective(&cs->ch[i]) && !cs->ch[i].failed;
     if (any)
-        mr_ctx_invalidate(ctx, MR_SLOT_FACTS);
-    if (nova)
-        mr_ctx_invalidate(ctx, MR_SLOT_NOVA);
-    if (libvirt)
-        mr_ctx_invalidate(ctx, MR_SLOT_LIBVIRT);
+        drop_cached(ctx);
 }
 
 /* Backs up, then writes every change; a change that cannot be made turns
