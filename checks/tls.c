@@ -5,6 +5,12 @@
  * valid now and for the site's cert_min_days, each key matching its
  * certificate, each certificate signed by the CA file, the server
  * certificate naming every name peers connect to, and usages that fit.
+ * With peers (live): each peer's facts ("tls") against this host's: the
+ * same CA, a server certificate naming what this host connects to, a
+ * client certificate for the way back, none expired (src/core/tlspeers.h);
+ * then a real TLS handshake to each peer's libvirtd as libvirt's client
+ * makes it (ops->tls_handshake, src/live/tlsprobe.c), whose failures are
+ * told apart in libvirt's words. Every peer finding names the peer.
  * It only reports: keys are the operator's. */
 #include "config.h"
 
@@ -18,12 +24,21 @@
 
 #include "checks.h"
 #include "ctx.h"
+#include "facts.h"
 #include "hostsfile.h"
 #include "libvirtconf.h"
+#include "netaddr.h"
 #include "novaconf.h"
+#include "ops.h"
+#include "peers.h"
+#include "tlspeers.h"
 #include "x509.h"
 
 #define DEFAULT_MIN_DAYS 30
+#define TLS_PORT 16514
+/* One handshake, connect to libvirtd's confirmation byte: a healthy peer
+ * answers in milliseconds; a hung one must not hold the check. */
+#define HANDSHAKE_TIMEOUT_MS 5000
 /* A PEM file larger than this is not a certificate or a key. */
 #define PEM_MAX (1u << 20)
 
@@ -396,6 +411,201 @@ static void collect_names(struct run *rn, const struct mr_novaconf *nova)
         add_name(rn, v.value, "nova.conf [DEFAULT] host");
 }
 
+/* ---- peers ---- */
+
+/* The address NAME leads to from here (NULL when it does not resolve). */
+static char *resolve_here(const struct mr_ctx *ctx, const char *name)
+{
+    if (mr_addr_is_literal(name))
+        return mr_xstrdup(name);
+    char **addrs = NULL;
+    char *a = NULL;
+    if (ctx->ops->resolve && ctx->ops->resolve(name, &addrs) == 0 && addrs && addrs[0])
+        a = mr_xstrdup(addrs[0]);
+    mr_strv_free(addrs);
+    return a;
+}
+
+/* This host's CA, client certificate and key, as the handshake offers them. */
+struct creds {
+    char *ca, *cert, *key;
+};
+
+static void read_creds(const struct mr_ctx *ctx, const char *ca, struct creds *c)
+{
+    size_t len;
+    if (!ca || mr_root_read(ctx->root, ca, PEM_MAX, &c->ca, &len) < 0)
+        c->ca = NULL;
+    if (mr_root_read(ctx->root, MR_LIBVIRT_CLIENT_CERT, PEM_MAX, &c->cert, &len) < 0 ||
+        mr_root_read(ctx->root, MR_LIBVIRT_CLIENT_KEY, PEM_MAX, &c->key, &len) < 0) {
+        free(c->cert);
+        free(c->key);
+        c->cert = c->key = NULL;
+    }
+}
+
+static void judge_handshake(struct mr_result *res, const struct mr_peer *p, const char *name,
+                            const char *where, const struct mr_tls_result *t)
+{
+    struct mr_finding *f;
+    char *d = t->not_after >= 0 ? mr_x509_time_str((time_t)t->not_after) : NULL;
+    switch (t->state) {
+    case MR_TLS_OK:
+        mr_report(res, MR_PASS, "%s: a TLS handshake with libvirtd on %s succeeds as libvirt "
+                  "makes it: its certificate is trusted, names %s (it names %s), and it "
+                  "accepts this host's client certificate", p->name, where, name, t->names);
+        break;
+    case MR_TLS_REFUSED:
+        f = mr_report(res, MR_FAIL, "%s refuses TLS connections on %s (\"Connection refused\"): "
+                      "its libvirtd does not listen with listen_tls = 1, or does not start "
+                      "(an expired or unreadable own certificate stops it)", p->name, where);
+        mr_finding_remedy(f, "on %s: run 'migready check --only tls.certs,libvirt.listen' and "
+                          "start libvirtd", p->name);
+        break;
+    case MR_TLS_TIMEOUT:
+    case MR_TLS_UNREACHABLE:
+        f = mr_report(res, MR_FAIL, "%s: no TLS session with libvirtd on %s within %.0f s: %s",
+                      p->name, where, HANDSHAKE_TIMEOUT_MS / 1000.0, t->reason);
+        mr_finding_remedy(f, "see firewall.reachability for TCP %d to %s", TLS_PORT, p->name);
+        break;
+    case MR_TLS_UNTRUSTED:
+        if (strstr(t->reason, "expired"))
+            f = mr_report(res, MR_FAIL, "%s: TLS to %s fails as libvirt's would (\"Failed to "
+                          "verify peer's certificate\"): its server certificate expired on %s",
+                          p->name, where, d ? d : "(unknown date)");
+        else if (strstr(t->reason, "issuer") || strstr(t->reason, "not trusted"))
+            f = mr_report(res, MR_FAIL, "%s: TLS to %s fails as libvirt's would (\"Failed to "
+                          "verify peer's certificate\"): its server certificate is signed by "
+                          "another CA than this host's (%s)", p->name, where, t->reason);
+        else
+            f = mr_report(res, MR_FAIL, "%s: TLS to %s fails as libvirt's would (\"Failed to "
+                          "verify peer's certificate\"): %s", p->name, where, t->reason);
+        mr_finding_remedy(f, "reissue %s's server certificate from this host's CA, valid now, "
+                          "and restart its libvirtd", p->name);
+        break;
+    case MR_TLS_NAME:
+        f = mr_report(res, MR_FAIL, "%s: TLS to %s fails as libvirt's would (\"%s\"): its server "
+                      "certificate lacks the name %s; it names %s", p->name, where, t->reason,
+                      name, t->names);
+        mr_finding_remedy(f, "reissue %s's server certificate with %s among its "
+                          "subjectAltNames", p->name, name);
+        break;
+    case MR_TLS_REJECTED:
+        f = mr_report(res, MR_FAIL, "%s refused this host's client certificate (libvirt: \"%s\"): "
+                      "its CA does not trust this host's, or this host's client certificate "
+                      "is not valid", p->name, t->reason);
+        mr_finding_remedy(f, "install on %s the CA that issued this host's client certificate "
+                          "(%s), and check that certificate here", p->name,
+                          MR_LIBVIRT_CLIENT_CERT);
+        break;
+    case MR_TLS_HANDSHAKE:
+        f = mr_report(res, MR_FAIL, "%s: the TLS handshake with libvirtd on %s fails: %s",
+                      p->name, where, t->reason);
+        mr_finding_remedy(f, "compare the CA and certificates of both hosts (migready check "
+                          "--only tls.certs on %s)", p->name);
+        break;
+    case MR_TLS_ERROR:
+    default:
+        mr_report(res, MR_ERROR, "%s: cannot try a TLS handshake with %s: %s", p->name, where,
+                  t->reason);
+        break;
+    }
+    free(d);
+}
+
+static void handshake(const struct mr_ctx *ctx, struct mr_result *res, const struct mr_peer *p,
+                      const struct creds *c)
+{
+    const struct mr_facts *pf = p->facts;
+    const char *name = mr_tls_connect_name(p->name, pf);
+    char *addr = resolve_here(ctx, name);
+    if (!addr) {
+        struct mr_finding *f = mr_report(res, MR_SKIP, "%s: no TLS handshake: %s, which this "
+                                         "host connects to, does not resolve here", p->name,
+                                         name);
+        mr_finding_remedy(f, "fix what hosts.resolution reports for %s", p->name);
+        return;
+    }
+    int port = pf && pf->transport && strcmp(pf->transport, "tls") == 0 && pf->libvirt_port > 0
+                   ? pf->libvirt_port
+                   : TLS_PORT;
+    struct mr_tls_probe req = {.address = addr, .port = port, .hostname = name,
+                               .ca_pem = c->ca, .cert_pem = c->cert, .key_pem = c->key,
+                               .timeout_ms = HANDSHAKE_TIMEOUT_MS};
+    struct mr_tls_result t = {.not_after = -1};
+    char *where = strcmp(name, addr) == 0 ? mr_xasprintf("%s:%d", name, port)
+                                          : mr_xasprintf("%s (%s) port %d", name, addr, port);
+    int r = ctx->ops->tls_handshake(&req, &t);
+    if (r < 0)
+        mr_report(res, MR_ERROR, "%s: cannot try a TLS handshake with %s: %s", p->name, where,
+                  strerror(-r));
+    else
+        judge_handshake(res, p, name, where, &t);
+    free(where);
+    free(addr);
+}
+
+/* The peers' side: facts compared, then a handshake with each. Only live,
+ * and only when there are peers (the local part stands alone). */
+static int check_peers(const struct mr_ctx *ctx, struct mr_result *res, const char *ca)
+{
+    if (!ctx->live || !(mr_ctx_peers_loaded(ctx) || (ctx->peers && ctx->peers[0])))
+        return 0;
+    struct mr_peer *const *peers = NULL;
+    size_t n = 0;
+    int r = mr_ctx_peer_list(ctx, &peers, &n);
+    if (r < 0)
+        return r;
+    const struct mr_facts *own = mr_ctx_facts(ctx);
+    struct creds c = {0};
+    bool can_shake = ctx->ops && ctx->ops->tls_handshake;
+    if (can_shake)
+        read_creds(ctx, ca, &c);
+    time_t now = time(NULL);
+    for (size_t i = 0; i < n; i++) {
+        const struct mr_peer *p = peers[i];
+        struct mr_finding *f;
+        if (!p->facts) {
+            f = mr_report(res, MR_SKIP, "%s: CA and certificates not compared: no facts from it "
+                          "(%s)", p->name, p->message ? p->message : "ssh.peers says why");
+            mr_finding_remedy(f, "fix what ssh.peers reports for %s", p->name);
+        } else {
+            struct mr_tls_issue *v = NULL;
+            size_t nv = 0;
+            char *msg = NULL;
+            if (mr_tls_peer_issues(own->tls, p->name, p->facts, now, &v, &nv, &msg) > 0) {
+                f = mr_report(res, MR_SKIP, "%s", msg);
+                mr_finding_remedy(f, "install this migready version on %s too", p->name);
+            } else if (nv == 0) {
+                const struct mr_facts_tls *t = p->facts->tls;
+                char *sd = t->server.not_after ? mr_xstrdup(t->server.not_after) : NULL;
+                mr_report(res, MR_PASS, "%s: same CA (%s), its server certificate names %s "
+                          "(valid until %s), it has a client certificate", p->name,
+                          t->ca_fingerprint,
+                          mr_tls_connect_name(p->name, p->facts), sd ? sd : "(unknown)");
+                free(sd);
+            }
+            for (size_t k = 0; k < nv; k++) {
+                f = mr_report(res, MR_FAIL, "%s", v[k].message);
+                mr_finding_remedy(f, "%s", v[k].remedy);
+            }
+            mr_tls_issues_free(v, nv);
+            free(msg);
+        }
+        if (!can_shake)
+            continue;
+        if (!c.ca)
+            mr_report(res, MR_SKIP, "%s: no TLS handshake: this host's CA certificate %s cannot "
+                      "be read", p->name, ca ? ca : "(none)");
+        else
+            handshake(ctx, res, p, &c);
+    }
+    free(c.ca);
+    free(c.cert);
+    free(c.key);
+    return 0;
+}
+
 static int site_min_days(struct run *rn)
 {
     const char *s = mr_ctx_site(rn->ctx, "cert_min_days");
@@ -451,8 +661,7 @@ static int run_certs(const struct mr_ctx *ctx, struct mr_result *res)
         .ca = confval(conf, "ca_file"),
         .pairs = {
             {"server", MR_X509_USE_SERVER, confval(conf, "cert_file"), confval(conf, "key_file")},
-            {"client", MR_X509_USE_CLIENT, "/etc/pki/libvirt/clientcert.pem",
-             "/etc/pki/libvirt/private/clientkey.pem"},
+            {"client", MR_X509_USE_CLIENT, MR_LIBVIRT_CLIENT_CERT, MR_LIBVIRT_CLIENT_KEY},
         },
         .reader = {.who = libvirtd, .user = NULL, .group = "root"},
         .remedy_dir = "/etc/pki",
@@ -488,7 +697,7 @@ static int run_certs(const struct mr_ctx *ctx, struct mr_result *res)
     }
     mr_strv_free(rn.names);
     mr_strv_free(rn.whys);
-    return 0;
+    return check_peers(ctx, res, lv.ca);
 }
 
 const struct mr_check mr_check_tls_certs = {

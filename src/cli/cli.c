@@ -39,6 +39,7 @@ struct mr_cli_opts {
     char **peers; /* --peer, in order */
     bool migrate; /* check --migrate */
     bool block;   /* migrate-test --block */
+    bool native_tls; /* migrate-test --native-tls */
     const char *transport;
     long timeout;
     const char *output; /* check --output */
@@ -376,6 +377,7 @@ static int cmd_migrate_test(struct mr_cli_opts *o)
         .peer = o->peers[0],
         .block = o->block || (storage && strcmp(storage, "block") == 0),
         .transport = o->transport,
+        .native_tls = o->native_tls,
         .timeout_s = (int)o->timeout,
         .progress = o->verbosity >= 0 && isatty(STDERR_FILENO),
     };
@@ -513,6 +515,8 @@ static const struct mr_opt migrate_test_opts[] = {
      .help = "copy the disk: a block migration"},
     {.kind = MR_OPT_STRING, .name = "transport", .argh = "T", .choices = transports,
      .off = OFF(transport), .help = "the transport (default: as nova.conf says)"},
+    {.kind = MR_OPT_BOOL, .name = "native-tls", .off = OFF(native_tls),
+     .help = "encrypt QEMU's stream with its own TLS (default: as nova.conf says)"},
     {.kind = MR_OPT_CALL, .name = "timeout", .argh = "SEC", .call = take_timeout,
      .help = "abort the round trip after SEC s (default 300)"},
     FORMAT_OPT(formats_text_json),

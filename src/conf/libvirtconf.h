@@ -121,3 +121,8 @@ const char *mr_libvirt_conf_note(const struct mr_libvirt_conf *conf);
  * resolved to localhost"), else mr_addr_is_loopback(). The unspecified
  * 0.0.0.0 and :: are not loopback here: as a listen address they mean all. */
 bool mr_libvirt_addr_is_loopback(const char *addr);
+
+/* libvirt's TLS client credentials: fixed paths, libvirtd.conf names only
+ * the server's (virNetTLSContextLocateCredentials, src/rpc/virnettlscontext.c). */
+#define MR_LIBVIRT_CLIENT_CERT "/etc/pki/libvirt/clientcert.pem"
+#define MR_LIBVIRT_CLIENT_KEY "/etc/pki/libvirt/private/clientkey.pem"

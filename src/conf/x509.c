@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
 #include "migready.h"
+#include "netaddr.h"
 #include "x509.h"
 
 /* A CA file with more certificates than this is not one we were meant to read. */
@@ -133,7 +135,8 @@ bool mr_x509_cert_names(const struct mr_x509_cert *c, const char *name)
     return name && *name && gnutls_x509_crt_check_hostname2(c->crt, name, 0) != 0;
 }
 
-char *mr_x509_cert_name_list(const struct mr_x509_cert *c)
+/* The names C answers to, "DNS:"/"IP:"/"CN:" before each when PREFIXED. */
+static char **cert_names(const struct mr_x509_cert *c, bool prefixed)
 {
     char **names = mr_xcalloc(1, sizeof(char *));
     bool dns = false;
@@ -148,12 +151,12 @@ char *mr_x509_cert_name_list(const struct mr_x509_cert *c)
         char *s = NULL;
         if (t == GNUTLS_SAN_DNSNAME) {
             buf[size] = '\0';
-            s = mr_xasprintf("DNS:%s", buf);
+            s = mr_xasprintf("%s%s", prefixed ? "DNS:" : "", buf);
             dns = true;
         } else if (t == GNUTLS_SAN_IPADDRESS && (size == 4 || size == 16)) {
             char a[INET6_ADDRSTRLEN];
             if (inet_ntop(size == 4 ? AF_INET : AF_INET6, buf, a, sizeof(a)))
-                s = mr_xasprintf("IP:%s", a);
+                s = mr_xasprintf("%s%s", prefixed ? "IP:" : "", a);
         }
         if (s) {
             mr_strv_push(&names, s);
@@ -166,14 +169,83 @@ char *mr_x509_cert_name_list(const struct mr_x509_cert *c)
         size_t size = sizeof(buf);
         if (gnutls_x509_crt_get_dn_by_oid(c->crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf,
                                           &size) >= 0) {
-            char *s = mr_xasprintf("CN:%s", buf);
+            char *s = mr_xasprintf("%s%s", prefixed ? "CN:" : "", buf);
             mr_strv_push(&names, s);
             free(s);
         }
     }
+    return names;
+}
+
+char *mr_x509_cert_name_list(const struct mr_x509_cert *c)
+{
+    char **names = cert_names(c, true);
     char *out = mr_strv_len(names) ? mr_strv_join(names, ", ") : mr_xstrdup("no name");
     mr_strv_free(names);
     return out;
+}
+
+char **mr_x509_cert_name_strv(const struct mr_x509_cert *c)
+{
+    return cert_names(c, false);
+}
+
+char *mr_x509_cert_fingerprint(const struct mr_x509_cert *c)
+{
+    unsigned char md[64];
+    size_t n = sizeof(md);
+    if (gnutls_x509_crt_get_fingerprint(c->crt, GNUTLS_DIG_SHA256, md, &n) < 0)
+        return NULL;
+    char *out = mr_xmalloc(7 + 2 * n + 1);
+    memcpy(out, "sha256:", 7);
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+    return out;
+}
+
+/* One DNS name PATTERN against HOST: equal without case, or a leftmost
+ * "*" that stands for exactly one label of HOST (RFC 6125, as GnuTLS). */
+static bool dns_match(const char *pattern, const char *host)
+{
+    if (strcasecmp(pattern, host) == 0)
+        return true;
+    if (pattern[0] != '*' || pattern[1] != '.')
+        return false;
+    const char *dot = strchr(host, '.');
+    return dot && dot != host && strchr(pattern + 2, '.') && strcasecmp(pattern + 1, dot) == 0;
+}
+
+bool mr_x509_names_match(char *const *names, const char *host)
+{
+    if (!names || !host || !*host)
+        return false;
+    bool literal = mr_addr_is_literal(host);
+    for (size_t i = 0; names[i]; i++) {
+        bool is_addr = mr_addr_is_literal(names[i]);
+        if (literal ? is_addr && mr_addr_same(names[i], host)
+                    : !is_addr && dns_match(names[i], host))
+            return true;
+    }
+    return false;
+}
+
+char *mr_x509_time_iso(time_t t)
+{
+    struct tm tm;
+    char buf[64];
+    if (t == (time_t)-1 || !gmtime_r(&t, &tm) ||
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return mr_xstrdup("(unknown date)");
+    return mr_xstrdup(buf);
+}
+
+time_t mr_x509_time_parse_iso(const char *s)
+{
+    struct tm tm = {0};
+    const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+    if (!end || *end)
+        return (time_t)-1;
+    return timegm(&tm);
 }
 
 int mr_x509_cert_check_use(const struct mr_x509_cert *c, enum mr_x509_use use, char **ret_msg)

@@ -58,3 +58,23 @@ int mr_x509_key_parse(const char *text, size_t len, struct mr_x509_key **ret, ch
 void mr_x509_key_free(struct mr_x509_key *k);
 /* Whether K is the private key of C's public key (their key IDs agree). */
 bool mr_x509_key_matches(const struct mr_x509_key *k, const struct mr_x509_cert *c);
+
+/* "sha256:" and the lowercase hex of the SHA-256 of C's DER: the identity
+ * of a CA that peers compare (caller frees). */
+char *mr_x509_cert_fingerprint(const struct mr_x509_cert *c);
+/* The names C answers to, bare ("hv1", "192.0.2.11"): the subjectAltName's
+ * DNS names and addresses, else the CN (NULL-terminated; caller frees with
+ * mr_strv_free). */
+char **mr_x509_cert_name_strv(const struct mr_x509_cert *c);
+/* Whether a certificate naming NAMES (as mr_x509_cert_name_strv gives
+ * them, e.g. from a peer's facts) answers to HOST as GnuTLS's hostname
+ * check does: a literal address only matches an IP name (or the CN when
+ * that is all there is), a host name matches a DNS name without case, and
+ * a leftmost "*" label matches exactly one label. */
+bool mr_x509_names_match(char *const *names, const char *host);
+/* T as ISO 8601 UTC, "2025-03-01T12:00:00Z" (caller frees); "(unknown date)"
+ * for -1. */
+char *mr_x509_time_iso(time_t t);
+/* The time of an ISO 8601 UTC text as mr_x509_time_iso writes it; -1 when
+ * S is not one. */
+time_t mr_x509_time_parse_iso(const char *s);

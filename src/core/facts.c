@@ -26,6 +26,7 @@
 #include "novarelease.h"
 #include "ops.h"
 #include "uri.h"
+#include "x509.h"
 
 #define PUBKEY_MAX (64u << 10)
 #define JSON_MAX (4u << 20)
@@ -67,10 +68,23 @@ void mr_facts_free(struct mr_facts *f)
     free(f->migration_inbound_addr);
     free(f->lock_manager);
     free(f->transport);
+    mr_facts_tls_free(f->tls);
     free(f->migration_user);
     mr_strv_free(f->public_keys);
     mr_strv_free(f->notes);
     free(f);
+}
+
+void mr_facts_tls_free(struct mr_facts_tls *t)
+{
+    if (!t)
+        return;
+    free(t->ca_fingerprint);
+    mr_strv_free(t->server.names);
+    free(t->server.not_after);
+    mr_strv_free(t->client.names);
+    free(t->client.not_after);
+    free(t);
 }
 
 static struct mr_facts *facts_new(void)
@@ -500,6 +514,58 @@ static void collect_ports(const struct mr_ctx *ctx, struct mr_facts *f)
                                          : "nop");
 }
 
+/* The certificate at PATH, NULL when it is missing or does not parse
+ * (tls.certs says why; facts only say it is not there). */
+static struct mr_x509_cert *read_cert(const struct mr_ctx *ctx, const char *path)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    struct mr_x509_cert *c = NULL;
+    char *msg = NULL;
+    if (!path || mr_root_read(ctx->root, path, 1u << 20, &buf, &len) < 0)
+        return NULL;
+    if (mr_x509_cert_parse(buf, len, &c, &msg) < 0)
+        c = NULL;
+    free(msg);
+    free(buf);
+    return c;
+}
+
+static void cert_fact(const struct mr_ctx *ctx, const char *path, struct mr_facts_cert *ret)
+{
+    struct mr_x509_cert *c = read_cert(ctx, path);
+    if (!c)
+        return;
+    ret->present = true;
+    ret->names = mr_x509_cert_name_strv(c);
+    ret->not_after = mr_x509_time_iso(mr_x509_cert_not_after(c));
+    mr_x509_cert_free(c);
+}
+
+/* libvirt's TLS credentials, for peers to compare (tls.certs): the CA's
+ * fingerprint, the names and expiry of the server and client certificates.
+ * Only with the tls transport or an installed CA. */
+static void collect_tls(const struct mr_ctx *ctx, struct mr_facts *f)
+{
+    const struct mr_libvirt_conf *lc = libvirt_file(ctx, f, MR_LIBVIRTD_CONF, "tls");
+    struct mr_confval v;
+    const char *ca = lc && mr_libvirt_conf_get(lc, MR_LIBVIRTD_CONF, "ca_file", &v) ? v.value
+                                                                                    : NULL;
+    const char *server = lc && mr_libvirt_conf_get(lc, MR_LIBVIRTD_CONF, "cert_file", &v)
+                             ? v.value
+                             : NULL;
+    struct mr_x509_cert *cac = read_cert(ctx, ca);
+    f->tls_known = true;
+    if (!cac && strcmp(f->transport, "tls") != 0)
+        return;
+    f->tls = mr_xcalloc(1, sizeof(*f->tls));
+    if (cac)
+        f->tls->ca_fingerprint = mr_x509_cert_fingerprint(cac);
+    mr_x509_cert_free(cac);
+    cert_fact(ctx, server, &f->tls->server);
+    cert_fact(ctx, MR_LIBVIRT_CLIENT_CERT, &f->tls->client);
+}
+
 int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret)
 {
     struct mr_facts *f = facts_new();
@@ -515,6 +581,7 @@ int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret)
     collect_nova(ctx, f);
     collect_keys(ctx, f);
     collect_ports(ctx, f);
+    collect_tls(ctx, f); /* after collect_ports: the transport */
     *ret = f;
     return 0;
 }
@@ -572,6 +639,26 @@ static json_object *jentries(const struct mr_host_entry *v, size_t n)
     return a;
 }
 
+static json_object *jcert(const struct mr_facts_cert *c)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "present", json_object_new_boolean(c->present));
+    json_object_object_add(o, "names", jstrv(c->names));
+    json_object_object_add(o, "not_after", jstr(c->not_after));
+    return o;
+}
+
+static json_object *jtls(const struct mr_facts_tls *t)
+{
+    if (!t)
+        return NULL;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ca_fingerprint", jstr(t->ca_fingerprint));
+    json_object_object_add(o, "server", jcert(&t->server));
+    json_object_object_add(o, "client", jcert(&t->client));
+    return o;
+}
+
 char *mr_facts_to_json(const struct mr_facts *f)
 {
     json_object *o = json_object_new_object();
@@ -618,6 +705,8 @@ char *mr_facts_to_json(const struct mr_facts *f)
                                : json_object_new_boolean(f->serial_console_enabled));
     json_object_object_add(o, "lock_manager", jstr(f->lock_manager));
     json_object_object_add(o, "transport", jstr(f->transport));
+    if (f->tls_known)
+        json_object_object_add(o, "tls", jtls(f->tls));
     json_object_object_add(o, "migration_user", jstr(f->migration_user));
     json_object_object_add(o, "public_keys", jstrv(f->public_keys));
     json_object *ports = json_object_new_object();
@@ -751,6 +840,61 @@ static int read_entries(struct reader *rd, const char *key, struct mr_host_entry
     return 0;
 }
 
+/* A sub-object KEY of RD (absent or null: *ret NULL), its errors in RD. */
+static int read_obj(struct reader *rd, const char *key, json_object **ret)
+{
+    json_object *v = get(rd, key);
+    *ret = NULL;
+    if (v && !json_object_is_type(v, json_type_object))
+        return bad(rd, key, "an object");
+    *ret = v;
+    return 0;
+}
+
+static int read_sub_done(struct reader *rd, struct reader *sub, int r)
+{
+    if (sub->msg && !rd->msg)
+        rd->msg = sub->msg;
+    else
+        free(sub->msg);
+    sub->msg = NULL;
+    return r;
+}
+
+static int read_cert_fact(struct reader *rd, const char *key, const char *prefix,
+                          struct mr_facts_cert *c)
+{
+    json_object *o;
+    int r = read_obj(rd, key, &o);
+    if (r < 0 || !o)
+        return r;
+    struct reader sub = {.obj = o, .prefix = prefix};
+    int present = 0;
+    r |= read_bool(&sub, "present", &present);
+    c->present = present == 1;
+    r |= read_strv(&sub, "names", &c->names);
+    r |= read_str(&sub, "not_after", &c->not_after);
+    return read_sub_done(rd, &sub, r);
+}
+
+/* "tls": absent in facts of an older migready (tls_known stays false). */
+static int read_tls(struct reader *rd, struct mr_facts *f)
+{
+    json_object *o = NULL;
+    if (!json_object_object_get_ex(rd->obj, "tls", &o))
+        return 0;
+    f->tls_known = true;
+    int r = read_obj(rd, "tls", &o);
+    if (r < 0 || !o)
+        return r;
+    f->tls = mr_xcalloc(1, sizeof(*f->tls));
+    struct reader sub = {.obj = o, .prefix = "tls."};
+    r |= read_str(&sub, "ca_fingerprint", &f->tls->ca_fingerprint);
+    r |= read_cert_fact(&sub, "server", "tls.server.", &f->tls->server);
+    r |= read_cert_fact(&sub, "client", "tls.client.", &f->tls->client);
+    return read_sub_done(rd, &sub, r);
+}
+
 static int read_all(struct reader *rd, struct mr_facts *f)
 {
     long long uid = -1, gid = -1, lp = 0, pmin = 0, pmax = 0, sp = 0;
@@ -783,6 +927,7 @@ static int read_all(struct reader *rd, struct mr_facts *f)
     r |= read_bool(rd, "serial_console_enabled", &f->serial_console_enabled);
     r |= read_str(rd, "lock_manager", &f->lock_manager);
     r |= read_str(rd, "transport", &f->transport);
+    r |= read_tls(rd, f);
     r |= read_str(rd, "migration_user", &f->migration_user);
     r |= read_strv(rd, "public_keys", &f->public_keys);
     r |= read_strv(rd, "notes", &f->notes);

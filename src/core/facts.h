@@ -11,6 +11,20 @@ struct mr_host_entry {
     char *address; /* the first address /etc/hosts gives NAME */
 };
 
+/* One certificate of libvirt's TLS transport, as peers compare it: never
+ * key material. */
+struct mr_facts_cert {
+    bool present;    /* the file exists and parses */
+    char **names;    /* subjectAltName DNS names and addresses, else the CN */
+    char *not_after; /* ISO 8601 UTC, "2025-03-01T12:00:00Z" */
+};
+
+/* libvirt's TLS credentials (the "tls" object of facts). */
+struct mr_facts_tls {
+    char *ca_fingerprint; /* "sha256:" + lowercase hex of the CA's DER; NULL: no CA */
+    struct mr_facts_cert server, client;
+};
+
 struct mr_facts {
     char *tool_version;
     char *host;            /* host name */
@@ -58,6 +72,11 @@ struct mr_facts {
      * migready that did not report it. */
     char *lock_manager;
     char *transport;       /* tcp, tls or ssh */
+    /* libvirt's TLS credentials: NULL when the transport is not tls and no
+     * CA is installed. tls_known is false in facts of a migready that did
+     * not report them (no "tls" key; null is known and empty). */
+    bool tls_known;
+    struct mr_facts_tls *tls;
     char *migration_user;
     char **public_keys;    /* the migration user's public keys, one line each */
     int libvirt_port;
@@ -97,3 +116,4 @@ char *mr_facts_to_json(const struct mr_facts *f);
 /* Parses what a peer printed; a clear message on bad input. */
 int mr_facts_from_json(const char *json, struct mr_facts **ret, char **ret_msg);
 void mr_facts_free(struct mr_facts *f);
+void mr_facts_tls_free(struct mr_facts_tls *t);

@@ -11,6 +11,9 @@ struct mr_migrate_opts {
     const char *peer;
     bool block;            /* copy the disk (--block or the block profile) */
     const char *transport; /* tcp, tls, ssh; NULL: as nova.conf says */
+    /* QEMU's own TLS for the stream (VIR_MIGRATE_TLS); false: as nova.conf's
+     * live_migration_with_native_tls says. */
+    bool native_tls;
     int timeout_s;         /* whole round trip; 0: MR_MIGRATE_DEFAULT_TIMEOUT */
     bool progress;         /* show the job's progress on standard error */
     /* Set by the caller's SIGINT/SIGTERM handler; the job is aborted and

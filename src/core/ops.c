@@ -30,6 +30,24 @@ const char *mr_tcp_state_name(int state)
     return state >= 0 && state < _MR_TCP_STATE_LAST ? state_names[state] : "invalid";
 }
 
+static const char *const tls_state_names[] = {
+    [MR_TLS_OK] = "ok",
+    [MR_TLS_REFUSED] = "refused",
+    [MR_TLS_TIMEOUT] = "timeout",
+    [MR_TLS_UNREACHABLE] = "unreachable",
+    [MR_TLS_UNTRUSTED] = "untrusted",
+    [MR_TLS_NAME] = "name",
+    [MR_TLS_REJECTED] = "rejected",
+    [MR_TLS_HANDSHAKE] = "handshake",
+    [MR_TLS_ERROR] = "error",
+};
+_Static_assert(MR_ARRAY_SIZE(tls_state_names) == _MR_TLS_STATE_LAST, "tls state names");
+
+const char *mr_tls_state_name(int state)
+{
+    return state >= 0 && state < _MR_TLS_STATE_LAST ? tls_state_names[state] : "invalid";
+}
+
 static const char *const stage_names[] = {
     [MR_NFS_RESOLVE] = "resolve",
     [MR_NFS_CONNECT] = "connect",

@@ -74,6 +74,43 @@ struct mr_nfs_result {
 };
 const char *mr_nfs_stage_name(enum mr_nfs_stage s);
 
+/* One TLS handshake with a peer's libvirtd as libvirt's client makes it
+ * (tls_handshake, src/live/tlsprobe.c). */
+struct mr_tls_probe {
+    const char *address;  /* an IPv4 or IPv6 literal */
+    int port;             /* libvirtd's tls_port, 16514 */
+    const char *hostname; /* the name the certificate must carry: what libvirt connects to */
+    const char *ca_pem;   /* this host's CA, client certificate and key (PEM text) */
+    const char *cert_pem; /* NULL: no client certificate is offered */
+    const char *key_pem;
+    int timeout_ms;       /* the whole attempt, connect to confirmation */
+};
+
+/* How it ended, in libvirt's words where libvirt has some. */
+enum mr_tls_state {
+    MR_TLS_OK,          /* handshake, peer's certificate and libvirtd's confirmation byte */
+    MR_TLS_REFUSED,     /* "Connection refused": libvirtd does not listen (or will not start) */
+    MR_TLS_TIMEOUT,     /* no answer before the deadline (dropped, or a hung peer) */
+    MR_TLS_UNREACHABLE, /* no route, ICMP prohibited */
+    MR_TLS_UNTRUSTED,   /* "Failed to verify peer's certificate": chain or times */
+    MR_TLS_NAME,        /* "Certificate [session] owner does not match the hostname" */
+    MR_TLS_REJECTED,    /* "Unable to read TLS confirmation": the peer refused our client
+                           certificate and closed */
+    MR_TLS_HANDSHAKE,   /* the TLS handshake itself failed (an alert, no common cipher) */
+    MR_TLS_ERROR,       /* could not try: our credentials or the address are unusable */
+    _MR_TLS_STATE_LAST,
+};
+/* "ok", "refused", "timeout", ...: for JSON and tests. */
+const char *mr_tls_state_name(int state);
+
+struct mr_tls_result {
+    enum mr_tls_state state;
+    int error;            /* the errno behind refused/timeout/unreachable */
+    char reason[256];     /* in words: GnuTLS's verification status, the alert, ... */
+    long long not_after;  /* the peer certificate's expiry (time_t), -1 when unknown */
+    char names[512];      /* the names the peer's certificate carries, "DNS:hv2, IP:..." */
+};
+
 /* What the local libvirt says about its host (src/live/virt.c). */
 struct mr_libvirt_host {
     /* libvirt's encoding: major * 1000000 + minor * 1000 + micro */
@@ -134,6 +171,10 @@ struct mr_ops {
     /* Attempts the N connections of PROBES all at once, each given at most
      * TIMEOUT_MS, and fills in their states (src/live/tcpprobe.c). */
     int (*tcp_probe)(struct mr_tcp_probe *probes, size_t n, int timeout_ms);
+    /* One TLS handshake with a peer's libvirtd (struct mr_tls_probe): 0
+     * when it was tried (the outcome in *ret), a negative errno when it
+     * could not start. */
+    int (*tls_handshake)(const struct mr_tls_probe *req, struct mr_tls_result *ret);
     /* A real live migration of a probe domain to a peer and back
      * (src/core/migreport.h, src/live/migrate.c): the outcome, with the figures and any failure's cause
      * in *ret (clear it with mr_migrate_report_clear). */

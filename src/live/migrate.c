@@ -48,6 +48,7 @@
 #include "ops.h"
 #include "peers.h"
 #include "sshpeer.h"
+#include "tlspeers.h"
 #include "uri.h"
 #include "virt.h"
 
@@ -148,6 +149,25 @@ void mr_migrate_explain(enum mr_migrate_phase phase, int code, const char *messa
                            "others, with the same nova UID/GID on every host; 'migready check "
                            "--only nova.instances-path,ids.nova --peer %s' finds this",
                            to));
+    } else if (has(m, "verify peer's certificate") || has(m, "does not match the hostname") ||
+               has(m, "TLS confirmation") || has(m, "credentials /etc/pki") ||
+               has(m, "Unable to access credentials") ||
+               (has(m, "certificate") && (has(m, "expired") || has(m, "not yet active")))) {
+        /* libvirt's TLS errors (src/rpc/virnettlscontext.c,
+         * virNetTLSContextCheckCertificate; virnetclient.c,
+         * virNetClientSetTLSSession) and QEMU's missing native-TLS files. */
+        const char *why = has(m, "does not match the hostname")
+                              ? "its server certificate lacks the name this host connects to"
+                          : has(m, "TLS confirmation")
+                              ? "it refused the client certificate of the host that connected "
+                                "(another CA, an expired or missing client certificate)"
+                          : has(m, "credentials")
+                              ? "QEMU's TLS certificates are missing"
+                              : "a certificate is expired or signed by another CA";
+        cause(ret, "tls.certs",
+              mr_xasprintf("the TLS handshake between %s and %s fails: %s", from, to, why),
+              mr_xasprintf("'migready check --only tls.certs --peer %s' names the certificate "
+                           "and the reason", to));
     } else if (code == VIR_ERR_AUTH_FAILED || code == VIR_ERR_AUTH_CANCELLED ||
                code == VIR_ERR_AUTH_UNAVAILABLE || has(m, "authentication") ||
                has(m, "certificate")) {
@@ -225,6 +245,38 @@ static int last_code(void)
 }
 
 /* Records the failure of STEP (message MSG, libvirt CODE) with its cause. */
+static const struct mr_facts *peer_facts(struct run *rn, const char **ret_why);
+
+/* Over TLS, a refused connection or a failed handshake has its cause in the
+ * certificates more often than libvirt's words say (an expired server
+ * certificate stops the peer's libvirtd: "Connection refused"). When the
+ * two hosts' facts show what tls.certs would report, that is the cause. */
+static void tls_cause(struct run *rn)
+{
+    struct mr_migrate_cause *why = &rn->rep->why;
+    if (why->check && strcmp(why->check, "tls.certs") != 0 &&
+        strcmp(why->check, "libvirt.listen") != 0 && strcmp(why->check, "libvirt.auth") != 0)
+        return;
+    const char *msg = NULL;
+    const struct mr_facts *pf = peer_facts(rn, &msg);
+    if (!pf)
+        return;
+    struct mr_tls_issue *v = NULL;
+    size_t n = 0;
+    char *skip = NULL;
+    if (mr_tls_peer_issues(mr_ctx_facts(rn->ctx)->tls, rn->o->peer, pf, time(NULL), &v, &n,
+                           &skip) == 0 &&
+        n > 0) {
+        mr_migrate_cause_clear(why);
+        why->check = "tls.certs";
+        why->cause = mr_xstrdup(v[0].message);
+        why->remedy = mr_xasprintf("%s; 'migready check --only tls.certs --peer %s' finds this",
+                                   v[0].remedy, rn->o->peer);
+    }
+    mr_tls_issues_free(v, n);
+    free(skip);
+}
+
 static int failed(struct run *rn, enum mr_migrate_outcome outcome, enum mr_migrate_phase phase,
                   const char *from, const char *to, int code, char *step, char *msg)
 {
@@ -250,6 +302,8 @@ static int failed(struct run *rn, enum mr_migrate_outcome outcome, enum mr_migra
         rep->why.check = "firewall.reachability";
     } else {
         mr_migrate_explain(phase, code, msg, from, to, &rep->why);
+        if (rep->transport && strcmp(rep->transport, "tls") == 0)
+            tls_cause(rn);
     }
     return -1;
 }
@@ -716,7 +770,7 @@ static int leg(struct run *rn, virConnectPtr src, virConnectPtr dst, const char 
     unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
     if (mr_novaconf_bool(rn->nova, "libvirt", "live_migration_tunnelled"))
         flags |= VIR_MIGRATE_TUNNELLED;
-    if (mr_novaconf_bool(rn->nova, "libvirt", "live_migration_with_native_tls"))
+    if (rn->o->native_tls || mr_novaconf_bool(rn->nova, "libvirt", "live_migration_with_native_tls"))
         flags |= VIR_MIGRATE_TLS;
     if (rn->o->block)
         flags |= VIR_MIGRATE_NON_SHARED_DISK;

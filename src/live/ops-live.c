@@ -26,6 +26,7 @@
 #include "ops-live.h"
 #include "sshpeer.h"
 #include "tcpprobe.h"
+#include "tlsprobe.h"
 #include "virt.h"
 
 extern char **environ;
@@ -184,5 +185,6 @@ const struct mr_ops mr_ops_live = {
     .libvirt_compare_cpu = mr_virt_compare_cpu,
     .peer_fetch = mr_ssh_peer_fetch,
     .tcp_probe = mr_tcp_probe_run,
+    .tls_handshake = mr_tls_probe_run,
     .migrate_test = mr_migrate_run,
 };

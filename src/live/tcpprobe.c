@@ -43,9 +43,9 @@ static void classify(struct mr_tcp_probe *p, int e)
     }
 }
 
-/* Starts the connect of P; returns the socket while it is in progress, -1
- * when P already has its answer. */
-static int start(struct mr_tcp_probe *p)
+/* Starts the connect of P; returns the socket while it is in progress (or,
+ * with KEEP, connected), -1 when P already has its answer. */
+static int start(struct mr_tcp_probe *p, bool keep)
 {
     struct sockaddr_storage ss;
     socklen_t len;
@@ -75,6 +75,8 @@ static int start(struct mr_tcp_probe *p)
     }
     if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
         classify(p, 0);
+        if (keep)
+            return fd;
         close(fd);
         return -1;
     }
@@ -92,7 +94,7 @@ int mr_tcp_probe_run(struct mr_tcp_probe *v, size_t n, int timeout_ms)
     struct pollfd *pfd = mr_xcalloc(n, sizeof(*pfd));
     size_t pending = 0;
     for (size_t i = 0; i < n; i++) {
-        pfd[i].fd = start(&v[i]);
+        pfd[i].fd = start(&v[i], false);
         pfd[i].events = POLLOUT;
         if (pfd[i].fd >= 0)
             pending++;
@@ -128,4 +130,32 @@ int mr_tcp_probe_run(struct mr_tcp_probe *v, size_t n, int timeout_ms)
         }
     free(pfd);
     return 0;
+}
+
+int mr_tcp_connect_by(struct mr_tcp_probe *p, long long deadline)
+{
+    int fd = start(p, true);
+    if (fd < 0 || p->state == MR_TCP_OPEN)
+        return fd;
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    for (;;) {
+        long long left = deadline - mr_now_ms();
+        int r = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            classify(p, r < 0 ? errno : ETIMEDOUT);
+            break;
+        }
+        int e = 0;
+        socklen_t el = sizeof(e);
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+            e = errno;
+        classify(p, e);
+        if (e == 0)
+            return fd;
+        break;
+    }
+    close(fd);
+    return -1;
 }
