@@ -134,6 +134,8 @@ int mr_tcp_probe_run(struct mr_tcp_probe *v, size_t n, int timeout_ms)
 
 int mr_tcp_connect_by(struct mr_tcp_probe *p, long long deadline)
 {
+    p->state = MR_TCP_ERROR; /* until start() or the wait says otherwise */
+    p->error = 0;
     int fd = start(p, true);
     if (fd < 0 || p->state == MR_TCP_OPEN)
         return fd;
