@@ -113,6 +113,25 @@ void mr_migrate_explain(enum mr_migrate_phase phase, int code, const char *messa
                            "(uuidgen) and restart libvirtd; 'migready check --only "
                            "libvirt.host-uuid --peer %s' finds this",
                            strcmp(to, from) ? to : from));
+    } else if (has(m, "verify peer's certificate") || has(m, "does not match the hostname") ||
+               has(m, "TLS confirmation") || has(m, "credentials /etc/pki") ||
+               has(m, "Unable to access credentials") ||
+               (has(m, "certificate") && (has(m, "expired") || has(m, "not yet active")))) {
+        /* libvirt's TLS errors (src/rpc/virnettlscontext.c,
+         * virNetTLSContextCheckCertificate; virnetclient.c,
+         * virNetClientSetTLSSession) and QEMU's missing native-TLS files. */
+        const char *why = has(m, "does not match the hostname")
+                              ? "its server certificate lacks the name this host connects to"
+                          : has(m, "TLS confirmation")
+                              ? "it refused the client certificate of the host that connected "
+                                "(another CA, an expired or missing client certificate)"
+                          : has(m, "credentials")
+                              ? "QEMU's TLS certificates are missing"
+                              : "a certificate is expired or signed by another CA";
+        cause(ret, "tls.certs",
+              mr_xasprintf("the TLS handshake between %s and %s fails: %s", from, to, why),
+              mr_xasprintf("'migready check --only tls.certs --peer %s' names the certificate "
+                           "and the reason", to));
     } else if (code == VIR_ERR_CPU_INCOMPATIBLE ||
                (has(m, "cpu") && (has(m, "incompatible") || has(m, "not supported") ||
                                   has(m, "doesn't match") || has(m, "does not provide") ||
@@ -149,25 +168,6 @@ void mr_migrate_explain(enum mr_migrate_phase phase, int code, const char *messa
                            "others, with the same nova UID/GID on every host; 'migready check "
                            "--only nova.instances-path,ids.nova --peer %s' finds this",
                            to));
-    } else if (has(m, "verify peer's certificate") || has(m, "does not match the hostname") ||
-               has(m, "TLS confirmation") || has(m, "credentials /etc/pki") ||
-               has(m, "Unable to access credentials") ||
-               (has(m, "certificate") && (has(m, "expired") || has(m, "not yet active")))) {
-        /* libvirt's TLS errors (src/rpc/virnettlscontext.c,
-         * virNetTLSContextCheckCertificate; virnetclient.c,
-         * virNetClientSetTLSSession) and QEMU's missing native-TLS files. */
-        const char *why = has(m, "does not match the hostname")
-                              ? "its server certificate lacks the name this host connects to"
-                          : has(m, "TLS confirmation")
-                              ? "it refused the client certificate of the host that connected "
-                                "(another CA, an expired or missing client certificate)"
-                          : has(m, "credentials")
-                              ? "QEMU's TLS certificates are missing"
-                              : "a certificate is expired or signed by another CA";
-        cause(ret, "tls.certs",
-              mr_xasprintf("the TLS handshake between %s and %s fails: %s", from, to, why),
-              mr_xasprintf("'migready check --only tls.certs --peer %s' names the certificate "
-                           "and the reason", to));
     } else if (code == VIR_ERR_AUTH_FAILED || code == VIR_ERR_AUTH_CANCELLED ||
                code == VIR_ERR_AUTH_UNAVAILABLE || has(m, "authentication") ||
                has(m, "certificate")) {

@@ -231,6 +231,22 @@ static void test_explain(void **state)
                  "ssh.peers", NULL);
     expect_cause(MR_PHASE_MIGRATE, VIR_ERR_OPERATION_ABORTED,
                  "operation aborted: job 'migration out' canceled by client", NULL, "aborted");
+    /* TLS, in libvirt's words (src/rpc/virnettlscontext.c, virnetclient.c). */
+    expect_cause(MR_PHASE_CONNECT, VIR_ERR_AUTH_FAILED,
+                 "authentication failed: Failed to verify peer's certificate", "tls.certs",
+                 "expired or signed by another CA");
+    expect_cause(MR_PHASE_MIGRATE, VIR_ERR_RPC,
+                 "operation failed: Failed to connect to remote libvirt URI "
+                 "qemu+tls://hv2/system: Certificate [session] owner does not match the "
+                 "hostname hv2",
+                 "tls.certs", "lacks the name");
+    expect_cause(MR_PHASE_MIGRATE, VIR_ERR_SYSTEM_ERROR,
+                 "Unable to read TLS confirmation: Input/output error", "tls.certs",
+                 "refused the client certificate");
+    expect_cause(MR_PHASE_MIGRATE, VIR_ERR_INTERNAL_ERROR,
+                 "internal error: unable to execute QEMU command 'object-add': Unable to access "
+                 "credentials /etc/pki/qemu/ca-cert.pem: No such file or directory",
+                 "tls.certs", "QEMU's TLS certificates");
     /* Unknown: no check named, no cause made up. */
     expect_cause(MR_PHASE_MIGRATE, VIR_ERR_INTERNAL_ERROR, "internal error: something new", NULL,
                  NULL);

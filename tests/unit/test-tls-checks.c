@@ -19,7 +19,10 @@
 #include "checks.h"
 #include "ctx.h"
 #include "engine.h"
+#include "facts.h"
 #include "migready.h"
+#include "ops.h"
+#include "peers.h"
 #include "registry.h"
 #include "testutil.h"
 
@@ -340,6 +343,219 @@ static void test_profile(void **state)
     }
 }
 
+/* ---- facts and peers ---- */
+
+static struct mr_facts *own_facts(struct tfix *t)
+{
+    run(t);
+    struct mr_facts *f = NULL;
+    assert_int_equal(mr_facts_collect(t->f->ctx, &f), 0);
+    return f;
+}
+
+/* facts carry the CA's fingerprint and each certificate's names and expiry,
+ * and travel through JSON; "tls" absent (an older migready) is told from null. */
+static void test_facts(void **state)
+{
+    struct tfix *t = *state;
+    struct mr_facts *f = own_facts(t);
+    assert_true(f->tls_known);
+    assert_non_null(f->tls);
+    assert_int_equal(strncmp(f->tls->ca_fingerprint, "sha256:", 7), 0);
+    assert_int_equal(strlen(f->tls->ca_fingerprint), 7 + 64);
+    assert_true(f->tls->server.present);
+    assert_string_equal(f->tls->server.names[0], "hv1");
+    assert_string_equal(f->tls->server.names[2], "192.0.2.11");
+    assert_int_equal(strlen(f->tls->server.not_after), 20); /* 2026-01-01T00:00:00Z */
+    assert_true(f->tls->client.present);
+    char *json = mr_facts_to_json(f);
+    assert_null(strstr(json, "PRIVATE"));
+    struct mr_facts *g = NULL;
+    char *msg = NULL;
+    assert_int_equal(mr_facts_from_json(json, &g, &msg), 0);
+    assert_true(g->tls_known);
+    assert_string_equal(g->tls->ca_fingerprint, f->tls->ca_fingerprint);
+    assert_string_equal(g->tls->server.not_after, f->tls->server.not_after);
+    assert_string_equal(g->tls->server.names[1], "hv1.example.org");
+    mr_facts_free(g);
+    assert_int_equal(mr_facts_from_json("{\"tool\": \"migready\"}", &g, &msg), 0);
+    assert_false(g->tls_known);
+    mr_facts_free(g);
+    assert_int_equal(mr_facts_from_json("{\"tool\": \"migready\", \"tls\": null}", &g, &msg), 0);
+    assert_true(g->tls_known);
+    assert_null(g->tls);
+    mr_facts_free(g);
+    free(json);
+    mr_facts_free(f);
+}
+
+static struct mr_tls_result stub_tls;
+
+static int stub_handshake(const struct mr_tls_probe *req, struct mr_tls_result *ret)
+{
+    assert_true(strcmp(req->address, "192.0.2.12") == 0 ||
+                strcmp(req->address, "192.0.2.99") == 0);
+    assert_int_equal(req->port, 16514);
+    assert_non_null(req->ca_pem);
+    assert_non_null(req->cert_pem);
+    *ret = stub_tls;
+    return 0;
+}
+
+static int stub_resolve(const char *name, char ***ret)
+{
+    if (strcmp(name, "hv2") != 0)
+        return -ENOENT;
+    *ret = mr_xcalloc(2, sizeof(char *));
+    (*ret)[0] = mr_xstrdup("192.0.2.12");
+    return 0;
+}
+
+static const struct mr_ops peer_ops = {.resolve = stub_resolve,
+                                       .tls_handshake = stub_handshake};
+
+/* hv2's facts: this host's, renamed, with its own server certificate names. */
+static struct mr_facts *hv2_facts(const struct mr_facts *own)
+{
+    char *json = mr_facts_to_json(own);
+    struct mr_facts *g = NULL;
+    char *msg = NULL;
+    assert_int_equal(mr_facts_from_json(json, &g, &msg), 0);
+    free(json);
+    free(g->nova_host);
+    g->nova_host = mr_xstrdup("hv2");
+    free(g->live_migration_inbound_addr);
+    g->live_migration_inbound_addr = NULL;
+    g->nova_addrs_known = true;
+    mr_strv_free(g->tls->server.names);
+    g->tls->server.names = mr_split_list("hv2, 192.0.2.12");
+    return g;
+}
+
+/* tls.certs live with hv2 whose facts are PF, the handshake STATE; the new
+ * context owns OWN and PF (get new ones for the next run). */
+static const struct mr_result *run_peer(struct tfix *t, struct mr_facts *own, struct mr_facts *pf,
+                                        enum mr_tls_state st, const char *reason)
+{
+    const char *profiles[] = {"tls", NULL};
+    struct mr_test_fixture *f = t->f;
+    mr_result_clear(&f->res);
+    mr_ctx_free(f->ctx);
+    f->ctx = NULL;
+    assert_int_equal(mr_ctx_new_for_test(f->dir, profiles, f->site, &f->ctx), 0);
+    f->ctx->live = true;
+    f->ctx->ops = &peer_ops;
+    mr_ctx_set_facts(f->ctx, own);
+    struct mr_peer **peers = mr_xcalloc(1, sizeof(*peers));
+    peers[0] = mr_xcalloc(1, sizeof(**peers));
+    peers[0]->name = mr_xstrdup("hv2");
+    peers[0]->address = mr_xstrdup("192.0.2.12");
+    peers[0]->facts = pf;
+    mr_ctx_set_peers(f->ctx, peers, 1);
+    stub_tls = (struct mr_tls_result){.state = st, .not_after = 1609459200LL};
+    snprintf(stub_tls.reason, sizeof(stub_tls.reason), "%s", reason);
+    snprintf(stub_tls.names, sizeof(stub_tls.names), "DNS:hv2, IP:192.0.2.12");
+    f->res.check = &mr_check_tls_certs;
+    assert_int_equal(mr_check_tls_certs.run(f->ctx, &f->res), 0);
+    return &f->res;
+}
+
+static void peer_expect(const struct mr_result *r, enum mr_status st, const char *needle)
+{
+    const struct mr_finding *fi = mr_test_finding(r, needle);
+    if (fi->status != st)
+        mr_test_dump(r);
+    assert_int_equal(fi->status, st);
+    if (st == MR_FAIL)
+        assert_non_null(fi->remedy);
+}
+
+static void test_peer_good(void **state)
+{
+    struct tfix *t = *state;
+    struct mr_facts *own = own_facts(t);
+    const struct mr_result *r = run_peer(t, own, hv2_facts(own), MR_TLS_OK, "");
+    peer_expect(r, MR_PASS, "hv2: same CA (sha256:");
+    peer_expect(r, MR_PASS, "hv2: a TLS handshake with libvirtd on hv2 (192.0.2.12) port 16514 "
+                            "succeeds");
+}
+
+static void test_peer_other_ca(void **state)
+{
+    struct tfix *t = *state;
+    struct mr_facts *own = own_facts(t);
+    struct mr_facts *pf = hv2_facts(own);
+    free(pf->tls->ca_fingerprint);
+    pf->tls->ca_fingerprint = mr_xstrdup("sha256:00");
+    const struct mr_result *r = run_peer(t, own, pf, MR_TLS_UNTRUSTED,
+                                         "The certificate issuer is unknown.");
+    mr_test_assert_status(r, MR_FAIL);
+    peer_expect(r, MR_FAIL, "hv2 trusts another CA (sha256:00) than this host");
+    peer_expect(r, MR_FAIL, "(\"Failed to verify peer's certificate\"): its server certificate "
+                            "is signed by another CA");
+}
+
+static void test_peer_name(void **state)
+{
+    struct tfix *t = *state;
+    struct mr_facts *own = own_facts(t);
+    struct mr_facts *pf = hv2_facts(own);
+    mr_strv_free(pf->tls->server.names);
+    pf->tls->server.names = mr_split_list("hv2.example.org");
+    const struct mr_result *r =
+        run_peer(t, own, pf, MR_TLS_NAME,
+                 "Certificate [session] owner does not match the hostname hv2");
+    peer_expect(r, MR_FAIL, "hv2's server certificate lacks the name hv2, which this host "
+                            "connects to");
+    peer_expect(r, MR_FAIL, "owner does not match the hostname hv2\"): its server certificate "
+                            "lacks the name hv2");
+    /* Nova connects to the inbound address when it is set: that name counts. */
+    own = own_facts(t); /* the context owned the last ones */
+    pf = hv2_facts(own);
+    pf->live_migration_inbound_addr = mr_xstrdup("192.0.2.99");
+    r = run_peer(t, own, pf, MR_TLS_OK, "");
+    peer_expect(r, MR_FAIL, "hv2's server certificate lacks the name 192.0.2.99");
+    peer_expect(r, MR_PASS, "hv2: a TLS handshake with libvirtd on 192.0.2.99:16514");
+}
+
+static void test_peer_expired_no_client(void **state)
+{
+    struct tfix *t = *state;
+    struct mr_facts *own = own_facts(t);
+    struct mr_facts *pf = hv2_facts(own);
+    free(pf->tls->server.not_after);
+    pf->tls->server.not_after = mr_xstrdup("2021-01-01T00:00:00Z");
+    pf->tls->client.present = false;
+    const struct mr_result *r = run_peer(t, own, pf, MR_TLS_REFUSED, "Connection refused");
+    peer_expect(r, MR_FAIL, "hv2's server certificate expired on 2021-01-01 00:00 UTC");
+    peer_expect(r, MR_FAIL, "hv2 has no client certificate: it cannot migrate back");
+    peer_expect(r, MR_FAIL, "hv2 refuses TLS connections on hv2 (192.0.2.12) port 16514 "
+                            "(\"Connection refused\")");
+    own = own_facts(t);
+    pf = hv2_facts(own);
+    r = run_peer(t, own, pf, MR_TLS_UNTRUSTED, "The certificate has expired.");
+    peer_expect(r, MR_FAIL, "its server certificate expired on 2021-01-01 00:00 UTC");
+    own = own_facts(t);
+    pf = hv2_facts(own);
+    r = run_peer(t, own, pf, MR_TLS_REJECTED, "Unable to read TLS confirmation: the peer closed");
+    peer_expect(r, MR_FAIL, "hv2 refused this host's client certificate (libvirt: \"Unable to "
+                            "read TLS confirmation");
+}
+
+/* Facts of an older migready: the comparison is a skip naming the field. */
+static void test_peer_old_facts(void **state)
+{
+    struct tfix *t = *state;
+    struct mr_facts *own = own_facts(t);
+    struct mr_facts *pf = hv2_facts(own);
+    pf->tls_known = false;
+    mr_facts_tls_free(pf->tls);
+    pf->tls = NULL;
+    const struct mr_result *r = run_peer(t, own, pf, MR_TLS_OK, "");
+    peer_expect(r, MR_SKIP, "hv2: CA and certificates not compared: its facts lack the field "
+                            "\"tls\"");
+}
+
 int main(void)
 {
     if (system("command -v certtool >/dev/null") != 0) {
@@ -361,6 +577,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_native_tls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_facts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_good, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_other_ca, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_expired_no_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_old_facts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
