@@ -770,7 +770,8 @@ static int leg(struct run *rn, virConnectPtr src, virConnectPtr dst, const char 
     unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
     if (mr_novaconf_bool(rn->nova, "libvirt", "live_migration_tunnelled"))
         flags |= VIR_MIGRATE_TUNNELLED;
-    if (rn->o->native_tls || mr_novaconf_bool(rn->nova, "libvirt", "live_migration_with_native_tls"))
+    if (rn->o->native_tls ||
+        mr_novaconf_bool(rn->nova, "libvirt", "live_migration_with_native_tls"))
         flags |= VIR_MIGRATE_TLS;
     if (rn->o->block)
         flags |= VIR_MIGRATE_NON_SHARED_DISK;
