@@ -126,6 +126,9 @@ static char *live_blockers(const struct mr_ctx *ctx, uid_t nova_uid)
     char **pidfiles = NULL;
     if (mr_root_list(ctx->root, LIBVIRT_QEMU_RUN, ".pid", &pidfiles) == 0) {
         for (size_t i = 0; pidfiles[i]; i++) {
+            /* The QEMU driver's own lock (libvirtd's PID), not a domain. */
+            if (strcmp(pidfiles[i], "driver.pid") == 0)
+                continue;
             char *path = mr_xasprintf("%s/%s", LIBVIRT_QEMU_RUN, pidfiles[i]);
             char *text = NULL;
             long pid = 0;

@@ -781,7 +781,7 @@ static void qemu_pid_files(const char *dir)
 {
     char *run = mr_xasprintf("%s/run/libvirt/qemu", dir);
     char *cmd = mr_xasprintf("mkdir -p %s && echo 99 >%s/instance-1.pid && "
-                             "echo 12345 >%s/gone.pid", run, run, run);
+                             "echo 12345 >%s/gone.pid && echo 42 >%s/driver.pid", run, run, run, run);
     assert_int_equal(system(cmd), 0);
     free(cmd);
     free(run);
@@ -804,6 +804,7 @@ static void test_ids_nova_live(void **state)
                   "PID 99)\n");
     assert_has(d, "    usermod -u 171 nova\n");
     assert_null(strstr(d, "gone"));
+    assert_null(strstr(d, "domain driver"));
     assert_null(strstr(d, "re-own"));
     free(d);
 
