@@ -68,6 +68,34 @@ static int parse_id(const char *s, unsigned *ret)
     return 0;
 }
 
+/* The first record of FILE other than EXCEPT's whose ID (third field) is
+ * ID: its name (caller frees) and line; NULL when none. The fixer cannot
+ * give nova an ID another account holds: both would own the same files. */
+static char *db_holder(const struct mr_ctx *ctx, const char *file, unsigned id,
+                       const char *except, int *ret_line)
+{
+    char *buf = NULL, *who = NULL;
+    if (mr_root_read(ctx->root, file, DB_MAX, &buf, NULL) < 0)
+        return NULL;
+    int lineno = 0;
+    for (char *line = buf, *next; line && !who; line = next) {
+        lineno++;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char **fields = mr_split_fields(line, ':');
+        unsigned v;
+        if (mr_strv_len(fields) >= 3 && fields[0][0] && strcmp(fields[0], except) != 0 &&
+            parse_id(fields[2], &v) == 0 && v == id) {
+            who = mr_xstrdup(fields[0]);
+            *ret_line = lineno;
+        }
+        mr_strv_free(fields);
+    }
+    free(buf);
+    return who;
+}
+
 /* The site's wanted ID for KEY: false when unset; a value that is not an
  * ID is reported and counts as unset. */
 static bool site_id(const struct mr_ctx *ctx, struct mr_result *res, const char *key,
@@ -309,7 +337,22 @@ static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
             mr_finding_remedy(f, "install nova-compute (it creates the group), or set "
                               "nova_group in %s", mr_ctx_site_file(ctx));
     }
-    if (u.found && has_uid && u.id != want_uid) {
+    int tline = 0;
+    char *taken = u.found && has_uid && u.id != want_uid
+                      ? db_holder(ctx, PASSWD, want_uid, user, &tline) : NULL;
+    if (taken) {
+        f = at(mr_report(res, MR_FAIL,
+                         "%s has UID %u (%s:%d) but the site configuration says nova_uid = %u, "
+                         "and UID %u is already %s's (%s:%d): nova cannot take it without "
+                         "sharing every file with %s",
+                         user, u.id, PASSWD, u.line, want_uid, want_uid, taken, PASSWD, tline,
+                         taken), PASSWD, &u);
+        mr_finding_remedy(f, "give %s another UID first, or choose another nova_uid in %s",
+                          taken, mr_ctx_site_file(ctx));
+        fix_data(ctx, f, "uid", user, &u.id, want_uid, user);
+        mr_finding_also(f, "taken", taken, NULL);
+        free(taken);
+    } else if (u.found && has_uid && u.id != want_uid) {
         f = at(mr_report(res, MR_FAIL,
                          "%s has UID %u (%s:%d) but the site configuration says nova_uid = %u: "
                          "instance files on shared storage would belong to another user on the "
@@ -320,7 +363,20 @@ static int run_ids(const struct mr_ctx *ctx, struct mr_result *res)
                           want_uid, user, u.id, want_uid);
         fix_data(ctx, f, "uid", user, &u.id, want_uid, user);
     }
-    if (g.found && has_gid && g.id != want_gid) {
+    taken = g.found && has_gid && g.id != want_gid
+                ? db_holder(ctx, GROUP, want_gid, group, &tline) : NULL;
+    if (taken) {
+        f = at(mr_report(res, MR_FAIL,
+                         "group %s has GID %u (%s:%d) but the site configuration says nova_gid "
+                         "= %u, and GID %u is already group %s's (%s:%d)",
+                         group, g.id, GROUP, g.line, want_gid, want_gid, taken, GROUP, tline),
+               GROUP, &g);
+        mr_finding_remedy(f, "give group %s another GID first, or choose another nova_gid in %s",
+                          taken, mr_ctx_site_file(ctx));
+        fix_data(ctx, f, "gid", group, &g.id, want_gid, user);
+        mr_finding_also(f, "taken", taken, NULL);
+        free(taken);
+    } else if (g.found && has_gid && g.id != want_gid) {
         f = at(mr_report(res, MR_FAIL,
                          "group %s has GID %u (%s:%d) but the site configuration says nova_gid "
                          "= %u", group, g.id, GROUP, g.line, want_gid), GROUP, &g);

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -824,4 +826,246 @@ int mr_root_sweep(const struct mr_root *root, const char *dir, bool recursive, c
         *removed = mr_xcalloc(1, sizeof(char *));
     sweep_fd(fd, dir, recursive, removed, 0);
     return 0;
+}
+
+/* ---- re-owning ---- */
+
+/* What the walk knows of a file system by its statfs(2) type. Entered: local
+ * and persistent. The rest is named when left out. */
+static const struct {
+    unsigned long magic;
+    const char *name;
+    bool enter;
+} fs_types[] = {
+    {EXT4_SUPER_MAGIC, "ext4", true},          /* ext2 and ext3 too */
+    {XFS_SUPER_MAGIC, "xfs", true},
+    {BTRFS_SUPER_MAGIC, "btrfs", true},
+    {F2FS_SUPER_MAGIC, "f2fs", true},
+    {OVERLAYFS_SUPER_MAGIC, "overlay", true},
+    {REISERFS_SUPER_MAGIC, "reiserfs", true},
+    {0x2fc12fc1, "zfs", true},
+    {0x3153464a, "jfs", true},
+    {0xca451a4e, "bcachefs", true},
+    {TMPFS_MAGIC, "tmpfs", false},             /* devtmpfs too */
+    {RAMFS_MAGIC, "ramfs", false},
+    {NFS_SUPER_MAGIC, "nfs", false},
+    {CIFS_SUPER_MAGIC, "cifs", false},
+    {SMB2_SUPER_MAGIC, "smb2", false},
+    {SMB_SUPER_MAGIC, "smb", false},
+    {CEPH_SUPER_MAGIC, "ceph", false},
+    {FUSE_SUPER_MAGIC, "fuse", false},         /* sshfs, glusterfs, s3fs... */
+    {V9FS_MAGIC, "9p", false},
+    {0x01161970, "gfs2", false},
+    {0x7461636f, "ocfs2", false},
+    {PROC_SUPER_MAGIC, "proc", false},
+    {SYSFS_MAGIC, "sysfs", false},
+    {DEVPTS_SUPER_MAGIC, "devpts", false},
+    {CGROUP_SUPER_MAGIC, "cgroup", false},
+    {CGROUP2_SUPER_MAGIC, "cgroup2", false},
+    {AUTOFS_SUPER_MAGIC, "autofs", false},
+    {SQUASHFS_MAGIC, "squashfs", false},
+    {MSDOS_SUPER_MAGIC, "vfat", false},
+    {NSFS_MAGIC, "nsfs", false},
+    {BPF_FS_MAGIC, "bpf", false},
+    {DEBUGFS_MAGIC, "debugfs", false},
+    {TRACEFS_MAGIC, "tracefs", false},
+    {SECURITYFS_MAGIC, "securityfs", false},
+    {EFIVARFS_MAGIC, "efivarfs", false},
+    {HUGETLBFS_MAGIC, "hugetlbfs", false},
+    {PSTOREFS_MAGIC, "pstore", false},
+};
+
+struct reown_walk {
+    struct mr_reown *ro;
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } *seen; /* files of several names already counted */
+    size_t n_seen;
+    struct {
+        dev_t dev;
+        bool enter;
+        char *type;
+    } *devs; /* each device's verdict, found once */
+    size_t n_devs;
+};
+
+/* Whether the walk enters the file system of NAME (in DFD), device DEV;
+ * its type in *RET_TYPE when not. */
+static bool reown_enters(struct reown_walk *w, int dfd, const char *name, dev_t dev,
+                         const char **ret_type)
+{
+    for (size_t i = 0; i < w->n_devs; i++)
+        if (w->devs[i].dev == dev) {
+            *ret_type = w->devs[i].type;
+            return w->devs[i].enter;
+        }
+    /* O_PATH: an automount point is not triggered. */
+    int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct statfs sf;
+    bool enter = false;
+    char *type = NULL;
+    if (fd >= 0 && fstatfs(fd, &sf) == 0) {
+        for (size_t i = 0; i < MR_ARRAY_SIZE(fs_types) && !type; i++)
+            if ((unsigned long)sf.f_type == fs_types[i].magic) {
+                type = mr_xstrdup(fs_types[i].name);
+                enter = fs_types[i].enter;
+            }
+        if (!type)
+            type = mr_xasprintf("type 0x%lx", (unsigned long)sf.f_type);
+    } else {
+        type = mr_xstrdup("unknown type");
+    }
+    if (fd >= 0)
+        close(fd);
+    w->devs = mr_xrealloc(w->devs, (w->n_devs + 1) * sizeof(*w->devs));
+    w->devs[w->n_devs].dev = dev;
+    w->devs[w->n_devs].enter = enter;
+    w->devs[w->n_devs].type = type;
+    w->n_devs++;
+    *ret_type = type;
+    return enter;
+}
+
+static int reown_fail(struct reown_walk *w, const char *path, int r)
+{
+    if (!w->ro->failed)
+        w->ro->failed = mr_xstrdup(path);
+    return r;
+}
+
+/* NAME in DFD (PATH inside the root), whose metadata is ST: its new owner
+ * when it had one of the old IDs. */
+static int reown_one(struct reown_walk *w, int dfd, const char *name, const char *path,
+                     const struct stat *st)
+{
+    const struct mr_reown *ro = w->ro;
+    uid_t u = ro->uid_from != (uid_t)-1 && st->st_uid == ro->uid_from ? ro->uid_to : (uid_t)-1;
+    gid_t g = ro->gid_from != (gid_t)-1 && st->st_gid == ro->gid_from ? ro->gid_to : (gid_t)-1;
+    if (u == (uid_t)-1 && g == (gid_t)-1)
+        return 0;
+    if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+        /* The names after the first: counted once (and, once changed, the
+         * next name no longer has the old owner anyway). */
+        for (size_t i = 0; i < w->n_seen; i++)
+            if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino)
+                return 0;
+        w->seen = mr_xrealloc(w->seen, (w->n_seen + 1) * sizeof(*w->seen));
+        w->seen[w->n_seen].dev = st->st_dev;
+        w->seen[w->n_seen].ino = st->st_ino;
+        w->n_seen++;
+    }
+    w->ro->files++;
+    if (ro->dry_run)
+        return 0;
+    int r = name ? fchownat(dfd, name, u, g, AT_SYMLINK_NOFOLLOW) : fchown(dfd, u, g);
+    if (r < 0)
+        return reown_fail(w, path, -errno);
+    /* chown(2) drops the set-user-ID and set-group-ID bits, which went with
+     * the owner: put them back on the same file, never through a link. */
+    if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID))) {
+        int fd = name ? openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+                      : dup(dfd);
+        struct stat now;
+        r = fd < 0 || fstat(fd, &now) < 0 ? -errno : 0;
+        if (r == 0 && now.st_ino == st->st_ino && now.st_dev == st->st_dev &&
+            fchmod(fd, st->st_mode & 07777) < 0)
+            r = -errno;
+        if (fd >= 0)
+            close(fd);
+        if (r < 0)
+            return reown_fail(w, path, r);
+    }
+    return 0;
+}
+
+/* The folder FD (PATH, device DEV): its entries, then its subfolders'. */
+static int reown_dir(struct reown_walk *w, int fd, const char *path, dev_t dev, int depth)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return reown_fail(w, path, -errno);
+    }
+    int r = 0;
+    struct dirent *de;
+    for (errno = 0; r == 0 && (de = readdir(d)); errno = 0) {
+        const char *n = de->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+            continue;
+        if (w->ro->stop && *w->ro->stop) {
+            r = -EINTR;
+            break;
+        }
+        char *p = mr_xasprintf("%s/%s", strcmp(path, "/") == 0 ? "" : path, n);
+        struct stat st;
+        if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) < 0) {
+            if (errno != ENOENT) /* gone since readdir: nothing to change */
+                r = reown_fail(w, p, -errno);
+            free(p);
+            continue;
+        }
+        const char *type = NULL;
+        if (st.st_dev != dev && !reown_enters(w, dirfd(d), n, st.st_dev, &type)) {
+            char *s = mr_xasprintf("%s (%s)", p, type);
+            if (!mr_strv_contains(w->ro->skipped, s))
+                mr_strv_push(&w->ro->skipped, s);
+            free(s);
+            free(p);
+            continue;
+        }
+        r = reown_one(w, dirfd(d), n, p, &st);
+        if (r == 0 && S_ISDIR(st.st_mode)) {
+            int sub = depth < 512 ? openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                                           O_CLOEXEC)
+                                  : (errno = ELOOP, -1);
+            if (sub >= 0)
+                r = reown_dir(w, sub, p, st.st_dev, depth + 1);
+            else if (errno != ENOENT)
+                r = reown_fail(w, p, -errno);
+        }
+        free(p);
+    }
+    if (r == 0 && errno != 0)
+        r = reown_fail(w, path, -errno);
+    closedir(d);
+    return r;
+}
+
+int mr_root_reown(const struct mr_root *root, const char *dir, struct mr_reown *ro)
+{
+    ro->files = 0;
+    if (!ro->skipped)
+        ro->skipped = mr_xcalloc(1, sizeof(char *));
+    int r = mr_root_find_link(root, dir, NULL);
+    if (r < 0)
+        return r;
+    int fd = mr_root_openat(root, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (fd < 0)
+        return fd;
+    struct reown_walk w = {.ro = ro};
+    struct stat st;
+    r = fstat(fd, &st) < 0 ? -errno : 0;
+    /* The top itself, then everything under it. */
+    if (r == 0)
+        r = reown_one(&w, fd, NULL, dir, &st);
+    if (r == 0)
+        r = reown_dir(&w, fd, dir, st.st_dev, 0);
+    else
+        close(fd);
+    free(w.seen);
+    for (size_t i = 0; i < w.n_devs; i++)
+        free(w.devs[i].type);
+    free(w.devs);
+    return r;
+}
+
+void mr_reown_clear(struct mr_reown *ro)
+{
+    if (!ro)
+        return;
+    mr_strv_free(ro->skipped);
+    free(ro->failed);
+    ro->skipped = NULL;
+    ro->failed = NULL;
 }

@@ -2,6 +2,7 @@
  * included, so that an absolute or ".." link cannot reach outside it. */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -75,3 +76,27 @@ bool mr_root_pid_dead(long pid);
  * followed) the temporary files and folders of runs that are over; their
  * paths are appended to *REMOVED. -ENOENT when DIR does not exist. */
 int mr_root_sweep(const struct mr_root *root, const char *dir, bool recursive, char ***removed);
+
+/* ---- re-owning (ids.nova's renumbering) ----
+ * One walk of the tree under DIR, never through a symbolic link (links are
+ * changed themselves, as lchown does), hard links counted once. It stays on
+ * DIR's file system and enters a file system mounted below it only when
+ * that one holds local, persistent files (ext4, xfs, btrfs, overlay...);
+ * network and cluster file systems (NFS, CIFS, CephFS, FUSE, GFS2...) may be
+ * other hosts' too, pseudo ones (proc, sysfs, devtmpfs) hold no owners of
+ * their own, and tmpfs holds what is made again at boot: those are named in
+ * SKIPPED and left alone. */
+struct mr_reown {
+    uid_t uid_from, uid_to; /* a file owned by uid_from gets uid_to; (uid_t)-1: no change */
+    gid_t gid_from, gid_to; /* the same, independently, for the group */
+    bool dry_run;           /* only count */
+    /* Set while walking (a signal's handler): the walk ends with -EINTR. */
+    volatile sig_atomic_t *stop;
+    /* Out: the files changed (or that would change); the mount points
+     * left out ("PATH (TYPE)"); the path that failed, when one did. */
+    size_t files;
+    char **skipped;
+    char *failed;
+};
+int mr_root_reown(const struct mr_root *root, const char *dir, struct mr_reown *ro);
+void mr_reown_clear(struct mr_reown *ro);

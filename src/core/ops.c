@@ -66,6 +66,16 @@ const char *mr_nfs_stage_name(enum mr_nfs_stage s)
     return (unsigned)s <= MR_NFS_DONE ? stage_names[s] : "?";
 }
 
+void mr_processes_free(struct mr_process *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) {
+        free(v[i].comm);
+        free(v[i].argv0);
+        free(v[i].argv1);
+    }
+    free(v);
+}
+
 /* ---- mr_ops_none: every source unavailable ---- */
 
 static int none_local_addresses(char ***ret)
@@ -157,6 +167,13 @@ static int none_migrate_test(const struct mr_ctx *ctx, const struct mr_migrate_o
     return -ENOSYS;
 }
 
+static int none_processes(struct mr_process **ret, size_t *ret_n)
+{
+    (void)ret;
+    (void)ret_n;
+    return -ENOSYS;
+}
+
 const struct mr_ops mr_ops_none = {
     .local_addresses = none_local_addresses,
     .resolve = none_resolve,
@@ -170,4 +187,5 @@ const struct mr_ops mr_ops_none = {
     .peer_fetch = none_peer_fetch,
     .tcp_probe = none_tcp_probe,
     .migrate_test = none_migrate_test,
+    .processes = none_processes,
 };

@@ -127,6 +127,16 @@ enum {
     MR_CPU_SUPERSET = 2,
 };
 
+/* A process of this host (the processes op). */
+struct mr_process {
+    long pid;
+    uid_t uid;     /* its real UID */
+    char *comm;    /* the kernel's name for it (15 characters at most) */
+    char *argv0;   /* the base names of its first two arguments ("" when none): */
+    char *argv1;   /* "python3 /usr/bin/nova-compute" has nova-compute in argv1 */
+};
+void mr_processes_free(struct mr_process *v, size_t n);
+
 struct mr_ops {
     /* The addresses of this host's interfaces, as text (NULL-terminated). */
     int (*local_addresses)(char ***ret);
@@ -180,6 +190,12 @@ struct mr_ops {
      * in *ret (clear it with mr_migrate_report_clear). */
     int (*migrate_test)(const struct mr_ctx *ctx, const struct mr_migrate_opts *opts,
                         struct mr_migrate_report *ret);
+    /* The processes of this host: those that share this process's network
+     * namespace (a container on the host network is this host's; another
+     * namespace is another host, as in the lab, where every host shares the
+     * machine's PID namespace). One whose namespace cannot be read counts.
+     * Free with mr_processes_free. NULL (a test's stub table): -ENOSYS. */
+    int (*processes)(struct mr_process **ret, size_t *ret_n);
 };
 
 /* A table for contexts that must not touch the live host (unit tests'

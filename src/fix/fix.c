@@ -27,7 +27,7 @@
 /* The fixers' scratch folders (ssh-keygen's), inside the root. */
 #define TMP_DIR STATE_DIR "/tmp"
 
-enum change_kind { CH_TEXT, CH_LINK, CH_META, CH_DIR };
+enum change_kind { CH_TEXT, CH_LINK, CH_META, CH_DIR, CH_REOWN };
 
 struct change {
     enum change_kind kind;
@@ -45,6 +45,8 @@ struct change {
     uid_t uid;
     gid_t gid;
     mode_t mode;
+    bool reown_on;     /* CH_REOWN: planned; the walk's parameters and count in reown */
+    struct mr_reown reown;
     bool *owners;      /* by plan index: which fixers planned this change */
     bool failed;
 };
@@ -288,6 +290,31 @@ void mr_change_chmod(struct mr_change_set *cs, const char *path, mode_t mode)
     own(cs, c);
 }
 
+int mr_change_reown(struct mr_change_set *cs, const char *dir, uid_t uid_from, uid_t uid_to,
+                    gid_t gid_from, gid_t gid_to, size_t *ret_files)
+{
+    struct change *c = find_change(cs, CH_REOWN, dir);
+    if (!c)
+        c = add_change(cs, CH_REOWN, dir);
+    mr_reown_clear(&c->reown);
+    c->reown = (struct mr_reown){.uid_from = uid_from, .uid_to = uid_to, .gid_from = gid_from,
+                                 .gid_to = gid_to, .dry_run = true};
+    if (uid_from == uid_to)
+        c->reown.uid_from = c->reown.uid_to = (uid_t)-1;
+    if (gid_from == gid_to)
+        c->reown.gid_from = c->reown.gid_to = (gid_t)-1;
+    /* Counted now, so that the plan shows how many files will change (and
+     * a tree that cannot be read stops the fixer before anything is written). */
+    int r = mr_root_reown(cs->ctx->root, dir, &c->reown);
+    if (r < 0)
+        return r;
+    *ret_files = c->reown.files;
+    c->reown_on = true;
+    if (c->reown.files > 0)
+        own(cs, c);
+    return 0;
+}
+
 void mr_change_restart(struct mr_change_set *cs, const char *unit)
 {
     struct plan *p = &cs->plans[cs->cur];
@@ -324,6 +351,7 @@ static void change_set_free(struct mr_change_set *cs)
         free(cs->ch[i].new_text);
         free(cs->ch[i].owners);
         free(cs->ch[i].shown);
+        mr_reown_clear(&cs->ch[i].reown);
     }
     free(cs->ch);
     for (size_t i = 0; i < cs->n_plans; i++) {
@@ -349,6 +377,8 @@ static bool effective(const struct change *c)
         return c->chown || c->chmod;
     case CH_DIR:
         return c->mkdir && !c->exists;
+    case CH_REOWN:
+        return c->reown_on && c->reown.files > 0;
     }
     return false;
 }
@@ -358,7 +388,7 @@ static bool effective(const struct change *c)
  * so a snapshot taken before each one is enough. */
 struct snapshot {
     char **text;
-    bool *chown, *chmod, *mkdir;
+    bool *chown, *chmod, *mkdir, *reown;
     size_t n;
 };
 
@@ -369,11 +399,13 @@ static void snap_take(const struct mr_change_set *cs, struct snapshot *s)
     s->chown = mr_xcalloc(s->n ? s->n : 1, sizeof(bool));
     s->chmod = mr_xcalloc(s->n ? s->n : 1, sizeof(bool));
     s->mkdir = mr_xcalloc(s->n ? s->n : 1, sizeof(bool));
+    s->reown = mr_xcalloc(s->n ? s->n : 1, sizeof(bool));
     for (size_t i = 0; i < s->n; i++) {
         s->text[i] = mr_xstrdup(cs->ch[i].new_text);
         s->chown[i] = cs->ch[i].chown;
         s->chmod[i] = cs->ch[i].chmod;
         s->mkdir[i] = cs->ch[i].mkdir;
+        s->reown[i] = cs->ch[i].reown_on;
     }
 }
 
@@ -389,6 +421,7 @@ static void snap_restore(struct mr_change_set *cs, struct snapshot *s)
         c->chown = i < s->n && s->chown[i];
         c->chmod = i < s->n && s->chmod[i];
         c->mkdir = i < s->n && s->mkdir[i];
+        c->reown_on = i < s->n && s->reown[i];
     }
 }
 
@@ -400,6 +433,7 @@ static void snap_free(struct snapshot *s)
     free(s->chown);
     free(s->chmod);
     free(s->mkdir);
+    free(s->reown);
 }
 
 /* ---- showing ---- */
@@ -440,11 +474,31 @@ static void put_diff(FILE *out, const char *diff)
     }
 }
 
+/* "chown -h" of every file of the old IDs under the folder, in words. */
+static void show_reown(FILE *out, const struct change *c)
+{
+    const struct mr_reown *ro = &c->reown;
+    fprintf(out, "re-own %zu file%s under %s (symbolic links themselves, hard links once):",
+            ro->files, ro->files == 1 ? "" : "s", c->path);
+    if (ro->uid_from != (uid_t)-1)
+        fprintf(out, " owner %u -> %u", (unsigned)ro->uid_from, (unsigned)ro->uid_to);
+    if (ro->gid_from != (gid_t)-1)
+        fprintf(out, "%s group %u -> %u", ro->uid_from != (uid_t)-1 ? "," : "",
+                (unsigned)ro->gid_from, (unsigned)ro->gid_to);
+    fputc('\n', out);
+    if (ro->skipped && ro->skipped[0]) {
+        char *j = mr_strv_join(ro->skipped, ", ");
+        fprintf(out, "not walked (other file systems, never re-owned): %s\n", j);
+        free(j);
+    }
+}
+
 static void show_changes(const struct mr_change_set *cs, FILE *out)
 {
-    for (size_t i = 0; i < cs->n_ch; i++) {
-        const struct change *c = &cs->ch[i];
-        if (!effective(c))
+    /* In the order they are applied: re-owning first. */
+    for (size_t k = 0; k < 2 * cs->n_ch; k++) {
+        const struct change *c = &cs->ch[k % cs->n_ch];
+        if (!effective(c) || (c->kind == CH_REOWN) != (k < cs->n_ch))
             continue;
         if (c->kind == CH_TEXT && c->shown) {
             fprintf(out, "%s\n", c->shown);
@@ -456,6 +510,8 @@ static void show_changes(const struct mr_change_set *cs, FILE *out)
             if (d)
                 put_diff(out, d);
             free(d);
+        } else if (c->kind == CH_REOWN) {
+            show_reown(out, c);
         } else if (c->kind == CH_LINK) {
             fprintf(out, "ln -sf %s %s", c->new_text, c->path);
             if (c->old_text)
@@ -554,6 +610,21 @@ static char *refusal(const struct mr_ctx *ctx, const char *path, int r, const ch
     return mr_xasprintf("cannot write %s: %s; it was left untouched", path, strerror(-r));
 }
 
+/* Why the walk of a CH_REOWN change stopped, and what that left. */
+static char *reown_refusal(const struct change *c, int r)
+{
+    const struct mr_reown *ro = &c->reown;
+    char *what = r == -EINTR ? mr_xstrdup("interrupted by a signal")
+                             : mr_xasprintf("%s: %s", ro->failed ? ro->failed : c->path,
+                                            strerror(-r));
+    char *m = mr_xasprintf("re-owning the files under %s stopped (%s) after %zu file%s; the "
+                           "rest of the fix (the IDs in the account files) was not applied, "
+                           "and running migready fix again goes on from there",
+                           c->path, what, ro->files, ro->files == 1 ? "" : "s");
+    free(what);
+    return m;
+}
+
 /* A file with several names: one may be outside the root (-EMLINK). */
 static int hard_linked(const struct mr_root *root, const char *path)
 {
@@ -581,6 +652,8 @@ static void preflight(struct mr_change_set *cs)
                 r = mr_root_writable(cs->ctx->root, c->path);
             if (r == 0 && !c->old_text && c->exists && c->kind == CH_TEXT)
                 r = -EIO;
+        } else if (c->kind == CH_REOWN) {
+            r = mr_root_find_link(cs->ctx->root, c->path, &link);
         } else {
             char *dir = mr_xstrndup(c->path, (size_t)(strrchr(c->path, '/') - c->path));
             r = mr_root_find_link(cs->ctx->root, dir[0] ? dir : "/", &link);
@@ -670,6 +743,11 @@ static int backup(struct mr_change_set *cs, time_t now, char **ret_dir, char **r
                                 (unsigned)c->st.st_gid, (unsigned)(c->st.st_mode & 07777));
         } else if (c->kind == CH_TEXT || c->kind == CH_DIR) {
             line = mr_xasprintf("created %s%s\n", c->path, c->kind == CH_DIR ? "/" : "");
+        } else if (c->kind == CH_REOWN) {
+            /* Undone by the same walk the other way round. */
+            line = mr_xasprintf("owners %s uid %d -> %d gid %d -> %d (%zu files)\n", c->path,
+                                (int)c->reown.uid_from, (int)c->reown.uid_to,
+                                (int)c->reown.gid_from, (int)c->reown.gid_to, c->reown.files);
         } else if (c->kind == CH_LINK) {
             line = c->old_text ? mr_xasprintf("link %s -> %s\n", c->path, c->old_text)
                                : mr_xasprintf("created %s\n", c->path);
@@ -766,7 +844,8 @@ static void journal_start(struct mr_change_set *cs, FILE *out)
     const struct mr_root *root = cs->ctx->root;
     char **dirs = mr_xcalloc(1, sizeof(char *));
     for (size_t i = 0; i < cs->n_ch; i++) {
-        if (!effective(&cs->ch[i]) || cs->ch[i].kind == CH_META || cs->ch[i].kind == CH_DIR)
+        if (!effective(&cs->ch[i]) || cs->ch[i].kind == CH_META || cs->ch[i].kind == CH_DIR ||
+            cs->ch[i].kind == CH_REOWN)
             continue;
         char *d = folder_of(cs->ch[i].path);
         if (!mr_strv_contains(dirs, d))
@@ -897,11 +976,17 @@ void mr_fix_unlock(struct mr_fix_lock *lock)
     free(lock);
 }
 
-static int apply_one(struct mr_change_set *cs, struct change *c)
+static int apply_one(struct mr_change_set *cs, struct change *c, const struct mr_fix_opts *o)
 {
     const struct mr_root *root = cs->ctx->root;
     int r = 0;
-    if (c->kind == CH_TEXT) {
+    if (c->kind == CH_REOWN) {
+        c->reown.dry_run = false;
+        c->reown.stop = o->interrupted;
+        mr_strv_free(c->reown.skipped);
+        c->reown.skipped = NULL;
+        r = mr_root_reown(root, c->path, &c->reown);
+    } else if (c->kind == CH_TEXT) {
         char *parent = folder_of(c->path);
         if (!c->exists)
             r = mr_root_mkdir_p(root, parent, 0755);
@@ -1196,17 +1281,23 @@ static bool apply_changes(const struct mr_ctx *ctx, struct mr_change_set *cs,
         free(bdir);
         free(msg);
     }
-    for (size_t i = 0; i < cs->n_ch; i++) {
-        struct change *c = &cs->ch[i];
-        if (!effective(c))
+    /* Files are re-owned before anything else: when the walk stops, the
+     * rest of its fixer's plan (the accounts) is dropped below. */
+    for (size_t k = 0; k < 2 * cs->n_ch; k++) {
+        struct change *c = &cs->ch[k % cs->n_ch];
+        if (!effective(c) || (c->kind == CH_REOWN) != (k < cs->n_ch))
             continue;
         /* A signal stops between changes: each file stays whole. */
-        int r = stopped(o) ? -EINTR : apply_one(cs, c);
+        int r = stopped(o) ? -EINTR : apply_one(cs, c, o);
         if (r < 0) {
-            char *m = refusal(ctx, c->path, r, NULL);
+            char *m = c->kind == CH_REOWN ? reown_refusal(c, r) : refusal(ctx, c->path, r, NULL);
             fail_owners(cs, c, m);
             free(m);
             c->failed = true;
+            /* The rest of that fixer's plan (the IDs in passwd and group)
+             * must not go ahead of the files: a second run walks again. */
+            if (c->kind == CH_REOWN)
+                drop_failed(cs);
         } else if (c->kind == CH_LINK) {
             links = true;
         }

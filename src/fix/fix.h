@@ -70,6 +70,15 @@ void mr_change_symlink(struct mr_change_set *cs, const char *path, const char *t
 /* Metadata: owner (uid/gid; (uid_t)-1 or (gid_t)-1 keep one) and mode. */
 void mr_change_chown(struct mr_change_set *cs, const char *path, uid_t uid, gid_t gid);
 void mr_change_chmod(struct mr_change_set *cs, const char *path, mode_t mode);
+/* Gives every file under DIR owned by UID_FROM the owner UID_TO, and every
+ * file of group GID_FROM the group GID_TO, the two independently (an ID
+ * equal to its target: unchanged); one walk, as mr_root_reown says: links
+ * never followed, hard links once, only local file systems. The files are
+ * counted now (*RET_FILES; a negative errno when the tree cannot be read)
+ * and changed when applied, before every other change; when the walk
+ * fails, the fixer's other changes are dropped. */
+int mr_change_reown(struct mr_change_set *cs, const char *dir, uid_t uid_from, uid_t uid_to,
+                    gid_t gid_from, gid_t gid_to, size_t *ret_files);
 /* The systemd unit (without ".service": libvirtd, nova-compute, sshd,
  * nfs-server, nftables; or a ".socket") that must restart for the change to
  * work. On a host without systemd the site's restart_command ("CMD %s")

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -173,6 +175,86 @@ static bool selinux_enforcing(void)
     return c == '1';
 }
 
+/* /proc/PID/FILE's content (at most 4 KiB, NUL-terminated; *RET_LEN its
+ * length), or NULL. */
+static char *proc_file(const char *pid, const char *file, size_t *ret_len)
+{
+    char path[320];
+    snprintf(path, sizeof(path), "/proc/%.20s/%.32s", pid, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char *buf = mr_xcalloc(1, 4097);
+    ssize_t n = read(fd, buf, 4096);
+    close(fd);
+    if (n < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (ret_len)
+        *ret_len = (size_t)n;
+    return buf;
+}
+
+static char *base_name(const char *s)
+{
+    const char *slash = strrchr(s, '/');
+    return mr_xstrdup(slash ? slash + 1 : s);
+}
+
+static int processes(struct mr_process **ret, size_t *ret_n)
+{
+    struct stat self;
+    if (stat("/proc/self/ns/net", &self) < 0)
+        return -errno;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -errno;
+    struct mr_process *v = NULL;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *pid = de->d_name;
+        if (pid[0] < '1' || pid[0] > '9' || strspn(pid, "0123456789") != strlen(pid))
+            continue;
+        char path[64];
+        struct stat ns;
+        snprintf(path, sizeof(path), "/proc/%.20s/ns/net", pid);
+        /* Another network namespace is another host; one we cannot read
+         * (gone, or not ours to see) counts, to be safe. */
+        int r = stat(path, &ns);
+        if (r < 0 && errno == ENOENT)
+            continue;
+        if (r == 0 && (ns.st_ino != self.st_ino || ns.st_dev != self.st_dev))
+            continue;
+        char *status = proc_file(pid, "status", NULL);
+        if (!status)
+            continue;
+        struct mr_process p = {.pid = strtol(pid, NULL, 10), .uid = (uid_t)-1};
+        const char *u = strstr(status, "\nUid:");
+        if (u)
+            p.uid = (uid_t)strtoul(u + 5, NULL, 10);
+        free(status);
+        p.comm = proc_file(pid, "comm", NULL);
+        if (!p.comm)
+            p.comm = mr_xstrdup("");
+        p.comm[strcspn(p.comm, "\n")] = '\0';
+        size_t len = 0;
+        char *cmd = proc_file(pid, "cmdline", &len);
+        p.argv0 = base_name(cmd && len ? cmd : "");
+        size_t first = cmd ? strlen(cmd) + 1 : 0;
+        p.argv1 = base_name(cmd && first < len ? cmd + first : "");
+        free(cmd);
+        v = mr_xrealloc(v, (n + 1) * sizeof(*v));
+        v[n++] = p;
+    }
+    closedir(d);
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}
+
 const struct mr_ops mr_ops_live = {
     .local_addresses = local_addresses,
     .resolve = resolve,
@@ -187,4 +269,5 @@ const struct mr_ops mr_ops_live = {
     .tcp_probe = mr_tcp_probe_run,
     .tls_handshake = mr_tls_probe_run,
     .migrate_test = mr_migrate_run,
+    .processes = processes,
 };

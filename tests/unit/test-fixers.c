@@ -18,6 +18,7 @@
 #include "ctx.h"
 #include "engine.h"
 #include "fix.h"
+#include "ops.h"
 #include "migready.h"
 #include "testutil.h"
 
@@ -27,6 +28,8 @@
 static void (*make_result)(struct mr_result *res);
 /* Changes the copy of the fixture before the plan, when set. */
 static void (*prepare_root)(const char *dir);
+/* When set, the plan runs as on a live host with these sources. */
+static const struct mr_ops *plan_live_ops;
 /* The status the check has after the plan: a fixer that gives up makes it an error. */
 static enum mr_status planned_status = MR_FAIL;
 
@@ -52,6 +55,10 @@ static char *plan(const char *root, const char *id, const struct mr_fixer *fixer
         prepare_root(dir);
     struct mr_ctx *ctx = NULL;
     assert_int_equal(mr_ctx_new_for_test(dir, NULL, NULL, &ctx), 0);
+    if (plan_live_ops) {
+        ctx->live = true;
+        ctx->ops = plan_live_ops;
+    }
     char *diff = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&diff, &len);
@@ -730,6 +737,93 @@ static void test_ids_nova(void **state)
     free(d);
 }
 
+/* ---- ids.nova on a live host ---- */
+
+/* nova 162 -> 171, as the check reports it (fix-nft's passwd has 162). */
+static void ids_uid(struct mr_result *res)
+{
+    struct mr_finding *f = mr_report(res, MR_FAIL, "hand-made uid");
+    mr_finding_code(f, "uid");
+    mr_finding_key(f, NULL, "nova");
+    mr_finding_value(f, "162");
+    mr_finding_want(f, "171");
+    mr_finding_also(f, "chown", "/var/lib/nova", NULL);
+}
+
+/* The processes of this host's network namespace, as the live op gives them. */
+static const struct {
+    long pid;
+    uid_t uid;
+    const char *comm, *argv0, *argv1;
+} stub_procs[] = {
+    {42, 0, "libvirtd", "libvirtd", "-l"},
+    {77, 162, "sleep", "sleep", "60"},
+    {99, 0, "qemu-system-x86", "qemu-system-x86_64", "-name"},
+    {5, 0, "python3", "python3", "nova-compute"},
+};
+static size_t stub_n_procs;
+
+static int stub_processes(struct mr_process **ret, size_t *ret_n)
+{
+    struct mr_process *v = mr_xcalloc(stub_n_procs + 1, sizeof(*v));
+    for (size_t i = 0; i < stub_n_procs; i++)
+        v[i] = (struct mr_process){.pid = stub_procs[i].pid, .uid = stub_procs[i].uid,
+                                   .comm = mr_xstrdup(stub_procs[i].comm),
+                                   .argv0 = mr_xstrdup(stub_procs[i].argv0),
+                                   .argv1 = mr_xstrdup(stub_procs[i].argv1)};
+    *ret = v;
+    *ret_n = stub_n_procs;
+    return 0;
+}
+
+/* libvirt's pid files: a running domain (PID 99) and a stale one. */
+static void qemu_pid_files(const char *dir)
+{
+    char *run = mr_xasprintf("%s/run/libvirt/qemu", dir);
+    char *cmd = mr_xasprintf("mkdir -p %s && echo 99 >%s/instance-1.pid && "
+                             "echo 12345 >%s/gone.pid && echo 42 >%s/driver.pid", run, run, run, run);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(run);
+}
+
+static void test_ids_nova_live(void **state)
+{
+    (void)state;
+    static const struct mr_ops ops = {.processes = stub_processes};
+    const struct mr_fixer *fx = &mr_fixer_ids_nova;
+    plan_live_ops = &ops;
+
+    /* Running daemons, a process of nova's and a domain: the commands, and why. */
+    stub_n_procs = MR_ARRAY_SIZE(stub_procs);
+    prepare_root = qemu_pid_files;
+    char *d = plan("fix-nft", "ids.nova", fx, ids_uid);
+    assert_has(d, "    # not renumbered on this live host while something may use nova's IDs: "
+                  "libvirtd (PID 42) is running; sleep (PID 77) runs as nova; python3 (PID 5) "
+                  "is running; domain instance-1 is running (/run/libvirt/qemu/instance-1.pid, "
+                  "PID 99)\n");
+    assert_has(d, "    usermod -u 171 nova\n");
+    assert_null(strstr(d, "gone"));
+    assert_null(strstr(d, "domain driver"));
+    assert_null(strstr(d, "re-own"));
+    free(d);
+
+    /* Nothing runs: renumbered as under --root. */
+    stub_n_procs = 0;
+    d = plan("fix-nft", "ids.nova", fx, ids_uid);
+    assert_has(d, "+nova:x:171:162::/var/lib/nova:/bin/sh\n");
+    assert_null(strstr(d, "run by hand"));
+    free(d);
+
+    /* Processes that cannot be listed: nothing is assumed. */
+    plan_live_ops = &mr_ops_none;
+    prepare_root = NULL;
+    d = plan("fix-nft", "ids.nova", fx, ids_uid);
+    assert_has(d, "    # cannot list this host's processes");
+    free(d);
+    plan_live_ops = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -744,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_ssh_keys),
         cmocka_unit_test(test_firewall_ports),
         cmocka_unit_test(test_ids_nova),
+        cmocka_unit_test(test_ids_nova_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
