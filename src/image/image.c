@@ -5,7 +5,7 @@
  * and writes plain files. */
 #include "config.h"
 
-#include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -22,6 +22,74 @@
 
 #include "image.h"
 #include "migready.h"
+
+/* libguestfs is loaded on first use, as libvirt is (src/live/virt-dl.c):
+ * linking it would cost every run its ~30 extra libraries (libvirt, glib,
+ * libstdc++) before main(), for the few runs that open an image. Each
+ * pointer has libguestfs's own prototype (from <guestfs.h>), and the macros
+ * below make the calls read as plain libguestfs calls. */
+#define MR_GUESTFS_SONAME "libguestfs.so.0"
+#define GUESTFS_FUNCS(X)                                                                          \
+    X(guestfs_add_drive_opts) X(guestfs_close) X(guestfs_create)                                   \
+    X(guestfs_get_backend_setting) X(guestfs_get_backend_settings)                                 \
+    X(guestfs_inspect_get_mountpoints) X(guestfs_inspect_get_type) X(guestfs_inspect_os)           \
+    X(guestfs_last_error) X(guestfs_launch) X(guestfs_list_filesystems) X(guestfs_mount)           \
+    X(guestfs_mount_local) X(guestfs_mount_local_run) X(guestfs_mount_ro)                          \
+    X(guestfs_set_backend_settings) X(guestfs_set_error_handler) X(guestfs_set_event_callback)     \
+    X(guestfs_shutdown) X(guestfs_umount_all)
+
+static struct {
+#define GFS_DECLARE(name) __typeof__(name) *name;
+    GUESTFS_FUNCS(GFS_DECLARE)
+#undef GFS_DECLARE
+} gfs;
+
+/* The library and every function, once; 0 or -ENOENT with *ret_msg. */
+static int load_guestfs(char **ret_msg)
+{
+    static void *lib;
+    if (lib)
+        return 0;
+    void *l = dlopen(MR_GUESTFS_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!l) {
+        const char *why = dlerror();
+        *ret_msg = mr_xasprintf("cannot load %s: %s (apt-get install libguestfs0)",
+                                MR_GUESTFS_SONAME, why ? why : "unknown error");
+        return -ENOENT;
+    }
+#define GFS_LOAD(name)                                                                            \
+    if (!(*(void **)&gfs.name = dlsym(l, #name))) {                                               \
+        *ret_msg = mr_xasprintf("%s lacks %s: libguestfs 1.38 or later is needed",                \
+                                MR_GUESTFS_SONAME, #name);                                        \
+        dlclose(l);                                                                               \
+        return -ENOENT;                                                                           \
+    }
+    GUESTFS_FUNCS(GFS_LOAD)
+#undef GFS_LOAD
+    lib = l;
+    return 0;
+}
+
+#define guestfs_add_drive_opts gfs.guestfs_add_drive_opts
+#define guestfs_close gfs.guestfs_close
+#define guestfs_create gfs.guestfs_create
+#define guestfs_get_backend_setting gfs.guestfs_get_backend_setting
+#define guestfs_get_backend_settings gfs.guestfs_get_backend_settings
+#define guestfs_inspect_get_mountpoints gfs.guestfs_inspect_get_mountpoints
+#define guestfs_inspect_get_type gfs.guestfs_inspect_get_type
+#define guestfs_inspect_os gfs.guestfs_inspect_os
+#define guestfs_last_error gfs.guestfs_last_error
+#define guestfs_launch gfs.guestfs_launch
+#define guestfs_list_filesystems gfs.guestfs_list_filesystems
+#define guestfs_mount gfs.guestfs_mount
+#define guestfs_mount_local gfs.guestfs_mount_local
+#define guestfs_mount_local_run gfs.guestfs_mount_local_run
+#define guestfs_mount_ro gfs.guestfs_mount_ro
+#define guestfs_set_backend_settings gfs.guestfs_set_backend_settings
+#define guestfs_set_error_handler gfs.guestfs_set_error_handler
+#define guestfs_set_event_callback gfs.guestfs_set_event_callback
+#define guestfs_shutdown gfs.guestfs_shutdown
+#define guestfs_umount_all gfs.guestfs_umount_all
 
 /* The end of the appliance's log kept for the message of a failed launch
  * and to tell a KVM failure from a bad image. */
@@ -436,12 +504,22 @@ int mr_image_open(const struct mr_image_opts *o, struct mr_image **ret, char **r
         struct stat st;
         int fd = open(o->files[i], (o->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
         int r = fd < 0 ? -errno : fstat(fd, &st) < 0 ? -errno : 0;
+        /* A file without a single data extent holds only zeros: said
+         * without the appliance's half minute. */
+        bool zeros = r == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+                     lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO;
         if (fd >= 0)
             close(fd);
         if (r == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
             r = -EINVAL;
         if (r == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
             r = -ENOMEDIUM;
+        if (zeros) {
+            *ret_msg = mr_xasprintf("no operating system found in image '%s': it holds only "
+                                    "zeros",
+                                    o->files[i]);
+            return -ENOMEDIUM;
+        }
         if (r < 0) {
             *ret_msg = mr_xasprintf("cannot open image '%s': %s", o->files[i],
                                     r == -EINVAL       ? "not a file nor a block device"
@@ -450,13 +528,16 @@ int mr_image_open(const struct mr_image_opts *o, struct mr_image **ret, char **r
             return r;
         }
     }
+    int r = load_guestfs(ret_msg);
+    if (r < 0)
+        return r;
     struct mr_image *img = mr_xcalloc(1, sizeof(*img));
     img->notes = mr_xcalloc(1, sizeof(char *));
     img->writable = o->writable;
     img->progress = o->progress;
     char *root = NULL;
     interrupted = 0;
-    int r = launch_appliance(img, o, ret_msg);
+    r = launch_appliance(img, o, ret_msg);
     if (r == 0)
         r = find_linux(img, o, &root, ret_msg);
     if (r == 0)

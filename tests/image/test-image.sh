@@ -130,7 +130,7 @@ assert_clean "a zero-filled image"
 # it can populate a file system from a folder; else virt-make-fs).
 mkdir -p "$SCRATCH/empty"
 new_tmp
-mkfs.ext4 -q -F -d "$SCRATCH/empty" "$SCRATCH/noos.img" 16M 2>/dev/null ||
+mkfs.ext4 -q -F -d "$SCRATCH/empty" "$SCRATCH/noos.img" 16M >/dev/null 2>&1 ||
     "$MR_TESTS/mkimage" "$SCRATCH/empty" "$SCRATCH/noos.img"
 run_mr 2 facts --image "$SCRATCH/noos.img" --format json
 assert_contains "$ERR" "no operating system found in image '$SCRATCH/noos.img'"
