@@ -478,7 +478,7 @@ static const struct mr_opt site_opts[] = {
     {.kind = MR_OPT_CALL, .name = "image", .argh = "FILE", .call = take_image,
      .flags = MR_OPT_REPEAT,
      .help = "the same on a disk image (qcow2, raw, ...; one per disk) opened with libguestfs, "
-             "without booting it; read-only but for fix --yes"},
+             "without booting it; only fix writes into it"},
     {.kind = MR_OPT_STRING, .name = "config", .argh = "FILE", .off = OFF(config),
      .help = "site configuration (default ROOT/etc/migready/migready.conf)"},
     {.kind = MR_OPT_LIST, .name = "profile", .argh = "NAME", .off = OFF(profiles),
