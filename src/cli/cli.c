@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "facts.h"
 #include "fix.h"
+#include "image.h"
 #include "migrate.h"
 #include "ops-live.h"
 #include "ops.h"
@@ -28,6 +29,9 @@
 
 struct mr_cli_opts {
     const char *root;
+    char **images;      /* --image, in order: the disks of one machine */
+    char *image_label;  /* how the outputs name the root under --image */
+    char *const *image_notes;
     const char *config;
     char **profiles;
     struct mr_select sel;
@@ -88,6 +92,11 @@ static int build_ctx(struct mr_cli_opts *o, struct mr_ctx **ret)
         fprintf(stderr, "migready: %s\n", msg ? msg : strerror(-r));
         free(msg);
         return 2;
+    }
+    if (o->image_label) {
+        /* The mount point is ours and temporary: the image is the root. */
+        free((*ret)->root_path);
+        (*ret)->root_path = mr_xstrdup(o->image_label);
     }
     return 0;
 }
@@ -170,7 +179,9 @@ static int render_run(struct mr_cli_opts *o, struct mr_ctx *ctx, struct mr_run *
                                 .color = !o->output && want_color(o),
                                 .verbosity = o->verbosity,
                                 .started = o->started,
-                                .duration = clock_now(CLOCK_MONOTONIC) - o->started_mono};
+                                .duration = clock_now(CLOCK_MONOTONIC) - o->started_mono,
+                                .image = o->image_label,
+                                .notes = o->image_notes};
     char *buf = NULL;
     size_t len = 0;
     FILE *out = o->output ? open_memstream(&buf, &len) : stdout;
@@ -205,13 +216,15 @@ static int cmd_check(struct mr_cli_opts *o)
     return render_run(o, ctx, mr_run_checks(ctx, &o->sel, o->strict));
 }
 
-/* The signal that stopped fix (0: none); main() raises it again once
- * everything is cleaned up, so that the caller sees a death by that signal. */
+/* The signal that stopped fix, or a run on an --image (0: none); main()
+ * raises it again once everything is cleaned up, so that the caller sees a
+ * death by that signal. */
 static volatile sig_atomic_t fix_signal;
 
 static void on_fix_signal(int sig)
 {
     fix_signal = sig;
+    mr_image_interrupt();
 }
 
 int mr_cli_signal(void)
@@ -293,6 +306,8 @@ static int cmd_facts(struct mr_cli_opts *o)
         mr_ctx_free(ctx);
         return 2;
     }
+    for (size_t i = 0; o->image_label && o->image_notes[i]; i++)
+        mr_strv_push(&f->notes, o->image_notes[i]);
     char *json = mr_facts_to_json(f);
     puts(json);
     free(json);
@@ -420,6 +435,18 @@ static int take_peer(void *dest, const struct mr_opt *opt, const char *arg, char
     return 0;
 }
 
+static int take_image(void *dest, const struct mr_opt *opt, const char *arg, char **ret_msg)
+{
+    struct mr_cli_opts *o = dest;
+    if (!*arg) {
+        *ret_msg = mr_xstrdup("--image needs a disk image file");
+        return -EINVAL;
+    }
+    /* Never split on commas: a file name may hold one. */
+    mr_strv_push(&o->images, arg);
+    return 0;
+}
+
 static int take_timeout(void *dest, const struct mr_opt *opt, const char *arg, char **ret_msg)
 {
     struct mr_cli_opts *o = dest;
@@ -450,6 +477,10 @@ static const char *const transports[] = {"tcp", "tls", "ssh", NULL};
 static const struct mr_opt site_opts[] = {
     {.kind = MR_OPT_STRING, .name = "root", .argh = "DIR", .off = OFF(root),
      .help = "read every file inside DIR (offline; live checks skip)"},
+    {.kind = MR_OPT_CALL, .name = "image", .argh = "FILE", .call = take_image,
+     .flags = MR_OPT_REPEAT,
+     .help = "the same on a disk image (qcow2, raw, ...; one per disk) opened with libguestfs, "
+             "without booting it; only fix writes into it"},
     {.kind = MR_OPT_STRING, .name = "config", .argh = "FILE", .off = OFF(config),
      .help = "site configuration (default ROOT/etc/migready/migready.conf)"},
     {.kind = MR_OPT_LIST, .name = "profile", .argh = "NAME", .off = OFF(profiles),
@@ -616,6 +647,8 @@ static void free_opts(struct mr_cli_opts *o)
     mr_strv_free(o->sel.only);
     mr_strv_free(o->sel.skip);
     mr_strv_free(o->peers);
+    mr_strv_free(o->images);
+    free(o->image_label);
 }
 
 /* The words after CMD into O: -1 to go on, else the exit code. */
@@ -641,6 +674,62 @@ static int parse_command_line(const struct mr_cli_command *cmd, int argc, char *
     return r;
 }
 
+/* --image: the image is opened and its guest mounted, CMD runs with the
+ * mount as its root, and the image is closed on every path. SIGINT and
+ * SIGTERM are caught from the start (fix catches them again, with the same
+ * handler): during the appliance's start they stop it at once; later the
+ * run ends first, the image is closed, and main() dies of the signal. */
+static int run_on_image(const struct mr_cli_command *cmd, struct mr_cli_opts *o)
+{
+    bool fix = strcmp(cmd->name, "fix") == 0;
+    if (o->root)
+        return usage_error(cmd->name, "--image and --root exclude each other");
+    /* fix cannot ask while the appliance waits, and a question with no
+     * terminal would not be asked: the user says up front. */
+    if (fix && !o->yes && !o->dry_run)
+        return usage_error(cmd->name, "--image needs --yes (change the image) or --dry-run");
+    struct mr_image_opts io = {
+        .files = (const char *const *)o->images,
+        .writable = fix && !o->dry_run,
+        .progress = o->verbosity >= 0 && isatty(STDERR_FILENO) ? stderr : NULL,
+    };
+    struct sigaction sa = {.sa_handler = on_fix_signal}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    struct mr_image *img = NULL;
+    char *msg = NULL;
+    int r = mr_image_open(&io, &img, &msg);
+    if (r < 0) {
+        fprintf(stderr, "migready: %s: %s\n", cmd->name, msg);
+        free(msg);
+        r = r == -EINTR && fix_signal ? 128 + fix_signal : 2;
+        goto done;
+    }
+    o->root = mr_image_dir(img);
+    o->image_label = mr_strv_join(o->images, ", ");
+    o->image_notes = mr_image_notes(img);
+    r = cmd->run(o);
+    /* Nothing of the run may hold a file of the mount any more. */
+    o->root = NULL;
+    o->image_notes = NULL;
+    if (mr_image_close(img, &msg) < 0) {
+        fprintf(stderr, "migready: %s: %s\n", cmd->name, msg);
+        free(msg);
+        r = 2;
+    }
+    if (fix_signal && !fix) {
+        fprintf(stderr, "migready: %s: interrupted by %s; the image is closed\n", cmd->name,
+                fix_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        r = 128 + fix_signal;
+    }
+
+done:
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return r;
+}
+
 static int run_command(const struct mr_cli_command *cmd, int argc, char **argv)
 {
     struct mr_cli_opts o = {.format = MR_FORMAT_TEXT,
@@ -655,7 +744,7 @@ static int run_command(const struct mr_cli_command *cmd, int argc, char **argv)
         r = 2;
         goto cleanup;
     }
-    r = cmd->run(&o);
+    r = o.images ? run_on_image(cmd, &o) : cmd->run(&o);
 
 cleanup:
     free_opts(&o);

@@ -199,6 +199,16 @@ static int render_text(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
         fprintf(out, ", %u fixed", run->counts[MR_FIXED]);
     fputs(")\n", out);
     text_nova(out, ctx);
+    if (o->image) {
+        char *e = mr_cescape(o->image, NULL);
+        fprintf(out, "root: %s\n", e);
+        free(e);
+    }
+    for (size_t i = 0; o->notes && o->notes[i]; i++) {
+        char *e = mr_cescape(o->notes[i], NULL);
+        fprintf(out, "note: %s\n", e);
+        free(e);
+    }
     return 0;
 }
 
@@ -243,7 +253,8 @@ static json_object *json_nova(const struct mr_ctx *ctx)
     return o;
 }
 
-static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run)
+static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
+                       const struct mr_render_opts *ro)
 {
     json_object *root = json_object_new_object();
     json_str(root, "tool", "migready");
@@ -287,6 +298,12 @@ static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
         json_object_array_add(results, o);
     }
     json_object_object_add(root, "results", results);
+    if (ro->notes && ro->notes[0]) {
+        json_object *notes = json_object_new_array();
+        for (size_t i = 0; ro->notes[i]; i++)
+            json_object_array_add(notes, json_object_new_string(ro->notes[i]));
+        json_object_object_add(root, "notes", notes);
+    }
     fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                    JSON_C_TO_STRING_NOSLASHESCAPE),
           out);
@@ -541,7 +558,7 @@ int mr_render(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
     case MR_FORMAT_TEXT:
         return render_text(out, ctx, run, o);
     case MR_FORMAT_JSON:
-        return render_json(out, ctx, run);
+        return render_json(out, ctx, run, o);
     case MR_FORMAT_JUNIT:
         return render_junit(out, run);
     case MR_FORMAT_TAP:

@@ -24,6 +24,11 @@ struct mr_render_opts {
      * for the prometheus format; 0: now, and the sum of the checks' times. */
     double started;
     double duration;
+    /* --image: how the text names the root (JSON's "root" is ctx->root_path),
+     * and what a reader should know about how the image was opened (text:
+     * "note:" lines; JSON: "notes"). NULL: none. */
+    const char *image;
+    char *const *notes;
 };
 
 int mr_format_parse(const char *s, enum mr_format *ret);
