@@ -121,8 +121,8 @@ play() {
 problems() { sed -n '/"migready_problems": \[/,/^ *\]/p' "$1" | sed -n 's/^ *"\(.*\)",\{0,1\}$/\1/p'; }
 
 junit_valid() {
-    xmllint --noout --schema "$SRC/tests/data/junit.xsd" "$WORK/report/migready.xml" 2>&1 ||
-        bad "$1: the JUnit report does not validate against tests/data/junit.xsd"
+    xmllint --noout --schema "$SRC/tests/data/junit.xsd" "$WORK/report/migready.xml" 2>"$WORK/xsd" ||
+        bad "$1: the JUnit report does not validate against tests/data/junit.xsd: $(cat "$WORK/xsd")"
 }
 # junit_failed SUITE: the IDs of the failing testcases of testsuite SUITE.
 junit_failed() {
