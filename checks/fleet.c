@@ -1091,8 +1091,8 @@ static int run_cpu(const struct mr_fleet *fl, const struct mr_ops *ops, const ch
     for (size_t k = 1; k < ga.ng; k++) {
         char *names = group_hosts(fl, &ga, &ga.g[k]);
         f = mr_report(res, MR_FAIL, "%s %s %s, but %zu %s %s: instances cannot move between "
-                      "CPU architectures or vendors (libvirt finds no CPU both run)", names, ga.g[k].len == 1 ? "is" : "are",
-                      group_key(&ga, &ga.g[k]), ga.g[0].len, hosts_word(ga.g[0].len),
+                      "CPU architectures or vendors (libvirt finds no CPU both run)", names,
+                      ga.g[k].len == 1 ? "is" : "are", group_key(&ga, &ga.g[k]), ga.g[0].len, hosts_word(ga.g[0].len),
                       group_key(&ga, &ga.g[0]));
         mr_finding_remedy(f, "keep %s in a host aggregate of their own", names);
         free(names);
@@ -1164,8 +1164,8 @@ static int run_cpu(const struct mr_fleet *fl, const struct mr_ops *ops, const ch
         else
             f = mr_report(res, MR_PASS, "%s %zu %s run%s %s with %zu more features (libvirt's "
                           "baseline over %zu distinct CPU%s)", with_cpu == 1 ? "the" : "all",
-                          with_cpu, hosts_word(with_cpu), with_cpu == 1 ? "s" : "", all.model, all.n_features, nx,
-                          nx == 1 ? "" : "s");
+                          with_cpu, hosts_word(with_cpu), with_cpu == 1 ? "s" : "", all.model,
+                          all.n_features, nx, nx == 1 ? "" : "s");
         mr_finding_remedy(f, "set cpu_mode = custom and cpu_models = %s in [libvirt] of nova.conf "
                           "on every host", all.model);
         /* The whole answer, for whoever compares it with virsh's. */
