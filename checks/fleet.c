@@ -1092,8 +1092,8 @@ static int run_cpu(const struct mr_fleet *fl, const struct mr_ops *ops, const ch
         char *names = group_hosts(fl, &ga, &ga.g[k]);
         f = mr_report(res, MR_FAIL, "%s %s %s, but %zu %s %s: instances cannot move between "
                       "CPU architectures or vendors (libvirt finds no CPU both run)", names,
-                      ga.g[k].len == 1 ? "is" : "are", group_key(&ga, &ga.g[k]), ga.g[0].len, hosts_word(ga.g[0].len),
-                      group_key(&ga, &ga.g[0]));
+                      ga.g[k].len == 1 ? "is" : "are", group_key(&ga, &ga.g[k]), ga.g[0].len,
+                      hosts_word(ga.g[0].len), group_key(&ga, &ga.g[0]));
         mr_finding_remedy(f, "keep %s in a host aggregate of their own", names);
         free(names);
     }
