@@ -917,10 +917,12 @@ static int run_ssh_keys(const struct mr_fleet *fl, const struct mr_ops *ops, con
                           fl->hosts[h].name, list);
         free(list);
     }
+    /* The hosts not compared first: with them the check is a skip, and its
+     * message names the field. */
+    skip_lacking(fl, res, lacking, nl, "key_fingerprints and authorized_fingerprints");
     if (!n_bad_recv && !n_no_key && !bad_senders && receivers)
         mr_report(res, nl ? MR_SKIP : MR_PASS, "%s%zu %s accept each other's migration keys",
                   nl ? "the other " : "all ", receivers, hosts_word(receivers));
-    skip_lacking(fl, res, lacking, nl, "key_fingerprints and authorized_fingerprints");
     free(lack);
     free(misses);
     free(no_key);
