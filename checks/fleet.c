@@ -192,7 +192,7 @@ static void same_everywhere(const struct mr_fleet *fl, struct mr_result *res, ke
     for (size_t k = 1; k < gr.ng; k++) {
         const struct group *ref = &gr.g[0], *g = &gr.g[k];
         char *names = group_hosts(fl, &gr, g);
-        struct mr_finding *f = mr_report(res, rule->st, "%s %s %s%s%s, but %zu %s%s %s: %s",
+        struct mr_finding *f = mr_report(res, rule->st, "%s %s %s%s%s, but %zu %s%s have %s: %s",
                                          names, g->len == 1 ? "has" : "have", rule->what,
                                          *rule->what ? " " : "", group_key(&gr, g), ref->len,
                                          hosts_word(ref->len),
@@ -878,6 +878,22 @@ static int run_ssh_keys(const struct mr_fleet *fl, const struct mr_ops *ops, con
         if (misses[h] <= explained)
             continue;
         size_t want = misses[h] - explained;
+        size_t others = receivers - 1 - explained;
+        if (want > others / 2) {
+            /* Missing almost everywhere: the sender's key is the outlier. */
+            bad_senders++;
+            struct mr_finding *f = mr_report(res, MR_FAIL, "%s cannot log in to %zu of the %zu "
+                                             "other hosts: none of its migration user's keys "
+                                             "(%s%s) is in their authorized_keys",
+                                             fl->hosts[h].name, want, receivers - 1,
+                                             hf->key_fingerprints[0],
+                                             hf->key_fingerprints[1] ? ", ..." : "");
+            mr_finding_remedy(f, "add %s's public key to the migration user's authorized_keys "
+                              "on every host (site key authorized_keys, then migready fix "
+                              "--only ssh.keys there), or give it the fleet's key pair",
+                              fl->hosts[h].name);
+            continue;
+        }
         for (size_t b = 0; b < fl->n && nlack < want; b++) {
             const struct mr_facts *bf = fl->hosts[b].facts;
             if (b == h || !bf->authorized_fingerprints || !bf->key_fingerprints)
@@ -901,10 +917,12 @@ static int run_ssh_keys(const struct mr_fleet *fl, const struct mr_ops *ops, con
                           fl->hosts[h].name, list);
         free(list);
     }
+    /* The hosts not compared first: with them the check is a skip, and its
+     * message names the field. */
+    skip_lacking(fl, res, lacking, nl, "key_fingerprints and authorized_fingerprints");
     if (!n_bad_recv && !n_no_key && !bad_senders && receivers)
         mr_report(res, nl ? MR_SKIP : MR_PASS, "%s%zu %s accept each other's migration keys",
                   nl ? "the other " : "all ", receivers, hosts_word(receivers));
-    skip_lacking(fl, res, lacking, nl, "key_fingerprints and authorized_fingerprints");
     free(lack);
     free(misses);
     free(no_key);
@@ -985,12 +1003,13 @@ static int run_rbd_secret(const struct mr_fleet *fl, const struct mr_ops *ops, c
 struct baseline {
     char *model;
     size_t n_features;
+    char **features; /* required ones, in libvirt's order */
 };
 
 /* The model and the number of required features of libvirt's <cpu>. */
 static int parse_baseline(const char *xml, struct baseline *ret)
 {
-    *ret = (struct baseline){0};
+    *ret = (struct baseline){.features = mr_xcalloc(1, sizeof(char *))};
     xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "baseline.xml", NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlNodePtr cpu = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -1007,8 +1026,12 @@ static int parse_baseline(const char *xml, struct baseline *ret)
             xmlFree(t);
         } else if (strcmp((const char *)c->name, "feature") == 0) {
             xmlChar *p = xmlGetProp(c, (const xmlChar *)"policy");
-            if (!p || strcmp((const char *)p, "disable") != 0)
+            xmlChar *name = xmlGetProp(c, (const xmlChar *)"name");
+            if ((!p || strcmp((const char *)p, "disable") != 0) && name) {
                 ret->n_features++;
+                mr_strv_push(&ret->features, (const char *)name);
+            }
+            xmlFree(name);
             xmlFree(p);
         }
     }
@@ -1021,10 +1044,15 @@ static char *key_cpu_xml(const struct mr_fleet_host *h)
     return h->facts->cpu_xml ? mr_xstrdup(h->facts->cpu_xml) : NULL;
 }
 
+/* libvirt works out no baseline across architectures or vendors ("CPU
+ * vendors do not match"): the CPUs are grouped by both first. */
 static char *key_arch(const struct mr_fleet_host *h)
 {
-    return h->facts->cpu_xml ? mr_xstrdup(h->facts->cpu_arch ? h->facts->cpu_arch : "?")
-                             : NULL;
+    const struct mr_facts *f = h->facts;
+    if (!f->cpu_xml)
+        return NULL;
+    return mr_xasprintf("%s%s%s", f->cpu_arch ? f->cpu_arch : "?", f->cpu_vendor ? " " : "",
+                        f->cpu_vendor ? f->cpu_vendor : "");
 }
 
 /* The baseline of the distinct CPUs XMLS[0..N) but SKIP (N: none). */
@@ -1042,8 +1070,12 @@ static int baseline_of(const struct mr_ops *ops, const char *uri, const char **x
     if (r < 0)
         return r;
     r = parse_baseline(xml, ret);
-    if (r < 0)
+    if (r < 0) {
         *ret_msg = mr_xasprintf("libvirt's baseline is not a <cpu> with a model: %s", xml);
+        free(ret->model);
+        mr_strv_free(ret->features);
+        *ret = (struct baseline){0};
+    }
     if (r == 0 && ret_xml)
         *ret_xml = xml;
     else
@@ -1061,9 +1093,9 @@ static int run_cpu(const struct mr_fleet *fl, const struct mr_ops *ops, const ch
     for (size_t k = 1; k < ga.ng; k++) {
         char *names = group_hosts(fl, &ga, &ga.g[k]);
         f = mr_report(res, MR_FAIL, "%s %s %s, but %zu %s %s: instances cannot move between "
-                      "CPU architectures", names, ga.g[k].len == 1 ? "is" : "are",
-                      group_key(&ga, &ga.g[k]), ga.g[0].len, hosts_word(ga.g[0].len),
-                      group_key(&ga, &ga.g[0]));
+                      "CPU architectures or vendors (libvirt finds no CPU both run)", names,
+                      ga.g[k].len == 1 ? "is" : "are", group_key(&ga, &ga.g[k]), ga.g[0].len,
+                      hosts_word(ga.g[0].len), group_key(&ga, &ga.g[0]));
         mr_finding_remedy(f, "keep %s in a host aggregate of their own", names);
         free(names);
     }
@@ -1074,8 +1106,10 @@ static int run_cpu(const struct mr_fleet *fl, const struct mr_ops *ops, const ch
     size_t nx = 0;
     for (size_t k = 0; k < gc.ng; k++) {
         size_t first = gc.idx[gc.g[k].start];
-        const char *a = fl->hosts[first].facts->cpu_arch;
-        if (strcmp(a ? a : "?", arch) != 0)
+        char *a = key_arch(&fl->hosts[first]);
+        bool same = strcmp(a, arch) == 0;
+        free(a);
+        if (!same)
             continue;
         xmls[nx] = fl->hosts[first].facts->cpu_xml;
         groups[nx++] = &gc.g[k];
@@ -1120,6 +1154,7 @@ static int run_cpu(const struct mr_fleet *fl, const struct mr_ops *ops, const ch
                 free(names);
             }
             free(without.model);
+            mr_strv_free(without.features);
         }
         size_t with_cpu = gc.n;
         if (nx > 1 && not_custom)
@@ -1129,15 +1164,21 @@ static int run_cpu(const struct mr_fleet *fl, const struct mr_ops *ops, const ch
                           "host runs is %s (libvirt's baseline)", with_cpu, hosts_word(with_cpu),
                           nx, not_custom, all.model);
         else
-            f = mr_report(res, MR_PASS, "the CPU every one of the %zu %s runs is %s with %zu "
-                          "more features (libvirt's baseline over %zu distinct CPU%s)", with_cpu,
-                          hosts_word(with_cpu), all.model, all.n_features, nx,
-                          nx == 1 ? "" : "s");
+            f = mr_report(res, MR_PASS, "%s %zu %s run%s %s with %zu more features (libvirt's "
+                          "baseline over %zu distinct CPU%s)", with_cpu == 1 ? "the" : "all",
+                          with_cpu, hosts_word(with_cpu), with_cpu == 1 ? "s" : "", all.model,
+                          all.n_features, nx, nx == 1 ? "" : "s");
         mr_finding_remedy(f, "set cpu_mode = custom and cpu_models = %s in [libvirt] of nova.conf "
                           "on every host", all.model);
+        /* The whole answer, for whoever compares it with virsh's. */
+        char *feats = mr_strv_join(all.features, " ");
+        mr_report(res, MR_PASS, "libvirt's baseline CPU: model %s, features: %s", all.model,
+                  *feats ? feats : "(none)");
+        free(feats);
     }
     skip_lacking(fl, res, gc.lacking, gc.nl, "cpu.xml (libvirt's host CPU, live only)");
     free(all.model);
+    mr_strv_free(all.features);
     free(xml);
     free(msg);
     free(xmls);
