@@ -582,7 +582,8 @@ static int run_resolution(const struct mr_fleet *fl, const struct mr_ops *ops, c
             }
         }
     }
-    qsort(v, n, sizeof(*v), cmp_wrong);
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_wrong);
     size_t *who = mr_xcalloc(n + 1, sizeof(size_t));
     for (size_t a = 0, b; a < n; a = b) {
         size_t nw = 0, self = 0;
