@@ -46,6 +46,17 @@ static const struct nova_floor *floor_of(const struct mr_nova_release *rel)
     return fl;
 }
 
+bool mr_cluster_nova_floor(int major, struct mr_nova_floor *ret)
+{
+    struct mr_nova_release rel = {.major = major};
+    const struct nova_floor *fl = floor_of(&rel);
+    if (!fl)
+        return false;
+    *ret = (struct mr_nova_floor){fl->major, fl->libvirt, fl->qemu, fl->next_libvirt,
+                                  fl->next_qemu};
+    return true;
+}
+
 /* [workarounds] skip_hypervisor_version_check_on_lm appeared in 26.0.0. */
 #define NOVA_SKIP_HV_CHECK_MAJOR 26
 
@@ -838,6 +849,11 @@ static bool uuid_suspicious(const char *u)
         if (strcasecmp(u, clone_uuids[i]) == 0)
             return true;
     return false;
+}
+
+bool mr_cluster_uuid_placeholder(const char *uuid)
+{
+    return uuid && uuid_suspicious(uuid);
 }
 
 static void uuid_remedy(struct mr_finding *f, const char *where)

@@ -21,3 +21,15 @@ void mr_cluster_cpu_mode(const struct mr_ctx *ctx, struct mr_result *res);
 void mr_cluster_instances_path(const struct mr_ctx *ctx, struct mr_result *res);
 /* [serial_console] enabled, the same on every host (nova.vnc-listen). */
 void mr_cluster_serial_console(const struct mr_ctx *ctx, struct mr_result *res);
+
+/* Nova's floors for the rules of Nova MAJOR (nova/virt/libvirt/driver.py's
+ * MIN_LIBVIRT_VERSION, MIN_QEMU_VERSION and the NEXT_ ones): false for a
+ * release older than migready's table. For fleet, which judges each host
+ * by its own release; libvirt.versions reads the same table. */
+struct mr_nova_floor {
+    int since_major; /* the release the floor holds from */
+    const char *libvirt, *qemu, *next_libvirt, *next_qemu;
+};
+bool mr_cluster_nova_floor(int major, struct mr_nova_floor *ret);
+/* A host UUID that firmware ships on many boards (or libvirt's placeholder). */
+bool mr_cluster_uuid_placeholder(const char *uuid);

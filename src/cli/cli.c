@@ -17,6 +17,8 @@
 #include "ctx.h"
 #include "engine.h"
 #include "facts.h"
+#include "fleet.h"
+#include "fleetfacts.h"
 #include "fix.h"
 #include "image.h"
 #include "migrate.h"
@@ -46,7 +48,8 @@ struct mr_cli_opts {
     bool native_tls; /* migrate-test --native-tls */
     const char *transport;
     long timeout;
-    const char *output; /* check --output */
+    const char *output; /* check --output, fleet --output */
+    char **paths;       /* fleet: the facts documents and folders */
     double started;     /* wall clock when the command started, for --format prometheus */
     double started_mono;
 };
@@ -316,6 +319,23 @@ static int cmd_facts(struct mr_cli_opts *o)
     return flush_stdout();
 }
 
+/* Many hosts' facts compared at once (checks/fleet.h). A document that
+ * cannot be read or parsed is bad input: exit 2, naming it. */
+static int cmd_fleet(struct mr_cli_opts *o)
+{
+    struct mr_fleet *fl = NULL;
+    char *msg = NULL;
+    if (mr_fleet_load(o->paths, &fl, &msg) < 0) {
+        fprintf(stderr, "migready: fleet: %s\n", msg);
+        free(msg);
+        return 2;
+    }
+    struct mr_run *run = mr_fleet_run(fl, &mr_ops_live, NULL);
+    int r = render_run(o, NULL, run);
+    mr_fleet_free(fl);
+    return r;
+}
+
 static const char *const need_names[] = {"live", "libvirt", "peers", "network"};
 
 static json_object *check_to_json(const struct mr_row *row)
@@ -535,6 +555,16 @@ static const struct mr_opt fix_opts[] = {
     END,
 };
 
+static const struct mr_opt fleet_opts[] = {
+    {.kind = MR_OPT_ARGS, .argh = "PATH...", .off = OFF(paths), .flags = MR_OPT_REQUIRED,
+     .help = "Each PATH is a facts document ('migready facts --format json' of one host)\n"
+             "or a folder of them (its *.json files, not its subfolders)."},
+    FORMAT_OPT(formats_all),
+    {.kind = MR_OPT_STRING, .name = "output", .argh = "FILE", .off = OFF(output),
+     .help = "write to FILE (a temporary file renamed over it) instead of standard output"},
+    END,
+};
+
 static const struct mr_opt facts_opts[] = {FORMAT_OPT(formats_json), END};
 
 static const struct mr_opt list_opts[] = {FORMAT_OPT(formats_text_json), END};
@@ -583,6 +613,10 @@ const struct mr_cli_command mr_cli_commands[] = {
      .summary = "print what peers compare, as JSON",
      .groups = GROUPS(facts_opts),
      .run = cmd_facts},
+    {.name = "fleet",
+     .summary = "compare many hosts' facts documents at once",
+     .groups = GROUPS_NO_SITE(fleet_opts),
+     .run = cmd_fleet},
     {.name = "list",
      .summary = "list the checks",
      .groups = GROUPS_NO_SITE(list_opts),
@@ -649,6 +683,7 @@ static void free_opts(struct mr_cli_opts *o)
     mr_strv_free(o->peers);
     mr_strv_free(o->images);
     free(o->image_label);
+    mr_strv_free(o->paths);
 }
 
 /* The words after CMD into O: -1 to go on, else the exit code. */

@@ -99,6 +99,7 @@ static int apply(struct parse *p, const struct mr_opt *opt, const char *arg)
         return MR_OPT_WANT_HELP;
     case MR_OPT_VERSION:
         return MR_OPT_WANT_VERSION;
+    case MR_OPT_ARGS:
     case MR_OPT_END:
         break;
     }
@@ -192,6 +193,29 @@ static int parse_short(struct parse *p, int argc, char *const *argv, int *i)
     return MR_OPT_OK;
 }
 
+/* The entry that takes operands, or NULL: a word that is no option is then
+ * unexpected. */
+static const struct mr_opt *find_args(const struct mr_opt_group *const *groups)
+{
+    for (size_t g = 0; groups[g]; g++)
+        for (const struct mr_opt *o = groups[g]->opts; o->kind != MR_OPT_END; o++)
+            if (o->kind == MR_OPT_ARGS)
+                return o;
+    return NULL;
+}
+
+/* An operand W: kept when the command takes operands. */
+static int operand(struct parse *p, const char *w)
+{
+    const struct mr_opt *args = find_args(p->groups);
+    if (!args)
+        return fail(p->msg, "unexpected argument '%s'", w);
+    if (p->n_seen < MAX_SEEN)
+        p->seen[p->n_seen++] = args;
+    mr_strv_push((char ***)((char *)p->dest + args->off), w);
+    return MR_OPT_OK;
+}
+
 static int check_required(struct parse *p)
 {
     for (size_t g = 0; p->groups[g]; g++)
@@ -201,6 +225,8 @@ static int check_required(struct parse *p)
             bool seen = false;
             for (size_t k = 0; k < p->n_seen && !seen; k++)
                 seen = p->seen[k] == o;
+            if (!seen && o->kind == MR_OPT_ARGS)
+                return fail(p->msg, "%s is required", o->argh);
             if (!seen)
                 return fail(p->msg, "--%s %s is required", o->name, o->argh ? o->argh : "");
         }
@@ -216,12 +242,17 @@ int mr_opt_parse(const struct mr_opt_group *const *groups, int argc, char *const
         const char *w = argv[i];
         int r;
         if (strcmp(w, "--") == 0) {
-            if (i + 1 < argc)
-                return fail(ret_msg, "unexpected argument '%s'", argv[i + 1]);
+            /* After it every word is an operand, even one starting with '-'. */
+            for (int j = i + 1; j < argc; j++)
+                if ((r = operand(&p, argv[j])) != MR_OPT_OK)
+                    return r;
             break;
         }
-        if (w[0] != '-' || w[1] == '\0')
-            return fail(ret_msg, "unexpected argument '%s'", w);
+        if (w[0] != '-' || w[1] == '\0') {
+            if ((r = operand(&p, w)) != MR_OPT_OK)
+                return r;
+            continue;
+        }
         if (w[1] == '-')
             r = parse_long(&p, argc, argv, &i);
         else
@@ -308,14 +339,21 @@ void mr_opt_help(FILE *out, const char *prog, const char *summary,
     fprintf(out, "Usage: %s", prog);
     for (size_t g = 0; groups[g]; g++)
         for (const struct mr_opt *o = groups[g]->opts; o->kind != MR_OPT_END; o++)
-            if (o->flags & MR_OPT_REQUIRED) {
+            if ((o->flags & MR_OPT_REQUIRED) && o->kind != MR_OPT_ARGS) {
                 fprintf(out, " --%s", o->name);
                 print_argh(out, o);
             }
-    fprintf(out, " [OPTIONS]\n\n%s\n", summary);
+    fputs(" [OPTIONS]", out);
+    const struct mr_opt *args = find_args(groups);
+    if (args)
+        fprintf(out, args->flags & MR_OPT_REQUIRED ? " %s" : " [%s]", args->argh);
+    fprintf(out, "\n\n%s\n", summary);
+    if (args && args->help)
+        fprintf(out, "\n%s\n", args->help);
     for (size_t g = 0; groups[g]; g++) {
         fprintf(out, "\n%s:\n", groups[g]->title);
         for (const struct mr_opt *o = groups[g]->opts; o->kind != MR_OPT_END; o++)
-            print_option(out, o);
+            if (o->kind != MR_OPT_ARGS)
+                print_option(out, o);
     }
 }

@@ -16,6 +16,8 @@ enum mr_opt_kind {
     MR_OPT_CALL,    /* .call takes the value */
     MR_OPT_HELP,    /* stops the parse: the caller prints the help */
     MR_OPT_VERSION, /* stops the parse: the caller prints its version */
+    MR_OPT_ARGS,    /* the words that are no option (operands) go to the char ** at .off;
+                     * .argh names them in the usage line ("PATH..."); REQUIRED: at least one */
 };
 
 enum {

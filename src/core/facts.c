@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <json-c/json.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -71,6 +73,9 @@ void mr_facts_free(struct mr_facts *f)
     mr_facts_tls_free(f->tls);
     free(f->migration_user);
     mr_strv_free(f->public_keys);
+    mr_strv_free(f->key_fingerprints);
+    mr_strv_free(f->authorized_fingerprints);
+    free(f->nova_version);
     mr_strv_free(f->notes);
     free(f);
 }
@@ -411,6 +416,20 @@ const char *mr_facts_default_cpu_mode(const char *virt_type, const char *arch)
     return arch && strcmp(arch, "aarch64") == 0 ? "host-passthrough" : "host-model";
 }
 
+/* Whose floors and rules apply here, for fleet: read apart from nova.conf,
+ * which may be unreadable while the package metadata tells the release. */
+static void collect_release(const struct mr_ctx *ctx, struct mr_facts *f)
+{
+    const struct mr_nova_release *rel = NULL;
+    const char *msg = NULL;
+    if (mr_ctx_nova_release(ctx, &rel, &msg) < 0 || !rel) {
+        note(f, "nova_release: %s", msg ? msg : "unknown");
+        return;
+    }
+    f->nova_major = rel->major;
+    f->nova_version = rel->version ? mr_xstrdup(rel->version) : NULL;
+}
+
 static void collect_ids(const struct mr_ctx *ctx, struct mr_facts *f)
 {
     f->nova_user = mr_xstrdup(mr_ctx_nova_user(ctx));
@@ -430,10 +449,139 @@ static void collect_ids(const struct mr_ctx *ctx, struct mr_facts *f)
         note(f, "nova: the group %s: %s", group, r == -ENOENT ? "does not exist" : strerror(-r));
 }
 
+static const char b64_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Standard base64 of LEN bytes, without '=' padding, as ssh-keygen -l shows it. */
+static char *b64_encode(const unsigned char *p, size_t len)
+{
+    char *out = mr_xmalloc(len / 3 * 4 + 5);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned)p[i + 1] << 8;
+        if (i + 2 < len)
+            v |= p[i + 2];
+        out[o++] = b64_chars[(v >> 18) & 63];
+        out[o++] = b64_chars[(v >> 12) & 63];
+        if (i + 1 < len)
+            out[o++] = b64_chars[(v >> 6) & 63];
+        if (i + 2 < len)
+            out[o++] = b64_chars[v & 63];
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* S (LEN characters, '=' padding allowed at the end) decoded; -1 when S is
+ * not base64. */
+static long b64_decode(const char *s, size_t len, unsigned char *out)
+{
+    unsigned v = 0;
+    int bits = 0;
+    long o = 0;
+    size_t i = 0;
+    for (; i < len && s[i] != '='; i++) {
+        const char *c = strchr(b64_chars, s[i]);
+        if (!c || !s[i])
+            return -1;
+        v = (v << 6) | (unsigned)(c - b64_chars);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (unsigned char)(v >> bits);
+        }
+    }
+    for (; i < len; i++)
+        if (s[i] != '=')
+            return -1;
+    return o;
+}
+
+/* The key's type names OpenSSH gives; an authorized_keys line may start
+ * with options, which never look like one. */
+static bool key_type(const char *w, size_t n)
+{
+    static const char *const prefixes[] = {"ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-"};
+    for (size_t i = 0; i < MR_ARRAY_SIZE(prefixes); i++)
+        if (n > strlen(prefixes[i]) && strncmp(w, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    return false;
+}
+
+char *mr_facts_key_fingerprint(const char *line)
+{
+    const char *p = line;
+    while (*p) {
+        p += strspn(p, " \t");
+        size_t n = strcspn(p, " \t");
+        if (n == 0)
+            break;
+        if (key_type(p, n)) {
+            const char *b = p + n;
+            b += strspn(b, " \t");
+            size_t bn = strcspn(b, " \t\r\n");
+            if (bn < 16 || bn > PUBKEY_MAX)
+                return NULL;
+            unsigned char *blob = mr_xmalloc(bn);
+            long len = b64_decode(b, bn, blob);
+            unsigned char hash[32];
+            char *fp = NULL;
+            if (len > 0 && gnutls_hash_fast(GNUTLS_DIG_SHA256, blob, (size_t)len, hash) == 0) {
+                char *e = b64_encode(hash, sizeof(hash));
+                fp = mr_xasprintf("SHA256:%s", e);
+                free(e);
+            }
+            free(blob);
+            return fp;
+        }
+        /* Options may hold quoted blanks: from="a, b" */
+        const char *q = p;
+        bool quoted = false;
+        for (; *q && (quoted || (*q != ' ' && *q != '\t')); q++)
+            if (*q == '"')
+                quoted = !quoted;
+        p = q;
+    }
+    return NULL;
+}
+
+/* The fingerprints of the keys in AK, the migration user's authorized_keys. */
+static void collect_authorized(const struct mr_ctx *ctx, struct mr_facts *f, const char *ak)
+{
+    f->authorized_fingerprints = mr_xcalloc(1, sizeof(char *));
+    char *buf = NULL;
+    size_t len = 0;
+    int r = mr_root_read(ctx->root, ak, 16u << 20, &buf, &len);
+    if (r < 0) {
+        if (r != -ENOENT)
+            note(f, "authorized_fingerprints: cannot read %s: %s", ak, strerror(-r));
+        return;
+    }
+    if (memchr(buf, '\0', len)) {
+        note(f, "authorized_fingerprints: %s is not a text file", ak);
+        free(buf);
+        return;
+    }
+    for (char *line = buf, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        const char *l = line + strspn(line, " \t");
+        char *fp = *l && *l != '#' ? mr_facts_key_fingerprint(l) : NULL;
+        if (fp && !mr_strv_contains(f->authorized_fingerprints, fp))
+            mr_strv_push(&f->authorized_fingerprints, fp);
+        free(fp);
+    }
+    free(buf);
+}
+
 static void collect_keys(const struct mr_ctx *ctx, struct mr_facts *f)
 {
     f->migration_user = mr_xstrdup(mr_ctx_migration_user(ctx));
     f->public_keys = mr_xcalloc(1, sizeof(char *));
+    f->key_fingerprints = mr_xcalloc(1, sizeof(char *));
     char *home = mr_ctx_user_home(ctx, f->migration_user);
     if (!home) {
         note(f, "public_keys: the migration user %s has no home folder", f->migration_user);
@@ -453,13 +601,24 @@ static void collect_keys(const struct mr_ctx *ctx, struct mr_facts *f)
             buf[strcspn(buf, "\r\n")] = '\0';
             char *line = mr_strip(buf);
             /* Only a public key: "TYPE BASE64 [COMMENT]", never a private one. */
-            if (*line && !strstr(line, "PRIVATE KEY") && strchr(line, ' '))
+            if (*line && !strstr(line, "PRIVATE KEY") && strchr(line, ' ')) {
                 mr_strv_push(&f->public_keys, line);
+                char *fp = mr_facts_key_fingerprint(line);
+                if (fp)
+                    mr_strv_push(&f->key_fingerprints, fp);
+                free(fp);
+            }
         }
         free(buf);
         free(path);
     }
     mr_strv_free(names);
+    /* A layout's own authorized_keys for the nova login (kolla's nova_ssh). */
+    const struct mr_ssh_identity *id = mr_ctx_ssh_identity(ctx);
+    char *ak = id && id->authorized_keys ? mr_xstrdup(id->authorized_keys)
+                                         : mr_xasprintf("%s/authorized_keys", dir);
+    collect_authorized(ctx, f, ak);
+    free(ak);
     free(dir);
     free(home);
 }
@@ -579,6 +738,7 @@ int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret)
     collect_ids(ctx, f);
     collect_libvirt(ctx, f); /* first: cpu_mode's default depends on the CPU's arch */
     collect_nova(ctx, f);
+    collect_release(ctx, f);
     collect_keys(ctx, f);
     collect_ports(ctx, f);
     collect_tls(ctx, f); /* after collect_ports: the transport */
@@ -709,6 +869,16 @@ char *mr_facts_to_json(const struct mr_facts *f)
         json_object_object_add(o, "tls", jtls(f->tls));
     json_object_object_add(o, "migration_user", jstr(f->migration_user));
     json_object_object_add(o, "public_keys", jstrv(f->public_keys));
+    if (f->key_fingerprints)
+        json_object_object_add(o, "key_fingerprints", jstrv(f->key_fingerprints));
+    if (f->authorized_fingerprints)
+        json_object_object_add(o, "authorized_fingerprints", jstrv(f->authorized_fingerprints));
+    if (f->nova_major > 0) {
+        json_object *nr = json_object_new_object();
+        json_object_object_add(nr, "version", jstr(f->nova_version));
+        json_object_object_add(nr, "major", json_object_new_int(f->nova_major));
+        json_object_object_add(o, "nova_release", nr);
+    }
     json_object *ports = json_object_new_object();
     json_object_object_add(ports, "libvirt", jint(f->libvirt_port, 0));
     json_object_object_add(ports, "migration_min", jint(f->migration_port_min, 0));
@@ -930,6 +1100,8 @@ static int read_all(struct reader *rd, struct mr_facts *f)
     r |= read_tls(rd, f);
     r |= read_str(rd, "migration_user", &f->migration_user);
     r |= read_strv(rd, "public_keys", &f->public_keys);
+    r |= read_strv(rd, "key_fingerprints", &f->key_fingerprints);
+    r |= read_strv(rd, "authorized_fingerprints", &f->authorized_fingerprints);
     r |= read_strv(rd, "notes", &f->notes);
     json_object *cpu = get(rd, "cpu");
     if (cpu && !json_object_is_type(cpu, json_type_object)) {
@@ -955,6 +1127,20 @@ static int read_all(struct reader *rd, struct mr_facts *f)
         r |= read_str(&sub, "live_migration_inbound_addr", &f->live_migration_inbound_addr);
         r |= read_str(&sub, "migration_inbound_addr", &f->migration_inbound_addr);
         f->nova_addrs_known = true;
+        if (sub.msg && !rd->msg)
+            rd->msg = sub.msg;
+        else
+            free(sub.msg);
+    }
+    json_object *nr = get(rd, "nova_release");
+    if (nr && !json_object_is_type(nr, json_type_object)) {
+        r |= bad(rd, "nova_release", "an object");
+    } else if (nr) {
+        struct reader sub = {.obj = nr, .prefix = "nova_release."};
+        long long major = 0;
+        r |= read_str(&sub, "version", &f->nova_version);
+        r |= read_int(&sub, "major", 1, 999, &major);
+        f->nova_major = (int)major;
         if (sub.msg && !rd->msg)
             rd->msg = sub.msg;
         else
@@ -1019,9 +1205,15 @@ int mr_facts_from_json(const char *json, struct mr_facts **ret, char **ret_msg)
             json_object_put(o);
             return -EBADMSG;
         }
+    int r = mr_facts_from_object(o, ret, ret_msg);
+    json_object_put(o);
+    return r;
+}
+
+int mr_facts_from_object(json_object *o, struct mr_facts **ret, char **ret_msg)
+{
     if (!json_object_is_type(o, json_type_object)) {
         *ret_msg = mr_xstrdup("facts: the JSON is not an object");
-        json_object_put(o);
         return -EBADMSG;
     }
     struct mr_facts *f = facts_new();
@@ -1029,7 +1221,6 @@ int mr_facts_from_json(const char *json, struct mr_facts **ret, char **ret_msg)
     f->notes = NULL;
     struct reader rd = {.obj = o, .prefix = ""};
     int r = read_all(&rd, f);
-    json_object_put(o);
     if (r < 0) {
         mr_facts_free(f);
         *ret_msg = rd.msg ? rd.msg : mr_xstrdup("facts: invalid");

@@ -79,6 +79,17 @@ struct mr_facts {
     struct mr_facts_tls *tls;
     char *migration_user;
     char **public_keys;    /* the migration user's public keys, one line each */
+    /* OpenSSH's SHA256 fingerprints ("SHA256:BASE64") of those public keys
+     * and of the keys the user's authorized_keys holds, for `fleet` (which
+     * needs no key itself); NULL in facts of a migready that did not report
+     * them. */
+    char **key_fingerprints;
+    char **authorized_fingerprints;
+    /* The Nova release whose rules apply here: its major (0 in facts of a
+     * migready that did not report it) and version (NULL when unknown: the
+     * newest rules apply, as in check). */
+    int nova_major;
+    char *nova_version;
     int libvirt_port;
     int migration_port_min, migration_port_max;
     int ssh_port;
@@ -115,5 +126,13 @@ long long mr_facts_version(const char *s);
 char *mr_facts_to_json(const struct mr_facts *f);
 /* Parses what a peer printed; a clear message on bad input. */
 int mr_facts_from_json(const char *json, struct mr_facts **ret, char **ret_msg);
+/* The same from a parsed JSON value (a json-c json_object), for readers that
+ * parsed it themselves (fleet: the position of a syntax error). */
+struct json_object;
+int mr_facts_from_object(struct json_object *o, struct mr_facts **ret, char **ret_msg);
+/* OpenSSH's fingerprint of a public key line ("[OPTIONS] TYPE BASE64
+ * [COMMENT]", as authorized_keys holds it): "SHA256:..." without padding
+ * (caller frees), NULL when LINE holds no key. */
+char *mr_facts_key_fingerprint(const char *line);
 void mr_facts_free(struct mr_facts *f);
 void mr_facts_tls_free(struct mr_facts_tls *t);

@@ -142,6 +142,19 @@ static int none_libvirt_compare_cpu(const char *uri, const char *virt_type, cons
     return -ENOSYS;
 }
 
+static int none_libvirt_baseline_cpu(const char *uri, const char *virt_type,
+                                     const char *const *cpu_xmls, size_t n, char **ret_xml,
+                                     char **ret_msg)
+{
+    (void)uri;
+    (void)virt_type;
+    (void)cpu_xmls;
+    (void)n;
+    (void)ret_xml;
+    *ret_msg = mr_xstrdup("no live sources in this context");
+    return -ENOSYS;
+}
+
 static int none_peer_fetch(const struct mr_ctx *ctx, const char *peer, struct mr_peer *ret)
 {
     (void)ctx;
@@ -184,6 +197,7 @@ const struct mr_ops mr_ops_none = {
     .libvirt_load = none_libvirt_load,
     .libvirt_host = none_libvirt_host,
     .libvirt_compare_cpu = none_libvirt_compare_cpu,
+    .libvirt_baseline_cpu = none_libvirt_baseline_cpu,
     .peer_fetch = none_peer_fetch,
     .tcp_probe = none_tcp_probe,
     .migrate_test = none_migrate_test,

@@ -171,6 +171,15 @@ struct mr_ops {
      * -ETIMEDOUT: the peer's libvirt does not answer). */
     int (*libvirt_compare_cpu)(const char *uri, const char *virt_type, const char *cpu_xml,
                                int *ret_verdict, char **ret_msg);
+    /* The guest CPU that every one of the N host <cpu> descriptions CPU_XMLS
+     * can run, as the hypervisor at URI works it out for VIRT_TYPE
+     * (virConnectBaselineHypervisorCPU, as `virsh hypervisor-cpu-baseline`
+     * with no flags): 0 and a <cpu> XML in *ret_xml (caller frees); a
+     * negative errno and the reason in *ret_msg when it could not (no
+     * libvirt, a daemon that does not answer, CPUs it cannot combine). */
+    int (*libvirt_baseline_cpu)(const char *uri, const char *virt_type,
+                                const char *const *cpu_xmls, size_t n, char **ret_xml,
+                                char **ret_msg);
     /* Fetches PEER's facts over SSH as the migration user (src/live/sshpeer.c):
      * fills ret->ssh, ->message, ->fingerprint, ->facts and the fields that
      * name the key and known_hosts file; ret->name, ret->address and

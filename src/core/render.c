@@ -198,7 +198,8 @@ static int render_text(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
     if (run->counts[MR_FIXED])
         fprintf(out, ", %u fixed", run->counts[MR_FIXED]);
     fputs(")\n", out);
-    text_nova(out, ctx);
+    if (ctx)
+        text_nova(out, ctx);
     if (o->image) {
         char *e = mr_cescape(o->image, NULL);
         fprintf(out, "root: %s\n", e);
@@ -263,12 +264,17 @@ static int render_json(FILE *out, const struct mr_ctx *ctx, const struct mr_run 
         json_str(root, "host", run->host);
     else
         json_object_object_add(root, "host", NULL);
-    json_str(root, "root", ctx->root_path);
-    json_object *profiles = json_object_new_array();
-    for (size_t i = 0; i < ctx->profiles->n; i++)
-        json_object_array_add(profiles, json_object_new_string(ctx->profiles->items[i]->name));
-    json_object_object_add(root, "profiles", profiles);
-    json_object_object_add(root, "nova", json_nova(ctx));
+    /* Without a context (fleet: many hosts' facts) there is no root,
+     * profile or release of one host to tell. */
+    if (ctx) {
+        json_str(root, "root", ctx->root_path);
+        json_object *profiles = json_object_new_array();
+        for (size_t i = 0; i < ctx->profiles->n; i++)
+            json_object_array_add(profiles,
+                                  json_object_new_string(ctx->profiles->items[i]->name));
+        json_object_object_add(root, "profiles", profiles);
+        json_object_object_add(root, "nova", json_nova(ctx));
+    }
     json_object_object_add(root, "ready", json_object_new_boolean(mr_run_ready(run)));
     json_object *summary = json_object_new_object();
     for (size_t s = 0; s < _MR_STATUS_LAST; s++)

@@ -32,6 +32,8 @@ struct mr_render_opts {
 };
 
 int mr_format_parse(const char *s, enum mr_format *ret);
+/* CTX NULL: a run without one host (fleet); the text and JSON leave out the
+ * root, profiles and Nova release. */
 int mr_render(FILE *out, const struct mr_ctx *ctx, const struct mr_run *run,
               const struct mr_render_opts *o);
 /* Replaces the password of any URL ("scheme://user:secret@host") with

@@ -265,6 +265,7 @@ const struct mr_ops mr_ops_live = {
     .libvirt_load = mr_virt_load,
     .libvirt_host = mr_virt_host,
     .libvirt_compare_cpu = mr_virt_compare_cpu,
+    .libvirt_baseline_cpu = mr_virt_baseline_cpu,
     .peer_fetch = mr_ssh_peer_fetch,
     .tcp_probe = mr_tcp_probe_run,
     .tls_handshake = mr_tls_probe_run,

@@ -118,6 +118,7 @@ void *mr_virt_sym(const char *name)
     }
 
 MR_VIR_FORWARD(int, virConnectClose, (virConnectPtr conn), (conn))
+MR_VIR_FORWARD(char *, virConnectBaselineHypervisorCPU, (virConnectPtr conn, const char *emulator, const char *arch, const char *machine, const char *virttype, const char **xmlCPUs, unsigned int ncpus, unsigned int flags), (conn, emulator, arch, machine, virttype, xmlCPUs, ncpus, flags))
 MR_VIR_FORWARD(int, virConnectCompareHypervisorCPU, (virConnectPtr conn, const char *emulator, const char *arch, const char *machine, const char *virttype, const char *xmlCPU, unsigned int flags), (conn, emulator, arch, machine, virttype, xmlCPU, flags))
 MR_VIR_FORWARD(char *, virConnectGetCapabilities, (virConnectPtr conn), (conn))
 MR_VIR_FORWARD(int, virConnectGetLibVersion, (virConnectPtr conn, unsigned long *libVer), (conn, libVer))

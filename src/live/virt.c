@@ -438,6 +438,53 @@ int mr_virt_compare_cpu(const char *uri, const char *virt_type, const char *cpu_
                                       ret_msg);
 }
 
+struct baseline_args {
+    const char *virt_type;
+    const char *const *cpu_xmls;
+    size_t n;
+};
+
+/* The result travels back in the answer's caps field. */
+static void baseline_job(const char *uri, const void *arg, struct answer *a)
+{
+    const struct baseline_args *ba = arg;
+    virConnectPtr conn = mr_virt_open(uri);
+    if (!job_connected(conn, uri, a))
+        return;
+    a->caps = virConnectBaselineHypervisorCPU(conn, NULL, NULL, NULL, ba->virt_type,
+                                              (const char **)ba->cpu_xmls,
+                                              (unsigned int)ba->n, 0);
+    if (!a->caps) {
+        a->r = errno_of_last_error(-EIO);
+        char *e = mr_virt_last_error();
+        a->msg = mr_xasprintf("libvirt at %s cannot work out a baseline CPU: %s", uri, e);
+        free(e);
+    }
+    virConnectClose(conn);
+}
+
+int mr_virt_baseline_cpu(const char *uri, const char *virt_type, const char *const *cpu_xmls,
+                         size_t n, char **ret_xml, char **ret_msg)
+{
+    int r = mr_virt_init(ret_msg);
+    if (r < 0)
+        return r;
+    r = probe(uri, ret_msg);
+    if (r < 0)
+        return r;
+    struct baseline_args ba = {virt_type, cpu_xmls, n};
+    struct answer a;
+    bounded(baseline_job, uri, &ba, LIBVIRT_TIMEOUT_MS, &a);
+    if (a.r < 0) {
+        free(a.caps);
+        *ret_msg = a.msg;
+        return a.r;
+    }
+    free(a.msg);
+    *ret_xml = a.caps;
+    return 0;
+}
+
 int mr_virt_ping(const char *uri, int timeout_ms, char **ret_msg)
 {
     int r = mr_virt_init(ret_msg);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <libvirt/libvirt.h>
 
@@ -47,6 +48,8 @@ int mr_virt_tcp_probe(const char *uri, struct mr_virt_probe *ret);
 int mr_virt_host(const char *uri, struct mr_libvirt_host *ret, char **ret_msg);
 int mr_virt_compare_cpu(const char *uri, const char *virt_type, const char *cpu_xml,
                         int *ret_verdict, char **ret_msg);
+int mr_virt_baseline_cpu(const char *uri, const char *virt_type, const char *const *cpu_xmls,
+                         size_t n, char **ret_xml, char **ret_msg);
 /* The same with the deadline given, for the tests. */
 int mr_virt_host_within(const char *uri, int timeout_ms, struct mr_libvirt_host *ret,
                         char **ret_msg);

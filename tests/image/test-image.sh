@@ -5,7 +5,7 @@
 # ways the fixers under test repair, serves the comparison with --root, the
 # read-only checksum, and fix then check.
 #
-# Adding a fixer to the image path (ids.nova, once it is fixable): break the
+# Adding a fixer to the image path (libvirt.listen and ids.nova are there): break the
 # tree in break_tree below, add its ID to FIX_IDS; fix and the check after it
 # run once for all of them.
 . "$MR_TESTS/cli/lib.sh"
@@ -16,7 +16,8 @@ need jq jq
 [ -c /dev/fuse ] || skip "no /dev/fuse (FUSE): guestfs_mount_local cannot serve the image"
 ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "no kernel for the libguestfs appliance (apt-get install linux-image-amd64)"
 
-FIX_IDS=libvirt.listen
+FIX_IDS=libvirt.listen,ids.nova
+OLD_ID=64060
 # One appliance cache for every run, whatever TMPDIR says (below).
 export LIBGUESTFS_CACHEDIR=${LIBGUESTFS_CACHEDIR:-/var/tmp}
 
@@ -50,6 +51,23 @@ break_tree() {
     local t=$1
     # libvirtd not listening: the transport is tcp, listen_tcp = 0.
     sed -i 's/^listen_tcp = 1/listen_tcp = 0/' "$t/etc/libvirt/libvirtd.conf"
+    # nova is 64060:64060 with its files, the site says 162:162 (ids.nova's
+    # renumbering); a file of another account must keep its owner.
+    mkdir -p "$t/etc/migready" "$t/srv/other"
+    printf '[site]\nnova_uid = 162\nnova_gid = 162\n' >"$t/etc/migready/migready.conf"
+    sed -i "s/^nova:x:162:162:/nova:x:$OLD_ID:$OLD_ID:/" "$t/etc/passwd"
+    sed -i "s/^nova:x:162:/nova:x:$OLD_ID:/" "$t/etc/group"
+    find "$t" -uid 162 -exec chown -h "$OLD_ID" {} +
+    find "$t" -gid 162 -exec chgrp -h "$OLD_ID" {} +
+    echo other >"$t/srv/other/file"
+    chown 1234:1234 "$t/srv/other/file"
+}
+
+# Every file's owner in the image, as "PATH UID GID" lines sorted by path
+# (virt-ls --csv -l --uids: type,mode,size,uid,gid,path)
+# (one appliance launch).
+image_owners() {
+    virt-ls --uids --csv -lR -a "$1" / | awk -F, '{ print $NF, $4 + 0, $5 + 0 }' | sort
 }
 
 tree=$(mk_root seed-good)
@@ -113,6 +131,17 @@ for id in ${FIX_IDS//,/ }; do
     assert_contains "$OUT" "PASS   $id"
 done
 assert_clean "check --image after fix"
+
+# ids.nova through the image: every file nova owned is now 162:162, and no
+# other file's owner changed (the tree's owners with the old IDs mapped).
+want_owners=$(cd "$tree" && find . -printf '%p %U %G\n' |
+    awk -v old="$OLD_ID" '{ sub(/^\./, "", $1); if ($1 == "") $1 = "/"
+        if ($2 == old) $2 = 162; if ($3 == old) $3 = 162; print }' | sort)
+got_owners=$(image_owners "$img") || fail "virt-ls could not list the image"
+# (lost+found is the file system's; /var/lib/migready holds fix's lock.)
+diff <(echo "$want_owners") <(echo "$got_owners" | grep -Ev '^/(lost\+found|var/lib/migready)') >&2 ||
+    fail "fix --image: the owners in the image are not the tree's with nova renumbered"
+grep -q " $OLD_ID" <<<"$got_owners" && fail "files owned by $OLD_ID remain in the image"
 
 # Errors: exit 2, a message, nothing left behind.
 new_tmp

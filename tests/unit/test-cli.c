@@ -51,6 +51,12 @@ static void test_help_shows_every_option(void **state)
         for (size_t g = 0; cmd->groups[g]; g++) {
             assert_non_null(strstr(help, cmd->groups[g]->title));
             for (const struct mr_opt *o = cmd->groups[g]->opts; o->kind != MR_OPT_END; o++, n++) {
+                if (o->kind == MR_OPT_ARGS) {
+                    /* Operands show in the usage line, by their name. */
+                    if (!strstr(help, o->argh))
+                        fail_msg("'migready %s --help' lacks '%s'", cmd->name, o->argh);
+                    continue;
+                }
                 char *word = o->short_name ? mr_xasprintf("-%c, --%s", o->short_name, o->name)
                                            : mr_xasprintf("--%s", o->name);
                 if (!has_word(help, word))
@@ -77,6 +83,8 @@ static void test_help_shows_no_other_option(void **state)
             for (size_t g = 0; mr_cli_commands[d].groups[g]; g++)
                 for (const struct mr_opt *o = mr_cli_commands[d].groups[g]->opts;
                      o->kind != MR_OPT_END; o++) {
+                    if (o->kind == MR_OPT_ARGS)
+                        continue;
                     char *word = mr_xasprintf("--%s", o->name);
                     if (!mr_opt_find(cmd->groups, word) && has_word(help, word))
                         fail_msg("'migready %s --help' shows %s, which it does not take",
@@ -95,6 +103,11 @@ static void test_names_unique(void **state)
         const struct mr_cli_command *cmd = &mr_cli_commands[c];
         for (size_t g = 0; cmd->groups[g]; g++)
             for (const struct mr_opt *o = cmd->groups[g]->opts; o->kind != MR_OPT_END; o++) {
+                if (o->kind == MR_OPT_ARGS) {
+                    assert_null(o->name);
+                    assert_non_null(o->argh);
+                    continue;
+                }
                 char *word = mr_xasprintf("--%s", o->name);
                 assert_ptr_equal(mr_opt_find(cmd->groups, word), o);
                 free(word);
@@ -219,9 +232,52 @@ static void test_parse_errors_quote_the_word(void **state)
     EXPECT_ERROR(-EINVAL, "--call X is required", "-f");
 }
 
+/* A table that takes operands: words that are no option, also after "--". */
+struct paths_dest {
+    bool flag;
+    char **paths;
+};
+static const struct mr_opt paths_opts[] = {
+    {.kind = MR_OPT_BOOL, .name = "flag", .short_name = 'f', .help = "a flag",
+     .off = offsetof(struct paths_dest, flag)},
+    {.kind = MR_OPT_ARGS, .argh = "PATH...", .help = "the paths", .flags = MR_OPT_REQUIRED,
+     .off = offsetof(struct paths_dest, paths)},
+    {.kind = MR_OPT_END},
+};
+static const struct mr_opt_group paths_group = {"Options", paths_opts};
+static const struct mr_opt_group *const paths_groups[] = {&paths_group, NULL};
+
+static void test_parse_operands(void **state)
+{
+    struct paths_dest d = {0};
+    char *msg = NULL;
+    char *argv[] = {"a", "-f", "b", "--", "-c"};
+    assert_int_equal(mr_opt_parse(paths_groups, 5, argv, &d, &msg), MR_OPT_OK);
+    assert_true(d.flag);
+    assert_int_equal(mr_strv_len(d.paths), 3);
+    assert_string_equal(d.paths[0], "a");
+    assert_string_equal(d.paths[1], "b");
+    assert_string_equal(d.paths[2], "-c");
+    mr_strv_free(d.paths);
+    d = (struct paths_dest){0};
+    char *none[] = {"-f"};
+    assert_int_equal(mr_opt_parse(paths_groups, 1, none, &d, &msg), -EINVAL);
+    assert_string_equal(msg, "PATH... is required");
+    free(msg);
+    char *help = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&help, &len);
+    mr_opt_help(f, "prog", "sums", paths_groups);
+    fclose(f);
+    assert_non_null(strstr(help, "Usage: prog [OPTIONS] PATH...\n"));
+    assert_non_null(strstr(help, "the paths"));
+    free(help);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_operands),
         cmocka_unit_test(test_help_shows_every_option),
         cmocka_unit_test(test_help_shows_no_other_option),
         cmocka_unit_test(test_names_unique),
