@@ -213,14 +213,24 @@ struct table {
     const char **keys;
     size_t *vals;
     size_t cap, n;
+    bool nocase; /* host names: compared without case, as resolvers do */
 };
 
-static uint64_t hash(const char *s)
+static uint64_t hash(const char *s, bool nocase)
 {
     uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (nocase && c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        h = (h ^ c) * 1099511628211ull;
+    }
     return h;
+}
+
+static bool key_eq(const struct table *t, const char *a, const char *b)
+{
+    return (t->nocase ? strcasecmp(a, b) : strcmp(a, b)) == 0;
 }
 
 static void table_init(struct table *t, size_t expect)
@@ -228,7 +238,8 @@ static void table_init(struct table *t, size_t expect)
     size_t cap = 16;
     while (cap < expect * 2)
         cap *= 2;
-    *t = (struct table){mr_xcalloc(cap, sizeof(char *)), mr_xcalloc(cap, sizeof(size_t)), cap, 0};
+    *t = (struct table){mr_xcalloc(cap, sizeof(char *)), mr_xcalloc(cap, sizeof(size_t)), cap, 0,
+                        false};
 }
 
 /* The slot of KEY (the caller keeps it alive), made with value 0 if new. */
@@ -237,6 +248,7 @@ static size_t *table_slot(struct table *t, const char *key)
     if ((t->n + 1) * 2 > t->cap) {
         struct table bigger;
         table_init(&bigger, t->cap);
+        bigger.nocase = t->nocase;
         for (size_t i = 0; i < t->cap; i++)
             if (t->keys[i])
                 *table_slot(&bigger, t->keys[i]) = t->vals[i];
@@ -244,8 +256,8 @@ static size_t *table_slot(struct table *t, const char *key)
         free(t->vals);
         *t = bigger;
     }
-    size_t i = hash(key) & (t->cap - 1);
-    while (t->keys[i] && strcmp(t->keys[i], key) != 0)
+    size_t i = hash(key, t->nocase) & (t->cap - 1);
+    while (t->keys[i] && !key_eq(t, t->keys[i], key))
         i = (i + 1) & (t->cap - 1);
     if (!t->keys[i]) {
         t->keys[i] = key;
@@ -256,9 +268,9 @@ static size_t *table_slot(struct table *t, const char *key)
 
 static const size_t *table_get(const struct table *t, const char *key)
 {
-    size_t i = hash(key) & (t->cap - 1);
+    size_t i = hash(key, t->nocase) & (t->cap - 1);
     while (t->keys[i]) {
-        if (strcmp(t->keys[i], key) == 0)
+        if (key_eq(t, t->keys[i], key))
             return &t->vals[i];
         i = (i + 1) & (t->cap - 1);
     }
@@ -469,6 +481,10 @@ static int run_versions(const struct mr_fleet *fl, const struct mr_ops *ops, con
 
 static bool addr_in(char *const *v, const char *a)
 {
+    /* The same text first: parsing every address is most of the work. */
+    for (size_t i = 0; v && v[i]; i++)
+        if (strcmp(v[i], a) == 0)
+            return true;
     for (size_t i = 0; v && v[i]; i++)
         if (mr_addr_same(v[i], a) || strcasecmp(v[i], a) == 0)
             return true;
@@ -515,6 +531,8 @@ static void judge_answer(const struct mr_fleet *fl, size_t who, size_t owner, co
                          const char *addr, struct wrong **v, size_t *n, size_t *cap)
 {
     const struct mr_facts *of = fl->hosts[owner].facts;
+    if (of->addresses && addr_in(of->addresses, addr))
+        return; /* the usual answer, known without parsing */
     bool loop = mr_addr_is_local_only(addr);
     /* An address is judged only against a host that reported its addresses
      * (live facts); a name is left to the host's own resolver. */
@@ -534,24 +552,16 @@ static int run_resolution(const struct mr_fleet *fl, const struct mr_ops *ops, c
 {
     (void)ops;
     (void)uri;
-    /* Every fleet host's names (host name, FQDN), to the host. */
+    /* Every fleet host's names (host name, FQDN), to the host; the first
+     * document to claim a name keeps it. */
     struct table names;
     table_init(&names, fl->n * 2);
-    char **keys = mr_xcalloc(fl->n * 2 + 1, sizeof(char *));
-    size_t nk = 0;
+    names.nocase = true;
     for (size_t i = 0; i < fl->n; i++) {
         const char *own[2] = {fl->hosts[i].facts->host, fl->hosts[i].facts->fqdn};
-        for (size_t j = 0; j < 2; j++) {
-            if (!own[j] || table_get(&names, own[j]))
-                continue;
-            keys[nk] = lower(own[j]);
-            if (table_get(&names, keys[nk])) {
-                free(keys[nk]);
-                continue;
-            }
-            *table_slot(&names, keys[nk]) = i;
-            nk++;
-        }
+        for (size_t j = 0; j < 2; j++)
+            if (own[j] && !table_get(&names, own[j]))
+                *table_slot(&names, own[j]) = i;
     }
     struct wrong *v = NULL;
     size_t n = 0, cap = 0, no_addrs = 0;
@@ -574,9 +584,7 @@ static int run_resolution(const struct mr_fleet *fl, const struct mr_ops *ops, c
                     if (asked)
                         continue;
                 }
-                char *l = lower(e[k].name);
-                const size_t *owner = table_get(&names, l);
-                free(l);
+                const size_t *owner = table_get(&names, e[k].name);
                 if (owner)
                     judge_answer(fl, i, *owner, e[k].name, e[k].address, &v, &n, &cap);
             }
@@ -623,9 +631,6 @@ static int run_resolution(const struct mr_fleet *fl, const struct mr_ops *ops, c
     free(who);
     free(v);
     free(lacking);
-    for (size_t i = 0; i < nk; i++)
-        free(keys[i]);
-    free(keys);
     table_clear(&names);
     return 0;
 }

@@ -987,6 +987,42 @@ static int read_bool(struct reader *rd, const char *key, int *dst)
     return 0;
 }
 
+static int cmp_entry_name(const void *a, const void *b, void *v)
+{
+    const struct mr_host_entry *e = v;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcasecmp(e[x].name, e[y].name);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* Keeps the first entry of each name (as entry_push does), in order, by a
+ * sort rather than a scan per entry: a fleet's /etc/hosts may name
+ * thousands of hosts, and `fleet` reads thousands of documents. */
+static void dedupe_entries(struct mr_host_entry *v, size_t *n)
+{
+    if (*n < 2)
+        return;
+    size_t *idx = mr_xcalloc(*n, sizeof(size_t));
+    bool *drop = mr_xcalloc(*n, sizeof(bool));
+    for (size_t i = 0; i < *n; i++)
+        idx[i] = i;
+    qsort_r(idx, *n, sizeof(size_t), cmp_entry_name, v);
+    for (size_t i = 1; i < *n; i++)
+        drop[idx[i]] = strcasecmp(v[idx[i]].name, v[idx[i - 1]].name) == 0;
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (drop[i]) {
+            free(v[i].name);
+            free(v[i].address);
+        } else {
+            v[k++] = v[i];
+        }
+    }
+    *n = k;
+    free(drop);
+    free(idx);
+}
+
 static int read_entries(struct reader *rd, const char *key, struct mr_host_entry **dst,
                         size_t *n_dst)
 {
@@ -997,6 +1033,7 @@ static int read_entries(struct reader *rd, const char *key, struct mr_host_entry
     if (!json_object_is_type(v, json_type_array))
         return bad(rd, key, want);
     size_t n = json_object_array_length(v);
+    *dst = mr_xrealloc(*dst, (*n_dst + n + 1) * sizeof(**dst));
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(v, i), *name = NULL, *addr = NULL;
         if (!e || !json_object_is_type(e, json_type_object) ||
@@ -1005,8 +1042,10 @@ static int read_entries(struct reader *rd, const char *key, struct mr_host_entry
             !json_object_is_type(name, json_type_string) ||
             !json_object_is_type(addr, json_type_string) || !string_ok(name) || !string_ok(addr))
             return bad(rd, key, want);
-        entry_push(dst, n_dst, json_object_get_string(name), json_object_get_string(addr));
+        (*dst)[(*n_dst)++] = (struct mr_host_entry){mr_xstrdup(json_object_get_string(name)),
+                                                    mr_xstrdup(json_object_get_string(addr))};
     }
+    dedupe_entries(*dst, n_dst);
     return 0;
 }
 

@@ -41,10 +41,13 @@ getent group libvirt-qemu >/dev/null || echo 'libvirt-qemu:x:64055:' >>"$SCRATCH
 getent group kvm >/dev/null || echo 'kvm:x:64056:' >>"$SCRATCH/group"
 mount --bind "$SCRATCH/passwd" /etc/passwd
 mount --bind "$SCRATCH/group" /etc/group
+trap 'umount /etc/libvirt /etc/passwd /etc/group 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
 libvirtd -f /etc/libvirt/libvirtd.conf -p /run/libvirtd.pid >"$SCRATCH/libvirtd.log" 2>&1 &
 lv_pid=$!
-trap 'kill "$lv_pid" 2>/dev/null; wait "$lv_pid" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+# The bind mounts go first: a mount point cannot be removed.
+trap 'kill "$lv_pid" 2>/dev/null; wait "$lv_pid" 2>/dev/null
+    umount /etc/libvirt /etc/passwd /etc/group 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 export LIBVIRT_DEFAULT_URI=qemu:///system
 for _ in $(seq 1 100); do
     virsh version >/dev/null 2>&1 && break
