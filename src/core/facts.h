@@ -11,6 +11,8 @@ struct mr_host_entry {
     char *address; /* the first address /etc/hosts gives NAME */
 };
 
+struct mr_rbd_facts; /* src/core/facts-rbd.h */
+
 struct mr_facts {
     char *tool_version;
     char *host;            /* host name */
@@ -64,6 +66,10 @@ struct mr_facts {
     int migration_port_min, migration_port_max;
     int ssh_port;
     char **notes;          /* what could not be found, and why */
+    /* Ceph RBD (src/core/facts-rbd.c): NULL when Nova does not use rbd;
+     * rbd_known is false in facts from a migready that did not report it. */
+    bool rbd_known;
+    struct mr_rbd_facts *rbd;
 };
 
 /* Collects this host's facts; what cannot be found stays NULL/-1 and is

@@ -24,6 +24,7 @@
 #include "nfsprobe.h"
 #include "ops.h"
 #include "ops-live.h"
+#include "rados.h"
 #include "sshpeer.h"
 #include "tcpprobe.h"
 #include "virt.h"
@@ -184,5 +185,7 @@ const struct mr_ops mr_ops_live = {
     .libvirt_compare_cpu = mr_virt_compare_cpu,
     .peer_fetch = mr_ssh_peer_fetch,
     .tcp_probe = mr_tcp_probe_run,
+    .libvirt_secret = mr_virt_secret,
+    .rbd_probe = mr_rbd_probe_run,
     .migrate_test = mr_migrate_run,
 };
