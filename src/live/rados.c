@@ -167,7 +167,10 @@ static int sweep(int fd, const struct lib *l, rados_ioctx_t io, const char *pref
     char *names = NULL;
     int r;
     for (;;) {
-        names = mr_xrealloc(names, size);
+        /* An empty pool fills nothing: the buffer must already read as
+         * an empty list. */
+        free(names);
+        names = mr_xcalloc(1, size + 1);
         r = l->rbd_list(io, names, &size);
         if (r != -ERANGE)
             break;
@@ -176,8 +179,9 @@ static int sweep(int fd, const struct lib *l, rados_ioctx_t io, const char *pref
         free(names);
         return fail(fd, res, r, "list the pool's images");
     }
+    size_t used = (size_t)r; /* rbd_list returns the bytes it filled */
     step(fd, res, MR_RBD_REMOVE_IMAGE);
-    for (const char *n = names; n < names + size && *n; n += strlen(n) + 1) {
+    for (const char *n = names; n < names + used && *n; n += strnlen(n, used) + 1) {
         if (strncmp(n, prefix, strlen(prefix)) != 0)
             continue;
         if (l->rbd_remove(io, n) == 0)

@@ -115,8 +115,12 @@ else
 fi
 on hv2 "$MIGREADY" facts --format json | jq -e '.rbd.secret.present == true and (.rbd | tostring | test("AQ") | not)' >/dev/null ||
     bad "$CASE: hv2's facts lack the secret, or hold a key"
+# A leftover of an earlier (killed) run is swept first.
+on hv1 rbd --id nova -p vms create --size 1 migready-probe-hv1-deadbeef >/dev/null
 RC=0
 MOUT=$(on hv1 "$MIGREADY" migrate-test --peer hv2 --timeout 120 --format json 2>&1) || RC=$?
+printf '%s' "$MOUT" | jq -e '.notes | any(test("removed 1 leftover image"))' >/dev/null ||
+    bad "$CASE: the leftover image was not reported removed: $MOUT"
 if [ "$RC" = 0 ] && [ "$(printf '%s' "$MOUT" | jq -r .storage)" = rbd ] &&
     printf '%s' "$MOUT" | jq -e '.probe.disk | startswith("rbd:vms/")' >/dev/null; then
     ok "$CASE: migrate-test with an RBD disk passes (data read back intact)"
