@@ -12,12 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "cephconf.h"
 #include "checks.h"
 #include "ctx.h"
+#include "facts-rbd.h"
+#include "facts.h"
 #include "novaconf.h"
+#include "ops.h"
+#include "peers.h"
 
 #define CEPH_CONF_DEFAULT "/etc/ceph/ceph.conf"
 #define CEPH_CONF_MAX (1u << 20)
@@ -64,39 +69,6 @@ static bool is_uuid(const char *s)
             return false;
     }
     return *s == '\0';
-}
-
-/* The keyring librados takes for client.USER: ceph.conf's keyring in
- * [client.USER], [client] or [global], else /etc/ceph/$cluster.$name.keyring
- * with cluster "ceph" (Nova's RBD driver names no cluster). $cluster and
- * $name are expanded as Ceph does. */
-static char *keyring_path(const struct mr_ceph_conf *cc, const char *user)
-{
-    const char *v = NULL;
-    char *sect = mr_xasprintf("client.%s", user);
-    if (cc)
-        v = mr_ceph_conf_get(cc, sect, "keyring", NULL);
-    if (cc && !v)
-        v = mr_ceph_conf_get(cc, "client", "keyring", NULL);
-    if (cc && !v)
-        v = mr_ceph_conf_get(cc, "global", "keyring", NULL);
-    if (!v || strchr(v, ',')) /* a search list: the first default is the one to have */
-        v = "/etc/ceph/$cluster.$name.keyring";
-    char *out = mr_xstrdup("");
-    for (const char *s = v; *s;) {
-        const char *rep = NULL;
-        size_t skip = 1;
-        if (strncmp(s, "$cluster", 8) == 0)
-            rep = "ceph", skip = 8;
-        else if (strncmp(s, "$name", 5) == 0)
-            rep = sect, skip = 5;
-        char *n = rep ? mr_xasprintf("%s%s", out, rep) : mr_xasprintf("%s%c", out, *s);
-        free(out);
-        out = n;
-        s += skip;
-    }
-    free(sect);
-    return out;
 }
 
 /* images_rbd_ceph_conf: exists, parses, names the cluster. *ret_cc is the
@@ -147,7 +119,7 @@ cleanup:
 static void check_keyring(const struct mr_ctx *ctx, struct mr_result *res,
                           const struct mr_ceph_conf *cc, const char *user)
 {
-    char *path = keyring_path(cc, user);
+    char *path = mr_ceph_keyring_path(cc, user);
     const char *nova = mr_ctx_nova_user(ctx);
     struct stat st;
     struct mr_finding *f;
@@ -256,4 +228,282 @@ const struct mr_check mr_check_rbd_config = {
     .title = "Nova's Ceph RBD settings, ceph.conf and keyring",
     .optional = true,
     .run = run_config,
+};
+
+/* ---- rbd.secret ---- */
+
+#define SECRET_REMEDY                                                                          \
+    "define it on %s with usage type ceph (<secret ephemeral='no' private='no'><uuid>%s</uuid>"  \
+    "<usage type='ceph'><name>client.%s secret</name></usage></secret>: virsh secret-define "    \
+    "FILE), then virsh secret-set-value %s --file KEYFILE with the base64 key of client.%s "    \
+    "(not --plain, which stores the key encoded twice)"
+
+/* Whether this host's (HOST, own) or a peer's facts say its libvirt is ready
+ * to open the disks: the secret with the UUID exists, is ceph, persistent,
+ * holds a value, and the value is the keyring's key. */
+static void judge_secret(struct mr_result *res, const char *host, const struct mr_rbd_facts *r,
+                         bool own)
+{
+    const char *u = r->secret_uuid, *user = r->user ? r->user : "USER";
+    struct mr_finding *f;
+    if (r->secret_present < 0) {
+        if (!own)
+            mr_report(res, MR_SKIP, "%s's libvirt secrets are not known (its facts could not "
+                      "ask libvirt)", host);
+        else
+            mr_report(res, MR_ERROR, "libvirt's secrets could not be read here");
+        return;
+    }
+    if (r->secret_present == 0) {
+        f = mr_report(res, MR_FAIL, "%s's libvirt holds no secret %s (rbd_secret_uuid): QEMU "
+                      "cannot open any RBD disk there, and a migration to %s fails with "
+                      "\"Secret not found: no secret with matching uuid '%s'\"",
+                      host, u, host, u);
+        mr_finding_remedy(f, SECRET_REMEDY, host, u, user, u, user);
+        return;
+    }
+    if (r->secret_usage && strcmp(r->secret_usage, "ceph") != 0) {
+        f = mr_report(res, MR_FAIL, "%s's libvirt secret %s has usage type %s, not ceph: "
+                      "libvirt refuses it for an RBD disk",
+                      host, u, *r->secret_usage ? r->secret_usage : "none");
+        mr_finding_remedy(f, "on %s: virsh secret-undefine %s, then " SECRET_REMEDY, host, u,
+                          host, u, user, u, user);
+        return;
+    }
+    if (r->secret_ephemeral == 1) {
+        f = mr_report(res, MR_FAIL, "%s's libvirt secret %s is ephemeral: it is gone after "
+                      "libvirtd restarts, and so are the instances' disks",
+                      host, u);
+        mr_finding_remedy(f, "on %s: virsh secret-undefine %s, then " SECRET_REMEDY, host, u,
+                          host, u, user, u, user);
+        return;
+    }
+    if (r->secret_has_value == 0) {
+        f = mr_report(res, MR_FAIL, "%s's libvirt secret %s has no value: QEMU cannot "
+                      "authenticate as client.%s", host, u, user);
+        mr_finding_remedy(f, "on %s: virsh secret-set-value %s --file KEYFILE with the base64 "
+                          "key of client.%s (not --plain)", host, u, user);
+        return;
+    }
+    if (r->secret_matches_keyring == 0) {
+        if (r->secret_double_encoded)
+            f = mr_report(res, MR_FAIL, "%s's libvirt secret %s holds client.%s's key as base64 "
+                          "text (set with secret-set-value --plain): librados gets the key "
+                          "encoded twice and QEMU fails with \"error connecting: Invalid "
+                          "argument\"", host, u, user);
+        else
+            f = mr_report(res, MR_FAIL, "%s's libvirt secret %s does not hold the key of "
+                          "client.%s in its keyring (key mismatch): QEMU fails there with "
+                          "\"error connecting: Permission denied\"", host, u, user);
+        mr_finding_remedy(f, "on %s: virsh secret-set-value %s --file KEYFILE with the key of "
+                          "the keyring (ceph auth get-key client.%s), not --plain",
+                          host, u, user);
+        return;
+    }
+    mr_report(res, MR_PASS, "%s's libvirt holds the ceph secret %s%s%s%s", host, u,
+              r->secret_matches_keyring == 1 ? " with the key of client." : "",
+              r->secret_matches_keyring == 1 ? user : "",
+              r->secret_matches_keyring == 1 ? "'s keyring"
+              : r->secret_has_value < 0      ? " (private: its value cannot be compared)"
+                                             : " (the keyring could not be read to compare)");
+}
+
+static void secret_peers(const struct mr_ctx *ctx, struct mr_result *res,
+                         const struct mr_rbd_facts *own)
+{
+    struct mr_peer *const *peers = NULL;
+    size_t n = 0;
+    if (!ctx->peers || !ctx->peers[0])
+        return;
+    int r = mr_ctx_peer_list(ctx, &peers, &n);
+    if (r < 0) {
+        mr_report(res, MR_ERROR, "cannot fetch the peers' facts: %s", strerror(-r));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct mr_peer *p = peers[i];
+        struct mr_finding *f;
+        if (!p->facts) {
+            mr_report(res, MR_SKIP, "not compared: %s unreachable (see ssh.peers)", p->name);
+            continue;
+        }
+        if (!p->facts->rbd_known) {
+            mr_report(res, MR_SKIP, "not compared: %s's migready does not report its Ceph "
+                      "settings (older version)", p->name);
+            continue;
+        }
+        const struct mr_rbd_facts *pr = p->facts->rbd;
+        if (!pr) {
+            f = mr_report(res, MR_FAIL, "%s's Nova does not keep instance disks on Ceph "
+                          "(images_type is not rbd), this host's does", p->name);
+            mr_finding_remedy(f, "use the same [libvirt] images_type on every compute host");
+            continue;
+        }
+        if (!pr->secret_uuid || strcmp(pr->secret_uuid, own->secret_uuid) != 0) {
+            f = mr_report(res, MR_FAIL, "%s's rbd_secret_uuid is %s, this host's %s: the "
+                          "instance's disk XML names %s, which %s's libvirt must hold",
+                          p->name, pr->secret_uuid ? pr->secret_uuid : "unset",
+                          own->secret_uuid, own->secret_uuid, p->name);
+            mr_finding_remedy(f, "use one libvirt secret UUID for client.%s on every compute "
+                              "host ([libvirt] rbd_secret_uuid)", own->user ? own->user : "USER");
+            continue;
+        }
+        judge_secret(res, p->name, pr, false);
+    }
+}
+
+static int run_secret(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_facts *facts = mr_ctx_facts(ctx);
+    const struct mr_rbd_facts *r = facts->rbd;
+    if (!r) {
+        mr_report(res, MR_SKIP, "instance disks are not on Ceph here (images_type is not rbd; "
+                  "see rbd.config)");
+        return 0;
+    }
+    if (!r->secret_uuid) {
+        mr_report(res, MR_SKIP, "[libvirt] rbd_secret_uuid is not set (see rbd.config)");
+        return 0;
+    }
+    char *host = mr_ctx_hostname(ctx);
+    judge_secret(res, host ? host : "this host", r, true);
+    free(host);
+    secret_peers(ctx, res, r);
+    return 0;
+}
+
+const struct mr_check mr_check_rbd_secret = {
+    .id = "rbd.secret",
+    .title = "libvirt holds the Ceph secret, with the keyring's key, here and on every peer",
+    .needs = MR_NEED_LIVE | MR_NEED_LIBVIRT,
+    .optional = true,
+    .run = run_secret,
+};
+
+/* ---- rbd.access ---- */
+
+#define ACCESS_TIMEOUT_MS 20000
+
+/* Monitors R's host cannot reach on any of their ports, one finding each. */
+static void judge_mons(struct mr_result *res, const char *host, const struct mr_rbd_facts *r)
+{
+    for (size_t i = 0; i < r->n_mons; i++) {
+        const char *a = r->mons[i].addr;
+        bool seen = false, any = false, probed = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(r->mons[k].addr, a) == 0;
+        if (seen)
+            continue;
+        char ports[64] = "";
+        for (size_t k = i; k < r->n_mons; k++) {
+            if (strcmp(r->mons[k].addr, a) != 0)
+                continue;
+            probed |= r->mons[k].reachable >= 0;
+            any |= r->mons[k].reachable == 1;
+            size_t l = strlen(ports);
+            snprintf(ports + l, sizeof(ports) - l, "%s%d", l ? " and " : "", r->mons[k].port);
+        }
+        if (!probed || any)
+            continue;
+        struct mr_finding *f = mr_report(
+            res, MR_FAIL, "%s cannot reach the Ceph monitor %s (port %s): an unreachable "
+            "monitor hangs a migration to %s for 300 s, then \"Connection timed out\"",
+            host, a, ports, host);
+        mr_finding_remedy(f, "give %s a route to %s and open ports 3300 and 6789 (and the OSDs' "
+                          "6800-7300) between them", host, a);
+    }
+}
+
+static char *probe_name(const struct mr_ctx *ctx)
+{
+    char *h = mr_ctx_hostname(ctx);
+    unsigned char b[4] = {0};
+    if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
+        long long t = mr_now_ms();
+        memcpy(b, &t, sizeof(b));
+    }
+    char *n = mr_xasprintf("migready-access-%s-%02x%02x%02x%02x", h ? h : "host", b[0], b[1],
+                           b[2], b[3]);
+    free(h);
+    return n;
+}
+
+static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_facts *facts = mr_ctx_facts(ctx);
+    const struct mr_rbd_facts *r = facts->rbd;
+    if (!r) {
+        mr_report(res, MR_SKIP, "instance disks are not on Ceph here (images_type is not rbd; "
+                  "see rbd.config)");
+        return 0;
+    }
+    if (!r->user || !r->pool) {
+        mr_report(res, MR_SKIP, "rbd_user or images_rbd_pool is not set (see rbd.config)");
+        return 0;
+    }
+    char *host = mr_ctx_hostname(ctx);
+    const char *h = host ? host : "this host";
+    size_t before = res->n_findings;
+    judge_mons(res, h, r);
+    bool mons_ok = res->n_findings == before;
+    if (!ctx->ops->rbd_probe) {
+        mr_report(res, MR_SKIP, "no Ceph client in this context");
+        goto peers;
+    }
+    /* For the remedy only: librados finds the keyring itself. */
+    char *keyring = mr_ceph_keyring_path(NULL, r->user);
+    char *name = probe_name(ctx);
+    struct mr_rbd_request req = {.action = MR_RBD_PROBE, .conf = r->ceph_conf, .user = r->user,
+                                 .pool = r->pool, .image = name,
+                                 .timeout_ms = ACCESS_TIMEOUT_MS};
+    struct mr_rbd_result out;
+    double t0 = mr_now_s();
+    int rc = ctx->ops->rbd_probe(&req, &out);
+    struct mr_finding *f;
+    if (rc < 0) {
+        mr_report(res, MR_ERROR, "cannot start the Ceph client: %s", strerror(-rc));
+    } else if (out.stage == MR_RBD_DONE) {
+        mr_report(res, MR_PASS, "client.%s created, wrote, read back and removed an image in "
+                  "the pool %s (%.0f ms)", r->user, r->pool, (mr_now_s() - t0) * 1000);
+    } else if (out.stage == MR_RBD_CONNECT && out.err == -EACCES) {
+        f = mr_report(res, MR_FAIL, "the cluster refuses client.%s's key: %s", r->user,
+                      out.message);
+        mr_finding_remedy(f, "install client.%s's current key as %s (ceph auth get client.%s)",
+                          r->user, keyring, r->user);
+    } else if (out.stage <= MR_RBD_CONNECT && (out.err == -ETIMEDOUT || !mons_ok)) {
+        f = mr_report(res, MR_FAIL, "no monitor of %s answers from %s: %s", r->ceph_conf, h,
+                      out.message);
+        mr_finding_remedy(f, "give %s a route to the monitors (mon_host in %s) on ports 3300 "
+                          "and 6789", h, r->ceph_conf);
+    } else if (out.stage == MR_RBD_POOL) {
+        f = mr_report(res, MR_FAIL, "client.%s cannot use the pool %s: %s", r->user, r->pool,
+                      out.message);
+        mr_finding_remedy(f, "create the pool, or give client.%s osd 'profile rbd pool=%s' "
+                          "(ceph auth caps)", r->user, r->pool);
+    } else {
+        f = mr_report(res, MR_FAIL, "the Ceph probe failed at '%s': %s%s",
+                      mr_rbd_stage_name(out.stage), out.message,
+                      out.data_mismatch ? " (data differs)" : "");
+        mr_finding_remedy(f, "see the cluster's health (ceph -s) and client.%s's caps "
+                          "(mon 'profile rbd' osd 'profile rbd pool=%s')", r->user, r->pool);
+    }
+    free(keyring);
+    free(name);
+peers:
+    free(host);
+    struct mr_peer *const *peers = NULL;
+    size_t n = 0;
+    if (ctx->peers && ctx->peers[0] && mr_ctx_peer_list(ctx, &peers, &n) == 0)
+        for (size_t i = 0; i < n; i++)
+            if (peers[i]->facts && peers[i]->facts->rbd)
+                judge_mons(res, peers[i]->name, peers[i]->facts->rbd);
+    return 0;
+}
+
+const struct mr_check mr_check_rbd_access = {
+    .id = "rbd.access",
+    .title = "librados reaches every monitor and can create, write, read and remove an image",
+    .needs = MR_NEED_LIVE | MR_NEED_NET,
+    .optional = true,
+    .run = run_access,
 };

@@ -27,6 +27,8 @@ const struct mr_row mr_rows[] = {
     {.check = &mr_check_nfs_fstab, .fixer = &mr_fixer_nfs_fstab},
     {.check = &mr_check_nfs_access},
     {.check = &mr_check_rbd_config},
+    {.check = &mr_check_rbd_secret},
+    {.check = &mr_check_rbd_access},
     {.check = &mr_check_ssh_keys, .fixer = &mr_fixer_ssh_keys},
     {.check = &mr_check_ssh_peers},
     {

@@ -17,6 +17,8 @@ extern const struct mr_check mr_check_nfs_exports;
 extern const struct mr_check mr_check_nfs_fstab;
 extern const struct mr_check mr_check_nfs_access;
 extern const struct mr_check mr_check_rbd_config;
+extern const struct mr_check mr_check_rbd_secret;
+extern const struct mr_check mr_check_rbd_access;
 extern const struct mr_check mr_check_hosts_resolution;
 extern const struct mr_check mr_check_ssh_keys;
 extern const struct mr_check mr_check_ssh_peers;

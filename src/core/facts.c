@@ -20,6 +20,7 @@
 #include <libxml/tree.h>
 
 #include "ctx.h"
+#include "facts-rbd.h"
 #include "facts.h"
 #include "hostsfile.h"
 #include "libvirtconf.h"
@@ -77,6 +78,7 @@ void mr_facts_free(struct mr_facts *f)
     mr_strv_free(f->authorized_fingerprints);
     free(f->nova_version);
     mr_strv_free(f->notes);
+    mr_rbd_facts_free(f->rbd);
     free(f);
 }
 
@@ -742,6 +744,8 @@ int mr_facts_collect(const struct mr_ctx *ctx, struct mr_facts **ret)
     collect_keys(ctx, f);
     collect_ports(ctx, f);
     collect_tls(ctx, f); /* after collect_ports: the transport */
+    f->rbd = mr_rbd_facts_collect(ctx, &f->notes);
+    f->rbd_known = true;
     *ret = f;
     return 0;
 }
@@ -885,6 +889,8 @@ char *mr_facts_to_json(const struct mr_facts *f)
     json_object_object_add(ports, "migration_max", jint(f->migration_port_max, 0));
     json_object_object_add(ports, "ssh", jint(f->ssh_port, 0));
     json_object_object_add(o, "ports", ports);
+    if (f->rbd_known)
+        json_object_object_add(o, "rbd", mr_rbd_facts_to_json(f->rbd));
     json_object_object_add(o, "notes", jstrv(f->notes));
     char *s = mr_xstrdup(json_object_to_json_string_ext(
         o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -1184,6 +1190,18 @@ static int read_all(struct reader *rd, struct mr_facts *f)
             rd->msg = sub.msg;
         else
             free(sub.msg);
+    }
+    json_object *rbd = NULL;
+    if (json_object_object_get_ex(rd->obj, "rbd", &rbd)) {
+        char *msg = NULL;
+        f->rbd_known = true;
+        if (mr_rbd_facts_from_json(rbd, &f->rbd, &msg) < 0) {
+            r |= -EBADMSG;
+            if (!rd->msg)
+                rd->msg = msg;
+            else
+                free(msg);
+        }
     }
     json_object *ports = get(rd, "ports");
     if (ports && !json_object_is_type(ports, json_type_object)) {

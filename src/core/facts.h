@@ -24,6 +24,7 @@ struct mr_facts_tls {
     char *ca_fingerprint; /* "sha256:" + lowercase hex of the CA's DER; NULL: no CA */
     struct mr_facts_cert server, client;
 };
+struct mr_rbd_facts; /* src/core/facts-rbd.h */
 
 struct mr_facts {
     char *tool_version;
@@ -94,6 +95,10 @@ struct mr_facts {
     int migration_port_min, migration_port_max;
     int ssh_port;
     char **notes;          /* what could not be found, and why */
+    /* Ceph RBD (src/core/facts-rbd.c): NULL when Nova does not use rbd;
+     * rbd_known is false in facts from a migready that did not report it. */
+    bool rbd_known;
+    struct mr_rbd_facts *rbd;
 };
 
 /* Collects this host's facts; what cannot be found stays NULL/-1 and is

@@ -51,7 +51,7 @@ struct mr_migrate_report {
     enum mr_migrate_outcome outcome;
     char *host, *peer;
     char *transport;       /* tcp, tls, ssh (or the scheme of live_migration_uri) */
-    char *storage;         /* "shared" or "block" */
+    char *storage;         /* "shared", "block" or "rbd" */
     char *domain;          /* the probe's name */
     char *domain_type;     /* kvm or qemu */
     char *cpu;             /* the probe's CPU as Nova would configure it */
@@ -66,3 +66,8 @@ struct mr_migrate_report {
     double seconds;
 };
 void mr_migrate_report_clear(struct mr_migrate_report *rep);
+/* A failure with an RBD probe disk (MESSAGE is libvirt's or QEMU's, met
+ * on the way to TO) mapped to rbd.secret or rbd.access; false (RET
+ * untouched) when MESSAGE says nothing about Ceph. */
+bool mr_migrate_explain_rbd(const char *message, const char *to, const char *uuid,
+                            const char *user, struct mr_migrate_cause *ret);

@@ -76,6 +76,25 @@ void mr_processes_free(struct mr_process *v, size_t n)
     free(v);
 }
 
+static const char *const rbd_stage_names[] = {
+    [MR_RBD_LOAD] = "load librados",
+    [MR_RBD_CONF] = "read ceph.conf",
+    [MR_RBD_CONNECT] = "connect",
+    [MR_RBD_POOL] = "open the pool",
+    [MR_RBD_CREATE_IMAGE] = "create the image",
+    [MR_RBD_OPEN] = "open the image",
+    [MR_RBD_WRITE] = "write",
+    [MR_RBD_READ] = "read",
+    [MR_RBD_REMOVE_IMAGE] = "remove the image",
+    [MR_RBD_DONE] = "done",
+};
+_Static_assert(MR_ARRAY_SIZE(rbd_stage_names) == MR_RBD_DONE + 1, "a name for every rbd stage");
+
+const char *mr_rbd_stage_name(enum mr_rbd_stage s)
+{
+    return (unsigned)s <= MR_RBD_DONE ? rbd_stage_names[s] : "?";
+}
+
 /* ---- mr_ops_none: every source unavailable ---- */
 
 static int none_local_addresses(char ***ret)
@@ -171,6 +190,24 @@ static int none_tcp_probe(struct mr_tcp_probe *probes, size_t n, int timeout_ms)
     return -ENOSYS;
 }
 
+static int none_libvirt_secret(const char *uri, const char *uuid, const char *key_b64,
+                               struct mr_libvirt_secret *ret, char **ret_msg)
+{
+    (void)uri;
+    (void)uuid;
+    (void)key_b64;
+    (void)ret;
+    *ret_msg = mr_xstrdup("no live sources in this context");
+    return -ENOSYS;
+}
+
+static int none_rbd_probe(const struct mr_rbd_request *req, struct mr_rbd_result *res)
+{
+    (void)req;
+    (void)res;
+    return -ENOSYS;
+}
+
 static int none_migrate_test(const struct mr_ctx *ctx, const struct mr_migrate_opts *opts,
                              struct mr_migrate_report *ret)
 {
@@ -200,6 +237,8 @@ const struct mr_ops mr_ops_none = {
     .libvirt_baseline_cpu = none_libvirt_baseline_cpu,
     .peer_fetch = none_peer_fetch,
     .tcp_probe = none_tcp_probe,
+    .libvirt_secret = none_libvirt_secret,
+    .rbd_probe = none_rbd_probe,
     .migrate_test = none_migrate_test,
     .processes = none_processes,
 };

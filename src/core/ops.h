@@ -111,6 +111,62 @@ struct mr_tls_result {
     char names[512];      /* the names the peer's certificate carries, "DNS:hv2, IP:..." */
 };
 
+/* One Ceph RBD client job (rbd_probe, src/live/rados.c): librados connects
+ * as client.USER with ceph.conf's monitors, then works on IMAGE in POOL. */
+enum mr_rbd_action {
+    MR_RBD_PROBE,  /* create, write, read back and remove IMAGE (rbd.access) */
+    MR_RBD_CREATE, /* create IMAGE filled with the probe pattern (migrate-test) */
+    MR_RBD_VERIFY, /* read IMAGE back and compare with the pattern */
+    MR_RBD_REMOVE, /* remove IMAGE; gone already is fine */
+    MR_RBD_SWEEP,  /* remove every image whose name starts with IMAGE */
+};
+
+struct mr_rbd_request {
+    enum mr_rbd_action action;
+    const char *conf;    /* ceph.conf */
+    const char *user;    /* rbd_user, without "client." */
+    const char *keyring; /* NULL: as ceph.conf says */
+    const char *pool;
+    const char *image;
+    int timeout_ms;      /* the whole job, connect included */
+};
+
+/* The step a job reached; a failure happened in `stage`. */
+enum mr_rbd_stage {
+    MR_RBD_LOAD,    /* loading librados/librbd */
+    MR_RBD_CONF,    /* reading ceph.conf */
+    MR_RBD_CONNECT, /* monitors, cephx */
+    MR_RBD_POOL,    /* opening the pool */
+    MR_RBD_CREATE_IMAGE,
+    MR_RBD_OPEN,
+    MR_RBD_WRITE,
+    MR_RBD_READ,
+    MR_RBD_REMOVE_IMAGE,
+    MR_RBD_DONE,
+};
+const char *mr_rbd_stage_name(enum mr_rbd_stage s);
+
+struct mr_rbd_result {
+    enum mr_rbd_stage stage; /* where it stopped; MR_RBD_DONE on success */
+    int err;                 /* negative errno of the failing step (-ETIMEDOUT when it hung) */
+    bool data_mismatch;      /* read back differs from the pattern */
+    int removed;             /* MR_RBD_SWEEP: how many images went */
+    char message[256];       /* what failed, in words ("" when nothing did) */
+};
+
+/* A libvirt secret as rbd.secret judges it (libvirt_secret). */
+struct mr_libvirt_secret {
+    bool present;
+    char usage[16];       /* usage type: "ceph", "volume", ... ("" when none) */
+    bool ephemeral;
+    bool is_private;
+    int has_value;        /* 1, 0, -1 unknown (a private secret's value cannot be read) */
+    /* The value against the key that was given: 1 equal, 0 different, 2 it
+     * holds the key's base64 text (set with --plain: librados gets the key
+     * encoded twice), -1 unknown (no key given, no readable value). */
+    int matches;
+};
+
 /* What the local libvirt says about its host (src/live/virt.c). */
 struct mr_libvirt_host {
     /* libvirt's encoding: major * 1000000 + minor * 1000 + micro */
@@ -194,6 +250,17 @@ struct mr_ops {
      * when it was tried (the outcome in *ret), a negative errno when it
      * could not start. */
     int (*tls_handshake)(const struct mr_tls_probe *req, struct mr_tls_result *ret);
+    /* The libvirt secret UUID at URI (the local libvirt) and, when KEY_B64
+     * (a keyring's key, base64) is given, whether its value is that key;
+     * the value never leaves the libvirt client process. 0 when libvirt
+     * answered (ret->present says whether the secret exists), else a
+     * negative errno and *ret_msg (caller frees). */
+    int (*libvirt_secret)(const char *uri, const char *uuid, const char *key_b64,
+                          struct mr_libvirt_secret *ret, char **ret_msg);
+    /* A Ceph RBD client job (src/live/rados.c), in a child process killed
+     * at req->timeout_ms. 0 when the job ran (its outcome in *res), a
+     * negative errno when it could not start. */
+    int (*rbd_probe)(const struct mr_rbd_request *req, struct mr_rbd_result *res);
     /* A real live migration of a probe domain to a peer and back
      * (src/core/migreport.h, src/live/migrate.c): the outcome, with the figures and any failure's cause
      * in *ret (clear it with mr_migrate_report_clear). */

@@ -40,6 +40,7 @@
 #include <libvirt/virterror.h>
 
 #include "ctx.h"
+#include "facts-rbd.h"
 #include "facts.h"
 #include "migrate.h"
 #include "migready.h"
@@ -236,12 +237,25 @@ struct run {
     bool shared;
     const char *type;         /* kvm or qemu */
     char *cpu;                /* the <cpu> element */
+    const struct mr_rbd_facts *rbd; /* the probe disk is an RBD image (images_type = rbd) */
+    bool rbd_image;           /* it was created: remove it on the way out */
 };
 
 static int last_code(void)
 {
     virErrorPtr e = virGetLastError();
     return e ? e->code : 0;
+}
+
+/* With an RBD probe disk, Ceph's words (QEMU's "error connecting",
+ * libvirt's "Secret not found") point at the rbd checks instead. */
+static void explain_rbd(struct run *rn, const char *msg, const char *to)
+{
+    struct mr_migrate_cause c;
+    if (!rn->rbd || !mr_migrate_explain_rbd(msg, to, rn->rbd->secret_uuid, rn->rbd->user, &c))
+        return;
+    mr_migrate_cause_clear(&rn->rep->why);
+    rn->rep->why = c;
 }
 
 /* Records the failure of STEP (message MSG, libvirt CODE) with its cause. */
@@ -304,6 +318,7 @@ static int failed(struct run *rn, enum mr_migrate_outcome outcome, enum mr_migra
         mr_migrate_explain(phase, code, msg, from, to, &rep->why);
         if (rep->transport && strcmp(rep->transport, "tls") == 0)
             tls_cause(rn);
+        explain_rbd(rn, msg, to);
     }
     return -1;
 }
@@ -604,6 +619,23 @@ static int make_disk(struct run *rn, const char *name)
     return 0;
 }
 
+/* The RBD probe disk as Nova's libvirt driver writes an rbd instance disk:
+ * a network disk authenticated with the configured secret; QEMU finds the
+ * monitors in ceph.conf on each host. */
+static char *rbd_disk_xml(const struct run *rn, const char *name)
+{
+    const struct mr_rbd_facts *r = rn->rbd;
+    return mr_xasprintf("    <disk type='network' device='disk'>\n"
+                        "      <driver name='qemu' type='raw' cache='writeback'/>\n"
+                        "      <auth username='%s'><secret type='ceph' uuid='%s'/></auth>\n"
+                        "      <source protocol='rbd' name='%s/%s'>\n"
+                        "        <config file='%s'/>\n"
+                        "      </source>\n"
+                        "      <target dev='vda' bus='virtio'/>\n"
+                        "    </disk>\n",
+                        r->user, r->secret_uuid, r->pool, name, r->ceph_conf);
+}
+
 /* ------------------------------------------------------------- domain */
 
 /* The guest CPU as Nova's libvirt driver configures it. */
@@ -645,7 +677,14 @@ static char *domain_xml(const struct run *rn, const char *name, const char *type
                         const char *cpu)
 {
     const struct mr_migrate_report *rep = rn->rep;
-    return mr_xasprintf(
+    char *disk = rn->rbd ? rbd_disk_xml(rn, name)
+                         : mr_xasprintf("    <disk type='file' device='disk'>\n"
+                                        "      <driver name='qemu' type='raw'/>\n"
+                                        "      <source file='%s'/>\n"
+                                        "      <target dev='vda' bus='virtio'/>%s\n"
+                                        "    </disk>\n",
+                                        rep->disk, rn->o->block ? "" : "\n      <readonly/>");
+    char *xml = mr_xasprintf(
         "<domain type='%s'>\n"
         "  <name>%s</name>\n"
         "  <title>migready migrate-test probe (safe to remove)</title>\n"
@@ -657,17 +696,14 @@ static char *domain_xml(const struct run *rn, const char *name, const char *type
         "  <on_reboot>restart</on_reboot>\n"
         "  <on_crash>destroy</on_crash>\n"
         "  <devices>\n"
-        "    <disk type='file' device='disk'>\n"
-        "      <driver name='qemu' type='%s'/>\n"
-        "      <source file='%s'/>\n"
-        "      <target dev='vda' bus='virtio'/>%s\n"
-        "    </disk>\n"
+        "%s"
         "    <controller type='usb' model='none'/>\n"
         "    <memballoon model='none'/>\n"
         "  </devices>\n"
         "</domain>\n",
-        type, name, PROBE_MEMORY_MIB, cpu, "raw", rep->disk,
-        rn->o->block ? "" : "\n      <readonly/>");
+        type, name, PROBE_MEMORY_MIB, cpu, disk);
+    free(disk);
+    return xml;
 }
 
 /* ------------------------------------------------------------- a leg */
@@ -905,6 +941,177 @@ static int start_domain(struct run *rn)
     return 0;
 }
 
+/* ------------------------------------------------------------- rbd */
+
+#define RBD_JOB_MS 20000
+
+/* The probe disk is an RBD image when Nova keeps instance disks on Ceph
+ * (and no block migration is asked for): this host's facts say which. */
+static bool rbd_wanted(struct run *rn)
+{
+    const char *t = mr_novaconf_str(rn->nova, "libvirt", "images_type");
+    if (rn->o->block || !t || strcmp(t, "rbd") != 0)
+        return false;
+    const struct mr_rbd_facts *r = mr_ctx_facts(rn->ctx)->rbd;
+    if (r && r->pool && r->user && r->secret_uuid)
+        rn->rbd = r;
+    return true;
+}
+
+/* One librados job on IMAGE; -1 (recorded as STEP's failure) when it fails. */
+static int rbd_job(struct run *rn, enum mr_rbd_action action, const char *image, char *step)
+{
+    const struct mr_rbd_facts *r = rn->rbd;
+    struct mr_rbd_request req = {.action = action, .conf = r->ceph_conf, .user = r->user,
+                                 .pool = r->pool, .image = image, .timeout_ms = RBD_JOB_MS};
+    struct mr_rbd_result out;
+    int rc = rn->ctx->ops->rbd_probe ? rn->ctx->ops->rbd_probe(&req, &out) : -ENOSYS;
+    if (rc == 0 && out.stage == MR_RBD_DONE && !out.data_mismatch) {
+        free(step);
+        return 0;
+    }
+    struct mr_migrate_report *rep = rn->rep;
+    failed(rn, action == MR_RBD_VERIFY ? MR_MIGRATE_FAILED : MR_MIGRATE_SETUP, MR_PHASE_START,
+           rep->host, rep->host, 0, step,
+           rc < 0 ? mr_xasprintf("cannot start the Ceph client: %s", strerror(-rc))
+                  : mr_xstrdup(out.message));
+    if (!rep->why.check) {
+        mr_migrate_cause_clear(&rep->why);
+        rep->why.check = "rbd.access";
+        rep->why.cause = out.data_mismatch
+                             ? mr_xstrdup("the probe image's data changed on the round trip")
+                             : mr_xasprintf("client.%s cannot use the pool %s from here",
+                                            r->user, r->pool);
+        rep->why.remedy = mr_xstrdup("see 'migready check --only rbd.config,rbd.access'");
+    }
+    return -1;
+}
+
+/* The destination's facts, before anything is created: a secret it lacks
+ * or a monitor it cannot reach fail the migration only after QEMU tried
+ * (the latter after 300 s). */
+static int rbd_precheck(struct run *rn)
+{
+    struct mr_migrate_report *rep = rn->rep;
+    const char *peer = rn->o->peer;
+    struct mr_peer *const *peers = NULL;
+    size_t n = 0;
+    const struct mr_rbd_facts *pr = NULL;
+    bool known = false;
+    if (mr_ctx_peer_list(rn->ctx, &peers, &n) == 0)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(peers[i]->name, peer) == 0 && peers[i]->facts &&
+                peers[i]->facts->rbd_known) {
+                known = true;
+                pr = peers[i]->facts->rbd;
+            }
+    if (!known) {
+        note(rn, "%s's Ceph facts are not known: its secret and monitors are not checked first",
+             peer);
+        return 0;
+    }
+    const char *u = rn->rbd->secret_uuid;
+    char *why = NULL;
+    const char *check = "rbd.secret";
+    if (!pr)
+        why = mr_xasprintf("%s's Nova does not use rbd (images_type)", peer);
+    else if (!pr->secret_uuid || strcmp(pr->secret_uuid, u) != 0)
+        why = mr_xasprintf("%s's rbd_secret_uuid is %s, not %s", peer,
+                           pr->secret_uuid ? pr->secret_uuid : "unset", u);
+    else if (pr->secret_present == 0)
+        why = mr_xasprintf("Secret not found: %s's libvirt holds no secret %s", peer, u);
+    else if (pr->secret_matches_keyring == 0 || pr->secret_has_value == 0)
+        why = mr_xasprintf("%s's libvirt secret %s does not hold client.%s's key (key "
+                           "mismatch)", peer, u, rn->rbd->user);
+    for (size_t i = 0; pr && !why && i < pr->n_mons; i++) {
+        bool any = false, probed = false;
+        for (size_t k = 0; k < pr->n_mons; k++)
+            if (strcmp(pr->mons[k].addr, pr->mons[i].addr) == 0) {
+                any |= pr->mons[k].reachable == 1;
+                probed |= pr->mons[k].reachable >= 0;
+            }
+        if (probed && !any) {
+            why = mr_xasprintf("%s cannot reach the Ceph monitor %s on 3300 or 6789", peer,
+                               pr->mons[i].addr);
+            check = "rbd.access";
+        }
+    }
+    if (!why)
+        return 0;
+    failed(rn, MR_MIGRATE_FAILED, MR_PHASE_STORAGE, rep->host, peer, 0,
+           mr_xasprintf("check %s's Ceph access", peer), why);
+    mr_migrate_cause_clear(&rep->why);
+    rep->why.check = check;
+    rep->why.cause = mr_xasprintf("the migration would fail on %s%s", peer,
+                                  strcmp(check, "rbd.access") == 0 ? " after hanging 300 s" : "");
+    rep->why.remedy = mr_xasprintf("see 'migready check --only %s --peer %s'", check, peer);
+    return -1;
+}
+
+/* The probe's disk: a fresh image filled with the pattern; then the probe. */
+static int rbd_prepare(struct run *rn)
+{
+    struct mr_migrate_report *rep = rn->rep;
+    if (!rn->rbd)
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, 0,
+                      mr_xstrdup("read the rbd settings"),
+                      mr_xstrdup("images_type = rbd, but images_rbd_pool, rbd_user or "
+                                 "rbd_secret_uuid is missing (see rbd.config)"));
+    if (rbd_precheck(rn) < 0)
+        return -1;
+    /* Leftovers of this host's earlier runs. */
+    struct mr_rbd_request req = {.action = MR_RBD_SWEEP, .conf = rn->rbd->ceph_conf,
+                                 .user = rn->rbd->user, .pool = rn->rbd->pool,
+                                 .image = rn->prefix, .timeout_ms = RBD_JOB_MS};
+    struct mr_rbd_result out;
+    if (rn->ctx->ops->rbd_probe && rn->ctx->ops->rbd_probe(&req, &out) == 0 && out.removed > 0)
+        note(rn, "removed %d leftover image(s) %s* from the pool %s", out.removed, rn->prefix,
+             rn->rbd->pool);
+    if (*rn->interrupted)
+        return -1;
+    rn->rbd_image = true;
+    if (rbd_job(rn, MR_RBD_CREATE, rep->domain,
+                mr_xasprintf("create the probe image %s/%s", rn->rbd->pool, rep->domain)) < 0)
+        return -1;
+    rep->disk = mr_xasprintf("rbd:%s/%s", rn->rbd->pool, rep->domain);
+    char *xml = domain_xml(rn, rep->domain, rn->type, rn->cpu);
+    virDomainPtr dom = virDomainCreateXML(rn->lc, xml, 0);
+    free(xml);
+    if (!dom)
+        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
+                      mr_xasprintf("start the probe domain %s here", rep->domain),
+                      mr_virt_last_error());
+    virDomainFree(dom);
+    return 0;
+}
+
+/* The image's data, read back after the round trip. */
+static int rbd_verify(struct run *rn)
+{
+    return rbd_job(rn, MR_RBD_VERIFY, rn->rep->domain,
+                   mr_xasprintf("verify the probe image %s/%s", rn->rbd->pool, rn->rep->domain));
+}
+
+/* The image goes on every path; QEMU may hold it a moment after the
+ * domain is destroyed. */
+static void rbd_cleanup(struct run *rn)
+{
+    if (!rn->rbd_image)
+        return;
+    struct mr_rbd_request req = {.action = MR_RBD_REMOVE, .conf = rn->rbd->ceph_conf,
+                                 .user = rn->rbd->user, .pool = rn->rbd->pool,
+                                 .image = rn->rep->domain, .timeout_ms = RBD_JOB_MS};
+    struct mr_rbd_result out = {0};
+    for (int attempt = 0; attempt < 10; attempt++) {
+        if (rn->ctx->ops->rbd_probe(&req, &out) == 0 && out.stage == MR_RBD_DONE)
+            return;
+        struct timespec ts = {0, 500 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    note(rn, "cleanup: the image %s/%s may be left behind (%s); run migrate-test again to "
+             "remove it", rn->rbd->pool, rn->rep->domain, out.message);
+}
+
 /* Everything before the first leg; -1 when a failure is recorded. */
 /* The peer as this host resolves it: never a loopback address nor one of
  * this host's own. */
@@ -1123,11 +1330,15 @@ static int prepare(struct run *rn)
     rep->domain = mr_xasprintf("%s%s", rn->prefix, id);
     free(id);
 
-    rep->storage = mr_xstrdup(o->block ? "block" : "shared");
     rn->type = type;
     rn->cpu = cpu;
     if (*rn->interrupted)
         return -1;
+    if (rbd_wanted(rn)) {
+        rep->storage = mr_xstrdup("rbd");
+        return rbd_prepare(rn);
+    }
+    rep->storage = mr_xstrdup(o->block ? "block" : "shared");
     /* Shared storage: the probe starts while the peer looks for the file
      * (its disk is on the instances path either way); a block migration's
      * disk folder depends on the answer. */
@@ -1214,7 +1425,7 @@ int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *o,
             failed(&rn, MR_MIGRATE_FAILED, MR_PHASE_MIGRATE, o->peer, rep->host, 0,
                    mr_xstrdup("find the probe back here"),
                    mr_xasprintf("%s is not running here after the way back", rep->domain));
-        else
+        else if (!rn.rbd || rbd_verify(&rn) == 0)
             rep->outcome = MR_MIGRATE_OK;
         if (d)
             virDomainFree(d);
@@ -1225,6 +1436,7 @@ int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *o,
                mr_xstrdup("interrupted"), mr_xstrdup("interrupted by a signal"));
     }
     cleanup(&rn);
+    rbd_cleanup(&rn);
 
     if (rn.lc)
         virConnectClose(rn.lc);

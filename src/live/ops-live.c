@@ -26,6 +26,7 @@
 #include "nfsprobe.h"
 #include "ops.h"
 #include "ops-live.h"
+#include "rados.h"
 #include "sshpeer.h"
 #include "tcpprobe.h"
 #include "tlsprobe.h"
@@ -269,6 +270,8 @@ const struct mr_ops mr_ops_live = {
     .peer_fetch = mr_ssh_peer_fetch,
     .tcp_probe = mr_tcp_probe_run,
     .tls_handshake = mr_tls_probe_run,
+    .libvirt_secret = mr_virt_secret,
+    .rbd_probe = mr_rbd_probe_run,
     .migrate_test = mr_migrate_run,
     .processes = processes,
 };

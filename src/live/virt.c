@@ -499,3 +499,124 @@ int mr_virt_ping(const char *uri, int timeout_ms, char **ret_msg)
         free(a.msg);
     return a.r;
 }
+
+/* ---- rbd.secret: a libvirt secret, judged without its value leaving the child ---- */
+
+struct secret_args {
+    const char *uuid, *key_b64;
+};
+
+/* Flags of a secret answer, in answer.lv. */
+enum {
+    SECRET_PRESENT = 1,
+    SECRET_EPHEMERAL = 2,
+    SECRET_PRIVATE = 4,
+    SECRET_HAS_VALUE = 8,
+    SECRET_VALUE_UNKNOWN = 16,
+};
+
+static char *base64(const unsigned char *in, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = mr_xcalloc(1, (n + 2) / 3 * 4 + 1), *o = out;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? in[i + 2] : 0);
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+        *o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? tab[v & 63] : '=';
+    }
+    return out;
+}
+
+/* yes/no attribute NAME of the <secret> element in XML. */
+static bool secret_attr(const char *xml, const char *name)
+{
+    const char *end = xml ? strchr(xml, '>') : NULL;
+    char *pat = mr_xasprintf("%s='yes'", name), *pat2 = mr_xasprintf("%s=\"yes\"", name);
+    const char *p = xml ? strstr(xml, pat) : NULL, *q = xml ? strstr(xml, pat2) : NULL;
+    free(pat);
+    free(pat2);
+    return (p && p < end) || (q && q < end);
+}
+
+static void secret_job(const char *uri, const void *arg, struct answer *a)
+{
+    const struct secret_args *sa = arg;
+    virConnectPtr conn = mr_virt_open(uri);
+    if (!job_connected(conn, uri, a))
+        return;
+    a->verdict = -1;
+    virSecretPtr sec = virSecretLookupByUUIDString(conn, sa->uuid);
+    if (!sec) {
+        virErrorPtr e = virGetLastError();
+        if (!e || e->code != VIR_ERR_NO_SECRET) {
+            a->r = errno_of_last_error(-EIO);
+            a->msg = mr_xasprintf("libvirt at %s cannot look up secrets: %s", uri,
+                                  e && e->message ? e->message : "unknown libvirt error");
+        }
+        goto cleanup;
+    }
+    a->lv = SECRET_PRESENT;
+    int usage = virSecretGetUsageType(sec);
+    a->caps = mr_xstrdup(usage == VIR_SECRET_USAGE_TYPE_CEPH     ? "ceph"
+                         : usage == VIR_SECRET_USAGE_TYPE_VOLUME ? "volume"
+                         : usage == VIR_SECRET_USAGE_TYPE_ISCSI  ? "iscsi"
+                         : usage == VIR_SECRET_USAGE_TYPE_TLS    ? "tls"
+                         : usage == VIR_SECRET_USAGE_TYPE_NONE   ? ""
+                                                                 : "other");
+    char *xml = virSecretGetXMLDesc(sec, 0);
+    if (secret_attr(xml, "ephemeral"))
+        a->lv |= SECRET_EPHEMERAL;
+    if (secret_attr(xml, "private"))
+        a->lv |= SECRET_PRIVATE;
+    free(xml);
+    size_t n = 0;
+    unsigned char *v = virSecretGetValue(sec, &n, 0);
+    if (v) {
+        a->lv |= SECRET_HAS_VALUE;
+        if (sa->key_b64) {
+            char *enc = base64(v, n);
+            a->verdict = strcmp(enc, sa->key_b64) == 0 ? 1
+                         : n == strlen(sa->key_b64) && memcmp(v, sa->key_b64, n) == 0 ? 2
+                                                                                         : 0;
+            explicit_bzero(enc, strlen(enc));
+            free(enc);
+        }
+        explicit_bzero(v, n);
+        free(v);
+    } else if (a->lv & SECRET_PRIVATE) {
+        a->lv |= SECRET_VALUE_UNKNOWN; /* libvirt gives no client a private secret's value */
+    }
+    virSecretFree(sec);
+cleanup:
+    virConnectClose(conn);
+}
+
+int mr_virt_secret(const char *uri, const char *uuid, const char *key_b64,
+                   struct mr_libvirt_secret *ret, char **ret_msg)
+{
+    int r = mr_virt_init(ret_msg);
+    if (r < 0)
+        return r;
+    struct secret_args sa = {uuid, key_b64};
+    struct answer a;
+    bounded(secret_job, uri, &sa, LIBVIRT_TIMEOUT_MS, &a);
+    if (a.r < 0) {
+        free(a.caps);
+        *ret_msg = a.msg;
+        return a.r;
+    }
+    free(a.msg);
+    *ret = (struct mr_libvirt_secret){
+        .present = a.lv & SECRET_PRESENT,
+        .ephemeral = a.lv & SECRET_EPHEMERAL,
+        .is_private = a.lv & SECRET_PRIVATE,
+        .has_value = a.lv & SECRET_VALUE_UNKNOWN ? -1 : a.lv & SECRET_HAS_VALUE ? 1 : 0,
+        .matches = a.verdict,
+    };
+    snprintf(ret->usage, sizeof(ret->usage), "%s", a.caps ? a.caps : "");
+    free(a.caps);
+    return 0;
+}

@@ -8,6 +8,7 @@
 #include <libvirt/libvirt.h>
 
 struct mr_libvirt_host;
+struct mr_libvirt_secret;
 
 /* The address of libvirt function NAME, libvirt loaded on first use
  * (src/live/virt-dl.c); NULL when it cannot be loaded or lacks NAME. */
@@ -55,6 +56,11 @@ int mr_virt_host_within(const char *uri, int timeout_ms, struct mr_libvirt_host 
                         char **ret_msg);
 int mr_virt_compare_cpu_within(const char *uri, int timeout_ms, const char *virt_type,
                                const char *cpu_xml, int *ret_verdict, char **ret_msg);
+/* ops->libvirt_secret: the secret UUID at URI and, with KEY_B64, whether
+ * its value is that key (compared in the child; the value is never sent
+ * back). */
+int mr_virt_secret(const char *uri, const char *uuid, const char *key_b64,
+                   struct mr_libvirt_secret *ret, char **ret_msg);
 /* Opens URI and asks libvirt's version within TIMEOUT_MS: 0, or a negative
  * errno and *ret_msg (caller frees). migrate-test asks this before it
  * keeps connections of its own. */

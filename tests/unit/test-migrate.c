@@ -415,6 +415,37 @@ static void test_check(void **state)
     free(site);
 }
 
+/* An RBD probe disk's failures, in the words libvirt and QEMU use
+ * (../shared/LAB-NOTES.md), point at the rbd checks; others do not. */
+static void test_explain_rbd(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *msg, *check, *word;
+    } cases[] = {
+        {"Secret not found: no secret with matching uuid '457eb676-33da-42ec-9a8c-9293d545c337'",
+         "rbd.secret", "lacks the Ceph secret 457eb676"},
+        {"internal error: qemu unexpectedly closed the monitor: error connecting: Permission "
+         "denied", "rbd.secret", "key mismatch"},
+        {"error connecting: Invalid argument", "rbd.secret", "--plain"},
+        {"operation failed: rbd: error connecting: Connection timed out", "rbd.access",
+         "cannot reach a Ceph monitor"},
+    };
+    for (size_t i = 0; i < MR_ARRAY_SIZE(cases); i++) {
+        struct mr_migrate_cause c = {0};
+        assert_true(mr_migrate_explain_rbd(cases[i].msg, "hv2",
+                                           "457eb676-33da-42ec-9a8c-9293d545c337", "nova", &c));
+        assert_string_equal(c.check, cases[i].check);
+        assert_non_null(strstr(c.cause, cases[i].word));
+        assert_non_null(strstr(c.remedy, "--peer hv2"));
+        mr_migrate_cause_clear(&c);
+    }
+    struct mr_migrate_cause c = {0};
+    assert_false(mr_migrate_explain_rbd("unsupported configuration: CPU model", "hv2", "u", "nova",
+                                        &c));
+    assert_null(c.check);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_run_peer_mapped_loopback),
+        cmocka_unit_test(test_explain_rbd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "cephconf.h"
 #include "checks.h"
 #include "ctx.h"
 #include "engine.h"
@@ -189,6 +190,40 @@ static void test_profile(void **state)
     }
 }
 
+/* mon_host as librados reads it: address vectors, v1/v2 prefixes, plain
+ * addresses with or without a port, IPv6 in brackets, names. */
+static void test_mon_host(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        const char *want; /* "host:port ..." */
+    } cases[] = {
+        {"[v2:192.0.2.20:3300,v1:192.0.2.20:6789]", "192.0.2.20:3300 192.0.2.20:6789"},
+        {"192.0.2.1, 192.0.2.2:6789;mon3", "192.0.2.1:0 192.0.2.2:6789 mon3:0"},
+        {"[v2:10.0.0.1:3300/0,v1:10.0.0.1:6789/0] [v2:10.0.0.2:3300,v1:10.0.0.2:6789]",
+         "10.0.0.1:3300 10.0.0.1:6789 10.0.0.2:3300 10.0.0.2:6789"},
+        {"[2001:db8::1]:6789 v2:192.0.2.9:3300", "2001:db8::1:6789 192.0.2.9:3300"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < MR_ARRAY_SIZE(cases); i++) {
+        struct mr_ceph_mon *m = NULL;
+        size_t n = 0;
+        assert_int_equal(mr_ceph_mon_parse(cases[i].in, &m, &n), 0);
+        char got[256] = "";
+        for (size_t k = 0; k < n; k++) {
+            size_t l = strlen(got);
+            snprintf(got + l, sizeof(got) - l, "%s%s:%d", k ? " " : "", m[k].host, m[k].port);
+        }
+        assert_string_equal(got, cases[i].want);
+        mr_ceph_mons_free(m, n);
+    }
+    struct mr_ceph_mon *m = NULL;
+    size_t n = 0;
+    assert_int_equal(mr_ceph_mon_parse("192.0.2.1:99999", &m, &n), -EINVAL);
+    assert_int_equal(mr_ceph_mon_parse("[v2:]", &m, &n), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +236,7 @@ int main(void)
         cmocka_unit_test_teardown(test_keyring, teardown),
         cmocka_unit_test_teardown(test_no_user, teardown),
         cmocka_unit_test_teardown(test_profile, teardown),
+        cmocka_unit_test(test_mon_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
