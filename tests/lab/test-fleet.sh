@@ -101,20 +101,15 @@ rc=0
 UP=1
 say "lab up (4 computes) in $(since "$t") s"
 
-HAS_FLEET=0
-"$MIGREADY" --help 2>&1 | grep -q '^ *fleet ' && HAS_FLEET=1
-[ "$HAS_FLEET" = 1 ] || say "note: this migready has no 'fleet' command; the play runs with migready_fleet=false"
-
 # play LOG [EXTRA ARGS...]: the README's command on hv1; its exit status in RC.
 play() {
-    local log=$1 extra=()
+    local log=$1
     shift
-    [ "$HAS_FLEET" = 1 ] || extra+=(-e migready_fleet=false)
     RC=0
     (cd "$SRC" && "$LAB" exec hv1 env HOME=/root LC_ALL=C.UTF-8 ANSIBLE_NOCOLOR=1 \
         ANSIBLE_PIPELINING=1 ANSIBLE_RETRY_FILES_ENABLED=0 \
         ansible-playbook -i "$WORK/inventory.yml" packaging/ansible/playbooks/check.yml \
-        "${extra[@]}" "$@") </dev/null >"$log" 2>&1 || RC=$?
+        "$@") </dev/null >"$log" 2>&1 || RC=$?
 }
 
 # The summary lines of the play (the debug task's list), one per line.
@@ -142,22 +137,16 @@ printf '%s\n' "$P" | grep -q '^hv3: ids.nova FAIL: .*163' || bad "the summary do
 if printf '%s\n' "$P" | grep -q '^hv[124]: '; then
     bad "the summary names a clean host: $(printf '%s\n' "$P" | grep '^hv[124]: ' | head -1)"
 fi
-if [ "$HAS_FLEET" = 1 ]; then
-    printf '%s\n' "$P" | grep -q '^fleet: fleet.ids-nova FAIL: .*hv3' || bad "the summary has no fleet.ids-nova naming hv3"
-fi
+printf '%s\n' "$P" | grep -q '^fleet: fleet.ids-nova FAIL: .*hv3' || bad "the summary has no fleet.ids-nova naming hv3"
 junit_valid "hv3 broken"
 [ "$(junit_failed hv3)" != "" ] && junit_failed hv3 | grep -qx ids.nova || bad "JUnit: hv3's ids.nova is not a failure: $(junit_failed hv3)"
 for h in hv1 hv2 hv4; do
     [ -z "$(junit_failed "$h")" ] || bad "JUnit: $h has failures: $(junit_failed "$h" | tr '\n' ' ')"
 done
-if [ "$HAS_FLEET" = 1 ]; then
-    xmllint --xpath "string(//testsuite[@name='fleet']/testcase[@name='fleet.ids-nova']/failure/@message)" \
-        "$WORK/report/migready.xml" 2>/dev/null | grep -q hv3 || bad "JUnit: fleet.ids-nova does not fail naming hv3"
-fi
-if [ "$HAS_FLEET" = 1 ]; then
-    [ "$(ls "$WORK/report/facts" | wc -l)" = 4 ] ||
-        bad "the controller did not get four facts files: $(ls "$WORK/report/facts" | tr '\n' ' ')"
-fi
+xmllint --xpath "string(//testsuite[@name='fleet']/testcase[@name='fleet.ids-nova']/failure/@message)" \
+    "$WORK/report/migready.xml" 2>/dev/null | grep -q hv3 || bad "JUnit: fleet.ids-nova does not fail naming hv3"
+[ "$(ls "$WORK/report/facts" | wc -l)" = 4 ] ||
+    bad "the controller did not get four facts files: $(ls "$WORK/report/facts" | tr '\n' ' ')"
 grep -q '^nova_uid = 162$' "$("$LAB" path hv3)/etc/migready/migready.conf" ||
     bad "hv3's site configuration was not written from the inventory"
 
@@ -178,5 +167,23 @@ n=$(xmllint --xpath 'count(//testcase[failure or error])' "$WORK/report/migready
 [ "$n" = 0 ] || bad "JUnit: $n failures or errors once hv3 was fixed"
 n=$(xmllint --xpath "count(//testsuite[@name='migrate-test']/testcase)" "$WORK/report/migready.xml" 2>/dev/null || echo '?')
 [ "$n" = 4 ] || bad "JUnit: $n migrate-tests in the ring, not 4"
+
+# 3. The fleet's CPU on the lab's hosts: fleet.cpu's baseline (libvirt's,
+# asked on hv1) is what `virsh hypervisor-cpu-baseline` gives on hv1 over the
+# CPU descriptions in the same four facts documents.
+for f in "$WORK"/report/facts/*.json; do
+    jq -r '.cpu.xml // empty' "$f" | sed '/<?xml/d'
+done >"$WORK/cpus.xml"
+[ "$(grep -c '<cpu' "$WORK/cpus.xml")" = 4 ] || bad "the facts carry $(grep -c '<cpu' "$WORK/cpus.xml") CPU descriptions, not 4"
+want_model=$("$LAB" exec hv1 virsh -q hypervisor-cpu-baseline "$WORK/cpus.xml" 2>&1 |
+    sed -n 's:.*<model[^>]*>\(.*\)</model>.*:\1:p') || true
+got=$(jq -r '.results[] | select(.id == "fleet.cpu") | ([.] + (.details // [])) | .[] | .message' \
+    "$WORK/report/fleet.json" 2>/dev/null | grep "libvirt's baseline CPU" || true)
+say "fleet.cpu: ${got:-nothing}; virsh hypervisor-cpu-baseline on hv1: ${want_model:-nothing}"
+[ -n "$want_model" ] || bad "virsh hypervisor-cpu-baseline gave no model on hv1"
+case $got in
+*"model $want_model,"*) ;;
+*) bad "fleet.cpu's baseline is not virsh's model $want_model: $got" ;;
+esac
 
 [ "$FAILED" = 0 ] && say "PASS" || say "$FAILED failure(s)"
