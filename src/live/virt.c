@@ -51,6 +51,13 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void init(void)
 {
+    /* Nor its log: a client logs warnings on stderr, e.g. for every refused
+     * TLS certificate "warning : virNetTLSContextCheckCertificate:1086 :
+     * Certificate check failed ...", in the middle of migready's own output
+     * (tls.certs words the same failure). Errors only, unless the user asks
+     * libvirt for more. */
+    if (!getenv("LIBVIRT_LOG_OUTPUTS") && !getenv("LIBVIRT_DEBUG"))
+        setenv("LIBVIRT_LOG_OUTPUTS", "4:stderr", 0);
     virInitialize();
     virSetErrorFunc(NULL, quiet);
 }
