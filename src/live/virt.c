@@ -51,13 +51,16 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void init(void)
 {
-    /* Nor its log: a client logs warnings on stderr, e.g. for every refused
-     * TLS certificate "warning : virNetTLSContextCheckCertificate:1086 :
-     * Certificate check failed ...", in the middle of migready's own output
-     * (tls.certs words the same failure). Errors only, unless the user asks
-     * libvirt for more. */
-    if (!getenv("LIBVIRT_LOG_OUTPUTS") && !getenv("LIBVIRT_DEBUG"))
-        setenv("LIBVIRT_LOG_OUTPUTS", "4:stderr", 0);
+    /* Nor its log: with no log output configured, a client prints warnings
+     * on stderr, e.g. for every refused TLS certificate "warning :
+     * virNetTLSContextCheckCertificate:1086 : Certificate check failed ...",
+     * in the middle of migready's own output (tls.certs words the same
+     * failure). LIBVIRT_DEBUG=4 keeps errors only. Not an explicit output:
+     * with one, libvirt also logs every error it raises, the quiet ones too
+     * ("Unable to register async IO callback" on each connection). */
+    if (!getenv("LIBVIRT_DEBUG") && !getenv("LIBVIRT_LOG_OUTPUTS") &&
+        !getenv("LIBVIRT_LOG_FILTERS"))
+        setenv("LIBVIRT_DEBUG", "4", 0);
     virInitialize();
     virSetErrorFunc(NULL, quiet);
 }

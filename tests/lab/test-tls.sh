@@ -17,6 +17,7 @@
 #     wrong-name     "lacks the name ADDR" (hv2's live_migration_inbound_addr)
 #     other-ca       "another CA"
 #     no-client-cert "no client certificate" (migrate-test: on the way back)
+# libvirt's own log lines on migready's stderr fail any step.
 # After every migrate-test: no probe domain, file or QEMU process left.
 #
 # MIGREADY: the binary under test (absolute path; the lab's hosts share the
@@ -90,11 +91,20 @@ leftovers() {
     [ -z "$left" ] || bad "$name: left behind:$left"
 }
 
+# libvirt's client log (its warning on every refused certificate) stays out
+# of migready's output.
+quiet_stderr() {
+    if grep -q 'virNet[A-Za-z]*:[0-9]' "$OUT.err"; then
+        bad "$1: libvirt's log lines on stderr: $(grep -m2 'virNet' "$OUT.err")"
+    fi
+}
+
 # check_json ARGS...: `check --peer hv2` in hv1, JSON in $OUT, status in $RC.
 check_json() {
     RC=0
     on hv1 "$MIGREADY" check --peer hv2 --format json "$@" >"$OUT" 2>"$OUT.err" || RC=$?
     jq -e .results "$OUT" >/dev/null 2>&1 || { bad "check $*: no JSON (exit $RC): $(cat "$OUT" "$OUT.err")"; return 1; }
+    quiet_stderr "check $*"
 }
 # Every message and remedy of tls.certs: its own and its details'.
 tls_text() {
@@ -111,6 +121,7 @@ mt() {
         return 1
     fi
     jq -e . "$OUT" >/dev/null 2>&1 || { bad "$name: not JSON: $(cat "$OUT")"; return 1; }
+    quiet_stderr "$name"
 }
 
 # roundtrip_ok NAME NATIVE: both legs over qemu+tls://, back on hv1.
