@@ -52,6 +52,7 @@ struct mr_migrate_report {
     char *host, *peer;
     char *transport;       /* tcp, tls, ssh (or the scheme of live_migration_uri) */
     char *storage;         /* "shared", "block" or "rbd" */
+    bool native_tls;       /* QEMU's stream over its own TLS (VIR_MIGRATE_TLS) */
     char *domain;          /* the probe's name */
     char *domain_type;     /* kvm or qemu */
     char *cpu;             /* the probe's CPU as Nova would configure it */

@@ -806,8 +806,7 @@ static int leg(struct run *rn, virConnectPtr src, virConnectPtr dst, const char 
     unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
     if (mr_novaconf_bool(rn->nova, "libvirt", "live_migration_tunnelled"))
         flags |= VIR_MIGRATE_TUNNELLED;
-    if (rn->o->native_tls ||
-        mr_novaconf_bool(rn->nova, "libvirt", "live_migration_with_native_tls"))
+    if (rep->native_tls)
         flags |= VIR_MIGRATE_TLS;
     if (rn->o->block)
         flags |= VIR_MIGRATE_NON_SHARED_DISK;
@@ -1231,6 +1230,8 @@ static int build_uris(struct run *rn)
     rep->transport = o->transport ? mr_xstrdup(o->transport) : mr_uri_transport(rn->out_uri);
     if (!rep->transport)
         rep->transport = mr_xstrdup("tcp");
+    rep->native_tls =
+        o->native_tls || mr_novaconf_bool(rn->nova, "libvirt", "live_migration_with_native_tls");
     rn->peer_client_uri =
         strcmp(rep->transport, "ssh") == 0 && !strchr(rn->out_uri, '?')
             ? mr_xasprintf("%s?no_tty=1", rn->out_uri)
@@ -1472,8 +1473,9 @@ void mr_migrate_print_text(const struct mr_migrate_report *rep, bool color)
 {
     const char *g = color ? "\033[32m" : "", *r = color ? "\033[31m" : "",
                *y = color ? "\033[33m" : "", *z = color ? "\033[0m" : "";
-    printf("migrate-test %s -> %s -> %s (%s, %s storage)\n", rep->host, rep->peer, rep->host,
-           rep->transport ? rep->transport : "?", rep->storage ? rep->storage : "?");
+    printf("migrate-test %s -> %s -> %s (%s%s, %s storage)\n", rep->host, rep->peer, rep->host,
+           rep->transport ? rep->transport : "?", rep->native_tls ? " + QEMU native TLS" : "",
+           rep->storage ? rep->storage : "?");
     if (rep->domain)
         printf("  probe   %s: %d MiB, %s, %s, disk %s%s\n", rep->domain, PROBE_MEMORY_MIB,
                rep->domain_type ? rep->domain_type : "?", rep->cpu ? rep->cpu : "?",
@@ -1536,6 +1538,7 @@ char *mr_migrate_to_json(const struct mr_migrate_report *rep)
     json_object_object_add(o, "peer", jstr(rep->peer));
     json_object_object_add(o, "transport", jstr(rep->transport));
     json_object_object_add(o, "storage", jstr(rep->storage));
+    json_object_object_add(o, "native_tls", json_object_new_boolean(rep->native_tls));
     json_object_object_add(o, "ok", json_object_new_boolean(rep->outcome == MR_MIGRATE_OK));
     json_object_object_add(o, "outcome", json_object_new_string(outcome_name(rep->outcome)));
     json_object_object_add(o, "seconds", json_object_new_double(rep->seconds));

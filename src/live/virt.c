@@ -51,6 +51,16 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void init(void)
 {
+    /* Nor its log: with no log output configured, a client prints warnings
+     * on stderr, e.g. for every refused TLS certificate "warning :
+     * virNetTLSContextCheckCertificate:1086 : Certificate check failed ...",
+     * in the middle of migready's own output (tls.certs words the same
+     * failure). LIBVIRT_DEBUG=4 keeps errors only. Not an explicit output:
+     * with one, libvirt also logs every error it raises, the quiet ones too
+     * ("Unable to register async IO callback" on each connection). */
+    if (!getenv("LIBVIRT_DEBUG") && !getenv("LIBVIRT_LOG_OUTPUTS") &&
+        !getenv("LIBVIRT_LOG_FILTERS"))
+        setenv("LIBVIRT_DEBUG", "4", 0);
     virInitialize();
     virSetErrorFunc(NULL, quiet);
 }

@@ -298,8 +298,43 @@ static void test_json(void **state)
     assert_true(json_object_object_get_ex(o, "ok", &v));
     assert_true(json_object_get_boolean(v));
     assert_false(json_object_object_get_ex(o, "error", &v));
+    assert_true(json_object_object_get_ex(o, "native_tls", &v));
+    assert_false(json_object_get_boolean(v));
     json_object_put(o);
     free(s);
+    mr_migrate_report_clear(&rep);
+}
+
+/* QEMU's own TLS stream is said, in JSON and in the text's first line: the
+ * URIs alone (tcp://HOST) do not show it. */
+static void test_native_tls_said(void **state)
+{
+    (void)state;
+    struct mr_migrate_report rep;
+    fill_ok(&rep, "hv2");
+    free(rep.transport);
+    rep.transport = mr_xstrdup("tls");
+    rep.native_tls = true;
+    char *s = mr_migrate_to_json(&rep);
+    json_object *o = json_tokener_parse(s), *v;
+    assert_non_null(o);
+    assert_true(json_object_object_get_ex(o, "native_tls", &v));
+    assert_true(json_object_get_boolean(v));
+    json_object_put(o);
+    free(s);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    FILE *saved = stdout;
+    stdout = f;
+    mr_migrate_print_text(&rep, false);
+    stdout = saved;
+    fclose(f);
+    assert_non_null(strstr(text, "migrate-test hv1 -> hv2 -> hv1 (tls + QEMU native TLS, shared "
+                                 "storage)\n"));
+    free(text);
     mr_migrate_report_clear(&rep);
 }
 
@@ -453,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_uri_scheme),
         cmocka_unit_test(test_uri_transport_overrides),
         cmocka_unit_test(test_uri_transport),
+        cmocka_unit_test(test_native_tls_said),
         cmocka_unit_test(test_uri_deprecated),
         cmocka_unit_test(test_uri_ipv6_and_tunnel),
         cmocka_unit_test(test_explain),
