@@ -375,6 +375,14 @@ static int probe(const char *uri, char **ret_msg)
     return r;
 }
 
+/* libvirt loaded and URI's port answering, before a job that would wait
+ * for it. */
+static int init_and_probe(const char *uri, char **ret_msg)
+{
+    int r = mr_virt_init(ret_msg);
+    return r < 0 ? r : probe(uri, ret_msg);
+}
+
 /* No credentials to offer: libvirt's default callback would prompt on the
  * terminal for a SASL user name. */
 static int no_credentials(virConnectCredentialPtr cred, unsigned int ncred, void *opaque)
@@ -438,10 +446,7 @@ static void compare_job(const char *uri, const void *arg, struct answer *a)
 int mr_virt_compare_cpu_within(const char *uri, int timeout_ms, const char *virt_type,
                                const char *cpu_xml, int *ret_verdict, char **ret_msg)
 {
-    int r = mr_virt_init(ret_msg);
-    if (r < 0)
-        return r;
-    r = probe(uri, ret_msg);
+    int r = init_and_probe(uri, ret_msg);
     if (r < 0)
         return r;
     struct compare_args ca = {virt_type, cpu_xml};
@@ -489,10 +494,7 @@ static void baseline_job(const char *uri, const void *arg, struct answer *a)
 int mr_virt_baseline_cpu(const char *uri, const char *virt_type, const char *const *cpu_xmls,
                          size_t n, char **ret_xml, char **ret_msg)
 {
-    int r = mr_virt_init(ret_msg);
-    if (r < 0)
-        return r;
-    r = probe(uri, ret_msg);
+    int r = init_and_probe(uri, ret_msg);
     if (r < 0)
         return r;
     struct baseline_args ba = {virt_type, cpu_xmls, n};
