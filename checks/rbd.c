@@ -232,6 +232,16 @@ const struct mr_check mr_check_rbd_config = {
 
 /* ---- rbd.secret ---- */
 
+/* This host's Ceph facts, or a skip in RES when Nova does not use Ceph. */
+static const struct mr_rbd_facts *rbd_facts(const struct mr_ctx *ctx, struct mr_result *res)
+{
+    const struct mr_rbd_facts *r = mr_ctx_facts(ctx)->rbd;
+    if (!r)
+        mr_report(res, MR_SKIP, "instance disks are not on Ceph here (images_type is not rbd; "
+                  "see rbd.config)");
+    return r;
+}
+
 #define SECRET_REMEDY                                                                          \
     "define it on %s with usage type ceph (<secret ephemeral='no' private='no'><uuid>%s</uuid>"  \
     "<usage type='ceph'><name>client.%s secret</name></usage></secret>: virsh secret-define "    \
@@ -354,13 +364,9 @@ static void secret_peers(const struct mr_ctx *ctx, struct mr_result *res,
 
 static int run_secret(const struct mr_ctx *ctx, struct mr_result *res)
 {
-    const struct mr_facts *facts = mr_ctx_facts(ctx);
-    const struct mr_rbd_facts *r = facts->rbd;
-    if (!r) {
-        mr_report(res, MR_SKIP, "instance disks are not on Ceph here (images_type is not rbd; "
-                  "see rbd.config)");
+    const struct mr_rbd_facts *r = rbd_facts(ctx, res);
+    if (!r)
         return 0;
-    }
     if (!r->secret_uuid) {
         mr_report(res, MR_SKIP, "[libvirt] rbd_secret_uuid is not set (see rbd.config)");
         return 0;
@@ -430,13 +436,9 @@ static char *probe_name(const struct mr_ctx *ctx)
 
 static int run_access(const struct mr_ctx *ctx, struct mr_result *res)
 {
-    const struct mr_facts *facts = mr_ctx_facts(ctx);
-    const struct mr_rbd_facts *r = facts->rbd;
-    if (!r) {
-        mr_report(res, MR_SKIP, "instance disks are not on Ceph here (images_type is not rbd; "
-                  "see rbd.config)");
+    const struct mr_rbd_facts *r = rbd_facts(ctx, res);
+    if (!r)
         return 0;
-    }
     if (!r->user || !r->pool) {
         mr_report(res, MR_SKIP, "rbd_user or images_rbd_pool is not set (see rbd.config)");
         return 0;

@@ -157,19 +157,6 @@ static void add_migration(struct targets *ts, const struct mr_peer *p, const cha
                     : mr_xstrdup("the first port of the migration range"));
 }
 
-/* The address NAME leads to from here (NULL when it does not resolve). */
-static char *resolve_here(const struct mr_ctx *ctx, const char *name)
-{
-    if (mr_addr_is_literal(name))
-        return mr_xstrdup(name);
-    char **addrs = NULL;
-    char *a = NULL;
-    if (ctx->ops->resolve && ctx->ops->resolve(name, &addrs) == 0 && addrs && addrs[0])
-        a = mr_xstrdup(addrs[0]);
-    mr_strv_free(addrs);
-    return a;
-}
-
 /* The peer's Nova names (see the top of the file) where they lead elsewhere
  * than its name: libvirt's port and the migration range on its
  * live_migration_inbound_addr (_live_migration_uri(dest) and
@@ -197,7 +184,7 @@ static void add_nova_names(const struct mr_ctx *ctx, struct mr_result *res, stru
         const char *name = names[i];
         if (!name || (i == 1 && names[0] && strcasecmp(names[0], name) == 0))
             continue;
-        char *a = resolve_here(ctx, name);
+        char *a = mr_ctx_resolve_first(ctx, name);
         if (!a) {
             f = mr_report(res, MR_SKIP, "%s's %s %s not tried: it does not resolve here",
                           p->name, what[i], name);

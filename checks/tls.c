@@ -413,19 +413,6 @@ static void collect_names(struct run *rn, const struct mr_novaconf *nova)
 
 /* ---- peers ---- */
 
-/* The address NAME leads to from here (NULL when it does not resolve). */
-static char *resolve_here(const struct mr_ctx *ctx, const char *name)
-{
-    if (mr_addr_is_literal(name))
-        return mr_xstrdup(name);
-    char **addrs = NULL;
-    char *a = NULL;
-    if (ctx->ops->resolve && ctx->ops->resolve(name, &addrs) == 0 && addrs && addrs[0])
-        a = mr_xstrdup(addrs[0]);
-    mr_strv_free(addrs);
-    return a;
-}
-
 /* This host's CA, client certificate and key, as the handshake offers them. */
 struct creds {
     char *ca, *cert, *key;
@@ -518,7 +505,7 @@ static void handshake(const struct mr_ctx *ctx, struct mr_result *res, const str
 {
     const struct mr_facts *pf = p->facts;
     const char *name = mr_tls_connect_name(p->name, pf);
-    char *addr = resolve_here(ctx, name);
+    char *addr = mr_ctx_resolve_first(ctx, name);
     if (!addr) {
         struct mr_finding *f = mr_report(res, MR_SKIP, "%s: no TLS handshake: %s, which this "
                                          "host connects to, does not resolve here", p->name,

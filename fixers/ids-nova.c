@@ -199,6 +199,21 @@ static char *tree_holder(struct mr_aug_edit *e, const char *field, const char *i
     return who;
 }
 
+/* Why ID cannot become NAME's UID (GROUP: its group's GID) in the edit E:
+ * another record holds it. NULL when none does. */
+static char *id_taken(struct mr_aug_edit *e, bool group, const char *id, const char *name)
+{
+    const char *kind = group ? "GID" : "UID";
+    char *holder = tree_holder(e, group ? "gid" : "uid", id, name);
+    if (!holder)
+        return NULL;
+    char *why = mr_xasprintf("%s %s is already %s%s's (%s): give %s another %s first, or choose "
+                             "another nova_%s", kind, id, group ? "group " : "", holder,
+                             group ? GROUP : PASSWD, holder, kind, group ? "gid" : "uid");
+    free(holder);
+    return why;
+}
+
 static int renumber(const struct mr_ctx *ctx, struct mr_change_set *cs,
                     const struct mr_finding *uid, const struct mr_finding *gid)
 {
@@ -230,22 +245,11 @@ static int renumber(const struct mr_ctx *ctx, struct mr_change_set *cs,
     long want_gid = gid ? strtol(gid->want, NULL, 10) : old_gid;
     /* The check named the holder from the same files; asked again on the
      * tree about to be written, before anything is. */
-    char *holder = uid ? tree_holder(pw, "uid", uid->want, user) : NULL;
-    if (holder) {
-        why = mr_xasprintf("UID %s is already %s's (%s): give %s another UID first, or choose "
-                           "another nova_uid",
-                           uid->want, holder, PASSWD, holder);
-        free(holder);
+    why = uid ? id_taken(pw, false, uid->want, user) : NULL;
+    if (!why && gid)
+        why = id_taken(gr, true, gid->want, group);
+    if (why)
         goto cleanup;
-    }
-    holder = gid ? tree_holder(gr, "gid", gid->want, group) : NULL;
-    if (holder) {
-        why = mr_xasprintf("GID %s is already group %s's (%s): give %s another GID first, or "
-                           "choose another nova_gid",
-                           gid->want, holder, GROUP, holder);
-        free(holder);
-        goto cleanup;
-    }
     if (ctx->live) {
         why = live_blockers(ctx, (uid_t)old_uid);
         if (why)

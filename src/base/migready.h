@@ -167,13 +167,21 @@ char *mr_cescape(const char *s, const char *keep);
 /* Parse booleans the way oslo.config and libvirt do: true/false, yes/no, on/off, 1/0. */
 int mr_parse_bool(const char *s, bool *ret);
 int mr_parse_long(const char *s, long *ret);
-/* Milliseconds on the monotonic clock: for deadlines and durations, which
- * must not jump when the wall clock is set. */
 /* Reads at most N bytes from FD into BUF, waiting until DEADLINE (on
  * mr_now_ms()'s clock) for them to come; EINTR is retried. The bytes read,
  * 0 at end of file, -ETIMEDOUT when the deadline passed first, else a
  * negative errno. */
 long mr_read_by(int fd, void *buf, size_t n, long long deadline);
+/* Runs JOB(FD, ARG) in a child process that reports its progress on FD in
+ * records of SIZE bytes, and waits for it until DEADLINE (mr_now_ms()'s
+ * clock), when it is killed: a library that hangs cannot hang us. LAST gets
+ * the last whole record (untouched when none came). Returns 1 when the
+ * deadline passed, 0 when the child ended first, a negative errno when it
+ * could not be started. */
+int mr_child_records(void (*job)(int fd, const void *arg), const void *arg, void *last,
+                     size_t size, long long deadline);
+/* Milliseconds on the monotonic clock: for deadlines and durations, which
+ * must not jump when the wall clock is set. */
 long long mr_now_ms(void);
 /* The same clock in seconds, to the microsecond: how long a check took. */
 double mr_now_s(void);

@@ -377,6 +377,16 @@ cleanup:
     return r;
 }
 
+/* The folder DIR opened with FLAGS, after making sure no component of it
+ * is a link. */
+static int open_dir_no_links(const struct mr_root *root, const char *dir, int flags)
+{
+    int r = mr_root_find_link(root, dir, NULL);
+    if (r < 0)
+        return r;
+    return mr_root_openat(root, dir, flags | O_DIRECTORY);
+}
+
 /* Opens the folder of PATH for *at() calls, after making sure no component
  * of PATH is a link. */
 static int open_parent(const struct mr_root *root, const char *path, const char **ret_name)
@@ -683,9 +693,7 @@ int mr_root_mkdtemp(const struct mr_root *root, const char *dir, const char *pre
                     char **ret_path)
 {
     static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    int dfd = mr_root_find_link(root, dir, NULL);
-    if (dfd == 0)
-        dfd = mr_root_openat(root, dir, O_PATH | O_DIRECTORY);
+    int dfd = open_dir_no_links(root, dir, O_PATH);
     if (dfd < 0)
         return dfd;
     int r = -EEXIST;
@@ -816,10 +824,7 @@ static void sweep_fd(int fd, const char *dir, bool recursive, char ***removed, i
 
 int mr_root_sweep(const struct mr_root *root, const char *dir, bool recursive, char ***removed)
 {
-    int r = mr_root_find_link(root, dir, NULL);
-    if (r < 0)
-        return r;
-    int fd = mr_root_openat(root, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    int fd = open_dir_no_links(root, dir, O_RDONLY | O_NOFOLLOW);
     if (fd < 0)
         return fd;
     if (!*removed)
@@ -1037,15 +1042,12 @@ int mr_root_reown(const struct mr_root *root, const char *dir, struct mr_reown *
     ro->files = 0;
     if (!ro->skipped)
         ro->skipped = mr_xcalloc(1, sizeof(char *));
-    int r = mr_root_find_link(root, dir, NULL);
-    if (r < 0)
-        return r;
-    int fd = mr_root_openat(root, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    int fd = open_dir_no_links(root, dir, O_RDONLY | O_NOFOLLOW);
     if (fd < 0)
         return fd;
     struct reown_walk w = {.ro = ro};
     struct stat st;
-    r = fstat(fd, &st) < 0 ? -errno : 0;
+    int r = fstat(fd, &st) < 0 ? -errno : 0;
     /* The top itself, then everything under it. */
     if (r == 0)
         r = reown_one(&w, fd, NULL, dir, &st);

@@ -3,7 +3,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/wait.h>
 
 #include "migready.h"
 
@@ -545,4 +548,50 @@ long mr_read_by(int fd, void *buf, size_t n, long long deadline)
             continue;
         return got < 0 ? -errno : (long)got;
     }
+}
+
+int mr_child_records(void (*job)(int fd, const void *arg), const void *arg, void *last,
+                     size_t size, long long deadline)
+{
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return -errno;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = -errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return e;
+    }
+    if (pid == 0) {
+        close(pipefd[0]);
+        signal(SIGPIPE, SIG_IGN);
+        job(pipefd[1], arg);
+        _exit(0);
+    }
+    close(pipefd[1]);
+    /* A record may come in pieces; only whole ones count. */
+    char *got = mr_xmalloc(size);
+    size_t have = 0;
+    bool timed_out = false;
+    for (;;) {
+        long k = mr_read_by(pipefd[0], got + have, size - have, deadline);
+        if (k == -ETIMEDOUT)
+            timed_out = true;
+        if (k <= 0)
+            break;
+        have += (size_t)k;
+        if (have == size) {
+            memcpy(last, got, size);
+            have = 0;
+        }
+    }
+    free(got);
+    close(pipefd[0]);
+    if (timed_out)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return timed_out ? 1 : 0;
 }

@@ -16,6 +16,7 @@
 
 #include "ctx.h"
 #include "libvirtconf.h"
+#include "netaddr.h"
 #include "novaconf.h"
 #include "novarelease.h"
 #include "ops.h"
@@ -563,6 +564,19 @@ char *mr_ctx_hostname(const struct mr_ctx *ctx)
     }
     free(buf);
     return name;
+}
+
+char *mr_ctx_resolve_first(const struct mr_ctx *ctx, const char *name)
+{
+    if (mr_addr_is_literal(name))
+        return mr_xstrdup(name);
+    char **addrs = NULL;
+    char *a = NULL;
+    if (ctx->ops && ctx->ops->resolve && ctx->ops->resolve(name, &addrs) == 0 && addrs &&
+        addrs[0])
+        a = mr_xstrdup(addrs[0]);
+    mr_strv_free(addrs);
+    return a;
 }
 
 static int site_load(struct mr_ctx *ctx, const char *explicit_path, char **ret_msg)

@@ -138,6 +138,10 @@ int mr_ctx_user_groups(const struct mr_ctx *ctx, const char *name, gid_t **ret, 
 bool mr_ctx_user_can_read(const struct mr_ctx *ctx, const char *user, const struct stat *st);
 /* This host's name: ROOT/etc/hostname under --root, the live name otherwise. */
 char *mr_ctx_hostname(const struct mr_ctx *ctx);
+/* The address NAME leads to from here: NAME itself when it is a literal,
+ * else the live resolver's first answer (NULL when it does not resolve or
+ * there is no resolver). */
+char *mr_ctx_resolve_first(const struct mr_ctx *ctx, const char *name);
 
 /* Builds a context for ROOT with the named profiles (NULL: the defaults)
  * and an optional site configuration file given as a host path (NULL: the

@@ -47,15 +47,21 @@ static struct mr_rbd_facts *rbd_new(void)
     return r;
 }
 
-static struct mr_ceph_conf *read_conf(const struct mr_ctx *ctx, const char *path)
+/* PATH parsed, or NULL with a note naming the file (and the line). */
+static struct mr_ceph_conf *read_conf(const struct mr_ctx *ctx, char ***notes, const char *path)
 {
-    char *text = NULL;
+    char *text = NULL, *n = NULL;
     size_t len = 0;
     struct mr_ceph_conf *cc = NULL;
     int line = 0;
-    if (mr_root_read(ctx->root, path, CEPH_FILE_MAX, &text, &len) == 0 &&
-        mr_ceph_conf_parse(text, len, &cc, &line) < 0)
-        cc = NULL;
+    int r = mr_root_read(ctx->root, path, CEPH_FILE_MAX, &text, &len);
+    if (r < 0)
+        n = mr_xasprintf("rbd: %s cannot be read: %s", path, strerror(-r));
+    else if (mr_ceph_conf_parse(text, len, &cc, &line) < 0)
+        n = mr_xasprintf("rbd: %s:%d cannot be parsed (see rbd.config)", path, line);
+    if (n)
+        mr_strv_push(notes, n);
+    free(n);
     free(text);
     return cc;
 }
@@ -91,12 +97,17 @@ static void add_mon(struct mr_rbd_facts *r, const char *addr, int port)
 static void collect_mons(const struct mr_ctx *ctx, char ***notes, struct mr_rbd_facts *r,
                          const struct mr_ceph_conf *cc)
 {
-    const char *mh = cc ? mr_ceph_conf_get(cc, "global", "mon_host", NULL) : NULL;
+    int line = 0;
+    const char *mh = cc ? mr_ceph_conf_get(cc, "global", "mon_host", &line) : NULL;
     struct mr_ceph_mon *mons = NULL;
     size_t n = 0;
     if (!mh || mr_ceph_mon_parse(mh, &mons, &n) < 0) {
-        mr_strv_push(notes, mh ? "rbd: mon_host in ceph.conf cannot be read"
-                                   : "rbd: ceph.conf names no mon_host");
+        char *note = mh ? mr_xasprintf("rbd: %s:%d: mon_host cannot be parsed", r->ceph_conf,
+                                       line)
+                        : mr_xasprintf("rbd: %s names no mon_host", r->ceph_conf);
+        if (cc)
+            mr_strv_push(notes, note);
+        free(note);
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -189,9 +200,7 @@ struct mr_rbd_facts *mr_rbd_facts_collect(const struct mr_ctx *ctx, char ***note
         r->secret_uuid = mr_xstrdup(v);
     v = mr_novaconf_str(nova, "libvirt", "images_rbd_ceph_conf");
     r->ceph_conf = mr_xstrdup(v && *v ? v : CEPH_CONF_DEFAULT);
-    struct mr_ceph_conf *cc = read_conf(ctx, r->ceph_conf);
-    if (!cc)
-        mr_strv_push(notes, "rbd: ceph.conf cannot be read or parsed");
+    struct mr_ceph_conf *cc = read_conf(ctx, notes, r->ceph_conf);
     collect_mons(ctx, notes, r, cc);
     collect_secret(ctx, notes, r, cc);
     mr_ceph_conf_free(cc);

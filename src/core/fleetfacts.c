@@ -124,7 +124,8 @@ static char *member_str(json_object *o, const char *key)
     return v ? mr_xstrdup(json_object_get_string(v)) : NULL;
 }
 
-/* The parts other helpers add to facts, read from the document itself. */
+/* The few fields of the tls and rbd objects the fleet compares, read from
+ * the document itself. */
 static void read_extras(json_object *doc, struct mr_fleet_host *h)
 {
     json_object *tls = member(doc, "tls", json_type_object);

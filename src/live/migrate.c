@@ -923,12 +923,10 @@ static char *random_id(void)
     return mr_xasprintf("%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
 }
 
-/* The probe's disk and the probe itself, running here. */
-static int start_domain(struct run *rn)
+/* The probe itself, running here on the disk made for it. */
+static int create_domain(struct run *rn)
 {
     struct mr_migrate_report *rep = rn->rep;
-    if (*rn->interrupted || make_disk(rn, rep->domain) < 0)
-        return -1;
     char *xml = domain_xml(rn, rep->domain, rn->type, rn->cpu);
     virDomainPtr dom = virDomainCreateXML(rn->lc, xml, 0);
     free(xml);
@@ -938,6 +936,14 @@ static int start_domain(struct run *rn)
                       mr_virt_last_error());
     virDomainFree(dom);
     return 0;
+}
+
+/* The probe's disk and the probe itself, running here. */
+static int start_domain(struct run *rn)
+{
+    if (*rn->interrupted || make_disk(rn, rn->rep->domain) < 0)
+        return -1;
+    return create_domain(rn);
 }
 
 /* ------------------------------------------------------------- rbd */
@@ -1073,15 +1079,7 @@ static int rbd_prepare(struct run *rn)
                 mr_xasprintf("create the probe image %s/%s", rn->rbd->pool, rep->domain)) < 0)
         return -1;
     rep->disk = mr_xasprintf("rbd:%s/%s", rn->rbd->pool, rep->domain);
-    char *xml = domain_xml(rn, rep->domain, rn->type, rn->cpu);
-    virDomainPtr dom = virDomainCreateXML(rn->lc, xml, 0);
-    free(xml);
-    if (!dom)
-        return failed(rn, MR_MIGRATE_SETUP, MR_PHASE_START, rep->host, rep->host, last_code(),
-                      mr_xasprintf("start the probe domain %s here", rep->domain),
-                      mr_virt_last_error());
-    virDomainFree(dom);
-    return 0;
+    return create_domain(rn);
 }
 
 /* The image's data, read back after the round trip. */

@@ -301,51 +301,22 @@ done:
     report(fd, &res);
 }
 
+/* The child's side of mr_child_records(). */
+static void child_job(int fd, const void *arg)
+{
+    child(arg, fd);
+}
+
 int mr_nfs_probe_run(const struct mr_nfs_probe *req, struct mr_nfs_result *res)
 {
     *res = (struct mr_nfs_result){.stage = MR_NFS_RESOLVE};
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) < 0)
-        return -errno;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = -errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return e;
-    }
-    if (pid == 0) {
-        close(pipefd[0]);
-        child(req, pipefd[1]);
-        _exit(0);
-    }
-    close(pipefd[1]);
-
     /* Connect, two mount attempts of a few RPCs each, five file steps. */
     long long deadline = mr_now_ms() + 12LL * (req->timeout_ms > 0 ? req->timeout_ms : 1000) + 2000;
-    struct mr_nfs_result got;
-    size_t have = 0;
-    bool finished = false, timed_out = false;
-    for (;;) {
-        long k = mr_read_by(pipefd[0], (char *)&got + have, sizeof(got) - have, deadline);
-        if (k == -ETIMEDOUT)
-            timed_out = true;
-        if (k <= 0)
-            break;
-        have += (size_t)k;
-        if (have == sizeof(got)) {
-            *res = got;
-            have = 0;
-            finished = res->stage == MR_NFS_DONE || res->err != 0;
-        }
-    }
-    close(pipefd[0]);
-    if (timed_out)
-        kill(pid, SIGKILL);
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    int t = mr_child_records(child_job, req, res, sizeof(*res), deadline);
+    if (t < 0)
+        return t;
+    bool timed_out = t == 1;
+    bool finished = res->stage == MR_NFS_DONE || res->err != 0;
     if (!finished && res->err == 0) {
         /* The child hung (killed at the deadline) or died in this step. */
         res->err = timed_out ? -ETIMEDOUT : -EIO;

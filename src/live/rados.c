@@ -344,46 +344,20 @@ cleanup:
     return res->err;
 }
 
+/* The child's side of mr_child_records(). */
+static void child(int fd, const void *arg)
+{
+    struct mr_rbd_result r = {.stage = MR_RBD_LOAD};
+    job(fd, arg, &r);
+}
+
 int mr_rbd_probe_run(const struct mr_rbd_request *req, struct mr_rbd_result *res)
 {
     *res = (struct mr_rbd_result){.stage = MR_RBD_LOAD};
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) < 0)
-        return -errno;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return -e;
-    }
-    if (pid == 0) {
-        close(pipefd[0]);
-        signal(SIGPIPE, SIG_IGN);
-        struct mr_rbd_result r = {.stage = MR_RBD_LOAD};
-        job(pipefd[1], req, &r);
-        _exit(0);
-    }
-    close(pipefd[1]);
-    long long deadline = mr_now_ms() + req->timeout_ms;
-    struct mr_rbd_result last = *res;
-    bool timed_out = false;
-    for (;;) {
-        struct mr_rbd_result got;
-        long n = mr_read_by(pipefd[0], &got, sizeof(got), deadline);
-        if (n == -ETIMEDOUT)
-            timed_out = true;
-        if (n != (long)sizeof(got))
-            break;
-        last = got;
-    }
-    close(pipefd[0]);
-    if (timed_out)
-        kill(pid, SIGKILL);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-    *res = last;
+    int t = mr_child_records(child, req, res, sizeof(*res), mr_now_ms() + req->timeout_ms);
+    if (t < 0)
+        return t;
+    bool timed_out = t == 1;
     if (res->stage != MR_RBD_DONE && res->err == 0) {
         res->err = timed_out ? -ETIMEDOUT : -EIO;
         snprintf(res->message, sizeof(res->message), "%s",

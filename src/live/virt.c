@@ -220,6 +220,23 @@ static void bounded(virt_job job, const char *uri, const void *arg, int timeout_
     free(buf);
 }
 
+/* bounded(), keeping on failure only the message (in *RET_MSG), and on
+ * success all but the message. */
+static int ask(virt_job job, const char *uri, const void *arg, int timeout_ms, struct answer *ret,
+               char **ret_msg)
+{
+    bounded(job, uri, arg, timeout_ms, ret);
+    if (ret->r < 0) {
+        free(ret->caps);
+        ret->caps = NULL;
+        *ret_msg = ret->msg;
+        return ret->r;
+    }
+    free(ret->msg);
+    ret->msg = NULL;
+    return 0;
+}
+
 /* libvirt's last error in A: the connection to URI failed. */
 static void job_cannot_connect(const char *uri, struct answer *a)
 {
@@ -276,13 +293,9 @@ int mr_virt_host_within(const char *uri, int timeout_ms, struct mr_libvirt_host 
     if (r < 0)
         return r;
     struct answer a;
-    bounded(host_job, uri, NULL, timeout_ms, &a);
-    if (a.r < 0) {
-        *ret_msg = a.msg;
-        free(a.caps);
-        return a.r;
-    }
-    free(a.msg);
+    r = ask(host_job, uri, NULL, timeout_ms, &a, ret_msg);
+    if (r < 0)
+        return r;
     *ret = (struct mr_libvirt_host){.libvirt_version = a.lv, .hv_version = a.hv,
                                     .capabilities = a.caps};
     return 0;
@@ -362,6 +375,14 @@ static int probe(const char *uri, char **ret_msg)
     return r;
 }
 
+/* libvirt loaded and URI's port answering, before a job that would wait
+ * for it. */
+static int init_and_probe(const char *uri, char **ret_msg)
+{
+    int r = mr_virt_init(ret_msg);
+    return r < 0 ? r : probe(uri, ret_msg);
+}
+
 /* No credentials to offer: libvirt's default callback would prompt on the
  * terminal for a SASL user name. */
 static int no_credentials(virConnectCredentialPtr cred, unsigned int ncred, void *opaque)
@@ -425,10 +446,7 @@ static void compare_job(const char *uri, const void *arg, struct answer *a)
 int mr_virt_compare_cpu_within(const char *uri, int timeout_ms, const char *virt_type,
                                const char *cpu_xml, int *ret_verdict, char **ret_msg)
 {
-    int r = mr_virt_init(ret_msg);
-    if (r < 0)
-        return r;
-    r = probe(uri, ret_msg);
+    int r = init_and_probe(uri, ret_msg);
     if (r < 0)
         return r;
     struct compare_args ca = {virt_type, cpu_xml};
@@ -476,21 +494,14 @@ static void baseline_job(const char *uri, const void *arg, struct answer *a)
 int mr_virt_baseline_cpu(const char *uri, const char *virt_type, const char *const *cpu_xmls,
                          size_t n, char **ret_xml, char **ret_msg)
 {
-    int r = mr_virt_init(ret_msg);
-    if (r < 0)
-        return r;
-    r = probe(uri, ret_msg);
+    int r = init_and_probe(uri, ret_msg);
     if (r < 0)
         return r;
     struct baseline_args ba = {virt_type, cpu_xmls, n};
     struct answer a;
-    bounded(baseline_job, uri, &ba, LIBVIRT_TIMEOUT_MS, &a);
-    if (a.r < 0) {
-        free(a.caps);
-        *ret_msg = a.msg;
-        return a.r;
-    }
-    free(a.msg);
+    r = ask(baseline_job, uri, &ba, LIBVIRT_TIMEOUT_MS, &a, ret_msg);
+    if (r < 0)
+        return r;
     *ret_xml = a.caps;
     return 0;
 }
@@ -501,13 +512,9 @@ int mr_virt_ping(const char *uri, int timeout_ms, char **ret_msg)
     if (r < 0)
         return r;
     struct answer a;
-    bounded(ping_job, uri, NULL, timeout_ms, &a);
+    r = ask(ping_job, uri, NULL, timeout_ms, &a, ret_msg);
     free(a.caps);
-    if (a.r < 0)
-        *ret_msg = a.msg;
-    else
-        free(a.msg);
-    return a.r;
+    return r;
 }
 
 /* ---- rbd.secret: a libvirt secret, judged without its value leaving the child ---- */
@@ -612,13 +619,9 @@ int mr_virt_secret(const char *uri, const char *uuid, const char *key_b64,
         return r;
     struct secret_args sa = {uuid, key_b64};
     struct answer a;
-    bounded(secret_job, uri, &sa, LIBVIRT_TIMEOUT_MS, &a);
-    if (a.r < 0) {
-        free(a.caps);
-        *ret_msg = a.msg;
-        return a.r;
-    }
-    free(a.msg);
+    r = ask(secret_job, uri, &sa, LIBVIRT_TIMEOUT_MS, &a, ret_msg);
+    if (r < 0)
+        return r;
     *ret = (struct mr_libvirt_secret){
         .present = a.lv & SECRET_PRESENT,
         .ephemeral = a.lv & SECRET_EPHEMERAL,

@@ -159,6 +159,61 @@ static void test_libvirt_refused(void **state)
     free(uri);
 }
 
+struct rec {
+    int n;
+    char text[32];
+};
+
+/* Three records, the last written in two pieces with a pause between
+ * (a pipe may hand a record over in parts), then WAIT_MS more. */
+static void rec_job(int fd, const void *arg)
+{
+    int wait_ms = *(const int *)arg;
+    for (int i = 1; i <= 3; i++) {
+        struct rec r = {.n = i};
+        snprintf(r.text, sizeof(r.text), "record %d", i);
+        if (i < 3) {
+            (void)!write(fd, &r, sizeof(r));
+            continue;
+        }
+        (void)!write(fd, &r, 5);
+        usleep(50 * 1000);
+        (void)!write(fd, (char *)&r + 5, sizeof(r) - 5);
+    }
+    usleep((useconds_t)wait_ms * 1000);
+}
+
+static void silent_job(int fd, const void *arg)
+{
+    (void)fd;
+    (void)arg;
+}
+
+static void test_child_records(void **state)
+{
+    (void)state;
+    struct rec last = {.n = 0};
+    int wait_ms = 0;
+    assert_int_equal(mr_child_records(rec_job, &wait_ms, &last, sizeof(last),
+                                      mr_now_ms() + 5000), 0);
+    assert_int_equal(last.n, 3);
+    assert_string_equal(last.text, "record 3");
+
+    /* A child that outlives the deadline is killed; what it said stays. */
+    last = (struct rec){.n = 0};
+    wait_ms = 10000;
+    long long t0 = mr_now_ms();
+    assert_int_equal(mr_child_records(rec_job, &wait_ms, &last, sizeof(last), t0 + 500), 1);
+    assert_true(mr_now_ms() - t0 < 3000);
+    assert_int_equal(last.n, 3);
+
+    /* No record: LAST untouched. */
+    last = (struct rec){.n = -7};
+    assert_int_equal(mr_child_records(silent_job, NULL, &last, sizeof(last),
+                                      mr_now_ms() + 5000), 0);
+    assert_int_equal(last.n, -7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_local),
         cmocka_unit_test(test_libvirt_deadline),
         cmocka_unit_test(test_libvirt_refused),
+        cmocka_unit_test(test_child_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
