@@ -164,6 +164,8 @@ size_t mr_utf8_printable(const char *s);
  * none) stay. Backslashes stay too: this is for reading, not to be undone.
  * NULL for NULL; caller frees. */
 char *mr_cescape(const char *s, const char *keep);
+/* B bytes for people, into BUF of N: "512 B", "1.5 KiB", "32.0 MiB", "1.25 GiB". */
+void mr_human_bytes(char *buf, size_t n, unsigned long long b);
 /* Parse booleans the way oslo.config and libvirt do: true/false, yes/no, on/off, 1/0. */
 int mr_parse_bool(const char *s, bool *ret);
 int mr_parse_long(const char *s, long *ret);

@@ -487,6 +487,18 @@ size_t mr_utf8_printable(const char *s)
     return len;
 }
 
+void mr_human_bytes(char *buf, size_t n, unsigned long long b)
+{
+    if (b < 1024)
+        snprintf(buf, n, "%llu B", b);
+    else if (b < 1024ull * 1024)
+        snprintf(buf, n, "%.1f KiB", (double)b / 1024);
+    else if (b < 1024ull * 1024 * 1024)
+        snprintf(buf, n, "%.1f MiB", (double)b / (1024.0 * 1024));
+    else
+        snprintf(buf, n, "%.2f GiB", (double)b / (1024.0 * 1024 * 1024));
+}
+
 char *mr_cescape(const char *s, const char *keep)
 {
     if (!s)

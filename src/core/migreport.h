@@ -1,11 +1,15 @@
 /* What migrate-test is asked and what it reports: the types behind
  * ctx->ops->migrate_test (src/core/ops.h), shared by the live round trip
- * (src/live/migrate.c), the check migrate.roundtrip and the renderers. Pure. */
+ * (src/live/migrate.c), the check migrate.roundtrip, and its renderers
+ * (mr_migrate_print_text, mr_migrate_to_json, in src/core/migreport.c). */
 #pragma once
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+/* The probe domain's memory: what the round trip moves and the report shows. */
+#define MR_PROBE_MEMORY_MIB 32
 
 struct mr_migrate_opts {
     const char *peer;
@@ -72,3 +76,7 @@ void mr_migrate_report_clear(struct mr_migrate_report *rep);
  * untouched) when MESSAGE says nothing about Ceph. */
 bool mr_migrate_explain_rbd(const char *message, const char *to, const char *uuid,
                             const char *user, struct mr_migrate_cause *ret);
+/* Renders the report: text (one line per leg, the cause under a failure)
+ * or JSON. */
+void mr_migrate_print_text(const struct mr_migrate_report *rep, bool color);
+char *mr_migrate_to_json(const struct mr_migrate_report *rep);

@@ -35,7 +35,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -57,165 +56,11 @@
 /* libvirt's client has no deadline of its own (src/live/virt.c): each side
  * must answer a bounded open and call before we hold a connection to it. */
 #define LIBVIRT_PING_MS 15000
-#define PROBE_MEMORY_MIB 32
 #define SHARED_DISK_BYTES (1024 * 1024)
 #define BLOCK_DISK_MIB 16
 /* Where the block-migration probe disk goes when the instances path turns
  * out to be shared (Nova would refuse a block migration there). */
 #define LOCAL_DISK_DIR "/var/lib/libvirt/images"
-
-/* ------------------------------------------------------------- causes */
-
-static bool has(const char *hay, const char *needle)
-{
-    return hay && strcasestr(hay, needle) != NULL;
-}
-
-/* The port in "...'host:49153'..." or "...host:16509..." (the last
- * host:port-looking number), 0 when none. */
-static int port_in(const char *msg)
-{
-    int port = 0;
-    for (const char *p = msg ? strchr(msg, ':') : NULL; p; p = strchr(p + 1, ':')) {
-        char *end;
-        long v = strtol(p + 1, &end, 10);
-        if (end != p + 1 && v > 0 && v < 65536 && (*end == '\'' || *end == '"' || *end == ' ' ||
-                                                  *end == ':' || *end == '\0' || *end == ','))
-            port = (int)v;
-    }
-    return port;
-}
-
-static void cause(struct mr_migrate_cause *ret, const char *check, char *text, char *remedy)
-{
-    ret->check = check;
-    ret->cause = text;
-    ret->remedy = remedy;
-}
-
-void mr_migrate_explain(enum mr_migrate_phase phase, int code, const char *message,
-                        const char *from, const char *to, struct mr_migrate_cause *ret)
-{
-    const char *m = message ? message : "";
-    *ret = (struct mr_migrate_cause){0};
-    bool refused = has(m, "connection refused");
-    bool timeout = has(m, "timed out") || has(m, "no route to host") || has(m, "unreachable");
-    int port = port_in(m);
-
-    if (code == VIR_ERR_OPERATION_ABORTED || has(m, "canceled by client") ||
-        has(m, "operation aborted") || has(m, "migration was cancelled")) {
-        cause(ret, NULL, mr_xstrdup("the migration job was aborted before it completed"), NULL);
-    } else if (has(m, "same host")) {
-        cause(ret, "libvirt.host-uuid",
-              mr_xasprintf("%s's libvirt has the same host UUID as %s's (a cloned image?), so "
-                           "libvirt takes it for the same host and refuses",
-                           to, from),
-              mr_xasprintf("give one of them its own host_uuid in /etc/libvirt/libvirtd.conf "
-                           "(uuidgen) and restart libvirtd; 'migready check --only "
-                           "libvirt.host-uuid --peer %s' finds this",
-                           strcmp(to, from) ? to : from));
-    } else if (has(m, "verify peer's certificate") || has(m, "does not match the hostname") ||
-               has(m, "TLS confirmation") || has(m, "credentials /etc/pki") ||
-               has(m, "Unable to access credentials") ||
-               (has(m, "certificate") && (has(m, "expired") || has(m, "not yet active")))) {
-        /* libvirt's TLS errors (src/rpc/virnettlscontext.c,
-         * virNetTLSContextCheckCertificate; virnetclient.c,
-         * virNetClientSetTLSSession) and QEMU's missing native-TLS files. */
-        const char *why = has(m, "does not match the hostname")
-                              ? "its server certificate lacks the name this host connects to"
-                          : has(m, "TLS confirmation")
-                              ? "it refused the client certificate of the host that connected "
-                                "(another CA, an expired or missing client certificate)"
-                          : has(m, "credentials")
-                              ? "QEMU's TLS certificates are missing"
-                              : "a certificate is expired or signed by another CA";
-        cause(ret, "tls.certs",
-              mr_xasprintf("the TLS handshake between %s and %s fails: %s", from, to, why),
-              mr_xasprintf("'migready check --only tls.certs --peer %s' names the certificate "
-                           "and the reason", to));
-    } else if (code == VIR_ERR_CPU_INCOMPATIBLE ||
-               (has(m, "cpu") && (has(m, "incompatible") || has(m, "not supported") ||
-                                  has(m, "doesn't match") || has(m, "does not provide") ||
-                                  has(m, "unknown") || has(m, "missing features")))) {
-        cause(ret, "libvirt.cpu-compat",
-              mr_xasprintf("the guest CPU that nova.conf configures (cpu_mode, cpu_models) "
-                           "cannot run on %s",
-                           to),
-              mr_xasprintf("choose [libvirt] cpu_models that every host offers (a baseline "
-                           "model); 'migready check --only libvirt.cpu-compat,nova.cpu-mode "
-                           "--peer %s' finds this",
-                           to));
-    } else if (has(m, "resolved to localhost") || has(m, "resolves to loopback") ||
-               has(m, "loopback")) {
-        cause(ret, "hosts.resolution",
-              mr_xasprintf("a host name resolves to a loopback address, so the migration "
-                           "stream would go to the wrong host"),
-              mr_xasprintf("map each host's name to its real address in /etc/hosts or DNS on "
-                           "every host (or set [libvirt] live_migration_inbound_addr); "
-                           "'migready check --only hosts.resolution --peer %s' finds this",
-                           to));
-    } else if (code == VIR_ERR_MIGRATE_UNSAFE || has(m, "shared storage") ||
-               (phase == MR_PHASE_MIGRATE && has(m, "no such file or directory"))) {
-        cause(ret, "nfs.fstab",
-              mr_xasprintf("the instances path is not the same storage on %s and %s", from, to),
-              mr_xasprintf("mount the shared instances path on both hosts (see 'migready check "
-                           "--only nfs.fstab,nfs.access'), or test a block migration with "
-                           "--block"));
-    } else if (has(m, "permission denied") && phase != MR_PHASE_CONNECT &&
-               !has(m, "publickey")) {
-        cause(ret, "nova.instances-path",
-              mr_xasprintf("QEMU or libvirt may not open the probe's disk in the instances path"),
-              mr_xasprintf("make the instances path owned by nova with the search bit for "
-                           "others, with the same nova UID/GID on every host; 'migready check "
-                           "--only nova.instances-path,ids.nova --peer %s' finds this",
-                           to));
-    } else if (code == VIR_ERR_AUTH_FAILED || code == VIR_ERR_AUTH_CANCELLED ||
-               code == VIR_ERR_AUTH_UNAVAILABLE || has(m, "authentication") ||
-               has(m, "certificate")) {
-        cause(ret, "libvirt.auth",
-              mr_xasprintf("%s's libvirtd does not accept %s's credentials for this transport",
-                           to, from),
-              mr_xasprintf("see 'migready check --only libvirt.auth,libvirt.listen --peer %s'",
-                           to));
-    } else if (has(m, "host key verification") || has(m, "publickey")) {
-        cause(ret, "ssh.peers",
-              mr_xasprintf("SSH from %s to %s is not key-only and non-interactive", from, to),
-              mr_xasprintf("see 'migready check --only ssh.keys,ssh.peers --peer %s'", to));
-    } else if (refused && (phase == MR_PHASE_CONNECT || port == 16509 || port == 16514 ||
-                           port == 22)) {
-        int p = port ? port : 16509;
-        cause(ret, "libvirt.listen",
-              mr_xasprintf("%s refuses connections to libvirtd on port %d: libvirtd does not "
-                           "listen there, or a firewall rejects it",
-                           to, p),
-              mr_xasprintf("make libvirtd on %s listen for the transport and accept port %d "
-                           "from the compute hosts; 'migready check --only "
-                           "libvirt.listen,firewall.ports' on %s finds this",
-                           to, p, to));
-    } else if (refused) {
-        char *where = port ? mr_xasprintf("port %d", port) : mr_xstrdup("a port");
-        cause(ret, "firewall.ports",
-              mr_xasprintf("%s refuses QEMU's migration connection to %s (the migration port "
-                           "range, qemu.conf migration_port_min/max)",
-                           to, where),
-              mr_xasprintf("accept the migration port range (49152-49215 by default) from the "
-                           "compute hosts in %s's firewall; 'migready check --only "
-                           "firewall.ports,firewall.reachability --peer %s' finds this",
-                           to, to));
-        free(where);
-    } else if (timeout) {
-        cause(ret, "firewall.reachability",
-              mr_xasprintf("%s does not answer on the %s port (packets dropped?)", to,
-                           phase == MR_PHASE_CONNECT ? "libvirt" : "migration"),
-              mr_xasprintf("open the libvirt port and the migration range between the hosts; "
-                           "'migready check --only firewall.reachability --peer %s' finds this",
-                           to));
-    } else if (has(m, "resolve") || has(m, "name or service not known")) {
-        cause(ret, "hosts.resolution",
-              mr_xasprintf("a host name does not resolve where it must"),
-              mr_xasprintf("see 'migready check --only hosts.resolution --peer %s'", to));
-    }
-}
 
 /* ------------------------------------------------------------- libvirt */
 
@@ -701,7 +546,7 @@ static char *domain_xml(const struct run *rn, const char *name, const char *type
         "    <memballoon model='none'/>\n"
         "  </devices>\n"
         "</domain>\n",
-        type, name, PROBE_MEMORY_MIB, cpu, disk);
+        type, name, MR_PROBE_MEMORY_MIB, cpu, disk);
     free(disk);
     return xml;
 }
@@ -734,18 +579,6 @@ static void *job_thread(void *p)
     return NULL;
 }
 
-static void human(char *buf, size_t n, unsigned long long b)
-{
-    if (b < 1024)
-        snprintf(buf, n, "%llu B", b);
-    else if (b < 1024ull * 1024)
-        snprintf(buf, n, "%.1f KiB", (double)b / 1024);
-    else if (b < 1024ull * 1024 * 1024)
-        snprintf(buf, n, "%.1f MiB", (double)b / (1024.0 * 1024));
-    else
-        snprintf(buf, n, "%.2f GiB", (double)b / (1024.0 * 1024 * 1024));
-}
-
 static void show_progress(virDomainPtr dom, size_t leg, const char *from, const char *to)
 {
     int type = 0, n = 0;
@@ -760,9 +593,9 @@ static void show_progress(virDomainPtr dom, size_t leg, const char *from, const 
     if (type == VIR_DOMAIN_JOB_NONE)
         return;
     char a[32], b[32], c[32];
-    human(a, sizeof(a), done);
-    human(b, sizeof(b), left);
-    human(c, sizeof(c), total);
+    mr_human_bytes(a, sizeof(a), done);
+    mr_human_bytes(b, sizeof(b), left);
+    mr_human_bytes(c, sizeof(c), total);
     fprintf(stderr, "\r\033[Kleg %zu %s -> %s: %s processed, %s remaining, %s total", leg, from,
             to, a, b, c);
 }
@@ -1458,138 +1291,4 @@ int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *o,
     free(rn.cpu);
     rep->seconds = mr_now_s() - t0;
     return (int)rep->outcome;
-}
-
-/* ------------------------------------------------------------- output */
-
-static const char *outcome_name(enum mr_migrate_outcome o)
-{
-    return o == MR_MIGRATE_OK ? "completed" : o == MR_MIGRATE_FAILED ? "failed" : "error";
-}
-
-void mr_migrate_print_text(const struct mr_migrate_report *rep, bool color)
-{
-    const char *g = color ? "\033[32m" : "", *r = color ? "\033[31m" : "",
-               *y = color ? "\033[33m" : "", *z = color ? "\033[0m" : "";
-    printf("migrate-test %s -> %s -> %s (%s%s, %s storage)\n", rep->host, rep->peer, rep->host,
-           rep->transport ? rep->transport : "?", rep->native_tls ? " + QEMU native TLS" : "",
-           rep->storage ? rep->storage : "?");
-    if (rep->domain)
-        printf("  probe   %s: %d MiB, %s, %s, disk %s%s\n", rep->domain, PROBE_MEMORY_MIB,
-               rep->domain_type ? rep->domain_type : "?", rep->cpu ? rep->cpu : "?",
-               rep->disk ? rep->disk : "-",
-               rep->storage && strcmp(rep->storage, "shared") == 0 ? " (read-only)" : "");
-    for (size_t i = 0; rep->notes && rep->notes[i]; i++)
-        printf("  note    %s\n", rep->notes[i]);
-    for (size_t i = 0; i < rep->n_legs; i++) {
-        const struct mr_migrate_leg *l = &rep->legs[i];
-        if (!l->done)
-            continue;
-        char b[32], t[32];
-        human(b, sizeof(b), l->bytes);
-        human(t, sizeof(t), l->total_bytes);
-        printf("%sPASS%s   leg %zu %s -> %s: ", g, z, i + 1, l->from, l->to);
-        if (l->have_stats)
-            printf("%llu ms, downtime %llu ms, %s transferred of %s, %llu iteration%s", l->time_ms,
-                   l->downtime_ms, b, t, l->iterations, l->iterations == 1 ? "" : "s");
-        else
-            fputs("no statistics from libvirt", stdout);
-        if (l->disk_bytes) {
-            human(b, sizeof(b), l->disk_bytes);
-            printf(", disk %s", b);
-        }
-        printf(" (%.2f s wall)\n", l->seconds);
-        printf("       via %s%s%s\n", l->uri, l->migrate_uri ? ", stream " : "",
-               l->migrate_uri ? l->migrate_uri : "");
-    }
-    if (rep->outcome == MR_MIGRATE_OK) {
-        printf("\n%s: %slive migration to %s and back works%s (%.1f s)\n", rep->host, g, rep->peer,
-               z, rep->seconds);
-        return;
-    }
-    printf("%s%s%s   %s: %s\n", rep->outcome == MR_MIGRATE_FAILED ? r : y,
-           rep->outcome == MR_MIGRATE_FAILED ? "FAIL" : "ERROR", z, rep->step ? rep->step : "?",
-           rep->error ? rep->error : "?");
-    if (rep->why.cause)
-        printf("       cause: %s\n", rep->why.cause);
-    if (rep->why.check)
-        printf("       found by: %s\n", rep->why.check);
-    if (rep->why.remedy)
-        printf("       -> %s\n", rep->why.remedy);
-    printf("\n%s: %s to %s (%.1f s)\n", rep->host,
-           rep->outcome == MR_MIGRATE_FAILED ? "live migration failed"
-                                             : "could not test live migration",
-           rep->peer, rep->seconds);
-}
-
-static json_object *jstr(const char *s)
-{
-    return s ? json_object_new_string(s) : NULL;
-}
-
-char *mr_migrate_to_json(const struct mr_migrate_report *rep)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "tool", json_object_new_string("migready"));
-    json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
-    json_object_object_add(o, "host", jstr(rep->host));
-    json_object_object_add(o, "peer", jstr(rep->peer));
-    json_object_object_add(o, "transport", jstr(rep->transport));
-    json_object_object_add(o, "storage", jstr(rep->storage));
-    json_object_object_add(o, "native_tls", json_object_new_boolean(rep->native_tls));
-    json_object_object_add(o, "ok", json_object_new_boolean(rep->outcome == MR_MIGRATE_OK));
-    json_object_object_add(o, "outcome", json_object_new_string(outcome_name(rep->outcome)));
-    json_object_object_add(o, "seconds", json_object_new_double(rep->seconds));
-    json_object *probe = json_object_new_object();
-    json_object_object_add(probe, "name", jstr(rep->domain));
-    json_object_object_add(probe, "type", jstr(rep->domain_type));
-    json_object_object_add(probe, "memory_mib", json_object_new_int(PROBE_MEMORY_MIB));
-    json_object_object_add(probe, "cpu", jstr(rep->cpu));
-    json_object_object_add(probe, "disk", jstr(rep->disk));
-    json_object_object_add(o, "probe", probe);
-    json_object *legs = json_object_new_array();
-    for (size_t i = 0; i < rep->n_legs; i++) {
-        const struct mr_migrate_leg *l = &rep->legs[i];
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "from", jstr(l->from));
-        json_object_object_add(e, "to", jstr(l->to));
-        json_object_object_add(e, "uri", jstr(l->uri));
-        json_object_object_add(e, "migrate_uri", jstr(l->migrate_uri));
-        json_object_object_add(e, "ok", json_object_new_boolean(l->done));
-        json_object_object_add(e, "seconds", json_object_new_double(l->seconds));
-        if (l->have_stats) {
-            json_object_object_add(e, "time_ms", json_object_new_int64((int64_t)l->time_ms));
-            json_object_object_add(e, "downtime_ms",
-                                   json_object_new_int64((int64_t)l->downtime_ms));
-            json_object_object_add(e, "bytes", json_object_new_int64((int64_t)l->bytes));
-            json_object_object_add(e, "total_bytes",
-                                   json_object_new_int64((int64_t)l->total_bytes));
-            json_object_object_add(e, "memory_iterations",
-                                   json_object_new_int64((int64_t)l->iterations));
-            if (l->disk_bytes)
-                json_object_object_add(e, "disk_bytes",
-                                       json_object_new_int64((int64_t)l->disk_bytes));
-        }
-        json_object_array_add(legs, e);
-    }
-    json_object_object_add(o, "legs", legs);
-    if (rep->outcome != MR_MIGRATE_OK) {
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "step", jstr(rep->step));
-        json_object_object_add(e, "message", jstr(rep->error));
-        json_object_object_add(e, "cause", jstr(rep->why.cause));
-        json_object_object_add(e, "check", jstr(rep->why.check));
-        json_object_object_add(e, "remedy", jstr(rep->why.remedy));
-        json_object_object_add(e, "interrupted", json_object_new_boolean(rep->interrupted));
-        json_object_object_add(e, "timed_out", json_object_new_boolean(rep->timed_out));
-        json_object_object_add(o, "error", e);
-    }
-    json_object *notes = json_object_new_array();
-    for (size_t i = 0; rep->notes && rep->notes[i]; i++)
-        json_object_array_add(notes, json_object_new_string(rep->notes[i]));
-    json_object_object_add(o, "notes", notes);
-    char *s = mr_xstrdup(json_object_to_json_string_ext(
-        o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
-    return s;
 }

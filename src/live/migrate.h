@@ -32,8 +32,3 @@ void mr_migrate_explain(enum mr_migrate_phase phase, int code, const char *messa
  * progress when opts->progress is set. */
 int mr_migrate_run(const struct mr_ctx *ctx, const struct mr_migrate_opts *opts,
                    struct mr_migrate_report *rep);
-
-/* Renders the report: text (one line per leg, the cause under a failure)
- * or JSON. */
-void mr_migrate_print_text(const struct mr_migrate_report *rep, bool color);
-char *mr_migrate_to_json(const struct mr_migrate_report *rep);
