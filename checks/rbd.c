@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "cephconf.h"
@@ -423,13 +422,9 @@ static void judge_mons(struct mr_result *res, const char *host, const struct mr_
 static char *probe_name(const struct mr_ctx *ctx)
 {
     char *h = mr_ctx_hostname(ctx);
-    unsigned char b[4] = {0};
-    if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
-        long long t = mr_now_ms();
-        memcpy(b, &t, sizeof(b));
-    }
-    char *n = mr_xasprintf("migready-access-%s-%02x%02x%02x%02x", h ? h : "host", b[0], b[1],
-                           b[2], b[3]);
+    char *id = mr_random_hex8();
+    char *n = mr_xasprintf("migready-access-%s-%s", h ? h : "host", id);
+    free(id);
     free(h);
     return n;
 }

@@ -164,6 +164,9 @@ size_t mr_utf8_printable(const char *s);
  * none) stay. Backslashes stay too: this is for reading, not to be undone.
  * NULL for NULL; caller frees. */
 char *mr_cescape(const char *s, const char *keep);
+/* Eight random hex digits, for names of things a run creates and later
+ * removes (probe domains, images). Caller frees. */
+char *mr_random_hex8(void);
 /* B bytes for people, into BUF of N: "512 B", "1.5 KiB", "32.0 MiB", "1.25 GiB". */
 void mr_human_bytes(char *buf, size_t n, unsigned long long b);
 /* Parse booleans the way oslo.config and libvirt do: true/false, yes/no, on/off, 1/0. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 
 #include "migready.h"
@@ -485,6 +486,17 @@ size_t mr_utf8_printable(const char *s)
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f)
         return 0;
     return len;
+}
+
+char *mr_random_hex8(void)
+{
+    unsigned char b[4] = {0};
+    if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
+        /* Too early in boot for the pool: names need only differ between runs. */
+        unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
+        memcpy(b, &v, sizeof(b));
+    }
+    return mr_xasprintf("%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
 }
 
 void mr_human_bytes(char *buf, size_t n, unsigned long long b)

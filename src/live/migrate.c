@@ -743,19 +743,6 @@ static void on_signal(int sig)
     own_flag = 1;
 }
 
-static char *random_id(void)
-{
-    unsigned char b[4] = {0};
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
-        unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
-        memcpy(b, &v, sizeof(b));
-    }
-    if (fd >= 0)
-        close(fd);
-    return mr_xasprintf("%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
-}
-
 /* The probe itself, running here on the disk made for it. */
 static int create_domain(struct run *rn)
 {
@@ -1158,7 +1145,7 @@ static int prepare(struct run *rn)
     if (left > 0)
         note(rn, "removed %d leftover(s) of an earlier run (%s*)", left, rn->prefix);
 
-    char *id = random_id();
+    char *id = mr_random_hex8();
     rep->domain = mr_xasprintf("%s%s", rn->prefix, id);
     free(id);
 
