@@ -75,10 +75,13 @@ char *mr_rbd_keyring_key(const struct mr_ctx *ctx, const char *keyring, const ch
     if (mr_root_read(ctx->root, keyring, CEPH_FILE_MAX, &text, &len) == 0 &&
         mr_ceph_conf_parse(text, len, &kc, &line) == 0) {
         const char *k = mr_ceph_conf_get(kc, sect, "key", NULL);
-        if (k && *k)
+        if (k && *k) {
             key = mr_xstrdup(k);
+            /* The parsed keyring holds the key too (its own copy). */
+            explicit_bzero((char *)k, strlen(k));
+        }
     }
-    /* The key was in these buffers too. */
+    /* And the file's text. */
     if (text)
         explicit_bzero(text, len);
     free(text);
